@@ -1,0 +1,1 @@
+#include "exposition/assembler.hpp"

@@ -1,0 +1,1 @@
+#include "exposition/from_prometheus_cpp.hpp"

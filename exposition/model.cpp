@@ -1,0 +1,1 @@
+#include "exposition/model.hpp"

@@ -1,0 +1,1 @@
+#include "exposition/number_format.hpp"

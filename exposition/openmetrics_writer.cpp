@@ -1,0 +1,1 @@
+#include "exposition/openmetrics_writer.hpp"

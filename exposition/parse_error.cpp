@@ -1,0 +1,1 @@
+#include "exposition/parse_error.hpp"

@@ -1,0 +1,1 @@
+#include "exposition/protobuf_writer.hpp"

@@ -1,0 +1,1 @@
+#include "exposition/text_parser.hpp"

@@ -1,0 +1,1 @@
+#include "exposition/text_writer.hpp"

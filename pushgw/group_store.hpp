@@ -1,0 +1,75 @@
+#pragma once
+// The store of pushed groups. One writer at a time, any number of readers:
+// readers take snapshot(), an immutable view that stays valid as long as they
+// hold it; writers (push/remove/wipe) validate against writer-owned indexes,
+// build the next snapshot sharing every untouched group, and publish it with
+// one pointer swap. Everything proportional to the push (decode, sanitize,
+// render, hash) happens before the writer lock is taken. All public member
+// functions are thread-safe.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "exposition/assembler.hpp"
+#include "exposition/model.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/push_error.hpp"
+
+namespace flowgate::pushgw {
+
+class Snapshot;  // defined in pushgw/snapshot.hpp
+
+enum class PushMode {
+  replace_group,     // PUT: the group's families become exactly the pushed ones
+  replace_families,  // POST: only the pushed family names are replaced
+};
+
+struct StoreOptions {
+  // The Pushgateway's default; off means pushes are stored unchecked (202).
+  bool consistency_check = true;
+  // Type of a family flowgate itself exposes (self-metrics, collectors), so a
+  // push that clashes with it is rejected; nullopt when the name is free.
+  std::function<std::optional<exposition::MetricType>(std::string_view name)> own_family_type;
+};
+
+class GroupStore {
+ public:
+  explicit GroupStore(StoreOptions options);
+  ~GroupStore();
+  GroupStore(const GroupStore&) = delete;
+  GroupStore& operator=(const GroupStore&) = delete;
+
+  // The current state; never blocks on a writer for longer than a pointer copy.
+  std::shared_ptr<const Snapshot> snapshot() const;
+
+  // PUT/POST. `now_seconds` is the request's receive time (Unix seconds) and
+  // becomes push_time_seconds (or push_failure_time_seconds on rejection, as
+  // the Pushgateway records it). A rejected push changes nothing else.
+  boost::system::result<void, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
+                                              double now_seconds);
+
+  // DELETE: removes the group if present; a missing group is not an error.
+  void remove(const GroupingKey& key);
+
+  // PUT /api/v1/admin/wipe: removes every group, atomically.
+  void wipe();
+
+  const StoreOptions& options() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// For the scrape: every stored family name in ascending order, with each
+// group's ready sample block in `format` (groups in GroupingKey::id order).
+// The views point into `snapshot`, which the caller keeps alive.
+std::vector<exposition::FamilyBlocks> family_blocks(const Snapshot& snapshot, exposition::Format format);
+
+}  // namespace flowgate::pushgw

@@ -1,0 +1,31 @@
+#pragma once
+// The grouping key of a push URL, decoded as the Pushgateway decodes it:
+// /metrics/job/<JOB>{/<LABEL>/<VALUE>}, `@base64` (URL-safe alphabet, padding
+// optional, `=` for the empty value) and percent-encoding. One function used
+// by PUT, POST and DELETE alike.
+
+#include <string>
+#include <string_view>
+
+#include <boost/system/result.hpp>
+
+#include "exposition/model.hpp"
+#include "pushgw/push_error.hpp"
+
+namespace flowgate::pushgw {
+
+struct GroupingKey {
+  exposition::Labels labels;  // sorted by name, unique names, `job` included
+
+  // The Pushgateway's identity: names sorted, "name\xFFvalue\xFFname\xFFvalue".
+  // Groups are ordered by this string wherever an order is needed.
+  std::string id() const;
+  friend bool operator==(const GroupingKey&, const GroupingKey&) = default;
+};
+
+// `path` is the raw (still percent-encoded) request path after the route
+// prefix and "/metrics/", e.g. "job/etl/instance/host%201" or
+// "job@base64/ZXRs/path@base64/L3Zhci90bXA". Errors are bad_grouping_key.
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path);
+
+}  // namespace flowgate::pushgw

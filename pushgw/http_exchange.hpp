@@ -1,0 +1,29 @@
+#pragma once
+// The request and reply the pushgw handlers speak: plain values, no sockets.
+// The exporter's session turns a Beast request into an HttpRequest and an
+// HttpReply back into a Beast response.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace flowgate::pushgw {
+
+struct HttpRequest {
+  std::string_view method;            // "PUT", "POST", "DELETE", "GET", ...
+  std::string_view path;              // raw target path after the route prefix, query removed
+  std::string_view content_type;      // Content-Type header, may be empty
+  std::string_view content_encoding;  // Content-Encoding header, may be empty
+  std::string_view body;              // as received (maybe gzip'd)
+  double received_at = 0;             // Unix seconds when the request arrived
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type;  // empty: no Content-Type header
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+}  // namespace flowgate::pushgw

@@ -1,0 +1,28 @@
+#pragma once
+// Why a push, delete or admin request was refused. One enumerator per
+// rejection kind; http_status() is the one place a kind becomes a status code.
+
+#include <string>
+#include <utility>
+
+namespace flowgate::pushgw {
+
+enum class PushErrorKind {
+  bad_grouping_key,   // the URL's job/label part is malformed (odd components, bad base64, bad name): 400
+  bad_body,           // the body does not parse (text or protobuf) or gzip is broken: 400
+  body_too_large,     // the (inflated) body is over the limit: 413
+  has_timestamp,      // a pushed sample carries a timestamp: 400
+  inconsistent,       // type/duplicate/name/own-metric conflict with what is stored: 400
+  storage_failure,    // the change could not be made durable (log write or sync failed): 500
+};
+
+struct PushError {
+  PushError() = default;
+  PushError(PushErrorKind error_kind, std::string sentence) : kind(error_kind), message(std::move(sentence)) {}
+  PushErrorKind kind = PushErrorKind::bad_body;
+  std::string message;  // names the line and the rule where there is one
+};
+
+int http_status(PushErrorKind kind);
+
+}  // namespace flowgate::pushgw
