@@ -1,0 +1,29 @@
+#pragma once
+// What the host collector gathers and how often. The regexes use ECMAScript
+// syntax (std::regex) and, as in node_exporter, exclude a name when they match
+// anywhere in it; the defaults are node_exporter 1.5's.
+
+#include <chrono>
+#include <string>
+
+namespace flowgate::collectors {
+
+struct HostCollectorOptions {
+  // --collector.filesystem.mount-points-exclude
+  std::string mount_points_exclude =
+      "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+  // --collector.filesystem.fs-types-exclude
+  std::string fs_types_exclude =
+      "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+      "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
+      "sysfs|tracefs)$";
+  // --collector.netdev.device-exclude
+  std::string netdev_device_exclude = "^lo$";
+  // Where procfs is mounted (node_exporter's --path.procfs); the per-CPU
+  // times, the procs_* counts and btime come from <procfs>/stat, MemAvailable
+  // and Buffers from <procfs>/meminfo, drops from <procfs>/net/dev.
+  std::string procfs = "/proc";
+  std::chrono::milliseconds interval{15'000};
+};
+
+}  // namespace flowgate::collectors
