@@ -1,0 +1,43 @@
+#pragma once
+// The store on disk: one file holding every group exactly as stored (blocks,
+// series hashes, push times bit for bit). Written crash-safely (temp file in
+// the same folder, fsync, rename, fsync of the folder) and read back with a
+// CRC32 per record, so a torn or damaged file is reported, never half-loaded.
+// Free functions without shared state; safe from any thread.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+namespace flowgate::pushgw {
+
+class Group;
+class Snapshot;
+
+struct PersistenceError {
+  PersistenceError() = default;
+  explicit PersistenceError(std::string sentence) : message(std::move(sentence)) {}
+  std::string message;  // names the file and what went wrong (errno text, offset, record)
+};
+
+// Bumped whenever the record layout changes; older files are refused with a
+// message rather than misread.
+inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
+
+// Writes every group of `snapshot` to `path`, replacing it atomically. The
+// snapshot is immutable, so the caller needs no lock; call it off the I/O
+// threads (it fsyncs).
+boost::system::result<void, PersistenceError> save_snapshot(const Snapshot& snapshot,
+                                                            const std::filesystem::path& path);
+
+// The groups stored in `path`, in key order, ready for GroupStore::restore.
+// A missing file is an empty store, not an error; a damaged one is an error.
+boost::system::result<std::vector<std::shared_ptr<const Group>>, PersistenceError> load_snapshot(
+    const std::filesystem::path& path);
+
+}  // namespace flowgate::pushgw
