@@ -24,6 +24,7 @@
 namespace flowgate::pushgw {
 
 class Snapshot;  // defined in pushgw/snapshot.hpp
+struct Group;    // defined in pushgw/group.hpp
 
 enum class PushMode {
   replace_group,     // PUT: the group's families become exactly the pushed ones
@@ -60,6 +61,10 @@ class GroupStore {
   // PUT /api/v1/admin/wipe: removes every group, atomically.
   void wipe();
 
+  // Replaces the whole content with `groups` (from load_snapshot at startup),
+  // rebuilding the family index; the groups are trusted as consistent.
+  void restore(std::vector<std::shared_ptr<const Group>> groups);
+
   const StoreOptions& options() const;
 
  private:
@@ -69,7 +74,9 @@ class GroupStore {
 
 // For the scrape: every stored family name in ascending order, with each
 // group's ready sample block in `format` (groups in GroupingKey::id order).
-// The views point into `snapshot`, which the caller keeps alive.
+// The views point into `snapshot`, which the caller keeps alive. HELP is the
+// first non-empty HELP in group order. A copy of snapshot.merged(format),
+// which is computed once per snapshot and format (use that to avoid the copy).
 std::vector<exposition::FamilyBlocks> family_blocks(const Snapshot& snapshot, exposition::Format format);
 
 }  // namespace flowgate::pushgw

@@ -1,0 +1,192 @@
+#include "pushgw/api_json.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <charconv>
+#include <iterator>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "exposition/number_format.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::pushgw {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using exposition::MetricType;
+
+void string(JsonWriter& json, std::string_view text) {
+  json.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+std::string_view upper_type_name(MetricType type) {
+  switch (type) {
+    case MetricType::counter: return "COUNTER";
+    case MetricType::gauge: return "GAUGE";
+    case MetricType::summary: return "SUMMARY";
+    case MetricType::untyped: return "UNTYPED";
+    case MetricType::histogram: return "HISTOGRAM";
+    case MetricType::gauge_histogram: return "GAUGE_HISTOGRAM";
+  }
+  return "UNTYPED";
+}
+
+// Counts are uint64 in client_model unless the histogram carries float counts.
+std::string count_string(double count, bool float_counts) {
+  if (float_counts || !(count >= 0) || count >= 18446744073709551616.0 || std::floor(count) != count) {
+    return go_float(count);
+  }
+  return std::to_string(static_cast<std::uint64_t>(count));
+}
+
+void write_labels(JsonWriter& json, const exposition::Labels& labels) {
+  json.StartObject();
+  for (const auto& label : labels) {
+    string(json, label.name);
+    string(json, label.value);
+  }
+  json.EndObject();
+}
+
+void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& metric) {
+  json.StartObject();
+  string(json, "labels");
+  write_labels(json, metric.labels);
+  switch (type) {
+    case MetricType::counter:
+    case MetricType::gauge:
+    case MetricType::untyped:
+      string(json, "value");
+      string(json, go_float(metric.value));
+      break;
+    case MetricType::summary:
+      string(json, "quantiles");
+      json.StartObject();
+      for (const auto& quantile : metric.quantiles) {
+        string(json, go_float(quantile.quantile));
+        string(json, go_float(quantile.value));
+      }
+      json.EndObject();
+      string(json, "count");
+      string(json, count_string(metric.sample_count, false));
+      string(json, "sum");
+      string(json, go_float(metric.sample_sum));
+      break;
+    case MetricType::histogram:
+    case MetricType::gauge_histogram:
+      // Native buckets are not rendered here yet; their classic buckets are.
+      string(json, "buckets");
+      json.StartObject();
+      for (const auto& bucket : metric.buckets) {
+        string(json, go_float(bucket.upper_bound));
+        string(json, count_string(bucket.cumulative_count, metric.float_counts));
+      }
+      json.EndObject();
+      string(json, "count");
+      string(json, count_string(metric.sample_count, metric.float_counts));
+      string(json, "sum");
+      string(json, go_float(metric.sample_sum));
+      break;
+  }
+  json.EndObject();
+}
+
+void write_group(JsonWriter& json, const Group& group) {
+  json.StartObject();
+  string(json, "labels");
+  write_labels(json, group.key.labels);
+  string(json, "last_push_successful");
+  json.Bool(group.last_push_successful());
+  for (const auto& stored : group.families) {
+    const exposition::Family family = stored->model();
+    string(json, family.name);
+    json.StartObject();
+    string(json, "time_stamp");
+    string(json, rfc3339_nano(stored->pushed_at));
+    string(json, "type");
+    string(json, upper_type_name(family.type));
+    if (!family.help.empty()) {
+      string(json, "help");
+      string(json, family.help);
+    }
+    string(json, "metrics");
+    json.StartArray();
+    for (const auto& metric : family.metrics) write_metric(json, family.type, metric);
+    json.EndArray();
+    json.EndObject();
+  }
+  json.EndObject();
+}
+
+template <typename Integer>
+void append_padded(Integer value, int width, std::string& out) {
+  char digits[24];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), value).ptr;
+  for (auto length = end - digits; length < width; ++length) out += '0';
+  out.append(digits, end);
+}
+
+}  // namespace
+
+std::string go_float(double value) {
+  if (value == 0 && std::signbit(value)) return "-0";
+  std::string out;
+  exposition::append_double(value, out);
+  return out;
+}
+
+std::string rfc3339_nano(double unix_seconds) {
+  using namespace std::chrono;
+  const double whole = std::floor(unix_seconds);
+  auto nanos = static_cast<std::int64_t>(std::llround((unix_seconds - whole) * 1e9));
+  auto seconds = static_cast<std::int64_t>(whole);
+  if (nanos >= 1'000'000'000) {
+    nanos -= 1'000'000'000;
+    ++seconds;
+  }
+  const sys_seconds instant{std::chrono::seconds(seconds)};
+  const auto day = floor<days>(instant);
+  const year_month_day date{day};
+  const hh_mm_ss time{instant - day};
+  std::string out;
+  append_padded(static_cast<int>(date.year()), 4, out);
+  out += '-';
+  append_padded(static_cast<unsigned>(date.month()), 2, out);
+  out += '-';
+  append_padded(static_cast<unsigned>(date.day()), 2, out);
+  out += 'T';
+  append_padded(time.hours().count(), 2, out);
+  out += ':';
+  append_padded(time.minutes().count(), 2, out);
+  out += ':';
+  append_padded(time.seconds().count(), 2, out);
+  if (nanos > 0) {
+    out += '.';
+    std::string fraction;
+    append_padded(nanos, 9, fraction);
+    while (fraction.back() == '0') fraction.pop_back();
+    out += fraction;
+  }
+  out += 'Z';
+  return out;
+}
+
+std::string api_metrics_json(const Snapshot& snapshot) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter json(buffer);
+  json.StartObject();
+  string(json, "status");
+  string(json, "success");
+  string(json, "data");
+  json.StartArray();
+  for (const auto& group : snapshot.groups()) write_group(json, *group);
+  json.EndArray();
+  json.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace flowgate::pushgw

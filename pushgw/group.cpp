@@ -1,0 +1,215 @@
+#include "pushgw/group.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "exposition/assembler.hpp"
+#include "exposition/protobuf_parser.hpp"
+#include "pushgw/label_rules.hpp"
+#include "pushgw/series_hash.hpp"
+
+namespace flowgate::pushgw {
+
+namespace {
+
+using exposition::Family;
+using exposition::Labels;
+using exposition::MetricType;
+
+PushError inconsistent(std::string sentence) { return {PushErrorKind::inconsistent, std::move(sentence)}; }
+
+bool is_histogram(MetricType type) { return type == MetricType::histogram || type == MetricType::gauge_histogram; }
+
+// The Pushgateway's (client_golang's) series order within a family: fewer
+// labels first, then label values in label-name order.
+bool series_before(const exposition::Metric& a, const exposition::Metric& b) {
+  if (a.labels.size() != b.labels.size()) return a.labels.size() < b.labels.size();
+  for (std::size_t i = 0; i < a.labels.size(); ++i) {
+    if (a.labels[i].value != b.labels[i].value) return a.labels[i].value < b.labels[i].value;
+  }
+  return false;
+}
+
+boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto& name = labels[i].name;
+    if (!is_label_name(name) || is_reserved_label_name(name)) {
+      return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                          " has the invalid label name " + quoted(name) + " (rule label-name)");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (labels[j].name == name) {
+        return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                            " has the label name " + quoted(name) + " twice (rule duplicate-label-name)");
+      }
+    }
+  }
+  return {};
+}
+
+boost::system::result<void, PushError> check_sanitized_labels(const Family& family, const Labels& labels) {
+  for (const auto& label : labels) {
+    if (!is_valid_utf8(label.value)) {
+      return inconsistent("family " + quoted(family.name) + ": the value of label " + quoted(label.name) +
+                          " is not valid UTF-8 (rule label-value-utf8)");
+    }
+    if (family.type == MetricType::summary && label.name == "quantile") {
+      return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                          " is a summary and must not have an explicit quantile label (rule summary-quantile-label)");
+    }
+    if (is_histogram(family.type) && label.name == "le") {
+      return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                          " is a histogram and must not have an explicit le label (rule histogram-le-label)");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+exposition::FamilyHeader StoredFamily::header() const { return {name, help, type, unit}; }
+
+std::string_view StoredFamily::block(exposition::Format format) const {
+  switch (format) {
+    case exposition::Format::text:
+      return text_block;
+    case exposition::Format::protobuf:
+      return protobuf_block;
+    case exposition::Format::openmetrics:
+      break;
+  }
+  std::call_once(openmetrics_once_, [this] { exposition::write_samples(exposition::Format::openmetrics, model(), openmetrics_block_); });
+  return openmetrics_block_;
+}
+
+exposition::Family StoredFamily::model() const {
+  // The protobuf block is the lossless form (native histograms included);
+  // the assembler turns header + block into a delimited message to re-parse.
+  const std::array<exposition::FamilyBlocks, 1> blocks{exposition::FamilyBlocks{header(), {protobuf_block}}};
+  const auto body = exposition::assemble(exposition::Format::protobuf, blocks);
+  std::string message;
+  message.reserve(body.size());
+  for (auto piece : body.pieces) message += piece;
+  auto parsed = exposition::parse_protobuf(message);
+  if (parsed && !parsed->empty()) return std::move(parsed->front());
+  Family empty;
+  empty.name = name;
+  empty.help = help;
+  empty.type = type;
+  empty.unit = unit;
+  return empty;
+}
+
+FamilyPtr store_family(const Family& family, double pushed_at) {
+  auto stored = std::make_shared<StoredFamily>();
+  stored->name = family.name;
+  stored->help = family.help;
+  stored->type = family.type;
+  stored->unit = family.unit;
+  stored->pushed_at = pushed_at;
+  exposition::write_samples(exposition::Format::text, family, stored->text_block);
+  exposition::write_samples(exposition::Format::protobuf, family, stored->protobuf_block);
+  stored->text_block.shrink_to_fit();
+  stored->protobuf_block.shrink_to_fit();
+  stored->series_hashes.reserve(family.metrics.size());
+  for (const auto& metric : family.metrics) stored->series_hashes.push_back(series_hash(family.name, metric.labels));
+  std::sort(stored->series_hashes.begin(), stored->series_hashes.end());
+  return stored;
+}
+
+const StoredFamily* Group::find(std::string_view name) const {
+  const auto it = std::lower_bound(families.begin(), families.end(), name,
+                                   [](const FamilyPtr& family, std::string_view n) { return family->name < n; });
+  return it != families.end() && (*it)->name == name ? it->get() : nullptr;
+}
+
+std::size_t Group::series_count() const {
+  std::size_t count = 0;
+  for (const auto& family : families) count += family->series_hashes.size();
+  return count;
+}
+
+void sanitize_labels(const GroupingKey& key, Labels& labels) {
+  for (const auto& grouping : key.labels) {
+    const auto it = std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.name == grouping.name; });
+    if (it == labels.end()) {
+      labels.push_back(grouping);
+    } else {
+      it->value = grouping.value;
+    }
+  }
+  if (std::none_of(labels.begin(), labels.end(), [](const auto& l) { return l.name == "instance"; })) {
+    labels.push_back({"instance", ""});
+  }
+  std::stable_sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+}
+
+std::string describe_series(std::string_view family_name, const Labels& labels) {
+  std::string out(family_name);
+  out += '{';
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out += ',';
+    out += labels[i].name;
+    out += '=';
+    out += quoted(labels[i].value);
+  }
+  out += '}';
+  return out;
+}
+
+FamilyPtr push_time_family(std::string_view name, const GroupingKey& key, double value, double pushed_at) {
+  Family family;
+  family.name = name;
+  family.help = name == kPushTimeName ? kPushTimeHelp : kPushFailureTimeHelp;
+  family.type = MetricType::gauge;
+  auto& metric = family.metrics.emplace_back();
+  metric.value = value;
+  sanitize_labels(key, metric.labels);
+  return store_family(family, pushed_at);
+}
+
+boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exposition::Families families,
+                                                            double now_seconds, bool check_series) {
+  Candidate candidate;
+  candidate.now_seconds = now_seconds;
+  candidate.id = key.id();
+  // Later families of a repeated name replace earlier ones, as in the Pushgateway's map.
+  std::stable_sort(families.begin(), families.end(), [](const Family& a, const Family& b) { return a.name < b.name; });
+  for (std::size_t i = 0; i < families.size(); ++i) {
+    Family& family = families[i];
+    if (i + 1 < families.size() && families[i + 1].name == family.name) continue;
+    if (family.metrics.empty() || family.name == kPushTimeName || family.name == kPushFailureTimeName) continue;
+    for (auto& metric : family.metrics) {
+      if (metric.timestamp_ms) {
+        return PushError(PushErrorKind::has_timestamp, "pushed metrics must not have timestamps");
+      }
+      if (check_series) {
+        if (auto checked = check_body_labels(family, metric.labels); !checked) return checked.error();
+      }
+      sanitize_labels(key, metric.labels);
+      if (check_series) {
+        if (auto checked = check_sanitized_labels(family, metric.labels); !checked) return checked.error();
+      }
+    }
+    std::stable_sort(family.metrics.begin(), family.metrics.end(), series_before);
+    auto stored = store_family(family, now_seconds);
+    if (check_series) {
+      const auto& hashes = stored->series_hashes;
+      const auto repeated = std::adjacent_find(hashes.begin(), hashes.end());
+      if (repeated != hashes.end()) {
+        const auto metric = std::find_if(family.metrics.begin(), family.metrics.end(), [&](const auto& m) {
+          return series_hash(family.name, m.labels) == *repeated;
+        });
+        return inconsistent("family " + quoted(family.name) + ": series " +
+                            describe_series(family.name, metric->labels) +
+                            " appears twice in this push (rule duplicate-series)");
+      }
+    }
+    candidate.families.push_back(std::move(stored));
+  }
+  candidate.push_time = push_time_family(kPushTimeName, key, now_seconds, now_seconds);
+  candidate.key = std::move(key);
+  return candidate;
+}
+
+}  // namespace flowgate::pushgw

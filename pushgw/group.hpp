@@ -1,0 +1,97 @@
+#pragma once
+// One grouping key's families as the store keeps them: each family's samples
+// already serialized (text 0.0.4 and protobuf at push time, OpenMetrics on
+// first request), its series hashes and its metadata; not the metric model,
+// which model() re-parses on demand (JSON API). Immutable once built and shared
+// between snapshots; the lazy OpenMetrics block is a thread-safe cache.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "exposition/model.hpp"
+#include "exposition/writer.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/push_error.hpp"
+
+namespace flowgate::pushgw {
+
+inline constexpr std::string_view kPushTimeName = "push_time_seconds";
+inline constexpr std::string_view kPushFailureTimeName = "push_failure_time_seconds";
+inline constexpr std::string_view kPushTimeHelp = "Last Unix time when changing this group in the Pushgateway succeeded.";
+inline constexpr std::string_view kPushFailureTimeHelp = "Last Unix time when changing this group in the Pushgateway failed.";
+
+struct StoredFamily {
+  std::string name;
+  std::string help;
+  exposition::MetricType type = exposition::MetricType::untyped;
+  std::string unit;
+  double pushed_at = 0;  // Unix seconds of the push that last replaced this family
+  std::string text_block;
+  std::string protobuf_block;
+  std::vector<std::uint64_t> series_hashes;  // ascending; one per series
+
+  exposition::FamilyHeader header() const;
+  // The samples in `format`; the OpenMetrics block is rendered on first use.
+  std::string_view block(exposition::Format format) const;
+  // The family as a model, re-parsed from the protobuf block.
+  exposition::Family model() const;
+
+ private:
+  mutable std::once_flag openmetrics_once_;
+  mutable std::string openmetrics_block_;
+};
+using FamilyPtr = std::shared_ptr<const StoredFamily>;
+
+// Renders and hashes `family`, whose series labels are already sanitized.
+FamilyPtr store_family(const exposition::Family& family, double pushed_at);
+
+struct Group {
+  GroupingKey key;
+  std::string id;  // key.id(), the order of groups everywhere
+  double push_time_seconds = 0;
+  double push_failure_time_seconds = 0;
+  std::vector<FamilyPtr> families;  // ascending by name, unique; the two push-time gauges included
+
+  bool last_push_successful() const { return !(push_failure_time_seconds > push_time_seconds); }
+  const StoredFamily* find(std::string_view name) const;
+  std::size_t series_count() const;
+};
+using GroupPtr = std::shared_ptr<const Group>;
+
+// push_time_seconds or push_failure_time_seconds of the group `key`: one
+// gauge labelled with the grouping key (+ instance="" when it has none).
+FamilyPtr push_time_family(std::string_view name, const GroupingKey& key, double value, double pushed_at);
+
+// Grouping labels set (overriding the body's), instance="" when absent,
+// sorted by name: the Pushgateway's sanitation of every stored series.
+void sanitize_labels(const GroupingKey& key, exposition::Labels& labels);
+
+// `name{a="b",...}` for messages.
+std::string describe_series(std::string_view family_name, const exposition::Labels& labels);
+
+// A push, validated as far as it can be without the store, and rendered.
+struct Candidate {
+  GroupingKey key;
+  std::string id;
+  std::vector<FamilyPtr> families;  // pushed families: ascending by name, unique, non-empty
+  FamilyPtr push_time;              // push_time_seconds = now
+  double now_seconds = 0;
+};
+
+// Rejects timestamps (has_timestamp) always; with `check_series` also the
+// per-series rules of the consistency check (inconsistent): label names
+// valid and not reserved, no duplicate names, UTF-8 values, no explicit
+// `quantile` on a summary or `le` on a histogram, no series twice in the push.
+// Families named like the push-time gauges are dropped (the Pushgateway
+// overwrites them); families without series are dropped.
+boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exposition::Families families,
+                                                            double now_seconds, bool check_series);
+
+}  // namespace flowgate::pushgw

@@ -1,0 +1,159 @@
+#include "pushgw/group_store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "pushgw/consistency_check.hpp"
+#include "pushgw/family_index.hpp"
+#include "pushgw/group.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::pushgw {
+
+namespace {
+
+bool is_push_time_gauge(std::string_view name) { return name == kPushTimeName || name == kPushFailureTimeName; }
+
+void sort_by_name(std::vector<FamilyPtr>& families) {
+  std::sort(families.begin(), families.end(), [](const FamilyPtr& a, const FamilyPtr& b) { return a->name < b->name; });
+}
+
+bool contains(const std::vector<FamilyPtr>& sorted, std::string_view name) {
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), name,
+                                   [](const FamilyPtr& family, std::string_view n) { return family->name < n; });
+  return it != sorted.end() && (*it)->name == name;
+}
+
+}  // namespace
+
+struct GroupStore::State {
+  explicit State(StoreOptions store_options) : options(std::move(store_options)) {
+    published.store(std::make_shared<const Snapshot>());
+  }
+
+  const StoreOptions options;
+  std::mutex writer;  // guards `index` and every store to `published`
+  FamilyIndex index;
+  std::atomic<std::shared_ptr<const Snapshot>> published;
+
+  // Under `writer`: the Pushgateway's record of a rejected push; the group is
+  // created with both gauges when missing, nothing else changes.
+  void record_failure(const GroupingKey& key, std::string id, double now) {
+    const auto current = published.load();
+    const Group* old = current->find(id);
+    auto group = std::make_shared<Group>();
+    group->key = key;
+    group->id = std::move(id);
+    group->push_failure_time_seconds = now;
+    if (old != nullptr) {
+      group->push_time_seconds = old->push_time_seconds;
+      for (const auto& family : old->families) {
+        if (family->name != kPushFailureTimeName) group->families.push_back(family);
+      }
+      if (const auto* failure = old->find(kPushFailureTimeName)) index.remove(*failure);
+    } else {
+      auto push_time = push_time_family(kPushTimeName, key, 0, now);
+      index.add(*push_time);
+      group->families.push_back(std::move(push_time));
+    }
+    auto failure = push_time_family(kPushFailureTimeName, key, now, now);
+    index.add(*failure);
+    group->families.push_back(std::move(failure));
+    sort_by_name(group->families);
+    published.store(current->with_group(std::move(group)));
+  }
+};
+
+GroupStore::GroupStore(StoreOptions options) : state_(std::make_unique<State>(std::move(options))) {}
+
+GroupStore::~GroupStore() = default;
+
+std::shared_ptr<const Snapshot> GroupStore::snapshot() const { return state_->published.load(); }
+
+const StoreOptions& GroupStore::options() const { return state_->options; }
+
+boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
+                                                        double now_seconds) {
+  State& state = *state_;
+  // Everything proportional to the push happens here, before the lock.
+  auto built = build_candidate(key, std::move(families), now_seconds, state.options.consistency_check);
+  if (!built) {
+    std::lock_guard lock(state.writer);
+    state.record_failure(key, key.id(), now_seconds);
+    return built.error();
+  }
+  Candidate& candidate = *built;
+  auto zero_failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
+
+  std::lock_guard lock(state.writer);
+  const auto current = state.published.load();
+  const Group* old = current->find(candidate.id);
+  if (state.options.consistency_check) {
+    if (auto checked = check_consistency(state.index, old, candidate.families, mode, state.options); !checked) {
+      state.record_failure(candidate.key, std::move(candidate.id), now_seconds);
+      return checked.error();
+    }
+  }
+
+  auto group = std::make_shared<Group>();
+  group->push_time_seconds = now_seconds;
+  group->families = candidate.families;
+  FamilyPtr failure_time = std::move(zero_failure_time);
+  if (old != nullptr) {
+    // PUT spares only push_failure_time_seconds; POST also every family it does not push.
+    group->push_failure_time_seconds = old->push_failure_time_seconds;
+    for (const auto& family : old->families) {
+      if (family->name == kPushFailureTimeName) failure_time = family;
+      const bool leaves =
+          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
+      if (leaves) {
+        state.index.remove(*family);
+      } else {
+        group->families.push_back(family);
+      }
+    }
+  }
+  for (const auto& family : candidate.families) state.index.add(*family);
+  state.index.add(*candidate.push_time);
+  state.index.add(*failure_time);
+  group->families.push_back(std::move(candidate.push_time));
+  group->families.push_back(std::move(failure_time));
+  sort_by_name(group->families);
+  group->key = std::move(candidate.key);
+  group->id = std::move(candidate.id);
+  state.published.store(current->with_group(std::move(group)));
+  return {};
+}
+
+void GroupStore::remove(const GroupingKey& key) {
+  const std::string id = key.id();
+  std::lock_guard lock(state_->writer);
+  const auto current = state_->published.load();
+  const Group* old = current->find(id);
+  if (old == nullptr) return;
+  state_->index.remove(*old);
+  state_->published.store(current->without_group(id));
+}
+
+void GroupStore::wipe() {
+  std::lock_guard lock(state_->writer);
+  const auto current = state_->published.load();
+  state_->index.clear();
+  state_->published.store(Snapshot::of_groups({}, current->version() + 1));
+}
+
+void GroupStore::restore(std::vector<std::shared_ptr<const Group>> groups) {
+  std::lock_guard lock(state_->writer);
+  const auto current = state_->published.load();
+  auto next = Snapshot::of_groups(std::move(groups), current->version() + 1);
+  state_->index.clear();
+  for (const auto& group : next->groups()) state_->index.add(*group);
+  state_->published.store(std::move(next));
+}
+
+std::vector<exposition::FamilyBlocks> family_blocks(const Snapshot& snapshot, exposition::Format format) {
+  return snapshot.merged(format);
+}
+
+}  // namespace flowgate::pushgw

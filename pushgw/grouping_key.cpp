@@ -1,0 +1,207 @@
+#include "pushgw/grouping_key.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "pushgw/label_rules.hpp"
+
+namespace flowgate::pushgw {
+
+namespace {
+
+constexpr std::string_view kBase64Suffix = "@base64";
+constexpr std::string_view kUrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+PushError bad_key(std::string sentence) { return {PushErrorKind::bad_grouping_key, std::move(sentence)}; }
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Go's URL.Path decoding: %XX becomes a byte (so %2F becomes a separator, as
+// it does before the Pushgateway's router sees the path); '+' stays a plus.
+boost::system::result<std::string, PushError> percent_decode(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') {
+      out += path[i];
+      continue;
+    }
+    const int high = i + 1 < path.size() ? hex_digit(path[i + 1]) : -1;
+    const int low = i + 2 < path.size() ? hex_digit(path[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      return bad_key("invalid URL escape " + quoted(path.substr(i, std::min<std::size_t>(3, path.size() - i))));
+    }
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+struct Base64Error {
+  Base64Error() = default;
+  explicit Base64Error(std::size_t byte_offset)
+      : message("illegal base64 data at input byte " + std::to_string(byte_offset)) {}
+  std::string message;  // Go's wording
+};
+
+// base64url without padding after stripping every trailing '=' (Go's
+// RawURLEncoding after TrimRight "="); the message is Go's.
+boost::system::result<std::string, Base64Error> decode_base64(std::string_view encoded) {
+  while (!encoded.empty() && encoded.back() == '=') encoded.remove_suffix(1);
+  std::string out;
+  out.reserve(encoded.size() * 3 / 4);
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    const auto position = kUrlAlphabet.find(encoded[i]);
+    if (position == std::string_view::npos) {
+      return Base64Error(i);
+    }
+    bits = (bits << 6) | static_cast<std::uint32_t>(position);
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out += static_cast<char>((bits >> bit_count) & 0xFFu);
+    }
+  }
+  if (encoded.size() % 4 == 1) {
+    return Base64Error(encoded.size() - 1);
+  }
+  return out;
+}
+
+void append_base64(std::string_view raw, std::string& out) {
+  if (raw.empty()) {
+    out += '=';
+    return;
+  }
+  std::size_t i = 0;
+  for (; i + 3 <= raw.size(); i += 3) {
+    const auto chunk = static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i])) << 16 |
+                       static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 1])) << 8 |
+                       static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 2]));
+    for (int shift = 18; shift >= 0; shift -= 6) out += kUrlAlphabet[(chunk >> shift) & 0x3Fu];
+  }
+  const std::size_t rest = raw.size() - i;
+  if (rest == 0) return;
+  std::uint32_t chunk = static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i])) << 16;
+  if (rest == 2) chunk |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 1])) << 8;
+  out += kUrlAlphabet[(chunk >> 18) & 0x3Fu];
+  out += kUrlAlphabet[(chunk >> 12) & 0x3Fu];
+  out += rest == 2 ? kUrlAlphabet[(chunk >> 6) & 0x3Fu] : '=';
+  out += '=';
+}
+
+// The catch-all label part, leading '/' included, as the Pushgateway splits it.
+boost::system::result<void, PushError> split_labels(std::string_view label_part,
+                                                    std::map<std::string, std::string>& labels) {
+  if (label_part.size() <= 1) return {};
+  std::vector<std::string_view> components;
+  std::string_view rest = label_part.substr(1);
+  while (true) {
+    const auto slash = rest.find('/');
+    components.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  if (components.size() % 2 != 0) {
+    return bad_key("odd number of components in label string " + quoted(label_part));
+  }
+  for (std::size_t i = 0; i < components.size(); i += 2) {
+    std::string_view name = components[i];
+    const std::string_view value = components[i + 1];
+    const bool base64 = name.ends_with(kBase64Suffix);
+    if (base64) name.remove_suffix(kBase64Suffix.size());
+    if (!is_label_name(name) || is_reserved_label_name(name)) {
+      return bad_key("improper label name " + quoted(name));
+    }
+    if (!base64) {
+      labels.insert_or_assign(std::string(name), std::string(value));
+      continue;
+    }
+    auto decoded = decode_base64(value);
+    if (!decoded) {
+      return bad_key("invalid base64 encoding for label " + std::string(name) + "=" + quoted(value) + ": " +
+                     decoded.error().message);
+    }
+    labels.insert_or_assign(std::string(name), std::move(*decoded));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string GroupingKey::id() const {
+  std::string out;
+  for (const auto& label : labels) {
+    if (!out.empty()) out += '\xFF';
+    out += label.name;
+    out += '\xFF';
+    out += label.value;
+  }
+  return out;
+}
+
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view raw_path) {
+  auto decoded = percent_decode(raw_path);
+  if (!decoded) return decoded.error();
+  std::string_view path = *decoded;
+
+  bool job_base64 = false;
+  if (path.starts_with("job@base64/")) {
+    job_base64 = true;
+    path.remove_prefix(std::string_view("job@base64/").size());
+  } else if (path.starts_with("job/")) {
+    path.remove_prefix(std::string_view("job/").size());
+  } else {
+    return bad_key("push path must start with job/ or job@base64/");
+  }
+  const auto slash = path.find('/');
+  std::string_view job_segment = path.substr(0, slash);
+  const std::string_view label_part = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+
+  std::string job(job_segment);
+  if (job_base64) {
+    auto job_decoded = decode_base64(job_segment);
+    if (!job_decoded) {
+      return bad_key("invalid base64 encoding in job name " + quoted(job_segment) + ": " + job_decoded.error().message);
+    }
+    job = std::move(*job_decoded);
+  }
+  if (job.empty()) return bad_key("job name is required");
+
+  std::map<std::string, std::string> labels;
+  if (auto split = split_labels(label_part, labels); !split) return split.error();
+  labels.insert_or_assign("job", std::move(job));
+
+  GroupingKey key;
+  key.labels.reserve(labels.size());
+  for (auto& [name, value] : labels) key.labels.push_back({name, std::move(value)});
+  return key;
+}
+
+std::string delete_path(const GroupingKey& key) {
+  std::string out = "job@base64/";
+  const auto job = std::find_if(key.labels.begin(), key.labels.end(), [](const auto& l) { return l.name == "job"; });
+  append_base64(job == key.labels.end() ? std::string_view() : std::string_view(job->value), out);
+  for (const auto& label : key.labels) {
+    if (label.name == "job") continue;
+    out += '/';
+    out += label.name;
+    out += kBase64Suffix;
+    out += '/';
+    append_base64(label.value, out);
+  }
+  return out;
+}
+
+}  // namespace flowgate::pushgw

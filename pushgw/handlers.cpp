@@ -1,0 +1,122 @@
+#include "pushgw/handlers.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "exposition/gzip.hpp"
+#include "exposition/protobuf_parser.hpp"
+#include "exposition/text_parser.hpp"
+#include "pushgw/api_json.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::pushgw {
+
+namespace {
+
+// Go's http.Error: a plain-text line the clients print as is.
+HttpReply error_reply(const PushError& error) {
+  HttpReply reply;
+  reply.status = http_status(error.kind);
+  reply.content_type = "text/plain; charset=utf-8";
+  if (error.kind == PushErrorKind::has_timestamp || error.kind == PushErrorKind::inconsistent) {
+    reply.body = "pushed metrics are invalid or inconsistent with existing metrics: ";
+  }
+  reply.body += error.message;
+  reply.body += '\n';
+  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return reply;
+}
+
+HttpReply empty_reply(int status) {
+  HttpReply reply;
+  reply.status = status;
+  return reply;
+}
+
+bool is_gzip(std::string_view content_encoding) {
+  while (!content_encoding.empty() && content_encoding.front() == ' ') content_encoding.remove_prefix(1);
+  while (!content_encoding.empty() && content_encoding.back() == ' ') content_encoding.remove_suffix(1);
+  return std::equal(content_encoding.begin(), content_encoding.end(), std::string_view("gzip").begin(),
+                    std::string_view("gzip").end(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
+// The Pushgateway's prefix first, so scripts that grep for it keep working;
+// then where exactly and which rule.
+PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
+  std::string sentence;
+  if (protobuf) {
+    sentence = "protobuf parsing error in family " + std::to_string(error.line) + ", byte " +
+               std::to_string(error.column) + ": " + error.message;
+  } else {
+    sentence = "text format parsing error in line " + std::to_string(error.line) + ": " + error.message +
+               " (column " + std::to_string(error.column);
+    sentence += error.rule.empty() ? ")" : ", rule " + error.rule + ")";
+    return {PushErrorKind::bad_body, std::move(sentence)};
+  }
+  if (!error.rule.empty()) sentence += " (rule " + error.rule + ")";
+  return {PushErrorKind::bad_body, std::move(sentence)};
+}
+
+}  // namespace
+
+HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushLimits& limits) {
+  auto key = parse_grouping_key(request.path);
+  if (!key) return error_reply(key.error());
+
+  std::string inflated;
+  std::string_view body = request.body;
+  if (is_gzip(request.content_encoding)) {
+    auto gunzipped = exposition::gunzip(request.body, limits.max_body_bytes);
+    if (!gunzipped) {
+      return error_reply({gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                          gunzipped.error().message});
+    }
+    inflated = std::move(*gunzipped);
+    body = inflated;
+  }
+  if (body.size() > limits.max_body_bytes) {
+    return error_reply({PushErrorKind::body_too_large,
+                        "request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes"});
+  }
+
+  const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
+  auto families = protobuf ? exposition::parse_protobuf(body) : exposition::parse_text(body);
+  if (!families) return error_reply(parse_failure(families.error(), protobuf));
+
+  const PushMode mode = request.method == "POST" ? PushMode::replace_families : PushMode::replace_group;
+  auto pushed = store.push(mode, std::move(*key), std::move(*families), request.received_at);
+  if (!pushed) return error_reply(pushed.error());
+  return empty_reply(store.options().consistency_check ? 200 : 202);
+}
+
+HttpReply handle_delete(const HttpRequest& request, GroupStore& store) {
+  auto key = parse_grouping_key(request.path);
+  if (!key) return error_reply(key.error());
+  store.remove(*key);
+  return empty_reply(202);
+}
+
+HttpReply handle_wipe(GroupStore& store) {
+  store.wipe();
+  return empty_reply(202);
+}
+
+HttpReply handle_api_metrics(const Snapshot& snapshot) {
+  HttpReply reply;
+  reply.status = 200;
+  reply.content_type = "application/json";
+  reply.body = api_metrics_json(snapshot);
+  reply.headers = {
+      {"Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin"},
+      {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+      {"Access-Control-Allow-Origin", "*"},
+      {"Access-Control-Expose-Headers", "Date"},
+      {"Cache-Control", "no-cache, no-store, must-revalidate"},
+  };
+  return reply;
+}
+
+}  // namespace flowgate::pushgw

@@ -1,0 +1,23 @@
+#pragma once
+// The label rules the Pushgateway enforces on URLs and pushed series, and the
+// Go-style quoting its messages use. Pure functions.
+
+#include <string>
+#include <string_view>
+
+namespace flowgate::pushgw {
+
+// [a-zA-Z_][a-zA-Z0-9_]*, the legacy rule; flowgate also applies it to
+// protobuf pushes so every stored series can be written as text 0.0.4.
+bool is_label_name(std::string_view name);
+
+// Names starting with "__" are reserved for Prometheus itself.
+bool is_reserved_label_name(std::string_view name);
+
+bool is_valid_utf8(std::string_view bytes);
+
+// Go's %q for messages that quote user input: "…" with \" \\ and control
+// bytes escaped, so a message is always one line.
+std::string quoted(std::string_view text);
+
+}  // namespace flowgate::pushgw

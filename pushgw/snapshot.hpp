@@ -1,0 +1,67 @@
+#pragma once
+// An immutable state of the group store, shared by readers through
+// shared_ptr<const Snapshot>. Groups live in kShards shards (by hash of the
+// key id), each a sorted vector of shared group pointers, so the writer's next
+// snapshot copies one shard's pointers and the shard table, never all groups.
+// Every const member is thread-safe; the merged scrape view is computed once
+// per snapshot and format and cached.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "exposition/assembler.hpp"
+#include "pushgw/group.hpp"
+
+namespace flowgate::pushgw {
+
+class Snapshot {
+ public:
+  static constexpr std::size_t kShards = 256;
+
+  Snapshot();  // empty, version 0
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  // Increases with every published change; equal versions mean equal content.
+  std::uint64_t version() const { return version_; }
+  std::size_t group_count() const { return group_count_; }
+  std::size_t series_count() const { return series_count_; }
+
+  const Group* find(std::string_view id) const;
+  // Every group in GroupingKey::id order.
+  std::vector<GroupPtr> groups() const;
+
+  // Every stored family name ascending, each with its header (HELP = the
+  // first non-empty HELP in group order) and every group's block in group
+  // order. Computed on first call per format; the views point into this
+  // snapshot.
+  const std::vector<exposition::FamilyBlocks>& merged(exposition::Format format) const;
+
+  // For the writer: the next snapshot with `group` added or replaced, or with
+  // the group `id` removed, or holding exactly `groups`.
+  std::shared_ptr<const Snapshot> with_group(GroupPtr group) const;
+  std::shared_ptr<const Snapshot> without_group(std::string_view id) const;
+  static std::shared_ptr<const Snapshot> of_groups(std::vector<GroupPtr> groups, std::uint64_t version);
+
+ private:
+  using Shard = std::vector<GroupPtr>;  // ascending by id
+  static std::size_t shard_of(std::string_view id);
+  std::shared_ptr<Snapshot> next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content,
+                                            std::ptrdiff_t group_delta, std::ptrdiff_t series_delta) const;
+
+  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+  std::uint64_t version_ = 0;
+  std::size_t group_count_ = 0;
+  std::size_t series_count_ = 0;
+
+  static constexpr std::size_t kFormats = 3;
+  mutable std::array<std::once_flag, kFormats> merged_once_;
+  mutable std::array<std::vector<exposition::FamilyBlocks>, kFormats> merged_;
+};
+
+}  // namespace flowgate::pushgw
