@@ -5,9 +5,8 @@
 // thread at a time; Collect(), last_success() and last_duration_seconds() are
 // safe from any thread and never block on a refresh in progress.
 
-#include <atomic>
 #include <chrono>
-#include <memory>
+#include <optional>
 #include <regex>
 #include <string_view>
 #include <vector>
@@ -37,10 +36,13 @@ class HostCollector final : public Collector {
   std::vector<prometheus::MetricFamily> Collect() const override { return published_.families(); }
 
  private:
+  std::optional<MetricFamilies> gather() const;
+
   HostCollectorOptions options_;
   std::regex mount_points_exclude_;
   std::regex fs_types_exclude_;
   std::regex netdev_device_exclude_;
+  std::regex diskstats_device_exclude_;
   PublishedFamilies published_;
 };
 

@@ -19,6 +19,8 @@ struct HostCollectorOptions {
       "sysfs|tracefs)$";
   // --collector.netdev.device-exclude
   std::string netdev_device_exclude = "^lo$";
+  // --collector.diskstats.device-exclude (partitions, ram and loop devices)
+  std::string diskstats_device_exclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
   // Where procfs is mounted (node_exporter's --path.procfs); the per-CPU
   // times, the procs_* counts and btime come from <procfs>/stat, MemAvailable
   // and Buffers from <procfs>/meminfo, drops from <procfs>/net/dev.

@@ -6,6 +6,7 @@
 // thread and never block on a refresh in progress.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,8 @@ class ProcessCollector final : public Collector {
   std::vector<prometheus::MetricFamily> Collect() const override { return published_.families(); }
 
  private:
+  std::optional<MetricFamilies> gather() const;
+
   ProcessCollectorOptions options_;
   PublishedFamilies published_;
 };

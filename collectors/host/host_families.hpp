@@ -1,0 +1,56 @@
+#pragma once
+// Turns one refresh's raw readings into node_exporter-named families. Pure
+// apart from the statvfs() behind node_filesystem_readonly, so tests can feed
+// hand-made libstatgrab structs through the same filters.
+
+#include <regex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+#include <statgrab.h>
+
+#include "collectors/host/net_dev.hpp"
+#include "collectors/proc_stat.hpp"
+
+namespace flowgate::collectors {
+
+using MetricFamilies = std::vector<prometheus::MetricFamily>;
+
+// node_cpu_seconds_total{cpu,mode} and flowgate_host_cpus.
+void append_cpu_families(const ProcStat& stat, double ticks_per_second, unsigned logical_cpus,
+                         MetricFamilies& out);
+
+// node_load1, node_load5, node_load15.
+void append_load_families(const sg_load_stats& load, MetricFamilies& out);
+
+// node_memory_{MemTotal,MemFree,MemAvailable,Cached,Buffers,SwapTotal,SwapFree}_bytes;
+// the two libstatgrab lacks come from the text of /proc/meminfo.
+void append_memory_families(const sg_mem_stats& memory, const sg_swap_stats& swap,
+                            std::string_view meminfo, MetricFamilies& out);
+
+// node_filesystem_*{device,fstype,mountpoint}, skipping excluded mount points
+// and types and repeated mounts of the same device, type and point.
+void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const std::regex& mount_points_exclude,
+                                const std::regex& fs_types_exclude, MetricFamilies& out);
+
+// node_disk_{read,written}_bytes_total{device}, skipping excluded devices.
+void append_disk_families(std::span<const sg_disk_io_stats> disks, const std::regex& device_exclude,
+                          MetricFamilies& out);
+
+// node_network_{receive,transmit}_{bytes,packets,errs,drop}_total{device} and
+// node_network_transmit_colls_total, skipping excluded devices; drops come
+// from /proc/net/dev and are left out for a device it does not list.
+void append_network_families(std::span<const sg_network_io_stats> interfaces, std::span<const NetDevDrops> drops,
+                             const std::regex& device_exclude, MetricFamilies& out);
+
+// node_procs_running, node_procs_blocked (kernel counts of runnable and
+// blocked tasks) and flowgate_host_processes{state} (libstatgrab's states).
+void append_process_families(const ProcStat& stat, std::span<const sg_process_stats> processes,
+                             MetricFamilies& out);
+
+// node_boot_time_seconds and node_time_seconds.
+void append_time_families(const ProcStat& stat, double now_seconds, MetricFamilies& out);
+
+}  // namespace flowgate::collectors
