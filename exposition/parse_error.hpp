@@ -17,7 +17,9 @@ struct ParseError {
   // index of the MetricFamily message, column the 1-based byte offset.
   std::size_t line = 0;
   std::size_t column = 0;
-  std::string rule;     // stable, kebab-case, e.g. "label-value-escape"
+  // Stable, kebab-case, e.g. "label-value-escape"; the protobuf parser's
+  // rules start with "protobuf-", which is how describe() picks its wording.
+  std::string rule;
   std::string message;  // one sentence, no trailing newline
 
   // "line 3, column 7: <message>"; the protobuf parser says "family 2, byte 40: <message>".

@@ -1,1 +1,829 @@
 #include "exposition/text_parser.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exposition/number_format.hpp"
+
+// One pass over the body, line by line, with the state machine of
+// prometheus/common's expfmt.TextParser flattened into functions. Tokens stay
+// string_views into the body; labels are kept raw (still escaped) until a new
+// series needs them as strings, so a histogram's bucket lines cost no
+// allocation once their series exists.
+
+namespace flowgate::exposition {
+namespace {
+
+enum CharClass : std::uint8_t {
+  kMetricNameStart = 1,
+  kMetricNameContinue = 2,
+  kLabelNameStart = 4,
+  kLabelNameContinue = 8,
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+  std::array<std::uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    std::uint8_t bits = 0;
+    if (letter || c == ':') bits |= kMetricNameStart | kMetricNameContinue;
+    if (digit) bits |= kMetricNameContinue | kLabelNameContinue;
+    if (letter) bits |= kLabelNameStart | kLabelNameContinue;
+    classes[static_cast<std::size_t>(c)] = bits;
+  }
+  return classes;
+}
+
+constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
+
+bool has_class(char c, CharClass bit) { return (kCharClasses[static_cast<unsigned char>(c)] & bit) != 0; }
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// A quoted, shortened rendering of input bytes for error sentences.
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kMaxShown = 64;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const char c = text[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  out += '"';
+  return out;
+}
+
+std::string found(std::string_view line, std::size_t pos) {
+  if (pos >= line.size()) return "the end of the line";
+  return quoted(line.substr(pos, 1));
+}
+
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if ((c & 0xE0) == 0xC0) {
+      length = 2;
+      code = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3;
+      code = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4;
+      code = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < length) return false;
+    for (std::size_t i = 1; i < length; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      code = (code << 6) | (p[i] & 0x3Fu);
+    }
+    const bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+    if (overlong || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    p += length;
+  }
+  return true;
+}
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 31;
+  h *= 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  return h;
+}
+
+std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
+  std::uint64_t h = seed ^ (bytes.size() * 0x9E3779B97F4A7C15ull);
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, 8);
+    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+  }
+  if (i < bytes.size()) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, bytes.size() - i);
+    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+  }
+  return mix(h);
+}
+
+struct NameHash {
+  std::size_t operator()(std::string_view name) const { return hash_bytes(name, 0); }
+};
+
+// A label as it appears in the input: the value is still escaped when
+// `escaped` is set (escapes are validated already).
+struct RawLabel {
+  std::string_view name;
+  std::string_view value;
+  bool escaped = false;
+};
+
+void unescape_label_value(std::string_view raw, std::string& out) {
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      out += raw[i];
+      continue;
+    }
+    ++i;
+    out += raw[i] == 'n' ? '\n' : raw[i];
+  }
+}
+
+bool raw_equals(const RawLabel& raw, const std::string& value) {
+  if (!raw.escaped) return raw.value == value;
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < raw.value.size(); ++i, ++j) {
+    char c = raw.value[i];
+    if (c == '\\') {
+      c = raw.value[++i] == 'n' ? '\n' : raw.value[i];
+    }
+    if (j >= value.size() || value[j] != c) return false;
+  }
+  return j == value.size();
+}
+
+// What a sample line contributes to its series.
+enum class Role : std::uint8_t { value, sum, count };
+
+struct Resolution {
+  std::uint32_t family = 0;
+  Role role = Role::value;
+};
+
+struct FamilyState {
+  bool typed = false;      // a TYPE line or a first sample fixed the type
+  bool help_seen = false;
+  bool type_line = false;  // the type came from a TYPE line
+};
+
+// Series seen so far, keyed by family and label set (order-independent), so a
+// summary's or histogram's lines find their series and a repeated counter
+// line is caught.
+struct SeriesEntry {
+  std::uint64_t hash = 0;
+  std::uint32_t family = 0;
+  std::uint32_t metric = 0;
+  std::uint8_t seen = 0;  // kSeenSum | kSeenCount | kBucketsUnordered
+};
+
+constexpr std::uint8_t kSeenSum = 1;
+constexpr std::uint8_t kSeenCount = 2;
+constexpr std::uint8_t kBucketsUnordered = 4;
+
+class SeriesTable {
+ public:
+  SeriesTable() : slots_(1024, kEmpty) {}
+
+  template <typename Matches>
+  SeriesEntry* find(std::uint64_t hash, Matches&& matches) {
+    for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == kEmpty) return nullptr;
+      SeriesEntry& entry = entries_[slots_[i]];
+      if (entry.hash == hash && matches(entry)) return &entry;
+    }
+  }
+
+  SeriesEntry& insert(const SeriesEntry& entry) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    entries_.push_back(entry);
+    place(static_cast<std::uint32_t>(entries_.size() - 1));
+    return entries_.back();
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+
+  void place(std::uint32_t index) {
+    std::size_t i = entries_[index].hash & (slots_.size() - 1);
+    while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = index;
+  }
+
+  void grow() {
+    slots_.assign(slots_.size() * 2, kEmpty);
+    for (std::uint32_t i = 0; i < entries_.size(); ++i) place(i);
+  }
+
+  std::vector<std::uint32_t> slots_;
+  std::vector<SeriesEntry> entries_;
+};
+
+constexpr double kTwoToThe64 = 18446744073709551616.0;
+
+bool is_integral_count(double value) { return value >= 0 && value < kTwoToThe64 && value == std::trunc(value); }
+
+bool is_histogram(MetricType type) { return type == MetricType::histogram || type == MetricType::gauge_histogram; }
+
+std::string_view strip_suffix(std::string_view name, std::string_view suffix) {
+  return name.ends_with(suffix) ? name.substr(0, name.size() - suffix.size()) : std::string_view{};
+}
+
+class TextParser {
+ public:
+  explicit TextParser(std::string_view body) : body_(body) { families_.reserve(64); }
+
+  boost::system::result<Families, ParseError> run() {
+    std::size_t start = 0;
+    while (start < body_.size()) {
+      const std::size_t newline = body_.find('\n', start);
+      ++line_number_;
+      if (newline == std::string_view::npos) {
+        line_ = body_.substr(start);
+        if (line_.find_first_not_of(" \t") == std::string_view::npos) break;
+        return error(line_.size() + 1, "final-newline",
+                     "the body ends in the middle of a line; every line, the last one included, must end with a "
+                     "newline");
+      }
+      line_ = body_.substr(start, newline - start);
+      start = newline + 1;
+      if (!parse_line()) return std::move(*error_);
+    }
+    return finish();
+  }
+
+ private:
+  ParseError error(std::size_t column, std::string rule, std::string sentence) {
+    return ParseError(line_number_, column, std::move(rule), std::move(sentence));
+  }
+
+  bool fail(std::size_t pos, std::string rule, std::string sentence) {
+    error_ = error(pos + 1, std::move(rule), std::move(sentence));
+    return false;
+  }
+
+  void skip_blanks() {
+    while (pos_ < line_.size() && is_blank(line_[pos_])) ++pos_;
+  }
+
+  std::string_view read_until_blank() {
+    const std::size_t begin = pos_;
+    while (pos_ < line_.size() && !is_blank(line_[pos_])) ++pos_;
+    return line_.substr(begin, pos_ - begin);
+  }
+
+  std::string_view read_name(CharClass start, CharClass next) {
+    const std::size_t begin = pos_;
+    if (pos_ < line_.size() && has_class(line_[pos_], start)) {
+      ++pos_;
+      while (pos_ < line_.size() && has_class(line_[pos_], next)) ++pos_;
+    }
+    return line_.substr(begin, pos_ - begin);
+  }
+
+  bool parse_line() {
+    pos_ = 0;
+    skip_blanks();
+    if (pos_ == line_.size()) return true;
+    if (line_[pos_] == '#') return parse_comment();
+    return parse_sample();
+  }
+
+  // Mirrors expfmt's setOrCreateCurrentMF: an exact family first, then the
+  // summary or histogram whose _sum/_count/_bucket this is, if that family was
+  // typed before; otherwise a new family.
+  Resolution resolve(std::string_view name) {
+    if (name == cached_name_) return cached_;
+    Resolution resolution;
+    if (const auto it = index_.find(name); it != index_.end()) {
+      resolution.family = it->second;
+    } else if (!resolve_suffix(name, resolution)) {
+      resolution.family = static_cast<std::uint32_t>(families_.size());
+      families_.emplace_back().name = std::string(name);
+      states_.emplace_back();
+      index_.emplace(name, resolution.family);
+    }
+    cached_name_ = name;
+    cached_ = resolution;
+    return resolution;
+  }
+
+  bool resolve_suffix(std::string_view name, Resolution& resolution) {
+    struct Suffix {
+      std::string_view text;
+      Role role;
+      bool summary;
+    };
+    constexpr std::array<Suffix, 3> kSuffixes = {
+        {{"_sum", Role::sum, true}, {"_count", Role::count, true}, {"_bucket", Role::value, false}}};
+    for (const Suffix& suffix : kSuffixes) {
+      const std::string_view base = strip_suffix(name, suffix.text);
+      if (base.empty()) continue;
+      const auto it = index_.find(base);
+      if (it == index_.end()) continue;
+      const MetricType type = families_[it->second].type;
+      const bool typed = states_[it->second].typed;
+      if (typed && ((suffix.summary && type == MetricType::summary) || is_histogram(type))) {
+        resolution.family = it->second;
+        resolution.role = suffix.role;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool parse_comment() {
+    ++pos_;
+    skip_blanks();
+    const std::string_view keyword = read_until_blank();
+    if (keyword != "HELP" && keyword != "TYPE") return true;  // an ordinary comment
+    skip_blanks();
+    const std::size_t name_pos = pos_;
+    const std::string_view name = read_name(kMetricNameStart, kMetricNameContinue);
+    if (pos_ == line_.size()) return true;  // "# HELP" or "# TYPE name" alone: ignored, as expfmt does
+    if (!is_blank(line_[pos_])) {
+      return fail(name_pos, "comment-metric-name",
+                  "the " + std::string(keyword) + " line names an invalid metric " +
+                      quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
+                      "; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+    }
+    const Resolution resolution = resolve(name);
+    skip_blanks();
+    if (pos_ == line_.size()) return true;
+    return keyword == "HELP" ? parse_help(resolution.family, name) : parse_type(resolution.family, name, name_pos);
+  }
+
+  std::size_t read_until_blank_from(std::size_t begin) const {
+    std::size_t end = begin;
+    while (end < line_.size() && !is_blank(line_[end])) ++end;
+    return end - begin;
+  }
+
+  bool parse_help(std::uint32_t family, std::string_view name) {
+    FamilyState& state = states_[family];
+    if (state.help_seen) {
+      return fail(pos_, "help-twice",
+                  "metric " + quoted(families_[family].name) +
+                      " was given a second HELP line; a family has at most one HELP");
+    }
+    const std::string_view text = line_.substr(pos_);
+    std::string help;
+    help.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '\\') {
+        help += text[i];
+        continue;
+      }
+      const char next = i + 1 < text.size() ? text[i + 1] : '\n';
+      if (next != '\\' && next != 'n' && next != '"') {
+        return fail(pos_ + i, "help-escape",
+                    "the HELP text of metric " + quoted(name) + " has the escape sequence " +
+                        quoted(std::string("\\") + next) + "; only \\\\, \\n and \\\" are allowed there");
+      }
+      help += next == 'n' ? '\n' : next;
+      ++i;
+    }
+    state.help_seen = true;
+    families_[family].help = std::move(help);
+    return true;
+  }
+
+  bool parse_type(std::uint32_t family, std::string_view name, std::size_t name_pos) {
+    FamilyState& state = states_[family];
+    if (state.typed) {
+      if (state.type_line) {
+        return fail(name_pos, "type-twice",
+                    "metric " + quoted(families_[family].name) +
+                        " was given a second TYPE line; a family's TYPE must come once, before its samples");
+      }
+      return fail(name_pos, "type-after-samples",
+                  "the TYPE line of metric " + quoted(families_[family].name) +
+                      " comes after its samples; a family's TYPE must come once, before its samples");
+    }
+    const std::string_view word = line_.substr(pos_);
+    std::string lower(word);
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    MetricType type{};
+    if (lower == "counter") {
+      type = MetricType::counter;
+    } else if (lower == "gauge") {
+      type = MetricType::gauge;
+    } else if (lower == "summary") {
+      type = MetricType::summary;
+    } else if (lower == "untyped") {
+      type = MetricType::untyped;
+    } else if (lower == "histogram") {
+      type = MetricType::histogram;
+    } else if (lower == "gauge_histogram" || lower == "gaugehistogram") {
+      type = MetricType::gauge_histogram;
+    } else {
+      return fail(pos_, "type-unknown",
+                  "unknown metric type " + quoted(word) + " for metric " + quoted(name) +
+                      "; use counter, gauge, summary, histogram, gaugehistogram or untyped, with nothing after it");
+    }
+    families_[family].type = type;
+    state.typed = true;
+    state.type_line = true;
+    return true;
+  }
+
+  bool parse_sample() {
+    sample_pos_ = pos_;
+    bound_seen_ = false;
+    const std::string_view name = read_name(kMetricNameStart, kMetricNameContinue);
+    if (name.empty()) {
+      if (line_[pos_] == '{') {
+        return fail(pos_, "metric-name", "the sample has no metric name before '{'; write name{label=\"value\"} value");
+      }
+      return fail(pos_, "metric-name",
+                  "expected a metric name at the start of the line, found " + quoted(line_.substr(pos_, read_until_blank_from(pos_))) +
+                      "; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+    }
+    const Resolution resolution = resolve(name);
+    Family& family = families_[resolution.family];
+    FamilyState& state = states_[resolution.family];
+    state.typed = true;  // a sample fixes the type (untyped unless a TYPE line came first)
+    const bool summary = family.type == MetricType::summary;
+    const bool histogram = is_histogram(family.type);
+
+    skip_blanks();
+    labels_.clear();
+    bound_ = std::nullopt;
+    if (pos_ < line_.size() && line_[pos_] == '{') {
+      ++pos_;
+      if (!parse_labels(family, summary, histogram)) return false;
+      skip_blanks();
+    }
+
+    const std::size_t value_pos = pos_;
+    const std::string_view value_token = read_until_blank();
+    const std::optional<double> value = parse_double(value_token);
+    if (!value) {
+      return fail(value_pos, "sample-value",
+                  "expected a number as the value of metric " + quoted(name) + ", got " + quoted(value_token) +
+                      "; numbers look like 1, -1.5e3, NaN or +Inf");
+    }
+    std::optional<std::int64_t> timestamp;
+    if (pos_ < line_.size()) {
+      skip_blanks();
+      const std::size_t timestamp_pos = pos_;
+      const std::string_view token = read_until_blank();
+      if (token.empty()) {
+        return fail(value_pos + value_token.size(), "timestamp",
+                    "the line of metric " + quoted(name) +
+                        " has blanks after its value; remove them or put an integer timestamp in milliseconds there");
+      }
+      timestamp = parse_timestamp(token);
+      if (!timestamp) {
+        return fail(timestamp_pos, "timestamp",
+                    "expected an integer timestamp in milliseconds after the value of metric " + quoted(name) +
+                        ", got " + quoted(token));
+      }
+      if (pos_ < line_.size()) {
+        return fail(pos_, "after-timestamp",
+                    "unexpected " + quoted(line_.substr(pos_)) + " after the timestamp of metric " + quoted(name) +
+                        "; a sample line ends with its timestamp");
+      }
+    }
+    return add_sample(resolution, name, *value, timestamp);
+  }
+
+  static std::optional<std::int64_t> parse_timestamp(std::string_view token) {
+    if (token.front() == '+') {
+      token.remove_prefix(1);
+      if (token.empty() || token.front() < '0' || token.front() > '9') return std::nullopt;
+    }
+    std::int64_t value = 0;
+    const auto result = std::from_chars(token.data(), token.data() + token.size(), value);
+    if (result.ec != std::errc() || result.ptr != token.data() + token.size()) return std::nullopt;
+    return value;
+  }
+
+  bool parse_labels(const Family& family, bool summary, bool histogram) {
+    for (;;) {
+      skip_blanks();
+      if (pos_ == line_.size()) {
+        return fail(pos_, "labels-end", "the labels of metric " + quoted(family.name) + " are not closed with '}'");
+      }
+      if (line_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      const std::size_t name_pos = pos_;
+      const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
+      if (name.empty()) {
+        return fail(name_pos, "label-name",
+                    "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
+                        " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+      }
+      skip_blanks();
+      if (pos_ == line_.size() || line_[pos_] != '=') {
+        return fail(pos_, "label-equals",
+                    "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
+                        ", found " + found(line_, pos_));
+      }
+      if (name == "__name__") {
+        return fail(name_pos, "label-reserved",
+                    "label name \"__name__\" is reserved; the metric name goes before the '{'");
+      }
+      ++pos_;
+      skip_blanks();
+      if (pos_ == line_.size() || line_[pos_] != '"') {
+        return fail(pos_, "label-value-quote",
+                    "the value of label " + quoted(name) + " of metric " + quoted(family.name) +
+                        " must start with '\"', found " + found(line_, pos_));
+      }
+      ++pos_;
+      RawLabel label{name, {}, false};
+      if (!read_label_value(family, label)) return false;
+
+      const bool is_bound = (summary && name == "quantile") || (histogram && name == "le");
+      for (const RawLabel& seen : labels_) {
+        if (seen.name == name) return duplicate_label(family, name_pos, name);
+      }
+      if (is_bound) {
+        if (bound_seen_) return duplicate_label(family, name_pos, name);
+        bound_seen_ = true;
+        std::string decoded;
+        if (label.escaped) unescape_label_value(label.value, decoded);
+        const std::string_view text = label.escaped ? std::string_view(decoded) : label.value;
+        bound_ = parse_double(text);
+        if (!bound_) {
+          return fail(name_pos, summary ? "quantile-value" : "le-value",
+                      "the " + std::string(name) + " label of " + (summary ? "summary " : "histogram ") +
+                          quoted(family.name) + " must be a number, got " + quoted(text));
+        }
+      } else {
+        labels_.push_back(label);
+      }
+      skip_blanks();
+      if (pos_ < line_.size() && line_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < line_.size() && line_[pos_] == '}') continue;
+      return fail(pos_, "label-value-end",
+                  "expected ',' or '}' after the value of label " + quoted(name) + " of metric " +
+                      quoted(family.name) + ", found " + found(line_, pos_));
+    }
+  }
+
+  bool duplicate_label(const Family& family, std::size_t pos, std::string_view name) {
+    return fail(pos, "duplicate-label",
+                "metric " + quoted(family.name) + " has the label " + quoted(name) +
+                    " twice in one sample; each label name may appear once");
+  }
+
+  bool read_label_value(const Family& family, RawLabel& label) {
+    const std::size_t begin = pos_;
+    unsigned char high_bits = 0;
+    for (; pos_ < line_.size(); ++pos_) {
+      const char c = line_[pos_];
+      if (c == '"') break;
+      high_bits |= static_cast<unsigned char>(c);
+      if (c != '\\') continue;
+      label.escaped = true;
+      const char next = pos_ + 1 < line_.size() ? line_[pos_ + 1] : '\n';
+      if (next != '\\' && next != '"' && next != 'n') {
+        return fail(pos_, "label-value-escape",
+                    "invalid escape sequence " + quoted(std::string("\\") + next) + " in the value of label " +
+                        quoted(label.name) + " of metric " + quoted(family.name) +
+                        "; only \\\\, \\\" and \\n are allowed in label values");
+      }
+      ++pos_;
+    }
+    if (pos_ == line_.size()) {
+      return fail(begin - 1, "label-value-newline",
+                  "the value of label " + quoted(label.name) + " of metric " + quoted(family.name) +
+                      " runs to the end of the line; close it with '\"' and write line breaks as \\n");
+    }
+    label.value = line_.substr(begin, pos_ - begin);
+    ++pos_;
+    if ((high_bits & 0x80) != 0 && !valid_utf8(label.value)) {
+      return fail(begin, "label-value-utf8",
+                  "the value of label " + quoted(label.name) + " of metric " + quoted(family.name) +
+                      " is not valid UTF-8");
+    }
+    return true;
+  }
+
+  std::uint64_t label_set_hash(std::uint32_t family) const {
+    std::uint64_t sum = 0;
+    for (const RawLabel& label : labels_) sum += hash_bytes(label.value, hash_bytes(label.name, 0x51ED27u));
+    return mix(sum ^ (static_cast<std::uint64_t>(family) * 0x9E3779B97F4A7C15ull));
+  }
+
+  bool same_labels(const Labels& stored) const {
+    if (stored.size() != labels_.size()) return false;
+    for (std::size_t i = 0; i < labels_.size(); ++i) {
+      // Usually in the same order; fall back to a search when not.
+      const RawLabel& raw = labels_[i];
+      const Label* match = stored[i].name == raw.name ? &stored[i] : nullptr;
+      for (std::size_t j = 0; match == nullptr && j < stored.size(); ++j) {
+        if (stored[j].name == raw.name) match = &stored[j];
+      }
+      if (match == nullptr || !raw_equals(raw, match->value)) return false;
+    }
+    return true;
+  }
+
+  std::string describe_labels() const {
+    std::string out = "{";
+    for (const RawLabel& label : labels_) {
+      if (out.size() > 1) out += ',';
+      out += label.name;
+      out += "=\"";
+      out += label.value;
+      out += '"';
+    }
+    out += '}';
+    return out;
+  }
+
+  bool add_sample(Resolution resolution, std::string_view name, double value, std::optional<std::int64_t> timestamp) {
+    Family& family = families_[resolution.family];
+    const std::uint64_t hash = label_set_hash(resolution.family);
+    SeriesEntry* entry = series_.find(hash, [&](const SeriesEntry& candidate) {
+      return candidate.family == resolution.family && same_labels(family.metrics[candidate.metric].labels);
+    });
+    const bool grouped = family.type == MetricType::summary || is_histogram(family.type);
+    if (entry != nullptr && !grouped) {
+      return fail(sample_pos_, "duplicate-series",
+                  "metric " + quoted(name) + " has two samples with the labels " + describe_labels() +
+                      "; each series may appear once per push");
+    }
+    if (entry == nullptr) {
+      Metric& metric = family.metrics.emplace_back();
+      metric.labels.reserve(labels_.size());
+      for (const RawLabel& raw : labels_) {
+        Label& label = metric.labels.emplace_back();
+        label.name.assign(raw.name);
+        if (raw.escaped) {
+          unescape_label_value(raw.value, label.value);
+        } else {
+          label.value.assign(raw.value);
+        }
+      }
+      entry = &series_.insert(
+          SeriesEntry{hash, resolution.family, static_cast<std::uint32_t>(family.metrics.size() - 1), 0});
+    }
+    Metric& metric = family.metrics[entry->metric];
+    if (timestamp) metric.timestamp_ms = timestamp;
+    if (!grouped) {
+      metric.value = value;
+      return true;
+    }
+    if (resolution.role == Role::sum) return set_once(*entry, kSeenSum, "_sum", name, metric.sample_sum, value);
+    if (resolution.role == Role::count) return add_count(*entry, family, name, metric, value);
+    // Go's parser ignores grouped lines without a usable quantile/le (NaN included).
+    if (!bound_ || std::isnan(*bound_)) return true;
+    if (family.type == MetricType::summary) return add_quantile(family, name, metric, *bound_, value);
+    return add_bucket(*entry, family, name, metric, *bound_, value);
+  }
+
+  bool set_once(SeriesEntry& entry, std::uint8_t bit, std::string_view suffix, std::string_view name, double& field,
+                double value) {
+    if ((entry.seen & bit) != 0) {
+      return fail(sample_pos_, "duplicate-series",
+                  "metric " + quoted(name) + " has two " + std::string(suffix) + " samples with the labels " +
+                      describe_labels() + "; each series may appear once per push");
+    }
+    entry.seen |= bit;
+    field = value;
+    return true;
+  }
+
+  bool add_count(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric, double value) {
+    if (family.type == MetricType::summary) {
+      if (!(value >= 0 && value < kTwoToThe64)) {
+        return fail(sample_pos_, "summary-count",
+                    "summary " + quoted(family.name) + " has the count " + quoted(value_text(value)) +
+                        "; a summary's count must be a non-negative number");
+      }
+      return set_once(entry, kSeenCount, "_count", name, metric.sample_count, std::trunc(value));
+    }
+    if (!check_histogram_count(family, metric, value)) return false;
+    return set_once(entry, kSeenCount, "_count", name, metric.sample_count, value);
+  }
+
+  static std::string value_text(double value) {
+    std::string text;
+    append_double(value, text);
+    return text;
+  }
+
+  bool check_histogram_count(const Family& family, Metric& metric, double value) {
+    if (value < 0) {
+      return fail(sample_pos_, "negative-count",
+                  "histogram " + quoted(family.name) + " has the negative count " + quoted(value_text(value)) +
+                      "; bucket populations and counts cannot be negative");
+    }
+    if (!is_integral_count(value)) metric.float_counts = true;
+    return true;
+  }
+
+  bool add_quantile(const Family& family, std::string_view name, Metric& metric, double quantile, double value) {
+    for (const Quantile& seen : metric.quantiles) {
+      if (seen.quantile == quantile) {
+        return fail(sample_pos_, "duplicate-series",
+                    "summary " + quoted(family.name) + " has two samples of " + quoted(name) + " for quantile " +
+                        value_text(quantile) + " with the labels " + describe_labels() +
+                        "; each quantile may appear once per series");
+      }
+    }
+    metric.quantiles.push_back(Quantile{quantile, value});
+    return true;
+  }
+
+  bool add_bucket(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric, double bound,
+                  double count) {
+    const bool ascending = metric.buckets.empty() || metric.buckets.back().upper_bound < bound;
+    if (!ascending || (entry.seen & kBucketsUnordered) != 0) {
+      for (const Bucket& seen : metric.buckets) {
+        if (seen.upper_bound == bound) {
+          return fail(sample_pos_, "duplicate-series",
+                      "histogram " + quoted(family.name) + " has two samples of " + quoted(name) + " for le=\"" +
+                          value_text(bound) + "\" with the labels " + describe_labels() +
+                          "; each bucket may appear once per series");
+        }
+      }
+      entry.seen |= kBucketsUnordered;
+    }
+    if (!check_histogram_count(family, metric, count)) return false;
+    metric.buckets.push_back(Bucket{bound, count, std::nullopt});
+    return true;
+  }
+
+  Families finish() {
+    Families out;
+    out.reserve(families_.size());
+    for (Family& family : families_) {
+      if (family.metrics.empty()) continue;
+      for (Metric& metric : family.metrics) {
+        if (!std::is_sorted(metric.buckets.begin(), metric.buckets.end(),
+                            [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; })) {
+          std::stable_sort(metric.buckets.begin(), metric.buckets.end(),
+                           [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
+        }
+        if (!std::is_sorted(metric.quantiles.begin(), metric.quantiles.end(),
+                            [](const Quantile& a, const Quantile& b) { return a.quantile < b.quantile; })) {
+          std::stable_sort(metric.quantiles.begin(), metric.quantiles.end(),
+                           [](const Quantile& a, const Quantile& b) { return a.quantile < b.quantile; });
+        }
+      }
+      out.push_back(std::move(family));
+    }
+    return out;
+  }
+
+  std::string_view body_;
+  std::string_view line_;
+  std::size_t pos_ = 0;
+  std::size_t line_number_ = 0;
+  std::optional<ParseError> error_;
+
+  Families families_;
+  std::vector<FamilyState> states_;
+  std::unordered_map<std::string_view, std::uint32_t, NameHash> index_;
+  std::string_view cached_name_;
+  Resolution cached_;
+  SeriesTable series_;
+
+  // The sample line being parsed.
+  std::vector<RawLabel> labels_;
+  std::optional<double> bound_;  // its quantile or le
+  bool bound_seen_ = false;
+  std::size_t sample_pos_ = 0;
+};
+
+}  // namespace
+
+boost::system::result<Families, ParseError> parse_text(std::string_view body) { return TextParser(body).run(); }
+
+}  // namespace flowgate::exposition
