@@ -325,3 +325,33 @@ def rule_groups_from_sources():
 def dashboards_from_sources():
     return {path.name: json.loads(path.read_text())
             for path in sorted((REPO / "grafana" / "dashboards").glob("*.json"))}
+
+
+# --- helm --------------------------------------------------------------------
+
+HELM_MODULE = "helm.sh/helm/v3/cmd/helm"
+HELM_VERSION = "v3.19.5"
+CHART = REPO / "deploy" / "helm" / "flowgate"
+# helm template's default cluster is older than the chart's kubeVersion floor.
+KUBE_VERSION = "1.31.0"
+
+
+def helm():
+    """Helm is not packaged by Debian: build the pinned release through the Go
+    module proxy into the work dir (about two minutes the first time)."""
+    tools = work_dir() / "tools"
+    binary = tools / "helm"
+    if binary.exists() and HELM_VERSION in run([binary, "version", "--short"]):
+        return binary
+    go = "/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else shutil.which("go")
+    assert go, "go is needed to build helm from the Go module proxy (no Debian package of helm exists)"
+    environment = {**os.environ, "GOBIN": str(tools), "GOFLAGS": "-buildvcs=false"}
+    run([go, "install", f"{HELM_MODULE}@{HELM_VERSION}"], env=environment, cwd=work_dir())
+    return binary
+
+
+def helm_template(values_file=None, release="flowgate"):
+    command = [helm(), "template", release, str(CHART), "--kube-version", KUBE_VERSION]
+    if values_file:
+        command += ["-f", str(values_file)]
+    return parse_documents(run(command))
