@@ -1,0 +1,114 @@
+"""What one differential case is: a list of HTTP steps run against a fresh
+Pushgateway and a fresh flowgate with the same flags, compared step by step
+(status; Allow for 405, Location for 301/307) and by the normalized
+/metrics and /api/v1/metrics afterwards."""
+import dataclasses
+import time
+
+import exposition_normalizer
+import raw_http
+
+# A pushed family that clashes with each server's own gauge; the names differ,
+# the class of the answer (400) must not.
+OWN_GAUGE = {"pushgateway": "go_goroutines", "flowgate": "flowgate_store_groups"}
+
+# How a step's status is compared.
+EXACT = "exact"
+CLASS = "class"  # same hundreds digit (flowgate differs on purpose; the step says why)
+ANY_OF = "any_of"  # flowgate may answer any status in Step.flowgate_may
+
+
+@dataclasses.dataclass
+class Step:
+    method: str
+    path: str
+    body: object = b""  # bytes or str; "@OWN_GAUGE@" is replaced per server
+    headers: dict = dataclasses.field(default_factory=dict)
+    compare: str = EXACT
+    flowgate_may: tuple = ()
+    why: str = ""  # reason for a compare looser than EXACT
+    error_line: int = 0  # a parse error: flowgate's body must name this line
+    compare_headers: tuple = ()  # extra response headers that must match
+
+    def body_for(self, kind):
+        body = self.body
+        if isinstance(body, str):
+            body = body.replace("@OWN_GAUGE@", OWN_GAUGE[kind]).encode("utf-8")
+        return body
+
+
+@dataclasses.dataclass
+class Sequence:
+    name: str
+    steps: list
+    flags: tuple = ()
+    nondeterministic_help: tuple = ()  # families whose HELP the Pushgateway picks at random
+    scrape_after: bool = True  # False when the sequence stops the server
+    compare_api: bool = True
+    compare_state: bool = True  # False where flowgate may differ on purpose (the case says why)
+
+
+@dataclasses.dataclass
+class Outcome:
+    responses: list
+    metrics: str = ""
+    api_metrics: str = ""
+    scrape_status: int = 0
+
+
+def run(sequence, server, kind):
+    """Runs every step against `server`, then captures the normalized state."""
+    responses = []
+    for step in sequence.steps:
+        responses.append(raw_http.request(server, step.method, step.path, step.body_for(kind),
+                                          step.headers))
+    outcome = Outcome(responses)
+    if not sequence.scrape_after:
+        return outcome
+    if any(step.method == "DELETE" or "wipe" in step.path for step in sequence.steps):
+        # The Pushgateway answers DELETE and wipe before applying them (202 = queued).
+        time.sleep(0.2)
+    scrape = raw_http.get(server, server.route_prefix + "/metrics")
+    outcome.scrape_status = scrape.status
+    if scrape.status == 200:
+        outcome.metrics = exposition_normalizer.normalize_metrics(
+            scrape.text(), sequence.nondeterministic_help)
+    if sequence.compare_api:
+        api = raw_http.get(server, server.route_prefix + "/api/v1/metrics")
+        outcome.api_metrics = (exposition_normalizer.normalize_api_metrics(api.body)
+                               if api.status == 200 else f"status {api.status}")
+    return outcome
+
+
+def step_differences(sequence, reference, candidate):
+    """Human-readable differences between the Pushgateway's and flowgate's steps."""
+    problems = []
+    for index, (step, want, got) in enumerate(zip(sequence.steps, reference.responses,
+                                                  candidate.responses)):
+        where = f"step {index + 1} {step.method} {step.path}"
+        if step.compare == EXACT and want.status != got.status:
+            problems.append(f"{where}: status {got.status}, Pushgateway {want.status} "
+                            f"(flowgate body {got.body[:200]!r}, Pushgateway body {want.body[:200]!r})")
+        elif step.compare == CLASS and want.status // 100 != got.status // 100:
+            problems.append(f"{where}: status class {got.status}, Pushgateway {want.status} "
+                            f"(flowgate body {got.body[:200]!r})")
+        elif step.compare == ANY_OF and got.status not in (want.status, *step.flowgate_may):
+            problems.append(f"{where}: status {got.status}, allowed {want.status} or {step.flowgate_may}")
+        if step.compare == EXACT and want.status == got.status:
+            headers = list(step.compare_headers)
+            if want.status == 405:
+                headers.append("allow")
+            if want.status in (301, 307):
+                headers.append("location")
+            for name in headers:
+                if want.header(name) != got.header(name):
+                    problems.append(f"{where}: header {name}: {got.header(name)!r}, "
+                                    f"Pushgateway {want.header(name)!r}")
+        if step.error_line:
+            if f"line {step.error_line}" not in want.text():
+                problems.append(f"{where}: (harness) Pushgateway body does not name line "
+                                f"{step.error_line}: {want.text()!r}")
+            if got.status == 400 and f"line {step.error_line}" not in got.text():
+                problems.append(f"{where}: flowgate's 400 does not name line {step.error_line}: "
+                                f"{got.text()!r}")
+    return problems

@@ -1,0 +1,189 @@
+"""Real servers for the end-to-end tests: each runs on 127.0.0.1 on a free port,
+is waited for until ready, and is always stopped (context managers).
+
+ServerProcess is the one launcher; pushgateway(), flowgate() and prometheus()
+only build its command line. The binaries come from Debian (/usr/bin) except
+flowgate, whose path CMake passes in FLOWGATE_BINARY.
+"""
+import contextlib
+import http.client
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+PUSHGATEWAY_BINARY = "/usr/bin/prometheus-pushgateway"
+PROMETHEUS_BINARY = "/usr/bin/prometheus"
+READY_TIMEOUT_SECONDS = 20.0
+
+
+def free_port():
+    """A port nobody listens on right now (the server binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def flowgate_binary():
+    """The flowgate binary under test; missing it is a loud failure, not a skip."""
+    path = os.environ.get("FLOWGATE_BINARY", "")
+    if not path or not os.access(path, os.X_OK):
+        raise RuntimeError(f"FLOWGATE_BINARY={path!r} is not an executable flowgate binary")
+    return path
+
+
+class ServerProcess:
+    """One started server. `url` is the base URL including the route prefix."""
+
+    def __init__(self, name, argv, port, route_prefix="", scheme="http", ready_path="/-/ready",
+                 ssl_context=None, ready_headers=None):
+        self.name = name
+        self.argv = argv
+        self.port = port
+        self.route_prefix = route_prefix
+        self.scheme = scheme
+        self.ready_path = ready_path
+        self.ssl_context = ssl_context
+        self.ready_headers = ready_headers or {}
+        self.log = tempfile.TemporaryFile()
+        self.process = None
+
+    @property
+    def host(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self):
+        return f"{self.scheme}://{self.host}{self.route_prefix}"
+
+    def start(self):
+        self.process = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
+            if self._answers_ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.name} not ready after {READY_TIMEOUT_SECONDS}s:\n{self.output()}")
+
+    def _answers_ready(self):
+        if self.scheme == "https":
+            connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=2,
+                                                     context=self.ssl_context)
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", self.route_prefix + self.ready_path, headers=self.ready_headers)
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.log.close()
+
+
+def _start_with_retry(make):
+    """A free port can be taken between probing and binding; try a few ports."""
+    last_error = None
+    for _ in range(3):
+        server = make(free_port())
+        try:
+            return server.start()
+        except RuntimeError as error:
+            server.stop()
+            server.log.close()
+            last_error = error
+    raise last_error
+
+
+def _pushgateway_style_flags(port, flags):
+    """Both servers share the Pushgateway's flag names; memory-only persistence always."""
+    return [f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=", *flags]
+
+
+def route_prefix_of(flags):
+    """The path prefix a --web.route-prefix flag puts in front of every route."""
+    for flag in flags:
+        name, _, value = flag.partition("=")
+        if name == "--web.route-prefix":
+            value = value.strip("/")
+            return "/" + value if value else ""
+    return ""
+
+
+def pushgateway(flags=(), scheme="http", ssl_context=None, ready_headers=None):
+    """The real Debian Pushgateway 1.5.1 with the given extra flags."""
+    flags = list(flags)
+    return _start_with_retry(lambda port: ServerProcess(
+        "pushgateway", [PUSHGATEWAY_BINARY, *_pushgateway_style_flags(port, flags)], port,
+        route_prefix=route_prefix_of(flags), scheme=scheme, ssl_context=ssl_context,
+        ready_headers=ready_headers))
+
+
+def flowgate(flags=(), scheme="http", ssl_context=None, ready_headers=None):
+    """flowgate with the given extra flags (Pushgateway flag names)."""
+    flags = list(flags)
+    binary = flowgate_binary()
+    return _start_with_retry(lambda port: ServerProcess(
+        "flowgate", [binary, *_pushgateway_style_flags(port, flags)], port,
+        route_prefix=route_prefix_of(flags), scheme=scheme, ssl_context=ssl_context,
+        ready_headers=ready_headers))
+
+
+SERVER_KINDS = {"pushgateway": pushgateway, "flowgate": flowgate}
+
+
+@contextlib.contextmanager
+def prometheus(scrape_target, work_dir, scrape_interval="1s"):
+    """A real Prometheus scraping `scrape_target` (host:port) with honor_labels."""
+    config_path = os.path.join(work_dir, "prometheus.yml")
+    with open(config_path, "w", encoding="utf-8") as config:
+        config.write(
+            "global:\n"
+            f"  scrape_interval: {scrape_interval}\n"
+            f"  evaluation_interval: {scrape_interval}\n"
+            "scrape_configs:\n"
+            "  - job_name: flowgate\n"
+            "    honor_labels: true\n"
+            "    static_configs:\n"
+            f"      - targets: ['{scrape_target}']\n")
+    storage = os.path.join(work_dir, "tsdb")
+
+    def make(port):
+        return ServerProcess("prometheus", [
+            PROMETHEUS_BINARY, f"--config.file={config_path}", f"--storage.tsdb.path={storage}",
+            f"--web.listen-address=127.0.0.1:{port}"], port)
+
+    server = _start_with_retry(make)
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.log.close()

@@ -1,0 +1,46 @@
+"""A real Prometheus (honor_labels: true, 1 s scrape interval) scrapes the server
+under test; its query API returns the pushed values with job and instance as
+pushed, and a group pushed without instance has no instance label (the server's
+instance="" keeps Prometheus from attaching the target's own)."""
+import json
+import time
+import urllib.parse
+
+import push_clients
+import raw_http
+import servers
+
+QUERY_TIMEOUT_SECONDS = 30
+
+
+def query(prometheus, promql):
+    path = "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    response = raw_http.get(prometheus, path)
+    assert response.status == 200, response.text()
+    return json.loads(response.body)["data"]["result"]
+
+
+def wait_for(prometheus, promql, count):
+    deadline = time.monotonic() + QUERY_TIMEOUT_SECONDS
+    result = []
+    while time.monotonic() < deadline:
+        result = query(prometheus, promql)
+        if len(result) >= count:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"{promql}: {result} after {QUERY_TIMEOUT_SECONDS}s")
+
+
+def test_prometheus_query_returns_pushed_values_with_job_and_instance(start_candidate, tmp_path):
+    with start_candidate() as server:
+        assert push_clients.run("python", server.url, "nightly_etl", {"instance": "worker-7"},
+                                value=42).returncode == 0
+        assert push_clients.run("python", server.url, "nightly_etl", {"flow": "load"},
+                                value=5).returncode == 0
+        with servers.prometheus(server.host, str(tmp_path)) as prometheus:
+            result = wait_for(prometheus, 'python_push_gauge{job="nightly_etl"}', 2)
+
+    by_value = {sample["value"][1]: sample["metric"] for sample in result}
+    assert by_value["42"] == {"__name__": "python_push_gauge", "job": "nightly_etl",
+                              "instance": "worker-7"}
+    assert by_value["5"] == {"__name__": "python_push_gauge", "job": "nightly_etl", "flow": "load"}

@@ -1,0 +1,100 @@
+"""TLS and basic auth from an exporter-toolkit web config file (--web.config.file):
+the Python client's basic_auth_handler pushes over https to flowgate and, with
+the very same file, to the Pushgateway; wrong or missing credentials get 401."""
+import base64
+import ssl
+import subprocess
+import types
+import warnings
+
+import pytest
+
+import exposition_normalizer
+import push_clients
+import raw_http
+import servers
+from push_clients import series
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt  # Debian's Python 3.11 still has it; bcrypt via libxcrypt
+
+USER = "alice"
+PASSWORD = "s3cret pass"
+
+
+def basic_authorization(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.fixture(scope="module")
+def web_config(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and a bcrypt'd user, as the
+    exporter-toolkit file format both servers read."""
+    directory = tmp_path_factory.mktemp("web-config")
+    cert = directory / "cert.pem"
+    key = directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    password_hash = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+    config = directory / "web.yml"
+    config.write_text(
+        "tls_server_config:\n"
+        f"  cert_file: {cert}\n"
+        f"  key_file: {key}\n"
+        "basic_auth_users:\n"
+        f"  {USER}: '{password_hash}'\n")
+    return {"config": str(config), "cert": str(cert)}
+
+
+@pytest.fixture(params=["pushgateway", "flowgate"])
+def tls_server(request, web_config):
+    context = ssl.create_default_context(cafile=web_config["cert"])
+    start = servers.SERVER_KINDS[request.param]
+    with start([f"--web.config.file={web_config['config']}"], scheme="https", ssl_context=context,
+               ready_headers={"Authorization": basic_authorization(USER, PASSWORD)}) as server:
+        yield server
+
+
+def test_python_basic_auth_push_over_tls_reaches_metrics(tls_server, web_config):
+    trust = {"SSL_CERT_FILE": web_config["cert"]}
+    grouping = {"instance": "tls/1"}
+    labels = {"instance": "tls/1", "job": "secure"}
+    pushed = push_clients.run("python", tls_server.url, "secure", grouping, value=9, env=trust,
+                              extra=["--user", USER, "--password", PASSWORD])
+    assert pushed.returncode == 0, pushed.stderr
+
+    scrape = raw_http.get(tls_server, "/metrics",
+                          headers={"Authorization": basic_authorization(USER, PASSWORD)})
+    assert scrape.status == 200
+    samples = exposition_normalizer.pushed_samples(scrape.text())
+    assert samples[series("python_push_gauge", **labels)] == "9"
+
+    deleted = push_clients.run("python", tls_server.url, "secure", grouping, delete=True, env=trust,
+                               extra=["--user", USER, "--password", PASSWORD])
+    assert deleted.returncode == 0, deleted.stderr
+
+
+def test_wrong_password_is_refused_with_401(tls_server, web_config):
+    refused = push_clients.run("python", tls_server.url, "secure", {}, value=1,
+                               env={"SSL_CERT_FILE": web_config["cert"]},
+                               extra=["--user", USER, "--password", "wrong"])
+    assert refused.returncode == 1
+    assert "401" in refused.stderr
+
+
+def test_missing_credentials_get_401_with_basic_challenge(tls_server):
+    for method, path in [("GET", "/metrics"), ("PUT", "/metrics/job/x"), ("GET", "/api/v1/status")]:
+        response = raw_http.request(tls_server, method, path, b"a 1\n" if method == "PUT" else b"")
+        assert response.status == 401, (method, path)
+        assert response.header("WWW-Authenticate").lower().startswith("basic")
+
+
+def test_plain_http_gets_no_metrics(tls_server):
+    plain = types.SimpleNamespace(scheme="http", port=tls_server.port, ssl_context=None)
+    try:
+        assert raw_http.get(plain, "/metrics").status != 200
+    except OSError:
+        pass  # closing the connection is as good as refusing
+    assert tls_server.running()
