@@ -170,6 +170,19 @@ CASES = [
     Sequence("api_metrics_lists_groups_and_types", [
         put("/metrics/job/a/instance/i", ALL_TYPES), put("/metrics/job/b", "x 1\n"),
         put("/metrics/job/c", "# TYPE x2 counter\nx2 0\n")]),
+    Sequence("scrape_content_types_follow_accept", [
+        put("/metrics/job/j", GAUGE),
+        get("/metrics", compare_headers=("content-type",)),
+        get("/metrics", headers={"Accept": "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
+            compare_headers=("content-type",)),
+        get("/metrics", headers={"Accept": pb.CONTENT_TYPE}, compare_headers=("content-type",)),
+        # The Pushgateway never answers OpenMetrics; flowgate may (an improvement), so
+        # only the status is compared here.
+        get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})]),
+    Sequence("api_headers", [
+        get("/api/v1/metrics", compare_headers=("content-type", "access-control-allow-origin")),
+        Step("OPTIONS", "/api/v1/status", compare_headers=(
+            "access-control-allow-origin", "access-control-allow-methods"))]),
     Sequence("scrape_with_gzip_accept_encoding", [
         put("/metrics/job/j", GAUGE),
         get("/metrics", headers={"Accept-Encoding": "gzip"}, compare_headers=("content-encoding",))]),

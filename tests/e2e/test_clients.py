@@ -96,6 +96,13 @@ def test_go_client_protobuf_push_pushadd_delete(server):
     pushed = [key for key in samples if 'job="gojob"' in key and not key.startswith("push_")]
     assert pushed, f"nothing from the Go client on /metrics: {sorted(samples)}"
     assert all('instance="go/1"' in key and 'zone=""' in key for key in pushed)
+    labels = {"instance": "go/1", "job": "gojob", "zone": ""}
+    assert samples[series("flowgate_go_queue_depth", **labels, queue="default")] == "-12.25"
+    assert samples[series("flowgate_go_tasks_total", **labels, flow="étl-日本", state="ok")] == "42"
+    assert samples[series("flowgate_go_tasks_total", **labels, flow='quote\\"back\\\\slash\\nnewline',
+                          state="failed")] == "3"
+    assert samples[series("flowgate_go_payload_bytes_bucket", **labels, le="1000")] == "2"
+    assert samples[series("flowgate_go_duration_seconds_count", **labels)] == "4"
 
     checked(push_clients.run("go", server.url, "gojob", grouping, add=True))
     checked(push_clients.run("go", server.url, "gojob", grouping, delete=True))
