@@ -16,7 +16,7 @@
 
 namespace flowgate::pushgw {
 
-class Group;
+struct Group;
 class Snapshot;
 
 struct PersistenceError {

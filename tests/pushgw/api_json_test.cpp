@@ -1,0 +1,101 @@
+#include "pushgw/api_json.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include "pushgw/handlers.hpp"
+#include "tests/pushgw/store_testing.hpp"
+
+namespace flowgate::pushgw {
+namespace {
+
+using testing::put;
+
+rapidjson::Document parsed_api(const GroupStore& store) {
+  const auto reply = handle_api_metrics(*store.snapshot());
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "application/json");
+  rapidjson::Document document;
+  document.Parse(reply.body.c_str());
+  EXPECT_FALSE(document.HasParseError()) << reply.body;
+  return document;
+}
+
+TEST(ApiMetrics, ListsGroupsInKeyOrderWithLabelsAndLastPushSuccessful) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/b", "a 1\n", 100));
+  ASSERT_TRUE(put(store, "job/a/path@base64/L3Zhci90bXA", "a 1\n", 100));
+  ASSERT_FALSE(put(store, "job/b", "a 1 5\n", 200));
+  const auto document = parsed_api(store);
+  EXPECT_STREQ(document["status"].GetString(), "success");
+  const auto& data = document["data"];
+  ASSERT_EQ(data.Size(), 2u);
+  EXPECT_STREQ(data[0]["labels"]["job"].GetString(), "a");
+  EXPECT_STREQ(data[0]["labels"]["path"].GetString(), "/var/tmp");
+  EXPECT_TRUE(data[0]["last_push_successful"].GetBool());
+  EXPECT_STREQ(data[1]["labels"]["job"].GetString(), "b");
+  EXPECT_FALSE(data[1]["last_push_successful"].GetBool());
+}
+
+TEST(ApiMetrics, DescribesEachFamilyWithStringNumbers) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a",
+                  "# HELP c A counter.\n# TYPE c counter\nc 1e21\n"
+                  "# TYPE s summary\ns{quantile=\"0.5\"} 2\ns_sum 3\ns_count 4\n"
+                  "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n",
+                  1795419794.248853529));
+  const auto document = parsed_api(store);
+  const auto& group = document["data"][0];
+  const auto& counter = group["c"];
+  EXPECT_STREQ(counter["type"].GetString(), "COUNTER");
+  EXPECT_STREQ(counter["help"].GetString(), "A counter.");
+  EXPECT_STREQ(counter["time_stamp"].GetString(), rfc3339_nano(1795419794.248853529).c_str());
+  EXPECT_STREQ(counter["metrics"][0]["value"].GetString(), "1e+21");
+  EXPECT_STREQ(counter["metrics"][0]["labels"]["instance"].GetString(), "");
+  EXPECT_STREQ(counter["metrics"][0]["labels"]["job"].GetString(), "a");
+
+  const auto& summary = group["s"];
+  EXPECT_STREQ(summary["type"].GetString(), "SUMMARY");
+  EXPECT_FALSE(summary.HasMember("help"));
+  EXPECT_STREQ(summary["metrics"][0]["quantiles"]["0.5"].GetString(), "2");
+  EXPECT_STREQ(summary["metrics"][0]["count"].GetString(), "4");
+  EXPECT_STREQ(summary["metrics"][0]["sum"].GetString(), "3");
+
+  const auto& histogram = group["h"];
+  EXPECT_STREQ(histogram["type"].GetString(), "HISTOGRAM");
+  EXPECT_STREQ(histogram["metrics"][0]["buckets"]["1"].GetString(), "1");
+  EXPECT_STREQ(histogram["metrics"][0]["buckets"]["+Inf"].GetString(), "2");
+  EXPECT_STREQ(histogram["metrics"][0]["count"].GetString(), "2");
+  EXPECT_STREQ(histogram["metrics"][0]["sum"].GetString(), "0.5");
+
+  EXPECT_STREQ(group["push_time_seconds"]["metrics"][0]["value"].GetString(), "1.7954197942488534e+09");
+  EXPECT_STREQ(group["push_time_seconds"]["type"].GetString(), "GAUGE");
+}
+
+TEST(ApiMetrics, SendsTheCorsHeadersOfThePushgateway) {
+  GroupStore store({});
+  const auto reply = handle_api_metrics(*store.snapshot());
+  EXPECT_EQ(reply.body, "{\"status\":\"success\",\"data\":[]}");
+  ASSERT_EQ(reply.headers.size(), 5u);
+  EXPECT_EQ(reply.headers[2], (std::pair<std::string, std::string>{"Access-Control-Allow-Origin", "*"}));
+}
+
+TEST(GoFloat, FormatsAsGosPercentV) {
+  EXPECT_EQ(go_float(1e21), "1e+21");
+  EXPECT_EQ(go_float(-0.0), "-0");
+  EXPECT_EQ(go_float(100000), "100000");
+  EXPECT_EQ(go_float(1000000), "1e+06");
+  EXPECT_EQ(go_float(0.00001), "1e-05");
+  EXPECT_EQ(go_float(1.0 / 0.0), "+Inf");
+}
+
+TEST(Rfc3339Nano, DropsTrailingZerosOfTheFraction) {
+  EXPECT_EQ(rfc3339_nano(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(rfc3339_nano(1795419794.5), "2026-11-23T07:43:14.5Z");
+  EXPECT_EQ(rfc3339_nano(1795419794.25), "2026-11-23T07:43:14.25Z");
+}
+
+}  // namespace
+}  // namespace flowgate::pushgw

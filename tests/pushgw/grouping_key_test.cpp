@@ -1,0 +1,108 @@
+#include "pushgw/grouping_key.hpp"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace flowgate::pushgw {
+namespace {
+
+struct AcceptCase {
+  std::string name;
+  std::string path;
+  exposition::Labels labels;
+};
+
+// Keeps ctest names readable: "… # GetParam() = job/j7".
+void PrintTo(const AcceptCase& c, std::ostream* out) { *out << c.path; }
+
+class GroupingKeyAccepts : public ::testing::TestWithParam<AcceptCase> {};
+
+TEST_P(GroupingKeyAccepts, DecodesLabelsAsThePushgatewayDoes) {
+  const auto parsed = parse_grouping_key(GetParam().path);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->labels, GetParam().labels);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Section1_3, GroupingKeyAccepts,
+    ::testing::Values(
+        AcceptCase{"JobOnly", "job/j7", {{"job", "j7"}}},
+        AcceptCase{"TrailingSlashMeansNoLabels", "job/j7/", {{"job", "j7"}}},
+        AcceptCase{"TrailingSlashAfterNameIsEmptyValue", "job/j7/a/", {{"a", ""}, {"job", "j7"}}},
+        AcceptCase{"OnePair", "job/j7/instance/inst", {{"instance", "inst"}, {"job", "j7"}}},
+        AcceptCase{"PercentEncodedSpace", "job/etl/instance/host%201", {{"instance", "host 1"}, {"job", "etl"}}},
+        AcceptCase{"PlusIsLiteral", "job/j/a/b+c%20d", {{"a", "b+c d"}, {"job", "j"}}},
+        AcceptCase{"PercentEncodedUtf8", "job/j/a/%CE%A0", {{"a", "\xCE\xA0"}, {"job", "j"}}},
+        AcceptCase{"Base64Job", "job@base64/ZXRs", {{"job", "etl"}}},
+        AcceptCase{"Base64JobWithPadding", "job@base64/ZXRs=", {{"job", "etl"}}},
+        AcceptCase{"Base64ValueWithSlashes", "job/j/path@base64/L3Zhci90bXA", {{"job", "j"}, {"path", "/var/tmp"}}},
+        AcceptCase{"Base64ValuePadded", "job/j/path@base64/L3Zhci90bXA=", {{"job", "j"}, {"path", "/var/tmp"}}},
+        AcceptCase{"Base64EqualsIsEmptyValue", "job/j/a@base64/=", {{"a", ""}, {"job", "j"}}},
+        AcceptCase{"Base64PercentEncodedEquals", "job/j/a@base64/%3D", {{"a", ""}, {"job", "j"}}},
+        AcceptCase{"Base64UrlSafeAlphabet", "job/j/a@base64/-_8", {{"a", "\xFB\xFF"}, {"job", "j"}}},
+        AcceptCase{"RepeatedNameLastWins", "job/j/a/1/a/2", {{"a", "2"}, {"job", "j"}}},
+        AcceptCase{"JobPairOverriddenByJobSegment", "job/j/job/other", {{"job", "j"}}},
+        AcceptCase{"PairsSortedByName", "job/j/b/2/a/1", {{"a", "1"}, {"b", "2"}, {"job", "j"}}}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+struct RejectCase {
+  std::string name;
+  std::string path;
+  std::string message;
+};
+
+void PrintTo(const RejectCase& c, std::ostream* out) { *out << c.path; }
+
+class GroupingKeyRejects : public ::testing::TestWithParam<RejectCase> {};
+
+TEST_P(GroupingKeyRejects, WithThePushgatewaysMessage) {
+  const auto parsed = parse_grouping_key(GetParam().path);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().kind, PushErrorKind::bad_grouping_key);
+  EXPECT_EQ(parsed.error().message, GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Section1_3, GroupingKeyRejects,
+    ::testing::Values(
+        RejectCase{"OddComponents", "job/j/a", "odd number of components in label string \"/a\""},
+        RejectCase{"TrailingSlashAfterPairIsOdd", "job/j/a/b/", "odd number of components in label string \"/a/b/\""},
+        RejectCase{"EncodedSlashSplits", "job/j/a%2Fb/c", "odd number of components in label string \"/a/b/c\""},
+        RejectCase{"InvalidLabelName", "job/j/a-b/1", "improper label name \"a-b\""},
+        RejectCase{"ReservedLabelName", "job/j/__a/1", "improper label name \"__a\""},
+        RejectCase{"ReservedBase64LabelName", "job/j/__a@base64/MQ", "improper label name \"__a\""},
+        RejectCase{"EmptyBase64Job", "job@base64/=", "job name is required"},
+        RejectCase{"EmptyJob", "job/", "job name is required"},
+        RejectCase{"BadBase64Value", "job/j/a@base64/!!",
+                   "invalid base64 encoding for label a=\"!!\": illegal base64 data at input byte 0"},
+        RejectCase{"BadBase64Job", "job@base64/a",
+                   "invalid base64 encoding in job name \"a\": illegal base64 data at input byte 0"},
+        RejectCase{"BadPercentEscape", "job/j/a/%zz", "invalid URL escape \"%zz\""},
+        RejectCase{"NoJobSegment", "jobs/j", "push path must start with job/ or job@base64/"}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+TEST(GroupingKey, IdJoinsSortedNamesAndValuesWithFF) {
+  const auto parsed = parse_grouping_key("job/j/b/2/a/1");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->id(), "a\xFF" "1\xFF" "b\xFF" "2\xFF" "job\xFF" "j");
+}
+
+TEST(GroupingKey, OrderOfPairsDoesNotChangeTheGroup) {
+  EXPECT_EQ(parse_grouping_key("job/j/a/1/b/2")->id(), parse_grouping_key("job/j/b/2/a/1")->id());
+}
+
+TEST(GroupingKey, DeletePathUsesBase64EverywhereAndRoundTrips) {
+  const auto parsed = parse_grouping_key("job/etl/path@base64/L3Zhci90bXA/empty@base64/=");
+  ASSERT_TRUE(parsed);
+  const std::string path = delete_path(*parsed);
+  EXPECT_EQ(path, "job@base64/ZXRs/empty@base64/=/path@base64/L3Zhci90bXA=");
+  const auto again = parse_grouping_key(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *parsed);
+}
+
+}  // namespace
+}  // namespace flowgate::pushgw

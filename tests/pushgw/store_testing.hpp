@@ -1,0 +1,54 @@
+#pragma once
+// Small helpers shared by the pushgw tests: text bodies in, scrape text out.
+
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "exposition/assembler.hpp"
+#include "exposition/text_parser.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::pushgw::testing {
+
+inline StoreOptions unchecked() {
+  StoreOptions options;
+  options.consistency_check = false;
+  return options;
+}
+
+inline GroupingKey key(std::string_view path) {
+  auto parsed = parse_grouping_key(path);
+  EXPECT_TRUE(parsed) << path;
+  return parsed ? *parsed : GroupingKey{};
+}
+
+inline exposition::Families text(std::string_view body) {
+  auto parsed = exposition::parse_text(body);
+  EXPECT_TRUE(parsed) << (parsed ? "" : parsed.error().describe());
+  return parsed ? *parsed : exposition::Families{};
+}
+
+inline boost::system::result<void, PushError> put(GroupStore& store, std::string_view path, std::string_view body,
+                                                  double now = 100) {
+  return store.push(PushMode::replace_group, key(path), text(body), now);
+}
+
+inline boost::system::result<void, PushError> post(GroupStore& store, std::string_view path, std::string_view body,
+                                                   double now = 100) {
+  return store.push(PushMode::replace_families, key(path), text(body), now);
+}
+
+inline std::string scrape(const Snapshot& snapshot, exposition::Format format = exposition::Format::text) {
+  const auto body = exposition::assemble(format, snapshot.merged(format));
+  std::string out;
+  for (auto piece : body.pieces) out += piece;
+  return out;
+}
+
+inline std::string scrape(const GroupStore& store) { return scrape(*store.snapshot()); }
+
+}  // namespace flowgate::pushgw::testing
