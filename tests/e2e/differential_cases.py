@@ -139,6 +139,21 @@ CASES = [
         put("/metrics/job/j/a/b%2Fc", "m 1\n"), put("/metrics/job/j/a/b%2Fc/d", "m 2\n")]),
     Sequence("plus_is_a_literal_plus", [put("/metrics/job/j/a/b+c%20d", "m 1\n")]),
 
+    Sequence("base64_and_plain_job_address_the_same_group", [
+        put("/metrics/job/etl", "a 1\n"), put("/metrics/job@base64/ZXRs", "b 2\n"),
+        put("/metrics/job/etl/x@base64/eQ", "c 3\n"), delete("/metrics/job@base64/ZXRs=")]),
+    Sequence("percent_encoded_at_base64_marker", [
+        put("/metrics/job%40base64/Zm9v", "m 1\n"), put("/metrics/job/j/a%40base64/YmFy", "m 2\n")]),
+    Sequence("empty_label_name_rejected", [
+        put("/metrics/job/j/@base64/eA", "m 1\n"), put("/metrics/job/j//x", "m 1\n")]),
+    Sequence("percent_2f_in_job_splits", [put("/metrics/job/a%2Fb", "m 1\n"),
+                                          put("/metrics/job/a%2Fb%2Fc", "m 2\n")]),
+    Sequence("trailing_slash_after_base64_name", [put("/metrics/job/j/a@base64/", "m 1\n")]),
+    Sequence("repeated_delete_is_accepted", [
+        put("/metrics/job/j", "a 1\n"), delete("/metrics/job/j"), delete("/metrics/job/j")]),
+    Sequence("query_string_is_ignored", [
+        put("/metrics/job/j?x=1", "a 1\n"), get("/metrics?debug=1"), get("/-/healthy?x")]),
+
     # --- routing: redirects, 404, 405, OPTIONS, HEAD ----------------------------------------
     Sequence("double_slash_redirects_permanently", [
         put("/metrics/job/j6/a//b/c", "m 1\n"), get("//metrics"),
@@ -335,6 +350,20 @@ CASES = [
         put("/metrics/job/pb2", b"\x05\x0a", headers=PROTO)]),
     Sequence("protobuf_reserved_label_rejected", [put("/metrics/job/pb", pb.delimited(
         pb.family("r", "gauge", [pb.metric({"__x": "1"}, 1)])), headers=PROTO)]),
+    Sequence("protobuf_invalid_label_name_rejected", [put("/metrics/job/pb", pb.delimited(
+        pb.family("r", "gauge", [pb.metric({"a-b": "1"}, 1)])), headers=PROTO)]),
+    Sequence("protobuf_invalid_utf8_label_value_rejected", [put("/metrics/job/pb", pb.delimited(
+        pb.family("r", "gauge", [pb.metric({"a": b"\xff\xfe"}, 1)])), headers=PROTO)]),
+    Sequence("protobuf_empty_family_and_special_values", [put("/metrics/job/pb", pb.delimited(
+        pb.family("empty", "gauge", []),
+        pb.family("special", "untyped", [pb.metric({"v": "nan"}, float("nan"), "untyped"),
+                                         pb.metric({"v": "inf"}, float("-inf"), "untyped"),
+                                         pb.metric({"v": "tiny"}, 1e-300, "untyped")]),
+        pb.family("noinf", "histogram", [pb.metric({}, kind="histogram", count=9, total=1,
+                                                   buckets={0.25: 2})])), headers=PROTO)]),
+    Sequence("protobuf_body_instance_kept", [put("/metrics/job/pb", pb.delimited(
+        pb.family("bi", "gauge", [pb.metric({"instance": "a"}, 1), pb.metric({"instance": "b"}, 2)])),
+        headers=PROTO)]),
     Sequence("protobuf_content_type_params_must_match", [
         put("/metrics/job/t", "a 1\n", headers={
             "Content-Type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
@@ -363,7 +392,13 @@ CASES = [
         get("/-/healthy", headers={"Content-Encoding": "gzip"}),
         delete("/metrics/job/z", headers={"Content-Encoding": "gzip"})]),
 
+    Sequence("telemetry_path_moves_only_the_scrape", [
+        put("/metrics/job/j", "a 1\n"), get("/metrics"), get("/custom"), get("/custom/")],
+        flags=("--web.telemetry-path=/custom",)),
+
     # --- bigger pushes ----------------------------------------------------------------------
+    Sequence("long_values_and_many_labels", [put("/metrics/job/j", "wide{%s} 1\nlong{v=\"%s\"} 2\n" % (
+        ",".join(f'l{i}="{i}"' for i in range(60)), "x" * 20000))]),
     Sequence("many_series_and_groups", [
         put(f"/metrics/job/bulk/shard/{shard}", "".join(
             f'bulk_value{{series="{i}"}} {i * shard}\n' for i in range(200)))

@@ -56,6 +56,14 @@ class Outcome:
     scrape_status: int = 0
 
 
+def telemetry_path(flags):
+    for flag in flags:
+        name, _, value = flag.partition("=")
+        if name == "--web.telemetry-path":
+            return value
+    return "/metrics"
+
+
 def run(sequence, server, kind):
     """Runs every step against `server`, then captures the normalized state."""
     responses = []
@@ -68,7 +76,7 @@ def run(sequence, server, kind):
     if any(step.method == "DELETE" or "wipe" in step.path for step in sequence.steps):
         # The Pushgateway answers DELETE and wipe before applying them (202 = queued).
         time.sleep(0.2)
-    scrape = raw_http.get(server, server.route_prefix + "/metrics")
+    scrape = raw_http.get(server, server.route_prefix + telemetry_path(sequence.flags))
     outcome.scrape_status = scrape.status
     if scrape.status == 200:
         outcome.metrics = exposition_normalizer.normalize_metrics(
