@@ -16,9 +16,13 @@ namespace flowgate::collectors {
 inline constexpr std::array<std::string_view, 8> kCpuModes = {
     "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
 
+// Time spent running guests, already included in user and nice.
+inline constexpr std::array<std::string_view, 2> kCpuGuestModes = {"user", "nice"};
+
 struct CpuTicks {
   std::string cpu;  // "0", "1", ... as in node_cpu_seconds_total{cpu}
   std::array<std::uint64_t, kCpuModes.size()> ticks{};
+  std::array<std::uint64_t, kCpuGuestModes.size()> guest_ticks{};
 };
 
 struct ProcStat {
@@ -26,6 +30,7 @@ struct ProcStat {
   std::uint64_t procs_running = 0;
   std::uint64_t procs_blocked = 0;
   std::uint64_t boot_time_seconds = 0;
+  std::uint64_t forks = 0;  // the "processes" line
 };
 
 // Nothing when `text` lacks btime or a cpuN line is malformed. Kernels older

@@ -56,6 +56,7 @@ std::optional<MetricFamilies> HostCollector::gather() const {
   if (!proc_stat) return std::nullopt;
 
   const StatgrabBuffer<sg_host_info> host(sg_get_host_info_r);
+  const StatgrabBuffer<sg_cpu_stats> cpu(sg_get_cpu_stats_r);
   const StatgrabBuffer<sg_load_stats> load(sg_get_load_stats_r);
   const StatgrabBuffer<sg_mem_stats> memory(sg_get_mem_stats_r);
   const StatgrabBuffer<sg_swap_stats> swap(sg_get_swap_stats_r);
@@ -63,7 +64,7 @@ std::optional<MetricFamilies> HostCollector::gather() const {
   const StatgrabBuffer<sg_disk_io_stats> disks(sg_get_disk_io_stats_r);
   const StatgrabBuffer<sg_network_io_stats> interfaces(sg_get_network_io_stats_r);
   const StatgrabBuffer<sg_process_stats> processes(sg_get_process_stats_r);
-  if (host.first() == nullptr || load.first() == nullptr || memory.first() == nullptr ||
+  if (host.first() == nullptr || cpu.first() == nullptr || load.first() == nullptr || memory.first() == nullptr ||
       swap.first() == nullptr || !filesystems || !disks || !interfaces || !processes) {
     return std::nullopt;
   }
@@ -72,6 +73,7 @@ std::optional<MetricFamilies> HostCollector::gather() const {
   static const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
   MetricFamilies families;
   append_cpu_families(*proc_stat, ticks_per_second, host.first()->ncpus, families);
+  append_kernel_counter_families(*cpu.first(), *proc_stat, families);
   append_load_families(*load.first(), families);
   append_memory_families(*memory.first(), *swap.first(), *meminfo_text, families);
   append_filesystem_families(filesystems.entries(), mount_points_exclude_, fs_types_exclude_, families);

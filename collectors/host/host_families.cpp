@@ -46,10 +46,28 @@ void append_cpu_families(const ProcStat& stat, double ticks_per_second, unsigned
     }
   }
   out.push_back(std::move(seconds));
+  auto guest = make_family("node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.",
+                           MetricType::Counter);
+  for (const auto& cpu : stat.cpus) {
+    for (std::size_t mode = 0; mode < kCpuGuestModes.size(); ++mode) {
+      add_sample(guest, static_cast<double>(cpu.guest_ticks[mode]) / ticks_per_second,
+                 {{"cpu", cpu.cpu}, {"mode", std::string(kCpuGuestModes[mode])}});
+    }
+  }
+  out.push_back(std::move(guest));
   // node_exporter has no CPU-count metric (dashboards count the idle series);
   // this one states what libstatgrab reports as online logical CPUs.
   out.push_back(single_sample_family("flowgate_host_cpus", "Number of logical CPUs online.", MetricType::Gauge,
                                      logical_cpus));
+}
+
+void append_kernel_counter_families(const sg_cpu_stats& cpu, const ProcStat& stat, MetricFamilies& out) {
+  out.push_back(single_sample_family("node_context_switches_total", "Total number of context switches.",
+                                     MetricType::Counter, as_double(cpu.context_switches)));
+  out.push_back(single_sample_family("node_forks_total", "Total number of forks.", MetricType::Counter,
+                                     as_double(stat.forks)));
+  out.push_back(single_sample_family("node_intr_total", "Total number of interrupts serviced.", MetricType::Counter,
+                                     as_double(cpu.interrupts)));
 }
 
 void append_load_families(const sg_load_stats& load, MetricFamilies& out) {

@@ -18,9 +18,14 @@ namespace flowgate::collectors {
 
 using MetricFamilies = std::vector<prometheus::MetricFamily>;
 
-// node_cpu_seconds_total{cpu,mode} and flowgate_host_cpus.
+// node_cpu_seconds_total{cpu,mode}, node_cpu_guest_seconds_total{cpu,mode}
+// and flowgate_host_cpus.
 void append_cpu_families(const ProcStat& stat, double ticks_per_second, unsigned logical_cpus,
                          MetricFamilies& out);
+
+// node_context_switches_total and node_intr_total (libstatgrab), and
+// node_forks_total (/proc/stat).
+void append_kernel_counter_families(const sg_cpu_stats& cpu, const ProcStat& stat, MetricFamilies& out);
 
 // node_load1, node_load5, node_load15.
 void append_load_families(const sg_load_stats& load, MetricFamilies& out);

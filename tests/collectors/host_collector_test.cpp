@@ -67,6 +67,7 @@ TEST(HostCollector, RefreshPublishesTheNodeExporterFamilies) {
         "node_network_transmit_packets_total", "node_network_receive_errs_total", "node_network_transmit_errs_total",
         "node_network_receive_drop_total", "node_network_transmit_drop_total", "node_procs_running",
         "node_procs_blocked", "node_boot_time_seconds", "node_time_seconds", "flowgate_host_cpus",
+        "node_cpu_guest_seconds_total", "node_context_switches_total", "node_forks_total", "node_intr_total",
         "flowgate_host_processes"}) {
     EXPECT_NE(find_family(families, name), nullptr) << name;
   }
@@ -93,7 +94,8 @@ TEST(HostCollector, CpuSecondsLieBetweenTwoReadingsOfProcStat) {
   const auto after = read_proc_stat();
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   ASSERT_EQ(before.cpus.size(), after.cpus.size());
-  for (std::size_t cpu = 1; cpu < before.cpus.size(); ++cpu) {  // cpus[0] is the "cpu" total line
+  ASSERT_FALSE(before.cpus.empty());
+  for (std::size_t cpu = 0; cpu < before.cpus.size(); ++cpu) {
     for (std::size_t mode = 0; mode < kCpuModes.size(); ++mode) {
       const auto value = find_value(families, "node_cpu_seconds_total",
                                     {{"cpu", before.cpus[cpu].cpu}, {"mode", std::string(kCpuModes[mode])}});

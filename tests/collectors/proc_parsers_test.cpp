@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kProcStat =
     "cpu  4194 138 2475 184854 834 0 95 14 0 0\n"
-    "cpu0 1208 63 840 94165 42 1 24 6 0 0\n"
+    "cpu0 1208 63 840 94165 42 1 24 6 11 12\n"
     "cpu1 2985 75 1634 90688 792 2 71 7 0 0\n"
     "intr 299734 0 0\n"
     "ctxt 579855\n"
@@ -32,12 +32,21 @@ TEST(ParseProcStat, ReadsEachCpuInNodeExporterModeOrder) {
   EXPECT_EQ(stat->cpus[1].ticks, cpu1);
 }
 
+TEST(ParseProcStat, ReadsGuestTimeSeparatelyFromTheEightModes) {
+  const auto stat = parse_proc_stat(kProcStat);
+  ASSERT_TRUE(stat);
+  const std::array<std::uint64_t, 2> guest = {11, 12};
+  EXPECT_EQ(stat->cpus[0].guest_ticks, guest);
+  EXPECT_EQ(stat->cpus[0].ticks[7], 6u);
+}
+
 TEST(ParseProcStat, ReadsBootTimeAndTaskCounts) {
   const auto stat = parse_proc_stat(kProcStat);
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->boot_time_seconds, 1795436390u);
   EXPECT_EQ(stat->procs_running, 3u);
   EXPECT_EQ(stat->procs_blocked, 1u);
+  EXPECT_EQ(stat->forks, 12874u);
 }
 
 TEST(ParseProcStat, RejectsTextWithoutBootTime) { EXPECT_FALSE(parse_proc_stat("cpu0 1 2 3 4\n")); }
