@@ -1,0 +1,136 @@
+"""deploy/local-stack starts every component on loopback, wires them as the
+docs say (honor_labels, the project's rules, Alertmanager to the capture
+receiver) and stops them all on SIGTERM. Runs once with the built flowgate
+and once with Debian's Pushgateway as the stand-in the script offers."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+import manifest_checks as checks
+
+SCRIPT = checks.REPO / "deploy" / "local-stack"
+
+
+def wait_for(what, condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"gave up after {seconds} s waiting for {what}")
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.load(answer)
+
+
+def answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module", params=["flowgate", "pushgateway-stand-in"])
+def stack(request, tmp_path_factory):
+    state = tmp_path_factory.mktemp(request.param)
+    ready = state / "ready.json"
+    command = [str(SCRIPT), "--any-free-port", "--scrape-interval", "1s", "--alert-group-wait", "1s",
+               "--state-dir", str(state / "stack"), "--ready-file", str(ready)]
+    if request.param == "flowgate":
+        binary = os.environ.get("FLOWGATE_BINARY")
+        assert binary and os.path.exists(binary), \
+            "needs the built flowgate (FLOWGATE_BINARY, set by tests/deploy/CMakeLists.txt once the target exists)"
+        command += ["--flowgate", binary]
+    else:
+        command.append("--pushgateway-stand-in")
+    log = open(state / "local-stack.out", "w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for("local-stack to report ready",
+                 lambda: ready.exists() or process.poll() is not None, seconds=240)
+        assert ready.exists(), f"local-stack exited {process.returncode}:\n{(state / 'local-stack.out').read_text()}"
+        endpoints = json.loads(ready.read_text())
+        yield endpoints, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def query(prometheus, expression):
+    url = f"{prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
+    return get_json(url)["data"]["result"]
+
+
+def test_every_component_answers_on_loopback(stack):
+    endpoints, _ = stack
+    health = {"flowgate": "/-/ready", "prometheus": "/-/ready", "alertmanager": "/-/ready", "prefect": "/api/health"}
+    for name, path in health.items():
+        if name in endpoints:
+            assert endpoints[name].startswith("http://127.0.0.1:")
+            assert answers(endpoints[name] + path), name
+    assert {"flowgate", "prometheus", "alertmanager"} <= set(endpoints)
+
+
+def test_prometheus_loads_every_rule_group_of_alerting_rules(stack):
+    endpoints, _ = stack
+    groups = get_json(endpoints["prometheus"] + "/api/v1/rules")["data"]["groups"]
+    assert sorted(group["name"] for group in groups) == \
+        sorted(group["name"] for group in checks.rule_groups_from_sources())
+
+
+def test_pushed_job_label_reaches_prometheus_unrenamed(stack):
+    endpoints, _ = stack
+    registry = CollectorRegistry()
+    Gauge("flowgate_local_stack_probe", "Pushed by tests/deploy.", registry=registry).set(42)
+    push_to_gateway(endpoints["flowgate"].removeprefix("http://"), job="local-stack-test", registry=registry)
+    result = wait_for("the pushed sample in Prometheus", lambda: query(
+        endpoints["prometheus"], 'flowgate_local_stack_probe{job="local-stack-test"}'))
+    assert result[0]["value"][1] == "42"
+    assert query(endpoints["prometheus"], "count(flowgate_local_stack_probe{exported_job!=\"\"})") == []
+
+
+def test_alertmanager_routes_to_the_local_capture_receiver(stack):
+    endpoints, _ = stack
+    body = json.dumps([{"labels": {"alertname": "LocalStackProbe", "severity": "critical", "job": "test"}}])
+    request = urllib.request.Request(endpoints["alertmanager"] + "/api/v2/alerts", data=body.encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    urllib.request.urlopen(request, timeout=5).close()
+    sink = os.path.join(endpoints["state"], "notifications.jsonl")
+
+    def delivered():
+        with open(sink) as lines:
+            records = [json.loads(line) for line in lines]
+        return {record["receiver"] for record in records
+                for alert in record["payload"].get("alerts", [])
+                if alert["labels"]["alertname"] == "LocalStackProbe"}
+
+    # The project's routes send critical alerts to Slack, email and Discord.
+    assert wait_for("critical alert at every critical receiver",
+                    lambda: delivered() >= {"slack", "email", "discord"} and delivered(), seconds=60)
+
+
+def test_sigterm_stops_every_component(stack):
+    endpoints, process = stack
+    os.killpg(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    for name, url in endpoints.items():
+        if name == "state":
+            continue
+        port = int(url.rsplit(":", 1)[1])
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listens on {port}"
