@@ -1,1 +1,735 @@
 #include "exposition/protobuf_parser.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace flowgate::exposition {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Media type, as Go's mime.ParseMediaType reads it and the Pushgateway then
+// compares it: type and parameter names case-insensitive, values exact.
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+bool is_tspecial(char c) { return std::string_view(R"(()<>@,;:\"/[]?=)").find(c) != std::string_view::npos; }
+
+bool is_token_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7f && !is_tspecial(c);
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view trim_left(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view trim(std::string_view s) {
+  s = trim_left(s);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view take_token(std::string_view& s) {
+  std::size_t n = 0;
+  while (n < s.size() && is_token_char(s[n])) ++n;
+  const auto token = s.substr(0, n);
+  s.remove_prefix(n);
+  return token;
+}
+
+// A token or a quoted string; nullopt when neither is there.
+std::optional<std::string> take_value(std::string_view& s) {
+  if (s.empty() || s.front() != '"') {
+    auto token = take_token(s);
+    if (token.empty()) return std::nullopt;
+    return std::string(token);
+  }
+  std::string value;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '"') {
+      s.remove_prefix(i + 1);
+      return value;
+    }
+    if (c == '\\' && i + 1 < s.size() && is_tspecial(s[i + 1])) {
+      value += s[++i];
+    } else if (c == '\r' || c == '\n') {
+      return std::nullopt;
+    } else {
+      value += c;
+    }
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// UTF-8 as Go's utf8.ValidString accepts it: no overlong forms, no
+// surrogates, nothing above U+10FFFF.
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t extra = 0;
+    unsigned low = 0x80;
+    unsigned high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) low = 0xa0;
+      if (c == 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) low = 0x90;
+      if (c == 0xf4) high = 0x8f;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) <= extra) return false;
+    if (p[1] < low || p[1] > high) return false;
+    for (std::size_t i = 2; i <= extra; ++i) {
+      if (p[i] < 0x80 || p[i] > 0xbf) return false;
+    }
+    p += extra + 1;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Wire format.
+
+enum class Wire : std::uint8_t { varint = 0, fixed64 = 1, len = 2, group_start = 3, group_end = 4, fixed32 = 5 };
+
+// One field as read from the wire. Scalars keep their raw bits in `bits`;
+// length-delimited fields keep the absolute byte range of their payload.
+struct Field {
+  std::uint32_t number = 0;
+  Wire wire = Wire::varint;
+  std::uint64_t bits = 0;
+  std::size_t offset = 0;  // where the tag starts in the body
+  std::size_t begin = 0;   // payload range in the body (len fields)
+  std::size_t end = 0;
+};
+
+// The bytes of one message: an absolute range of the body being read.
+struct Span {
+  std::size_t pos = 0;
+  std::size_t end = 0;
+  bool done() const { return pos >= end; }
+};
+
+std::int32_t zigzag32(std::uint64_t bits) {
+  const auto v = static_cast<std::uint32_t>(bits);
+  return static_cast<std::int32_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+
+std::int64_t zigzag64(std::uint64_t v) { return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+
+double as_double(std::uint64_t bits) {
+  double d = 0;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+// Counts past 2^53 round; this is the model's documented limit.
+double count_to_double(std::uint64_t count) { return static_cast<double>(count); }
+
+MetricType to_metric_type(std::uint64_t value) {
+  switch (value) {
+    case 0: return MetricType::counter;
+    case 1: return MetricType::gauge;
+    case 2: return MetricType::summary;
+    case 3: return MetricType::untyped;
+    case 4: return MetricType::histogram;
+    default: return MetricType::gauge_histogram;
+  }
+}
+
+// A Metric message before the family type is known (protobuf does not order
+// fields): each type's sub-message is kept apart, then the one the family's
+// type names is chosen. Decoding into an existing part merges a repeated
+// singular sub-message, as protobuf does.
+struct RawMetric {
+  Labels labels;
+  std::optional<std::int64_t> timestamp_ms;
+  std::optional<double> gauge;
+  std::optional<double> untyped;
+  std::optional<Metric> counter;
+  std::optional<Metric> summary;
+  std::optional<Metric> histogram;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view body) : body_(body) {}
+
+  boost::system::result<Families, ParseError> run() {
+    Families families;
+    std::unordered_map<std::string, std::size_t> index_by_name;
+    std::size_t pos = 0;
+    while (pos < body_.size()) {
+      ++family_;
+      Span prefix{pos, body_.size()};
+      std::uint64_t length = 0;
+      if (!read_varint(prefix, length, "the length of family " + std::to_string(family_))) return *error_;
+      const std::size_t remaining = body_.size() - prefix.pos;
+      if (length > remaining) {
+        fail(prefix.pos, "truncated-message",
+             "the body ends in the middle of family " + std::to_string(family_) + ": " +
+                 std::to_string(length - remaining) + " more bytes were announced than sent");
+        return *error_;
+      }
+      Span message{prefix.pos, prefix.pos + static_cast<std::size_t>(length)};
+      Family family;
+      if (!decode_family(message, family)) return *error_;
+      pos = message.end;
+      auto [it, inserted] = index_by_name.try_emplace(family.name, families.size());
+      if (inserted) {
+        families.push_back(std::move(family));
+      } else {
+        families[it->second] = std::move(family);
+      }
+    }
+    return families;
+  }
+
+ private:
+  // Rules are spelled "protobuf-..." so ParseError::describe() says "family N, byte M".
+  bool fail(std::size_t offset, std::string_view rule, std::string message) {
+    error_.emplace(family_, offset + 1, "protobuf-" + std::string(rule), std::move(message));
+    return false;
+  }
+
+  bool read_varint(Span& span, std::uint64_t& value, const std::string& what) {
+    value = 0;
+    const std::size_t start = span.pos;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      if (span.pos >= span.end) {
+        return fail(start, "truncated-varint", what + " is cut off in the middle of a varint");
+      }
+      const auto byte = static_cast<unsigned char>(body_[span.pos++]);
+      if (shift == 63 && byte > 1) {
+        return fail(start, "varint-overflow", what + " is a varint larger than 64 bits");
+      }
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return fail(start, "varint-overflow", what + " is a varint longer than 10 bytes");
+  }
+
+  bool read_fixed(Span& span, std::size_t size, std::uint64_t& value, const char* message) {
+    if (span.end - span.pos < size) {
+      return fail(span.pos, "truncated-field",
+                  std::string("a ") + std::to_string(size * 8) + "-bit field of " + message +
+                      " is cut off by the end of its message");
+    }
+    value = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      value |= static_cast<std::uint64_t>(static_cast<unsigned char>(body_[span.pos + i])) << (8 * i);
+    }
+    span.pos += size;
+    return true;
+  }
+
+  // Reads the next field of `message` (a message name for error sentences).
+  bool next_field(Span& span, Field& field, const char* message, int group_depth = 0) {
+    const std::size_t start = span.pos;
+    std::uint64_t tag = 0;
+    if (!read_varint(span, tag, std::string("a field tag of ") + message)) return false;
+    const std::uint64_t number = tag >> 3;
+    if (number == 0 || number > 536870911) {
+      return fail(start, "invalid-field-number",
+                  std::string("a field of ") + message + " has number " + std::to_string(number) +
+                      ", which protobuf does not allow");
+    }
+    field.number = static_cast<std::uint32_t>(number);
+    field.offset = start;
+    field.wire = static_cast<Wire>(tag & 7);
+    switch (field.wire) {
+      case Wire::varint: return read_varint(span, field.bits, std::string("a field of ") + message);
+      case Wire::fixed64: return read_fixed(span, 8, field.bits, message);
+      case Wire::fixed32: return read_fixed(span, 4, field.bits, message);
+      case Wire::len: {
+        std::uint64_t length = 0;
+        if (!read_varint(span, length, std::string("the length of a field of ") + message)) return false;
+        if (length > span.end - span.pos) {
+          return fail(start, "truncated-field",
+                      std::string("field ") + std::to_string(number) + " of " + message + " announces " +
+                          std::to_string(length) + " bytes but only " + std::to_string(span.end - span.pos) +
+                          " remain in its message");
+        }
+        field.begin = span.pos;
+        field.end = span.pos + static_cast<std::size_t>(length);
+        span.pos = field.end;
+        return true;
+      }
+      case Wire::group_start: return skip_group(span, field.number, message, group_depth + 1);
+      case Wire::group_end:
+        return fail(start, "unexpected-group-end",
+                    std::string("field ") + std::to_string(number) + " of " + message +
+                        " ends a group that was never started");
+    }
+    return fail(start, "invalid-wire-type",
+                std::string("field ") + std::to_string(number) + " of " + message + " uses wire type " +
+                    std::to_string(tag & 7) + ", which protobuf does not define");
+  }
+
+  // Deprecated groups are unknown to metrics.proto; skipped like any unknown
+  // field. The depth bound keeps hostile nesting from exhausting the stack.
+  bool skip_group(Span& span, std::uint32_t number, const char* message, int depth) {
+    if (depth > 64) return fail(span.pos, "group-too-deep", std::string("groups in ") + message + " nest too deeply");
+    const std::size_t start = span.pos;
+    while (!span.done()) {
+      const std::size_t tag_pos = span.pos;
+      std::uint64_t tag = 0;
+      if (!read_varint(span, tag, std::string("a field tag of ") + message)) return false;
+      if ((tag & 7) == static_cast<std::uint64_t>(Wire::group_end)) {
+        if ((tag >> 3) == number) return true;
+        return fail(tag_pos, "mismatched-group-end",
+                    std::string("a group in ") + message + " ends with the wrong field number");
+      }
+      span.pos = tag_pos;
+      Field inner;
+      if (!next_field(span, inner, message, depth)) return false;
+    }
+    return fail(start, "truncated-group", std::string("a group in ") + message + " is never ended");
+  }
+
+  bool read_string(const Field& field, std::string& out, const char* what) {
+    const auto text = body_.substr(field.begin, field.end - field.begin);
+    if (!is_valid_utf8(text)) return fail(field.begin, "invalid-utf8", std::string(what) + " is not valid UTF-8");
+    out.assign(text);
+    return true;
+  }
+
+  template <typename Decode>
+  bool read_message(const Field& field, Decode&& decode) {
+    Span inner{field.begin, field.end};
+    return decode(inner);
+  }
+
+  // A repeated scalar, packed (one len field) or not (one field per value);
+  // `wire` is the element encoding.
+  template <typename Convert, typename T>
+  bool read_repeated(const Field& field, Wire wire, std::vector<T>& out, Convert convert, const char* message) {
+    if (field.wire == wire) {
+      out.push_back(convert(field.bits));
+      return true;
+    }
+    if (field.wire != Wire::len) return true;  // a mismatched wire type is an unknown field
+    Span packed{field.begin, field.end};
+    while (!packed.done()) {
+      std::uint64_t bits = 0;
+      const bool ok = wire == Wire::varint ? read_varint(packed, bits, std::string("a packed value of ") + message)
+                                           : read_fixed(packed, 8, bits, message);
+      if (!ok) return false;
+      out.push_back(convert(bits));
+    }
+    return true;
+  }
+
+  bool decode_family(Span& span, Family& family) {
+    const std::size_t start = span.pos;
+    std::vector<RawMetric> raw;
+    bool has_name = false;
+    std::uint64_t type = 0;
+    std::size_t type_offset = start;
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "MetricFamily")) return false;
+      switch (f.number) {
+        case 1:
+          if (f.wire == Wire::len) {
+            if (!read_string(f, family.name, "the family name")) return false;
+            has_name = true;
+          }
+          break;
+        case 2:
+          if (f.wire == Wire::len && !read_string(f, family.help, "the HELP text")) return false;
+          break;
+        case 3:
+          if (f.wire == Wire::varint) {
+            type = f.bits;
+            type_offset = f.offset;
+          }
+          break;
+        case 4:
+          if (f.wire == Wire::len) {
+            if (!read_message(f, [&](Span& s) { return decode_metric(s, raw.emplace_back()); })) return false;
+          }
+          break;
+        case 5:
+          if (f.wire == Wire::len && !read_string(f, family.unit, "the unit")) return false;
+          break;
+        default: break;
+      }
+    }
+    if (!has_name || family.name.empty()) {
+      return fail(start, "family-name-missing", "family " + std::to_string(family_) + " has no name");
+    }
+    if (type > 5) {
+      return fail(type_offset, "unknown-metric-type",
+                  "family \"" + family.name + "\" has type " + std::to_string(type) + ", which is not a metric type");
+    }
+    family.type = to_metric_type(type);
+    family.metrics.reserve(raw.size());
+    for (auto& r : raw) {
+      auto metric = choose_part(std::move(r), family.type);
+      if (!metric) {
+        return fail(start, "metric-type-mismatch",
+                    "series " + std::to_string(family.metrics.size() + 1) + " of " +
+                        std::string(type_name(family.type)) + " family \"" + family.name + "\" carries no " +
+                        std::string(type_name(family.type)) + " value");
+      }
+      family.metrics.push_back(std::move(*metric));
+    }
+    return true;
+  }
+
+  static std::optional<Metric> choose_part(RawMetric&& raw, MetricType type) {
+    std::optional<Metric> metric;
+    switch (type) {
+      case MetricType::gauge:
+      case MetricType::untyped: {
+        const auto& value = type == MetricType::gauge ? raw.gauge : raw.untyped;
+        if (!value) return std::nullopt;
+        metric.emplace();
+        metric->value = *value;
+        break;
+      }
+      case MetricType::counter: metric = std::move(raw.counter); break;
+      case MetricType::summary: metric = std::move(raw.summary); break;
+      case MetricType::histogram:
+      case MetricType::gauge_histogram: metric = std::move(raw.histogram); break;
+    }
+    if (metric) {
+      metric->labels = std::move(raw.labels);
+      metric->timestamp_ms = raw.timestamp_ms;
+    }
+    return metric;
+  }
+
+  bool decode_metric(Span& span, RawMetric& metric) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Metric")) return false;
+      const bool len = f.wire == Wire::len;
+      bool ok = true;
+      switch (f.number) {
+        case 1:
+          if (len) ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back()); });
+          break;
+        case 2:
+          if (len) ok = read_message(f, [&](Span& s) { return decode_single_value(s, metric.gauge, "Gauge"); });
+          break;
+        case 3:
+          if (len) {
+            if (!metric.counter) metric.counter.emplace();
+            ok = read_message(f, [&](Span& s) { return decode_counter(s, *metric.counter); });
+          }
+          break;
+        case 4:
+          if (len) {
+            if (!metric.summary) metric.summary.emplace();
+            ok = read_message(f, [&](Span& s) { return decode_summary(s, *metric.summary); });
+          }
+          break;
+        case 5:
+          if (len) ok = read_message(f, [&](Span& s) { return decode_single_value(s, metric.untyped, "Untyped"); });
+          break;
+        case 6:
+          if (f.wire == Wire::varint) metric.timestamp_ms = static_cast<std::int64_t>(f.bits);
+          break;
+        case 7:
+          if (len) {
+            if (!metric.histogram) metric.histogram.emplace();
+            ok = read_message(f, [&](Span& s) { return decode_histogram(s, *metric.histogram); });
+          }
+          break;
+        default: break;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool decode_label(Span& span, Label& label) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "LabelPair")) return false;
+      if (f.wire != Wire::len) continue;
+      if (f.number == 1 && !read_string(f, label.name, "a label name")) return false;
+      if (f.number == 2 && !read_string(f, label.value, "a label value")) return false;
+    }
+    return true;
+  }
+
+  // Gauge and Untyped: a message whose only field is `double value = 1`. A
+  // present but empty message means 0, as protobuf's default.
+  bool decode_single_value(Span& span, std::optional<double>& value, const char* message) {
+    if (!value) value = 0.0;
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, message)) return false;
+      if (f.number == 1 && f.wire == Wire::fixed64) value = as_double(f.bits);
+    }
+    return true;
+  }
+
+  bool decode_counter(Span& span, Metric& metric) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Counter")) return false;
+      bool ok = true;
+      if (f.number == 1 && f.wire == Wire::fixed64) {
+        metric.value = as_double(f.bits);
+      } else if (f.number == 2 && f.wire == Wire::len) {
+        if (metric.exemplars.empty()) metric.exemplars.emplace_back();
+        ok = read_message(f, [&](Span& s) { return decode_exemplar(s, metric.exemplars.front()); });
+      } else if (f.number == 3 && f.wire == Wire::len) {
+        ok = read_created(f, metric);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool read_created(const Field& f, Metric& metric) {
+    if (!metric.created) metric.created.emplace();
+    return read_message(f, [&](Span& s) { return decode_timestamp(s, *metric.created); });
+  }
+
+  bool decode_summary(Span& span, Metric& metric) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Summary")) return false;
+      bool ok = true;
+      if (f.number == 1 && f.wire == Wire::varint) {
+        metric.sample_count = count_to_double(f.bits);
+      } else if (f.number == 2 && f.wire == Wire::fixed64) {
+        metric.sample_sum = as_double(f.bits);
+      } else if (f.number == 3 && f.wire == Wire::len) {
+        ok = read_message(f, [&](Span& s) { return decode_quantile(s, metric.quantiles.emplace_back()); });
+      } else if (f.number == 4 && f.wire == Wire::len) {
+        ok = read_created(f, metric);
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool decode_quantile(Span& span, Quantile& quantile) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Quantile")) return false;
+      if (f.wire != Wire::fixed64) continue;
+      if (f.number == 1) quantile.quantile = as_double(f.bits);
+      if (f.number == 2) quantile.value = as_double(f.bits);
+    }
+    return true;
+  }
+
+  bool decode_histogram(Span& span, Metric& metric) {
+    auto native = [&metric]() -> NativeHistogram& {
+      if (!metric.native) metric.native.emplace();
+      return *metric.native;
+    };
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Histogram")) return false;
+      const bool varint = f.wire == Wire::varint;
+      const bool fixed64 = f.wire == Wire::fixed64;
+      const bool len = f.wire == Wire::len;
+      bool ok = true;
+      switch (f.number) {
+        case 1:
+          if (varint) metric.sample_count = count_to_double(f.bits);
+          break;
+        case 4:
+          if (fixed64) {
+            metric.sample_count = as_double(f.bits);
+            metric.float_counts = true;
+          }
+          break;
+        case 2:
+          if (fixed64) metric.sample_sum = as_double(f.bits);
+          break;
+        case 3:
+          if (len) ok = read_message(f, [&](Span& s) { return decode_bucket(s, metric.buckets.emplace_back(), metric); });
+          break;
+        case 15:
+          if (len) ok = read_created(f, metric);
+          break;
+        case 5:
+          if (varint) native().schema = zigzag32(f.bits);
+          break;
+        case 6:
+          if (fixed64) native().zero_threshold = as_double(f.bits);
+          break;
+        case 7:
+          if (varint) native().zero_count = count_to_double(f.bits);
+          break;
+        case 8:
+          if (fixed64) {
+            native().zero_count = as_double(f.bits);
+            metric.float_counts = true;
+          }
+          break;
+        case 9:
+        case 12:
+          if (len) {
+            auto& spans = f.number == 9 ? native().negative_spans : native().positive_spans;
+            ok = read_message(f, [&](Span& s) { return decode_span(s, spans.emplace_back()); });
+          }
+          break;
+        case 10:
+        case 13:
+          if (varint || len) {
+            auto& deltas = f.number == 10 ? native().negative_deltas : native().positive_deltas;
+            ok = read_repeated(f, Wire::varint, deltas, zigzag64, "Histogram");
+          }
+          break;
+        case 11:
+        case 14:
+          if (fixed64 || len) {
+            auto& counts = f.number == 11 ? native().negative_counts : native().positive_counts;
+            ok = read_repeated(f, Wire::fixed64, counts, as_double, "Histogram");
+          }
+          break;
+        case 16:
+          if (len) ok = read_message(f, [&](Span& s) { return decode_exemplar(s, metric.exemplars.emplace_back()); });
+          break;
+        default: break;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool decode_bucket(Span& span, Bucket& bucket, Metric& metric) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Bucket")) return false;
+      bool ok = true;
+      if (f.number == 1 && f.wire == Wire::varint) {
+        bucket.cumulative_count = count_to_double(f.bits);
+      } else if (f.number == 4 && f.wire == Wire::fixed64) {
+        bucket.cumulative_count = as_double(f.bits);
+        metric.float_counts = true;
+      } else if (f.number == 2 && f.wire == Wire::fixed64) {
+        bucket.upper_bound = as_double(f.bits);
+      } else if (f.number == 3 && f.wire == Wire::len) {
+        if (!bucket.exemplar) bucket.exemplar.emplace();
+        ok = read_message(f, [&](Span& s) { return decode_exemplar(s, *bucket.exemplar); });
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool decode_span(Span& span, BucketSpan& bucket_span) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "BucketSpan")) return false;
+      if (f.wire != Wire::varint) continue;
+      if (f.number == 1) bucket_span.offset = zigzag32(f.bits);
+      if (f.number == 2) bucket_span.length = static_cast<std::uint32_t>(f.bits);
+    }
+    return true;
+  }
+
+  bool decode_exemplar(Span& span, Exemplar& exemplar) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Exemplar")) return false;
+      bool ok = true;
+      if (f.number == 1 && f.wire == Wire::len) {
+        ok = read_message(f, [&](Span& s) { return decode_label(s, exemplar.labels.emplace_back()); });
+      } else if (f.number == 2 && f.wire == Wire::fixed64) {
+        exemplar.value = as_double(f.bits);
+      } else if (f.number == 3 && f.wire == Wire::len) {
+        if (!exemplar.timestamp) exemplar.timestamp.emplace();
+        ok = read_message(f, [&](Span& s) { return decode_timestamp(s, *exemplar.timestamp); });
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool decode_timestamp(Span& span, Timestamp& timestamp) {
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "Timestamp")) return false;
+      if (f.wire != Wire::varint) continue;
+      if (f.number == 1) timestamp.seconds = static_cast<std::int64_t>(f.bits);
+      if (f.number == 2) timestamp.nanos = static_cast<std::int32_t>(static_cast<std::uint32_t>(f.bits));
+    }
+    return true;
+  }
+
+  std::string_view body_;
+  std::size_t family_ = 0;  // 1-based index of the family being read
+  std::optional<ParseError> error_;
+};
+
+}  // namespace
+
+bool is_protobuf_delimited(std::string_view content_type) {
+  auto rest = content_type;
+  const auto semicolon = rest.find(';');
+  const auto media_type = trim(rest.substr(0, semicolon));
+  if (!equals_ignoring_case(media_type, "application/vnd.google.protobuf")) return false;
+  rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon);
+
+  std::optional<std::string> proto;
+  std::optional<std::string> encoding;
+  std::vector<std::string> names;  // Go's parser rejects a repeated parameter name
+  while (true) {
+    rest = trim_left(rest);
+    if (rest.empty()) break;
+    if (rest.front() != ';') return false;
+    rest = trim_left(rest.substr(1));
+    if (rest.empty()) break;  // a trailing semicolon is allowed
+    const auto name = take_token(rest);
+    if (name.empty()) return false;
+    rest = trim_left(rest);
+    if (rest.empty() || rest.front() != '=') return false;
+    rest = trim_left(rest.substr(1));
+    auto value = take_value(rest);
+    if (!value) return false;
+    std::string lowered(name);
+    for (auto& c : lowered) c = lower(c);
+    for (const auto& seen : names) {
+      if (seen == lowered) return false;
+    }
+    if (lowered == "proto") proto = *value;
+    if (lowered == "encoding") encoding = *value;
+    names.push_back(std::move(lowered));
+  }
+  return proto == "io.prometheus.client.MetricFamily" && encoding == "delimited";
+}
+
+boost::system::result<Families, ParseError> parse_protobuf(std::string_view body) { return Decoder(body).run(); }
+
+}  // namespace flowgate::exposition
