@@ -3,6 +3,9 @@ offline, passes the Kubernetes and prometheus-operator schemas and our policy.""
 
 import copy
 import json
+import os
+import re
+import textwrap
 
 import pytest
 
@@ -143,3 +146,20 @@ def test_schemas_catch_a_wrong_type():
     objects = checks.kustomize("standalone", ["servicemonitor"])
     only(objects, "ServiceMonitor")["spec"]["endpoints"][0]["honorLabels"] = "yes"
     assert any("honorLabels" in violation for violation in checks.schema_violations(objects))
+
+
+def test_the_kustomization_docs_deployment_md_shows_renders_and_passes(tmp_path):
+    docs = (checks.REPO / "docs" / "deployment.md").read_text()
+    block = re.search(r"```yaml\n( *apiVersion: kustomize.config.k8s.io/v1beta1\n.*?) *```", docs, re.DOTALL)
+    example = textwrap.dedent(block.group(1))
+    directory = tmp_path / "my-flowgate"
+    directory.mkdir()
+    relative = os.path.relpath(checks.REPO / "deploy", directory)
+    (directory / "kustomization.yaml").write_text(example.replace("../deploy/", relative + "/"))
+    objects = checks.parse_documents(checks.run(["kubectl", "kustomize", str(directory)]))
+    assert checks.policy_violations(objects) == []
+    assert checks.schema_violations(objects) == []
+    worker = only(objects, "Deployment", "prefect-worker")["spec"]["template"]["spec"]
+    assert worker["initContainers"][0]["image"] == "registry.example.com/flowgate:0.1.0"
+    settings = only(objects, "ConfigMap")["data"]
+    assert settings["PREFECT_WORK_POOL"] == "my-process-pool"
