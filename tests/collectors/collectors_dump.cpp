@@ -1,15 +1,16 @@
 // Test-only: refreshes the host and process collectors once and prints their
-// families in the text format, for the node_exporter cross-check.
+// families through exposition's text writer, for the node_exporter
+// cross-check.
 // Usage: collectors_dump [--collector.filesystem.mount-points-exclude=RE]
 //                        [--collector.netdev.device-exclude=RE]
 
 #include <cstdio>
 #include <string_view>
 
-#include <prometheus/text_serializer.h>
-
 #include "collectors/host/host_collector.hpp"
 #include "collectors/process/process_collector.hpp"
+#include "exposition/from_prometheus_cpp.hpp"
+#include "exposition/writer.hpp"
 
 int main(int argc, char** argv) {
   using namespace flowgate::collectors;
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   auto families = host.Collect();
   const auto process_families = process.Collect();
   families.insert(families.end(), process_families.begin(), process_families.end());
-  const std::string text = prometheus::TextSerializer().Serialize(families);
+  const std::string text = flowgate::exposition::write(flowgate::exposition::Format::text,
+                                                      flowgate::exposition::from_prometheus_cpp(families));
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
