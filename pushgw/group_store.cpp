@@ -39,7 +39,8 @@ struct GroupStore::State {
 
   // Under `writer`: the Pushgateway's record of a rejected push; the group is
   // created with both gauges when missing, nothing else changes.
-  void record_failure(const GroupingKey& key, std::string id, double now) {
+  // Returns the replaced snapshot, for the caller to release after the lock.
+  std::shared_ptr<const Snapshot> record_failure(const GroupingKey& key, std::string id, double now) {
     const auto current = published.load();
     const Group* old = current->find(id);
     auto group = std::make_shared<Group>();
@@ -61,7 +62,7 @@ struct GroupStore::State {
     index.add(*failure);
     group->families.push_back(std::move(failure));
     sort_by_name(group->families);
-    published.store(current->with_group(std::move(group)));
+    return published.exchange(current->with_group(std::move(group)));
   }
 };
 
@@ -79,19 +80,26 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
   // Everything proportional to the push happens here, before the lock.
   auto built = build_candidate(key, std::move(families), now_seconds, state.options.consistency_check);
   if (!built) {
+    std::shared_ptr<const Snapshot> retired;
     std::lock_guard lock(state.writer);
-    state.record_failure(key, key.id(), now_seconds);
+    retired = state.record_failure(key, key.id(), now_seconds);
     return built.error();
   }
   Candidate& candidate = *built;
-  auto zero_failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
+  // A new group also needs push_failure_time_seconds = 0; render it now if
+  // the group looks new (rarely wrong: then it is rendered under the lock).
+  FamilyPtr failure_time;
+  if (state.published.load()->find(candidate.id) == nullptr) {
+    failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
+  }
 
+  std::shared_ptr<const Snapshot> retired;  // released after the lock: freeing old groups is O(their size)
   std::lock_guard lock(state.writer);
   const auto current = state.published.load();
   const Group* old = current->find(candidate.id);
   if (state.options.consistency_check) {
     if (auto checked = check_consistency(state.index, old, candidate.families, mode, state.options); !checked) {
-      state.record_failure(candidate.key, std::move(candidate.id), now_seconds);
+      retired = state.record_failure(candidate.key, std::move(candidate.id), now_seconds);
       return checked.error();
     }
   }
@@ -99,7 +107,6 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
   auto group = std::make_shared<Group>();
   group->push_time_seconds = now_seconds;
   group->families = candidate.families;
-  FamilyPtr failure_time = std::move(zero_failure_time);
   if (old != nullptr) {
     // PUT spares only push_failure_time_seconds; POST also every family it does not push.
     group->push_failure_time_seconds = old->push_failure_time_seconds;
@@ -114,6 +121,7 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
       }
     }
   }
+  if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
@@ -122,34 +130,37 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
   sort_by_name(group->families);
   group->key = std::move(candidate.key);
   group->id = std::move(candidate.id);
-  state.published.store(current->with_group(std::move(group)));
+  retired = state.published.exchange(current->with_group(std::move(group)));
   return {};
 }
 
 void GroupStore::remove(const GroupingKey& key) {
   const std::string id = key.id();
+  std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
   const Group* old = current->find(id);
   if (old == nullptr) return;
   state_->index.remove(*old);
-  state_->published.store(current->without_group(id));
+  retired = state_->published.exchange(current->without_group(id));
 }
 
 void GroupStore::wipe() {
+  std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
   state_->index.clear();
-  state_->published.store(Snapshot::of_groups({}, current->version() + 1));
+  retired = state_->published.exchange(Snapshot::of_groups({}, current->version() + 1));
 }
 
 void GroupStore::restore(std::vector<std::shared_ptr<const Group>> groups) {
+  std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
   auto next = Snapshot::of_groups(std::move(groups), current->version() + 1);
   state_->index.clear();
   for (const auto& group : next->groups()) state_->index.add(*group);
-  state_->published.store(std::move(next));
+  retired = state_->published.exchange(std::move(next));
 }
 
 std::vector<exposition::FamilyBlocks> family_blocks(const Snapshot& snapshot, exposition::Format format) {

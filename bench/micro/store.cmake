@@ -1,0 +1,2 @@
+# The group store: push throughput and scrape merge (owned with pushgw/).
+flowgate_benchmark(store_bench SOURCES store_bench.cpp DEPS flowgate::pushgw)

@@ -1,0 +1,139 @@
+// Push and scrape costs of the group store. Inputs are generated
+// deterministically (no randomness), so runs compare.
+
+#include <malloc.h>
+
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "exposition/assembler.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace {
+
+using flowgate::exposition::Families;
+using flowgate::exposition::Family;
+using flowgate::exposition::Format;
+using flowgate::exposition::MetricType;
+using flowgate::pushgw::GroupingKey;
+using flowgate::pushgw::GroupStore;
+using flowgate::pushgw::PushMode;
+
+// A task-like push: `families` gauges/counters with `series_each` series.
+Families make_push(int families, int series_each, int seed) {
+  Families out;
+  for (int f = 0; f < families; ++f) {
+    Family family;
+    family.name = "prefect_task_metric_" + std::to_string(f);
+    family.help = "A metric a Prefect task pushes.";
+    family.type = f % 2 == 0 ? MetricType::gauge : MetricType::counter;
+    for (int s = 0; s < series_each; ++s) {
+      auto& metric = family.metrics.emplace_back();
+      metric.labels = {{"flow", "etl_flow"}, {"task", "task_" + std::to_string(s)}};
+      metric.value = seed * 1.5 + s;
+    }
+    out.push_back(std::move(family));
+  }
+  return out;
+}
+
+GroupingKey group_key(int group) {
+  return GroupingKey{{{"instance", "worker-" + std::to_string(group % 16)}, {"job", "job_" + std::to_string(group)}}};
+}
+
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
+
+void fill(GroupStore& store, int groups, int families, int series_each) {
+  const Families push = make_push(families, series_each, 1);
+  for (int g = 0; g < groups; ++g) (void)store.push(PushMode::replace_group, group_key(g), push, 1000.0 + g);
+}
+
+void BM_GroupStore_PushOneGroup(benchmark::State& state) {
+  GroupStore store({});
+  const Families push = make_push(5, 4, 1);
+  double now = 1000;
+  for (auto _ : state) {
+    auto pushed = store.push(PushMode::replace_group, group_key(0), push, now += 1);
+    benchmark::DoNotOptimize(pushed);
+  }
+  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["series/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 20, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_GroupStore_PushOneGroup);
+
+// 10,000 groups already stored; each push replaces one of them (20 series).
+// Threads(2): two pushers, as on the 2-core target machine.
+void BM_GroupStore_PushSpreadOver10kGroups(benchmark::State& state) {
+  static GroupStore* store = nullptr;
+  if (state.thread_index() == 0) {
+    store = new GroupStore({});
+    fill(*store, 10000, 5, 4);
+  }
+  const Families push = make_push(5, 4, 2);
+  int group = state.thread_index() * 5000;
+  double now = 5000;
+  for (auto _ : state) {
+    auto pushed = store->push(PushMode::replace_group, group_key(group++ % 10000), push, now += 1);
+    benchmark::DoNotOptimize(pushed);
+  }
+  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  if (state.thread_index() == 0) {
+    delete store;
+    store = nullptr;
+  }
+}
+BENCHMARK(BM_GroupStore_PushSpreadOver10kGroups)->Threads(1)->Threads(2)->UseRealTime();
+
+// A scrape right after a push (the merge is redone) over `groups` groups of
+// 10 families x 10 series: snapshot, merged family list, assembled text body.
+void scrape_after_change(benchmark::State& state, int groups) {
+  const std::size_t heap_before = heap_in_use();
+  GroupStore store({});
+  fill(store, groups, 10, 10);
+  const std::size_t heap_after = heap_in_use();
+  const Families push = make_push(10, 10, 3);
+  std::size_t bytes = 0;
+  int round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++round;
+    (void)store.push(PushMode::replace_group, group_key(round % groups), push, 9000.0 + round);
+    state.ResumeTiming();
+    const auto snapshot = store.snapshot();
+    const auto body = flowgate::exposition::assemble(Format::text, snapshot->merged(Format::text));
+    bytes = body.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  const auto series = static_cast<double>(store.snapshot()->series_count());
+  state.counters["series"] = series;
+  state.counters["body_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["heap_B_per_series"] = static_cast<double>(heap_after - heap_before) / series;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes));
+}
+
+void BM_Scrape_Merge100kSeries(benchmark::State& state) { scrape_after_change(state, 1000); }
+BENCHMARK(BM_Scrape_Merge100kSeries)->Unit(benchmark::kMillisecond);
+
+void BM_Scrape_Merge1MSeries(benchmark::State& state) { scrape_after_change(state, 10000); }
+BENCHMARK(BM_Scrape_Merge1MSeries)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// The same store scraped again without a change: the merge is cached.
+void BM_Scrape_Unchanged1MSeries(benchmark::State& state) {
+  GroupStore store({});
+  fill(store, 10000, 10, 10);
+  (void)store.snapshot()->merged(Format::text);
+  for (auto _ : state) {
+    const auto snapshot = store.snapshot();
+    const auto body = flowgate::exposition::assemble(Format::text, snapshot->merged(Format::text));
+    benchmark::DoNotOptimize(body.size());
+  }
+}
+BENCHMARK(BM_Scrape_Unchanged1MSeries)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
