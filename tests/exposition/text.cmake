@@ -1,0 +1,35 @@
+# The text side of flowgate::exposition: parser, text and OpenMetrics
+# writers, number formatting, assembler.
+add_executable(exposition_text_tests
+  text_parser_cases_test.cpp text_parser_test.cpp text_number_format_test.cpp text_round_trip_test.cpp
+  text_writer_test.cpp text_openmetrics_writer_test.cpp text_assembler_test.cpp)
+target_link_libraries(exposition_text_tests PRIVATE
+  flowgate::exposition flowgate::test_support GTest::gtest_main flowgate_warnings)
+gtest_discover_tests(exposition_text_tests TEST_PREFIX "exposition." PROPERTIES LABELS unit)
+
+# Generated families for the checkers outside C++.
+add_executable(exposition_text_sample_tool text_sample_tool.cpp)
+target_link_libraries(exposition_text_sample_tool PRIVATE flowgate::exposition flowgate::test_support flowgate_warnings)
+
+# promtool (Debian's prometheus package) must read the text writer's output
+# and find nothing to lint. An absent promtool fails the test, loudly.
+find_program(FLOWGATE_PROMTOOL promtool PATHS /usr/bin)
+if(NOT FLOWGATE_PROMTOOL)
+  set(FLOWGATE_PROMTOOL promtool)
+endif()
+foreach(seed IN ITEMS 1 2 3)
+  add_test(NAME exposition.promtool_check_metrics_accepts_text_writer_output.seed${seed}
+    COMMAND bash -o pipefail -c
+      "'$<TARGET_FILE:exposition_text_sample_tool>' text lint ${seed} 300 | '${FLOWGATE_PROMTOOL}' check metrics")
+  set_tests_properties(exposition.promtool_check_metrics_accepts_text_writer_output.seed${seed}
+    PROPERTIES LABELS unit FAIL_REGULAR_EXPRESSION "[a-z]")
+endforeach()
+
+# Python's prometheus_client OpenMetrics parser must read the OpenMetrics
+# writer's output and find the values that were written.
+add_test(NAME exposition.openmetrics_writer_output_parsed_by_prometheus_client
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -q -p no:cacheprovider
+    ${CMAKE_CURRENT_SOURCE_DIR}/text_openmetrics_python_check.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(exposition.openmetrics_writer_output_parsed_by_prometheus_client PROPERTIES
+  LABELS unit ENVIRONMENT "FLOWGATE_TEXT_SAMPLE_TOOL=$<TARGET_FILE:exposition_text_sample_tool>")

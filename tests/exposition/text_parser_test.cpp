@@ -1,0 +1,104 @@
+// What the text parser puts into the model (the table in
+// text_parser_cases_test.cpp checks accept/reject rules).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "exposition/text_parser.hpp"
+
+namespace flowgate::exposition {
+namespace {
+
+Families parsed(std::string_view body) {
+  auto result = parse_text(body);
+  EXPECT_TRUE(result.has_value()) << result.error().describe();
+  return result.has_value() ? std::move(*result) : Families{};
+}
+
+TEST(TextParser, RejectsSecondTypeLineForSameFamily) {
+  const auto result = parse_text("# TYPE foo counter\nfoo 1\n# TYPE foo counter\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().rule, "type-twice");
+  EXPECT_EQ(result.error().describe(),
+            "line 3, column 8: metric \"foo\" was given a second TYPE line; a family's TYPE must come once, before "
+            "its samples");
+}
+
+TEST(TextParser, ReadsHistogramLeIntoBucketsNotLabels) {
+  const Families families = parsed(
+      "# HELP h Latency.\n# TYPE h histogram\nh_bucket{path=\"/\",le=\"0.5\"} 1\nh_bucket{path=\"/\",le=\"+Inf\"} 3\n"
+      "h_sum{path=\"/\"} 1.25\nh_count{path=\"/\"} 3 1700000000000\n");
+  ASSERT_EQ(families.size(), 1u);
+  const Family& family = families[0];
+  EXPECT_EQ(family.name, "h");
+  EXPECT_EQ(family.help, "Latency.");
+  EXPECT_EQ(family.type, MetricType::histogram);
+  ASSERT_EQ(family.metrics.size(), 1u);
+  const Metric& metric = family.metrics[0];
+  EXPECT_EQ(metric.labels, (Labels{{"path", "/"}}));
+  ASSERT_EQ(metric.buckets.size(), 2u);
+  EXPECT_EQ(metric.buckets[0].upper_bound, 0.5);
+  EXPECT_EQ(metric.buckets[0].cumulative_count, 1);
+  EXPECT_TRUE(std::isinf(metric.buckets[1].upper_bound));
+  EXPECT_EQ(metric.sample_sum, 1.25);
+  EXPECT_EQ(metric.sample_count, 3);
+  EXPECT_FALSE(metric.float_counts);
+  EXPECT_EQ(metric.timestamp_ms, 1700000000000);
+}
+
+TEST(TextParser, ReadsSummaryQuantileIntoQuantilesNotLabels) {
+  const Families families = parsed("# TYPE s summary\ns{quantile=\"0.99\",a=\"b\"} 7\ns_count{a=\"b\"} 9\n");
+  ASSERT_EQ(families.size(), 1u);
+  const Metric& metric = families[0].metrics.at(0);
+  EXPECT_EQ(metric.labels, (Labels{{"a", "b"}}));
+  ASSERT_EQ(metric.quantiles.size(), 1u);
+  EXPECT_EQ(metric.quantiles[0].quantile, 0.99);
+  EXPECT_EQ(metric.quantiles[0].value, 7);
+  EXPECT_EQ(metric.sample_count, 9);
+}
+
+TEST(TextParser, MarksHistogramWithAnyNonIntegralCountAsFloat) {
+  const Families families = parsed("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1.5\n");
+  EXPECT_TRUE(families.at(0).metrics.at(0).float_counts);
+}
+
+TEST(TextParser, UnescapesLabelValuesAndHelp) {
+  const Families families = parsed("# HELP a One\\ntwo \\\\ \\\"three\\\"\na{x=\"\\\"q\\\"\\n\\\\\"} 1\n");
+  EXPECT_EQ(families.at(0).help, "One\ntwo \\ \"three\"");
+  EXPECT_EQ(families.at(0).metrics.at(0).labels.at(0).value, "\"q\"\n\\");
+}
+
+TEST(TextParser, KeepsFamiliesInOrderOfFirstAppearance) {
+  const Families families = parsed("# HELP z first\nb 1\nz 1\na 1\n");
+  ASSERT_EQ(families.size(), 3u);
+  EXPECT_EQ(families[0].name, "z");
+  EXPECT_EQ(families[1].name, "b");
+  EXPECT_EQ(families[2].name, "a");
+}
+
+TEST(TextParser, ParsesNanAndInfinities) {
+  const Families families = parsed("a NaN\nb -Inf\n");
+  EXPECT_TRUE(std::isnan(families.at(0).metrics.at(0).value));
+  EXPECT_EQ(families.at(1).metrics.at(0).value, -std::numeric_limits<double>::infinity());
+}
+
+TEST(TextParser, ParsesManySeriesOfOneFamily) {
+  std::string body = "# TYPE c counter\n";
+  for (int i = 0; i < 5000; ++i) body += "c{i=\"" + std::to_string(i) + "\"} " + std::to_string(i) + "\n";
+  const Families families = parsed(body);
+  ASSERT_EQ(families.size(), 1u);
+  ASSERT_EQ(families[0].metrics.size(), 5000u);
+  EXPECT_EQ(families[0].metrics[4999].value, 4999);
+}
+
+TEST(TextParser, DescribesErrorsWithLineAndColumn) {
+  const auto result = parse_text("a 1\nb{x=1} 2\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().describe(),
+            "line 2, column 5: the value of label \"x\" of metric \"b\" must start with '\"', found \"1\"");
+}
+
+}  // namespace
+}  // namespace flowgate::exposition
