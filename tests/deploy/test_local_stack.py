@@ -9,10 +9,12 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
+import yaml
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 import manifest_checks as checks
@@ -134,3 +136,49 @@ def test_sigterm_stops_every_component(stack):
         port = int(url.rsplit(":", 1)[1])
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listens on {port}"
+
+
+# --- the web configs the manifests ship, read by the real flowgate ----------
+
+def shipped_web_configs(tmp_path):
+    """The kustomize base's file and the chart's Secret with the basic-auth example."""
+    chart_secret, = [document for document in checks.helm_template(checks.CHART / "ci" / "basic-auth-values.yaml")
+                     if document["kind"] == "Secret"]
+    basic_auth = tmp_path / "basic-auth-web-config.yml"
+    basic_auth.write_text(chart_secret["stringData"]["web-config.yml"])
+    return {"base": checks.KUBERNETES / "base" / "web-config.yml", "basic-auth": basic_auth}
+
+
+def status(url, headers=None):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("name", ["base", "basic-auth"])
+def test_flowgate_accepts_the_shipped_web_config_and_the_probes_pass(name, tmp_path):
+    binary = os.environ.get("FLOWGATE_BINARY")
+    assert binary and os.path.exists(binary), "needs the built flowgate (FLOWGATE_BINARY)"
+    path = shipped_web_configs(tmp_path)[name]
+    checks.run(["promtool", "check", "web-config", str(path)])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", f"--web.config.file={path}",
+                                "--persistence.file="], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/-/ready"
+        values = yaml.safe_load((checks.CHART / "ci" / "basic-auth-values.yaml").read_text())
+        headers = {header["name"]: header["value"] for header in values["probes"]["httpHeaders"]}
+        expected = 200 if name == "base" else 401
+        wait_for("flowgate to listen", lambda: status(url) is not None or process.poll() is not None, seconds=30)
+        assert process.poll() is None, process.stdout.read().decode(errors="replace")
+        assert status(url) == expected
+        assert status(url, headers) == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
