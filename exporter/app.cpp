@@ -1,0 +1,347 @@
+#include "exporter/app.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "collectors/host/host_collector.hpp"
+#include "collectors/process/process_collector.hpp"
+#include "exporter/build_info.hpp"
+#include "exporter/collector_scheduler.hpp"
+#include "exporter/dispatcher.hpp"
+#include "exporter/routes.hpp"
+#include "exporter/scrape_handler.hpp"
+#include "exporter/self_metrics.hpp"
+#include "exporter/server/http_server.hpp"
+#include "exporter/web_config_file.hpp"
+#include "exposition/from_prometheus_cpp.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/persistence/snapshot_file.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+using FamilyTypes = std::map<std::string, exposition::MetricType, std::less<>>;
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::unique_ptr<WebConfigFile> open_web_config(const std::string& path) {
+  auto opened = WebConfigFile::open(path);
+  if (!opened) throw std::runtime_error("invalid --web.config.file: " + opened.error().message);
+  return std::move(*opened);
+}
+
+}  // namespace
+
+struct App::Impl {
+  Impl(Flags app_flags, Logger& log)
+      : flags(std::move(app_flags)),
+        logger(log),
+        start_time(unix_now()),
+        collector_families(std::make_shared<const FamilyTypes>()),
+        store(pushgw::StoreOptions{!flags.disable_consistency_check,
+                                   [this](std::string_view name) { return own_family_type(name); }}),
+        web_config(open_web_config(flags.web_config_file)) {
+    if (flags.collector_process) {
+      collectors.push_back(std::make_unique<collectors::ProcessCollector>());
+    }
+    if (flags.collector_host) {
+      collectors::HostCollectorOptions options;
+      options.mount_points_exclude = flags.filesystem_mount_points_exclude;
+      options.netdev_device_exclude = flags.netdev_device_exclude;
+      try {
+        collectors.push_back(std::make_unique<collectors::HostCollector>(options));
+      } catch (const std::invalid_argument& error) {
+        throw std::runtime_error(error.what());
+      }
+    }
+    if (!flags.prefect_api_url.empty()) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "the Prefect collector is not built yet; --prefect.api-url is ignored",
+                 {{"url", flags.prefect_api_url}});
+    }
+    if (auto config = web_config->current(); config->tls && !config->tls->cipher_suites.empty()) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");
+    }
+    restore();
+
+    std::vector<const collectors::Collector*> readers;
+    std::vector<collectors::Collector*> writers;
+    for (auto& collector : collectors) {
+      readers.push_back(collector.get());
+      writers.push_back(collector.get());
+    }
+    scrape = std::make_unique<ScrapeHandler>(store, readers, self_metrics,
+                                             [this](const pushgw::Snapshot& snapshot) { describe_store(snapshot); });
+    scheduler = std::make_unique<CollectorScheduler>(
+        writers, [this](const collectors::Collector& collector) { on_refresh(collector); });
+
+    StatusInfo status{&flags.values, start_time, flags.enable_admin_api};
+    RouteContext context{flags, store, *scrape, self_metrics, status, [this] {
+                           logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                                      "Received termination request via web service, exiting gracefully...");
+                           request_stop();
+                         }};
+    dispatcher = std::make_unique<Dispatcher>(build_routes(context), flags.route_prefix);
+
+    ServerOptions server_options;
+    server_options.listen_addresses = flags.listen_addresses;
+    server_options.max_connections = flags.max_connections;
+    server_options.read_header_timeout = flags.read_header_timeout;
+    server_options.idle_timeout = flags.idle_timeout;
+    server_options.threads = flags.threads;
+    server_options.max_body_bytes = flags.max_body_bytes;
+    ServerHooks hooks;
+    hooks.dispatch = [this](const Request& request) { return dispatcher->dispatch(request); };
+    hooks.answered = [this](std::string_view handler, std::string_view method, int code, double seconds) {
+      self_metrics.record_request(handler, method, code, seconds);
+    };
+    server = std::make_unique<HttpServer>(server_options, std::move(hooks), *web_config, logger);
+  }
+
+  std::optional<exposition::MetricType> own_family_type(std::string_view name) const {
+    if (auto type = SelfMetrics::family_type(name)) return type;
+    auto families = collector_families.load();
+    if (auto found = families->find(name); found != families->end()) return found->second;
+    return std::nullopt;
+  }
+
+  // Records the collector's outcome and learns its family names, so pushes
+  // that would clash with them are refused.
+  void on_refresh(const collectors::Collector& collector) {
+    self_metrics.set_collector_result(collector.name(), collector.last_success(), collector.last_duration_seconds());
+    auto known = collector_families.load();
+    std::shared_ptr<FamilyTypes> updated;
+    for (const auto& family : exposition::from_prometheus_cpp(collector.Collect())) {
+      if (known->contains(family.name)) continue;
+      if (!updated) updated = std::make_shared<FamilyTypes>(*known);
+      updated->emplace(family.name, family.type);
+    }
+    if (updated) {
+      std::lock_guard lock(families_mutex);
+      auto current = collector_families.load();
+      updated->insert(current->begin(), current->end());
+      collector_families.store(std::move(updated));
+    }
+    if (!collector.last_success()) {
+      logger.log(LogLevel::debug, FLOWGATE_CALLER, "collector refresh failed", {{"collector", collector.name()}});
+    }
+  }
+
+  void describe_store(const pushgw::Snapshot& snapshot) {
+    std::lock_guard lock(store_size_mutex);
+    if (snapshot.version() != described_version || described_version == 0) {
+      double bytes = 0;
+      for (const auto& group : snapshot.groups()) {
+        for (const auto& family : group->families) {
+          bytes += static_cast<double>(family->text_block.size() + family->protobuf_block.size());
+        }
+      }
+      described_bytes = bytes;
+      described_version = snapshot.version();
+    }
+    self_metrics.set_store_size(static_cast<double>(snapshot.group_count()),
+                                static_cast<double>(snapshot.series_count()), described_bytes);
+  }
+
+  void restore() {
+    if (flags.persistence_file.empty()) return;
+    auto loaded = pushgw::load_snapshot(flags.persistence_file);
+    if (!loaded) {
+      throw std::runtime_error("could not load persisted metrics: " + loaded.error().message +
+                               " (move the file away to start empty)");
+    }
+    auto count = loaded->size();
+    store.restore(std::move(*loaded));
+    persisted_version = store.snapshot()->version();
+    logger.log(LogLevel::info, FLOWGATE_CALLER, "metrics restored",
+               {{"file", flags.persistence_file}, {"groups", count}});
+  }
+
+  void persist() {
+    if (flags.persistence_file.empty()) return;
+    auto snapshot = store.snapshot();
+    if (snapshot->version() == persisted_version) return;
+    auto folder = std::filesystem::path(flags.persistence_file).parent_path();
+    std::error_code ec;
+    if (!folder.empty()) std::filesystem::create_directories(folder, ec);
+    auto saved = pushgw::save_snapshot(*snapshot, flags.persistence_file);
+    if (!saved) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, "error persisting metrics", {{"err", saved.error().message}});
+      return;
+    }
+    persisted_version = snapshot->version();
+    logger.log(LogLevel::debug, FLOWGATE_CALLER, "metrics persisted", {{"file", flags.persistence_file}});
+  }
+
+  void persist_periodically() {
+    std::unique_lock lock(stop_mutex);
+    while (!stop_requested) {
+      stop_cv.wait_for(lock, flags.persistence_interval, [this] { return stop_requested; });
+      if (stop_requested) break;
+      lock.unlock();
+      persist();
+      lock.lock();
+    }
+  }
+
+  void request_stop() {
+    {
+      std::lock_guard lock(stop_mutex);
+      stop_requested = true;
+    }
+    stop_cv.notify_all();
+  }
+
+  Flags flags;
+  Logger& logger;
+  double start_time;
+  SelfMetrics self_metrics;
+  std::mutex families_mutex;  // serializes writers of collector_families
+  std::atomic<std::shared_ptr<const FamilyTypes>> collector_families;
+  pushgw::GroupStore store;
+  std::unique_ptr<WebConfigFile> web_config;
+  std::vector<std::unique_ptr<collectors::Collector>> collectors;
+  std::unique_ptr<ScrapeHandler> scrape;
+  std::unique_ptr<CollectorScheduler> scheduler;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<HttpServer> server;
+
+  std::mutex store_size_mutex;  // guards described_*
+  std::uint64_t described_version = 0;
+  double described_bytes = 0;
+
+  std::uint64_t persisted_version = 0;  // touched by the persister thread, then by stop() after joining it
+  std::thread persister;
+
+  std::mutex stop_mutex;  // guards stop_requested
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+  bool stopped = false;
+};
+
+App::App(Flags flags, Logger& logger) : impl_(std::make_unique<Impl>(std::move(flags), logger)) {}
+
+App::~App() { stop(std::chrono::seconds(1)); }
+
+void App::start() {
+  impl_->scheduler->start();
+  impl_->server->start();
+  if (!impl_->flags.persistence_file.empty()) {
+    impl_->persister = std::thread([impl = impl_.get()] { impl->persist_periodically(); });
+  }
+}
+
+std::vector<std::uint16_t> App::bound_ports() const { return impl_->server->bound_ports(); }
+
+void App::request_stop() { impl_->request_stop(); }
+
+void App::wait_for_stop() {
+  std::unique_lock lock(impl_->stop_mutex);
+  impl_->stop_cv.wait(lock, [this] { return impl_->stop_requested; });
+}
+
+void App::stop(std::chrono::milliseconds grace) {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->request_stop();
+  impl_->server->shutdown(grace);
+  impl_->scheduler->stop();
+  if (impl_->persister.joinable()) impl_->persister.join();
+  impl_->persist();
+}
+
+void App::reload_web_config() {
+  if (auto reloaded = impl_->web_config->reload(); !reloaded) {
+    impl_->logger.log(LogLevel::error, FLOWGATE_CALLER, "web config not reloaded; keeping the previous one",
+                      {{"err", reloaded.error().message}});
+  } else {
+    impl_->logger.log(LogLevel::info, FLOWGATE_CALLER, "web config reloaded", {{"file", impl_->web_config->path()}});
+  }
+}
+
+int run(std::span<const std::string_view> args) {
+  const char* prefect_env = std::getenv("PREFECT_API_URL");
+  auto flags = parse_flags(args, prefect_env != nullptr ? prefect_env : "");
+  if (!flags) {
+    std::fprintf(stderr, "flowgate: error: %s, try --help\n", flags.error().message.c_str());
+    return 2;
+  }
+  const auto& build = build_info();
+  if (flags->help) {
+    std::fputs(help_text().c_str(), stdout);
+    return 0;
+  }
+  if (flags->version) {
+    std::printf("flowgate, version %.*s (branch: %.*s, revision: %.*s)\n  compiler: %.*s\n  build date: %.*s\n",
+                static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.branch.size()),
+                build.branch.data(), static_cast<int>(build.revision.size()), build.revision.data(),
+                static_cast<int>(build.compiler.size()), build.compiler.data(),
+                static_cast<int>(build.build_date.size()), build.build_date.data());
+    return 0;
+  }
+
+  Logger logger(flags->log_level, flags->log_format);
+  logger.log(LogLevel::info, FLOWGATE_CALLER, "starting flowgate",
+             {{"version", "(version=" + std::string(build.version) + ", branch=" + std::string(build.branch) +
+                              ", revision=" + std::string(build.revision) + ")"}});
+  logger.log(LogLevel::info, FLOWGATE_CALLER, "Build context",
+             {{"build_context", "(compiler=" + std::string(build.compiler) + ", date=" +
+                                    std::string(build.build_date) + ")"}});
+
+  // Signals are taken by one thread with sigwait; every other thread inherits
+  // the blocked mask, so no handler runs at an awkward moment.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&signals, signal);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<App> app;
+  try {
+    app = std::make_unique<App>(std::move(*flags), logger);
+    app->start();
+  } catch (const std::exception& error) {
+    logger.log(LogLevel::error, FLOWGATE_CALLER, "cannot start flowgate", {{"err", error.what()}});
+    return 1;
+  }
+
+  std::thread signal_thread([&app, &logger, &signals] {
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&signals, &signal) != 0) continue;
+      if (signal == SIGUSR1) return;  // the main thread is done
+      if (signal == SIGHUP) {
+        // SIGHUP re-reads the web config and never loses data (the
+        // Pushgateway dies on it without persisting).
+        logger.log(LogLevel::info, FLOWGATE_CALLER, "received SIGHUP; reloading the web config");
+        app->reload_web_config();
+        continue;
+      }
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 signal == SIGINT ? "received SIGINT; exiting gracefully..." : "received SIGTERM; exiting gracefully...");
+      app->request_stop();
+      return;
+    }
+  });
+
+  app->wait_for_stop();
+  app->stop();
+  pthread_kill(signal_thread.native_handle(), SIGUSR1);
+  signal_thread.join();
+  logger.log(LogLevel::info, FLOWGATE_CALLER, "See you next time!");
+  return 0;
+}
+
+}  // namespace flowgate::exporter

@@ -1,0 +1,48 @@
+#include "exporter/collector_scheduler.hpp"
+
+namespace flowgate::exporter {
+
+CollectorScheduler::CollectorScheduler(std::vector<collectors::Collector*> collectors, RefreshObserver on_refresh)
+    : collectors_(std::move(collectors)), on_refresh_(std::move(on_refresh)) {}
+
+CollectorScheduler::~CollectorScheduler() { stop(); }
+
+void CollectorScheduler::start() {
+  for (auto* collector : collectors_) {
+    threads_.emplace_back([this, collector] { run(*collector); });
+  }
+}
+
+void CollectorScheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+void CollectorScheduler::run(collectors::Collector& collector) {
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+    }
+    // A collector's failure is a value (false); an exception would be a bug
+    // in it, and must not take the exporter down with it.
+    try {
+      collector.refresh();
+    } catch (...) {
+    }
+    if (on_refresh_) on_refresh_(collector);
+    next += collector.interval();
+    auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;
+  }
+}
+
+}  // namespace flowgate::exporter

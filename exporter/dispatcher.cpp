@@ -1,0 +1,57 @@
+#include "exporter/dispatcher.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+Reply redirect_reply(int status, std::string location) {
+  Reply reply;
+  reply.status = status;
+  reply.headers.emplace_back("Location", std::move(location));
+  if (status == 301) {
+    reply.content_type = "text/html; charset=utf-8";
+    reply.body = "<a href=\"" + reply.headers.back().second + "\">Moved Permanently</a>.\n\n";
+  }
+  return reply;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(Router router, std::string route_prefix)
+    : router_(std::move(router)), api_root_(std::move(route_prefix) + "/api/v1") {}
+
+Dispatched Dispatcher::dispatch(const Request& request) const {
+  std::string_view target = request.target;
+  auto question = target.find('?');
+  std::string_view raw_path = target.substr(0, question);
+  std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  std::string path;
+  if (raw_path.empty() || raw_path.front() != '/' || !decode_path(raw_path, path)) {
+    return {error_reply(400, "400 Bad Request"), {}};
+  }
+  if (path == api_root_) {
+    std::string location = api_root_ + "/";
+    if (!query.empty()) location += "?" + std::string(query);
+    return {redirect_reply(301, std::move(location)), {}};
+  }
+
+  Resolution resolution = router_.resolve(request.method, path, query);
+  if (auto* matched = std::get_if<Matched>(&resolution)) {
+    return {matched->route->handler(request), matched->route->name};
+  }
+  if (auto* redirect = std::get_if<Redirect>(&resolution)) {
+    return {redirect_reply(redirect->status, std::move(redirect->location)), {}};
+  }
+  if (auto* options = std::get_if<AutomaticOptions>(&resolution)) {
+    Reply reply;
+    reply.headers.emplace_back("Allow", std::move(options->allow));
+    return {std::move(reply), {}};
+  }
+  if (auto* not_allowed = std::get_if<MethodNotAllowed>(&resolution)) {
+    Reply reply = error_reply(405, "Method Not Allowed");
+    reply.headers.emplace_back("Allow", std::move(not_allowed->allow));
+    return {std::move(reply), {}};
+  }
+  return {error_reply(404, "404 page not found"), {}};
+}
+
+}  // namespace flowgate::exporter

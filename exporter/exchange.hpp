@@ -1,0 +1,46 @@
+#pragma once
+// What the server hands a handler and what a handler hands back: plain
+// values, no sockets, so routes and handlers are tested without a server.
+// A Reply's body is either `body` or, for big scrape bodies, `streamed`: a
+// list of pieces plus whatever keeps them alive until they are written.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace flowgate::exporter {
+
+struct Request {
+  std::string_view method;            // "GET", "PUT", ...
+  std::string_view target;            // as received: raw path and query
+  std::string_view accept;            // headers the handlers look at; empty when absent
+  std::string_view accept_encoding;
+  std::string_view content_type;
+  std::string_view content_encoding;
+  std::string_view body;
+  std::string remote_address;
+  double received_at = 0;  // Unix seconds
+};
+
+struct StreamedBody {
+  std::vector<std::string_view> pieces;
+  std::shared_ptr<const void> owner;  // keeps the memory under `pieces` alive
+  std::size_t size = 0;
+};
+
+struct Reply {
+  int status = 200;
+  std::string content_type;  // empty: no Content-Type header
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<const StreamedBody> streamed;  // set: replaces `body`
+
+  std::size_t body_size() const { return streamed ? streamed->size : body.size(); }
+};
+
+// Go's http.Error: text/plain, nosniff, the message plus a newline.
+Reply error_reply(int status, std::string_view message);
+
+}  // namespace flowgate::exporter

@@ -1,0 +1,357 @@
+#include "exporter/flags.hpp"
+
+#include <charconv>
+#include <functional>
+#include <thread>
+
+namespace flowgate::exporter {
+namespace {
+
+// node_exporter's defaults, so a host dashboard sees the same filesystems.
+constexpr std::string_view kDefaultMountPointsExclude =
+    "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+constexpr std::string_view kDefaultDeviceExclude = "^lo$";
+
+enum class Kind { text, boolean, duration, bytes, count };
+
+struct FlagSpec {
+  std::string_view name;
+  std::string_view group;
+  Kind kind;
+  std::string_view default_text;
+  std::string_view help;
+  // Applies a value (already validated for its kind); false means "invalid".
+  std::function<bool(Flags&, std::string_view)> apply;
+  bool repeatable = false;
+};
+
+bool set_bool(bool& target, std::string_view value) {
+  if (value == "true") {
+    target = true;
+  } else if (value == "false") {
+    target = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+using Apply = std::function<bool(Flags&, std::string_view)>;
+
+Apply text_into(std::string Flags::*member) {
+  return [member](Flags& flags, std::string_view value) {
+    flags.*member = value;
+    return true;
+  };
+}
+
+Apply bool_into(bool Flags::*member) {
+  return [member](Flags& flags, std::string_view value) { return set_bool(flags.*member, value); };
+}
+
+Apply duration_into(std::chrono::milliseconds Flags::*member) {
+  return [member](Flags& flags, std::string_view value) { return parse_duration(value, flags.*member); };
+}
+
+bool parse_count(std::string_view text, std::size_t& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+const std::vector<FlagSpec>& flag_specs() {
+  static const std::vector<FlagSpec> specs = {
+      {"web.listen-address", "Web server", Kind::text, ":9091",
+       "Address to listen on for the web interface, API and telemetry (repeatable; \":9091\" is every "
+       "interface, \"127.0.0.1:0\" picks a free port).",
+       [](Flags& f, std::string_view v) {
+         f.listen_addresses.emplace_back(v);
+         return true;
+       },
+       true},
+      {"web.telemetry-path", "Web server", Kind::text, "/metrics", "Path under which to expose metrics.",
+       [](Flags& f, std::string_view v) {
+         f.telemetry_path = v;
+         return !v.empty() && v.front() == '/';
+       }},
+      {"web.external-url", "Web server", Kind::text, "",
+       "The URL under which flowgate is externally reachable (e.g. behind a reverse proxy); its path is "
+       "the default route prefix.",
+       text_into(&Flags::external_url)},
+      {"web.route-prefix", "Web server", Kind::text, "",
+       "Prefix for the internal routes of web endpoints. Defaults to the path of --web.external-url.",
+       text_into(&Flags::route_prefix)},
+      {"web.enable-lifecycle", "Web server", Kind::boolean, "false",
+       "Enable shutdown via HTTP request (PUT/POST /-/quit).",
+       bool_into(&Flags::enable_lifecycle)},
+      {"web.enable-admin-api", "Web server", Kind::boolean, "false",
+       "Enable API endpoints for admin control actions (PUT /api/v1/admin/wipe).",
+       bool_into(&Flags::enable_admin_api)},
+      {"web.config.file", "Web server", Kind::text, "",
+       "Path to a web configuration file (exporter-toolkit format) that enables TLS and basic "
+       "authentication. Read at start-up and again on SIGHUP.",
+       text_into(&Flags::web_config_file)},
+      {"web.max-connections", "Web server", Kind::count, "512",
+       "Maximum number of simultaneous connections; further connections are closed at once (0: no limit).",
+       [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections); }},
+      {"web.read-header-timeout", "Web server", Kind::duration, "30s",
+       "Time a new connection has to send its first request's headers.",
+       duration_into(&Flags::read_header_timeout)},
+      {"web.idle-timeout", "Web server", Kind::duration, "2m",
+       "Time a keep-alive connection may wait for its next request, and the limit on reading one body.",
+       duration_into(&Flags::idle_timeout)},
+      {"web.threads", "Web server", Kind::count, "0",
+       "Threads serving HTTP (0: one per hardware thread).",
+       [](Flags& f, std::string_view v) {
+         std::size_t n = 0;
+         if (!parse_count(v, n) || n > 1024) return false;
+         f.threads = static_cast<unsigned>(n);
+         return true;
+       }},
+      {"persistence.file", "Persistence", Kind::text, "data/flowgate.db",
+       "File to persist the pushed metrics to (a relative path is relative to the working directory). "
+       "Empty (--persistence.file=) keeps metrics in memory only, as the Pushgateway's default does.",
+       text_into(&Flags::persistence_file)},
+      {"persistence.interval", "Persistence", Kind::duration, "5m",
+       "The minimum interval at which to write the pushed metrics to the persistence file.",
+       duration_into(&Flags::persistence_interval)},
+      {"push.disable-consistency-check", "Push", Kind::boolean, "false",
+       "Do not check the consistency of pushed metrics. DANGEROUS.",
+       bool_into(&Flags::disable_consistency_check)},
+      {"push.max-body-bytes", "Push", Kind::bytes, "64MiB",
+       "Largest request body accepted, before and after gzip inflation; larger pushes get 413.",
+       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_body_bytes) && f.max_body_bytes > 0; }},
+      {"collector.host", "Collectors", Kind::boolean, "true",
+       "Expose host metrics (node_exporter names: CPU, memory, filesystems, disks, network).",
+       bool_into(&Flags::collector_host)},
+      {"collector.process", "Collectors", Kind::boolean, "true",
+       "Expose flowgate's own process metrics (process_*).",
+       bool_into(&Flags::collector_process)},
+      {"collector.filesystem.mount-points-exclude", "Collectors", Kind::text, kDefaultMountPointsExclude,
+       "Regular expression of mount points the host collector ignores.",
+       text_into(&Flags::filesystem_mount_points_exclude)},
+      {"collector.netdev.device-exclude", "Collectors", Kind::text, kDefaultDeviceExclude,
+       "Regular expression of network devices the host collector ignores.",
+       text_into(&Flags::netdev_device_exclude)},
+      {"prefect.api-url", "Collectors", Kind::text, "$PREFECT_API_URL",
+       "Prefect API URL to poll (e.g. http://prefect:4200/api). The Prefect collector is not built yet.",
+       text_into(&Flags::prefect_api_url)},
+      {"log.level", "Logging", Kind::text, "info", "Only log messages with the given severity or above. One of: "
+       "[debug, info, warn, error]",
+       [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); }},
+      {"log.format", "Logging", Kind::text, "logfmt", "Output format of log messages. One of: [logfmt, json]",
+       [](Flags& f, std::string_view v) { return parse_log_format(v, f.log_format); }},
+      {"help", "Informational", Kind::boolean, "", "Show this help and exit.",
+       bool_into(&Flags::help)},
+      {"version", "Informational", Kind::boolean, "", "Show the version and exit.",
+       bool_into(&Flags::version)},
+  };
+  return specs;
+}
+
+const FlagSpec* find_spec(std::string_view name) {
+  for (const auto& spec : flag_specs()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// "/pg/" -> "/pg", "pg" -> "/pg", "/" -> "".
+std::string normalize_prefix(std::string_view prefix) {
+  std::string out;
+  if (prefix.empty()) return out;
+  if (prefix.front() != '/') out += '/';
+  out += prefix;
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string path_of_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  auto slash = url.find('/', scheme + 3);
+  if (slash == std::string_view::npos) return {};
+  auto path = url.substr(slash);
+  auto end = path.find_first_of("?#");
+  return std::string(path.substr(0, end));
+}
+
+}  // namespace
+
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
+  if (text.empty()) return false;
+  std::int64_t total = 0;
+  while (!text.empty()) {
+    std::int64_t number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc{} || number < 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    std::int64_t unit_ms = 0;
+    for (auto [suffix, ms] : {std::pair<std::string_view, std::int64_t>{"ms", 1}, {"s", 1000}, {"m", 60'000},
+                              {"h", 3'600'000}, {"d", 86'400'000}, {"w", 604'800'000}, {"y", 31'536'000'000}}) {
+      if (text.starts_with(suffix)) {
+        unit_ms = ms;
+        text.remove_prefix(suffix.size());
+        break;
+      }
+    }
+    if (unit_ms == 0) return false;
+    total += number * unit_ms;
+  }
+  out = std::chrono::milliseconds(total);
+  return true;
+}
+
+bool parse_byte_size(std::string_view text, std::size_t& out) {
+  std::size_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || end == text.data()) return false;
+  std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
+  unsigned shift = 0;
+  if (unit.empty() || unit == "B") {
+    shift = 0;
+  } else if (unit == "KB" || unit == "KiB") {
+    shift = 10;
+  } else if (unit == "MB" || unit == "MiB") {
+    shift = 20;
+  } else if (unit == "GB" || unit == "GiB") {
+    shift = 30;
+  } else {
+    return false;
+  }
+  if (number > (SIZE_MAX >> shift)) return false;
+  out = number << shift;
+  return true;
+}
+
+boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_view> args,
+                                                    std::string_view environment_prefect_api_url) {
+  Flags flags;
+  flags.filesystem_mount_points_exclude = kDefaultMountPointsExclude;
+  flags.netdev_device_exclude = kDefaultDeviceExclude;
+  flags.prefect_api_url = environment_prefect_api_url;
+  bool listen_default = true;
+  bool route_prefix_given = false;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "-h") arg = "--help";
+    if (!arg.starts_with("--") || arg.size() == 2) {
+      return FlagError("unexpected " + std::string(arg));
+    }
+    std::string_view body = arg.substr(2);
+    std::string_view name = body;
+    std::optional<std::string_view> value;
+    if (auto eq = body.find('='); eq != std::string_view::npos) {
+      name = body.substr(0, eq);
+      value = body.substr(eq + 1);
+    }
+    const FlagSpec* spec = find_spec(name);
+    bool negated = false;
+    if (spec == nullptr && name.starts_with("no-")) {
+      spec = find_spec(name.substr(3));
+      negated = spec != nullptr && spec->kind == Kind::boolean;
+      if (!negated) spec = nullptr;
+    }
+    if (spec == nullptr) return FlagError("unknown long flag '--" + std::string(name) + "'");
+
+    std::string_view text;
+    if (spec->kind == Kind::boolean) {
+      if (negated && value) return FlagError("unexpected value for flag '--" + std::string(name) + "'");
+      text = negated ? "false" : value.value_or("true");
+    } else if (value) {
+      text = *value;
+    } else if (i + 1 < args.size()) {
+      text = args[++i];
+    } else {
+      return FlagError("expected argument for flag '--" + std::string(name) + "'");
+    }
+
+    if (spec->name == "web.listen-address" && listen_default) {
+      flags.listen_addresses.clear();
+      listen_default = false;
+    }
+    if (spec->name == "web.route-prefix") route_prefix_given = true;
+    if (!spec->apply(flags, text)) {
+      return FlagError("invalid value '" + std::string(text) + "' for flag '--" + std::string(spec->name) + "'");
+    }
+  }
+
+  flags.route_prefix = normalize_prefix(route_prefix_given ? flags.route_prefix : path_of_url(flags.external_url));
+  if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
+
+  auto duration_text = [](std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms % 3'600'000 == 0 && ms != 0) return std::to_string(ms / 3'600'000) + "h";
+    if (ms % 60'000 == 0 && ms != 0) return std::to_string(ms / 60'000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+  };
+  std::string listen;
+  for (const auto& address : flags.listen_addresses) listen += (listen.empty() ? "" : ",") + address;
+  flags.values = {
+      {"web.listen-address", listen},
+      {"web.telemetry-path", flags.telemetry_path},
+      {"web.external-url", flags.external_url},
+      {"web.route-prefix", flags.route_prefix},
+      {"web.enable-lifecycle", flags.enable_lifecycle ? "true" : "false"},
+      {"web.enable-admin-api", flags.enable_admin_api ? "true" : "false"},
+      {"web.config.file", flags.web_config_file},
+      {"web.max-connections", std::to_string(flags.max_connections)},
+      {"web.read-header-timeout", duration_text(flags.read_header_timeout)},
+      {"web.idle-timeout", duration_text(flags.idle_timeout)},
+      {"web.threads", std::to_string(flags.threads)},
+      {"persistence.file", flags.persistence_file},
+      {"persistence.interval", duration_text(flags.persistence_interval)},
+      {"push.disable-consistency-check", flags.disable_consistency_check ? "true" : "false"},
+      {"push.max-body-bytes", std::to_string(flags.max_body_bytes)},
+      {"collector.host", flags.collector_host ? "true" : "false"},
+      {"collector.process", flags.collector_process ? "true" : "false"},
+      {"collector.filesystem.mount-points-exclude", flags.filesystem_mount_points_exclude},
+      {"collector.netdev.device-exclude", flags.netdev_device_exclude},
+      {"prefect.api-url", flags.prefect_api_url},
+      {"log.level", std::string(level_name(flags.log_level))},
+      {"log.format", flags.log_format == LogFormat::json ? "json" : "logfmt"},
+  };
+  return flags;
+}
+
+std::string help_text() {
+  std::string out =
+      "usage: flowgate [<flags>]\n\n"
+      "A Pushgateway-compatible metrics cache and exporter for Prefect workflows.\n";
+  std::string_view group;
+  for (const auto& spec : flag_specs()) {
+    if (spec.group != group) {
+      group = spec.group;
+      out += "\n";
+      out += group;
+      out += ":\n";
+    }
+    std::string left = "  --";
+    if (spec.kind == Kind::boolean && !spec.default_text.empty()) left += "[no-]";
+    left += spec.name;
+    if (spec.kind != Kind::boolean) {
+      left += "=";
+      switch (spec.kind) {
+        case Kind::duration: left += "DURATION"; break;
+        case Kind::bytes: left += "BYTES"; break;
+        case Kind::count: left += "N"; break;
+        default: left += "VALUE"; break;
+      }
+    }
+    out += left;
+    out += "\n      ";
+    out += spec.help;
+    if (spec.repeatable) out += " Repeatable.";
+    if (!spec.default_text.empty() || spec.kind == Kind::text) {
+      out += " (default: ";
+      out += spec.default_text.empty() ? "\"\"" : std::string(spec.default_text);
+      out += ")";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace flowgate::exporter

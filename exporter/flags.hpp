@@ -1,0 +1,71 @@
+#pragma once
+// flowgate's command line, parsed the way the Prometheus tools' kingpin parses
+// theirs: `--name=value` or `--name value`, booleans also `--no-name`,
+// repeatable --web.listen-address, durations such as 5m, 30s, 1h30m and byte
+// sizes such as 64MiB. Pure functions; no I/O.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "exporter/log.hpp"
+
+namespace flowgate::exporter {
+
+struct Flags {
+  std::vector<std::string> listen_addresses{":9091"};
+  std::string telemetry_path = "/metrics";
+  std::string external_url;
+  std::string route_prefix;  // normalized: "" or "/path" without trailing slash
+  bool enable_lifecycle = false;
+  bool enable_admin_api = false;
+  std::string web_config_file;
+  std::string persistence_file = "data/flowgate.db";  // empty: memory only
+  std::chrono::milliseconds persistence_interval = std::chrono::minutes(5);
+  bool disable_consistency_check = false;
+  std::size_t max_body_bytes = std::size_t{64} << 20;
+  std::size_t max_connections = 512;
+  std::chrono::milliseconds read_header_timeout = std::chrono::seconds(30);
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(2);
+  unsigned threads = 0;  // 0: one per hardware thread
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::logfmt;
+  bool collector_host = true;
+  bool collector_process = true;
+  std::string filesystem_mount_points_exclude;
+  std::string netdev_device_exclude;
+  std::string prefect_api_url;
+  bool help = false;
+  bool version = false;
+
+  // Every flag's final value as text (defaults included), for /api/v1/status.
+  std::map<std::string, std::string> values;
+};
+
+struct FlagError {
+  FlagError() = default;
+  explicit FlagError(std::string sentence) : message(std::move(sentence)) {}
+  std::string message;  // kingpin's wording, e.g. "unknown long flag '--foo'"
+};
+
+// `args` excludes the program name. `environment_prefect_api_url` is
+// $PREFECT_API_URL (the default of --prefect.api-url), empty when unset.
+boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_view> args,
+                                                    std::string_view environment_prefect_api_url = {});
+
+// The --help text: usage line, then the flags grouped, each with its default.
+std::string help_text();
+
+// "5m", "30s", "1h30m", "250ms", "1d"; false on anything else.
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out);
+// "1048576", "512KiB", "64MiB", "1GB" (KB/MB/GB are base 2, as kingpin's
+// Base2Bytes); false on anything else.
+bool parse_byte_size(std::string_view text, std::size_t& out);
+
+}  // namespace flowgate::exporter

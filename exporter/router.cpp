@@ -1,0 +1,152 @@
+#include "exporter/router.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace flowgate::exporter {
+namespace {
+
+bool matches(const Route& route, std::string_view path) {
+  switch (route.shape) {
+    case Route::Shape::exact: return path == route.pattern;
+    case Route::Shape::any_rest: return path.starts_with(route.pattern);
+    case Route::Shape::param_rest:
+      return path.starts_with(route.pattern) && path.size() > route.pattern.size() &&
+             path[route.pattern.size()] != '/';
+  }
+  return false;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The path with its static part spelled as the route spells it, when the
+// request differs only in letter case.
+std::optional<std::string> case_fixed(const Route& route, std::string_view path) {
+  std::string_view head = path.substr(0, std::min(path.size(), route.pattern.size()));
+  if (!iequals(head, route.pattern)) return std::nullopt;
+  std::string fixed = route.pattern;
+  fixed += path.substr(head.size());
+  if (!matches(route, fixed)) return std::nullopt;
+  return fixed;
+}
+
+std::string with_query(std::string location, std::string_view query) {
+  if (!query.empty()) {
+    location += '?';
+    location += query;
+  }
+  return location;
+}
+
+}  // namespace
+
+void Router::add(Route route) { routes_.push_back(std::move(route)); }
+
+const Route* Router::find(std::string_view method, std::string_view path) const {
+  for (const auto& route : routes_) {
+    if (route.method == method && matches(route, path)) return &route;
+  }
+  return nullptr;
+}
+
+std::string Router::allowed(std::string_view path, std::string_view except_method) const {
+  std::set<std::string> methods;
+  for (const auto& route : routes_) {
+    if (route.method == except_method || route.method == "OPTIONS") continue;
+    if (matches(route, path)) methods.insert(route.method);
+  }
+  if (methods.empty()) return {};
+  methods.insert("OPTIONS");
+  std::string allow;
+  for (const auto& method : methods) {
+    if (!allow.empty()) allow += ", ";
+    allow += method;
+  }
+  return allow;
+}
+
+Resolution Router::resolve(std::string_view method, std::string_view path, std::string_view query) const {
+  if (method != "CONNECT") {
+    std::string cleaned = clean_path(path);
+    if (cleaned != path) return Redirect{301, with_query(std::move(cleaned), query)};
+  }
+  if (const Route* route = find(method, path)) return Matched{route};
+
+  const int redirect_status = method == "GET" ? 301 : 307;
+  if (method != "CONNECT" && path != "/") {
+    // Trailing-slash fix: the other spelling has a route for this method, or
+    // (as httprouter) the path stops right where a route's parameter starts.
+    std::string other(path);
+    if (other.ends_with('/')) {
+      other.pop_back();
+    } else {
+      other += '/';
+    }
+    if (find(method, other) != nullptr) return Redirect{redirect_status, with_query(other, query)};
+    for (const auto& route : routes_) {
+      if (route.method == method && route.shape == Route::Shape::param_rest && path == route.pattern) {
+        return Redirect{redirect_status, with_query(other, query)};
+      }
+    }
+    for (const auto& route : routes_) {
+      if (route.method != method) continue;
+      if (auto fixed = case_fixed(route, path)) return Redirect{redirect_status, with_query(*fixed, query)};
+    }
+  }
+
+  std::string allow = allowed(path, method);
+  if (method == "OPTIONS" && !allow.empty()) return AutomaticOptions{std::move(allow)};
+  if (!allow.empty()) return MethodNotAllowed{std::move(allow)};
+  return NotFound{};
+}
+
+std::string clean_path(std::string_view path) {
+  if (path.empty()) return "/";
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view part = path.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = slash + 1;
+  }
+  std::string out;
+  for (auto part : parts) {
+    out += '/';
+    out += part;
+  }
+  if (out.empty()) return "/";
+  if (path.ends_with('/')) out += '/';
+  return out;
+}
+
+bool decode_path(std::string_view raw, std::string& out) {
+  out.clear();
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      out += raw[i];
+      continue;
+    }
+    if (i + 2 >= raw.size() || !std::isxdigit(static_cast<unsigned char>(raw[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+      return false;
+    }
+    auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10); };
+    out += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace flowgate::exporter

@@ -1,0 +1,148 @@
+#include "exporter/routes.hpp"
+
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/handlers.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+Reply from_pushgw(pushgw::HttpReply reply) {
+  Reply out;
+  out.status = reply.status;
+  out.content_type = std::move(reply.content_type);
+  out.body = std::move(reply.body);
+  out.headers = std::move(reply.headers);
+  if (out.status >= 400 && out.content_type.empty()) {
+    out.content_type = "text/plain; charset=utf-8";
+    out.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  }
+  return out;
+}
+
+Reply plain_ok() {
+  Reply reply;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = "OK";
+  return reply;
+}
+
+void add_cors(Reply& reply) {
+  reply.headers.emplace_back("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+  reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+  reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  reply.headers.emplace_back("Access-Control-Expose-Headers", "Date");
+  reply.headers.emplace_back("Cache-Control", "no-cache, no-store, must-revalidate");
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// Which PushErrorKind a refused push was, for flowgate_push_rejections_total;
+// the reply carries only status and message, so this reads both.
+std::string_view rejection_reason(std::string_view grouping_path, const pushgw::HttpReply& reply) {
+  if (reply.status == 413) return "body_too_large";
+  if (reply.status >= 500) return "storage_failure";
+  if (!pushgw::parse_grouping_key(grouping_path)) return "bad_grouping_key";
+  if (reply.body.find("must not have timestamps") != std::string::npos) return "has_timestamp";
+  if (reply.body.find("inconsistent") != std::string::npos) return "inconsistent";
+  return "bad_body";
+}
+
+}  // namespace
+
+Router build_routes(const RouteContext& context) {
+  const std::string& p = context.flags.route_prefix;
+  Router router;
+  auto add = [&router](std::string method, std::string pattern, Route::Shape shape, std::string name,
+                       Handler handler) {
+    router.add(Route{std::move(method), std::move(pattern), shape, std::move(name), std::move(handler)});
+  };
+  using Shape = Route::Shape;
+
+  // Scrape (HEAD too: an improvement over the Pushgateway, which answers 405).
+  Handler scrape = [&scrape = context.scrape](const Request& request) { return scrape.handle(request); };
+  add("GET", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
+  add("HEAD", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
+
+  // Pushes: one grouping-key parser behind PUT, POST and DELETE.
+  const std::string metrics_base = p + "/metrics/";
+  pushgw::PushLimits limits;
+  limits.max_body_bytes = context.flags.max_body_bytes;
+  auto grouping_path = [metrics_base](const Request& request) {
+    return path_of(request.target).substr(metrics_base.size());
+  };
+  auto to_pushgw = [grouping_path](const Request& request) {
+    pushgw::HttpRequest out;
+    out.method = request.method;
+    out.path = grouping_path(request);
+    out.content_type = request.content_type;
+    out.content_encoding = request.content_encoding;
+    out.body = request.body;
+    out.received_at = request.received_at;
+    return out;
+  };
+  Handler push = [&store = context.store, &self = context.self_metrics, limits, to_pushgw,
+                  grouping_path](const Request& request) {
+    self.record_push_size(request.method, request.body.size());
+    auto reply = pushgw::handle_push(to_pushgw(request), store, limits);
+    if (reply.status >= 400) self.record_push_rejection(rejection_reason(grouping_path(request), reply));
+    return from_pushgw(std::move(reply));
+  };
+  Handler remove = [&store = context.store, to_pushgw](const Request& request) {
+    return from_pushgw(pushgw::handle_delete(to_pushgw(request), store));
+  };
+  for (const char* job : {"job/", "job@base64/"}) {
+    add("PUT", metrics_base + job, Shape::param_rest, "push", push);
+    add("POST", metrics_base + job, Shape::param_rest, "push", push);
+    add("DELETE", metrics_base + job, Shape::param_rest, "delete", remove);
+  }
+
+  // Health and lifecycle.
+  add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_ok(); });
+  add("GET", p + "/-/ready", Shape::exact, "ready", [](const Request&) { return plain_ok(); });
+  Handler quit = [enabled = context.flags.enable_lifecycle, shutdown = context.request_shutdown](const Request&) {
+    if (!enabled) return error_reply(403, "Lifecycle API is not enabled.");
+    if (shutdown) shutdown();
+    Reply reply;
+    reply.content_type = "text/plain; charset=utf-8";
+    reply.body = "Requesting termination... Goodbye!";
+    return reply;
+  };
+  add("PUT", p + "/-/quit", Shape::exact, "quit", quit);
+  add("POST", p + "/-/quit", Shape::exact, "quit", quit);
+  // Registered without the prefix, as the Pushgateway does.
+  add("GET", "/-/quit", Shape::exact, "quit",
+      [](const Request&) { return error_reply(405, "Only POST or PUT requests allowed."); });
+
+  // Web UI.
+  Handler ui = [&store = context.store, status = context.status](const Request&) {
+    return status_page(*store.snapshot(), status);
+  };
+  add("GET", p + "/", Shape::exact, "status", ui);
+  add("GET", p + "/status", Shape::exact, "status", ui);
+
+  // JSON API, with CORS headers on every answer and OPTIONS on any API path.
+  const std::string api = p + "/api/v1/";
+  add("GET", api + "status", Shape::exact, "api/v1/status", [status = context.status](const Request&) {
+    auto reply = api_status(status);
+    add_cors(reply);
+    return reply;
+  });
+  add("GET", api + "metrics", Shape::exact, "api/v1/metrics", [&store = context.store](const Request&) {
+    auto reply = from_pushgw(pushgw::handle_api_metrics(*store.snapshot()));
+    add_cors(reply);
+    return reply;
+  });
+  if (context.flags.enable_admin_api) {
+    add("PUT", api + "admin/wipe", Shape::exact, "wipe",
+        [&store = context.store](const Request&) { return from_pushgw(pushgw::handle_wipe(store)); });
+  }
+  add("OPTIONS", api, Shape::any_rest, "api/v1/options", [](const Request&) {
+    Reply reply;
+    add_cors(reply);
+    return reply;
+  });
+  return router;
+}
+
+}  // namespace flowgate::exporter

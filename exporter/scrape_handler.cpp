@@ -1,0 +1,95 @@
+#include "exporter/scrape_handler.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "exporter/content_negotiation.hpp"
+#include "exposition/assembler.hpp"
+#include "exposition/from_prometheus_cpp.hpp"
+#include "exposition/gzip.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+// Everything a streamed scrape body points into.
+struct ScrapeMemory {
+  std::shared_ptr<const pushgw::Snapshot> snapshot;
+  exposition::Families own_families;
+  std::vector<std::string> own_blocks;
+  exposition::AssembledBody body;
+};
+
+}  // namespace
+
+ScrapeHandler::ScrapeHandler(pushgw::GroupStore& store, std::vector<const collectors::Collector*> collectors,
+                             SelfMetrics& self, std::function<void(const pushgw::Snapshot&)> before_scrape)
+    : store_(store), collectors_(std::move(collectors)), self_(self), before_scrape_(std::move(before_scrape)) {}
+
+StreamedBody ScrapeHandler::render(exposition::Format format) const {
+  auto memory = std::make_shared<ScrapeMemory>();
+  memory->snapshot = store_.snapshot();
+  if (before_scrape_) before_scrape_(*memory->snapshot);
+
+  // Own families: self-metrics first so their HELP wins, then collectors.
+  memory->own_families = exposition::from_prometheus_cpp(self_.registry().Collect());
+  for (const auto* collector : collectors_) {
+    auto families = exposition::from_prometheus_cpp(collector->Collect());
+    for (auto& family : families) memory->own_families.push_back(std::move(family));
+  }
+  memory->own_blocks.reserve(memory->own_families.size());
+  for (const auto& family : memory->own_families) {
+    std::string block;
+    exposition::write_samples(format, family, block);
+    memory->own_blocks.push_back(std::move(block));
+  }
+
+  std::map<std::string_view, exposition::FamilyBlocks> merged;
+  for (std::size_t i = 0; i < memory->own_families.size(); ++i) {
+    const auto& family = memory->own_families[i];
+    if (family.metrics.empty()) continue;
+    auto [it, inserted] = merged.try_emplace(family.name);
+    if (inserted) it->second.header = {family.name, family.help, family.type, family.unit};
+    it->second.sample_blocks.push_back(memory->own_blocks[i]);
+  }
+  for (const auto& pushed : memory->snapshot->merged(format)) {
+    auto [it, inserted] = merged.try_emplace(pushed.header.name);
+    if (inserted) {
+      it->second = pushed;
+    } else {
+      auto& blocks = it->second.sample_blocks;
+      blocks.insert(blocks.end(), pushed.sample_blocks.begin(), pushed.sample_blocks.end());
+    }
+  }
+  std::vector<exposition::FamilyBlocks> families;
+  families.reserve(merged.size());
+  for (auto& [name, blocks] : merged) families.push_back(std::move(blocks));
+
+  memory->body = exposition::assemble(format, families);
+  StreamedBody streamed;
+  streamed.pieces = memory->body.pieces;
+  streamed.size = memory->body.size();
+  streamed.owner = std::move(memory);
+  return streamed;
+}
+
+Reply ScrapeHandler::handle(const Request& request) const {
+  const exposition::Format format = negotiate_format(request.accept);
+  StreamedBody body = render(format);
+  Reply reply;
+  reply.content_type = exposition::content_type(format);
+  if (accepts_gzip(request.accept_encoding)) {
+    exposition::GzipWriter gzip;
+    std::string compressed;
+    for (auto piece : body.pieces) gzip.write(piece, compressed);
+    gzip.finish(compressed);
+    reply.body = std::move(compressed);
+    reply.headers.emplace_back("Content-Encoding", "gzip");
+  } else {
+    reply.streamed = std::make_shared<const StreamedBody>(std::move(body));
+  }
+  reply.headers.emplace_back("Vary", "Accept-Encoding");
+  return reply;
+}
+
+}  // namespace flowgate::exporter

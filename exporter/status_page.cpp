@@ -1,0 +1,154 @@
+#include "exporter/status_page.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "exporter/build_info.hpp"
+#include "exporter/quoted_string.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string base64url(std::string_view data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
+                 static_cast<unsigned char>(data[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i + 1 == data.size()) {
+    unsigned v = static_cast<unsigned char>(data[i]) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+  } else if (i + 2 == data.size()) {
+    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+  }
+  return out;
+}
+
+// The relative DELETE URL of a group, always @base64 with a padding '=' so
+// empty values work, as the Pushgateway's UI builds it.
+std::string delete_url(const pushgw::GroupingKey& key) {
+  std::string job;
+  for (const auto& label : key.labels) {
+    if (label.name == "job") job = label.value;
+  }
+  std::string url = "metrics/job@base64/" + base64url(job) + "=";
+  for (const auto& label : key.labels) {
+    if (label.name == "job") continue;
+    url += "/" + label.name + "@base64/" + base64url(label.value) + "=";
+  }
+  return url;
+}
+
+}  // namespace
+
+std::string rfc3339(double unix_seconds, bool nanos) {
+  double whole = std::floor(unix_seconds);
+  auto seconds = static_cast<std::time_t>(whole);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                utc.tm_hour, utc.tm_min, utc.tm_sec);
+  std::string out = buf;
+  if (nanos) {
+    std::snprintf(buf, sizeof buf, ".%09ld", static_cast<long>((unix_seconds - whole) * 1e9));
+    out += buf;
+  }
+  out += 'Z';
+  return out;
+}
+
+Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
+  const auto& build = build_info();
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>flowgate</title>\n"
+      "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+      "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.failed{color:#b00}"
+      "code{background:#f4f4f4}</style>\n"
+      "<script>function del(url){fetch(url,{method:url.startsWith('api')?'PUT':'DELETE'})"
+      ".then(function(r){if(r.ok){location.reload()}else{r.text().then(function(t){alert(r.status+' '+t)})}})}"
+      "</script>\n</head>\n<body>\n<h1>flowgate</h1>\n<p>Version ";
+  html += html_escape(build.version);
+  html += " (revision " + html_escape(build.revision) + "), started " + rfc3339(info.start_time, false) +
+          ". <a href=\"metrics\">Metrics</a> · <a href=\"api/v1/status\">Status API</a> · "
+          "<a href=\"api/v1/metrics\">Groups API</a></p>\n";
+  auto groups = snapshot.groups();
+  html += "<h2>Groups (" + std::to_string(groups.size()) + ")</h2>\n";
+  if (info.admin_api_enabled && !groups.empty()) {
+    html += "<p><button onclick=\"del('api/v1/admin/wipe')\">Delete all groups</button></p>\n";
+  }
+  for (const auto& group : groups) {
+    html += "<h3>";
+    for (const auto& label : group->key.labels) {
+      html += "<code>" + html_escape(label.name) + "=\"" + html_escape(label.value) + "\"</code> ";
+    }
+    if (!group->last_push_successful()) html += "<span class=\"failed\">Last push failed!</span> ";
+    html += "<button onclick=\"del('" + html_escape(delete_url(group->key)) + "')\">Delete group</button></h3>\n";
+    html += "<table><tr><th>family</th><th>type</th><th>help</th><th>last pushed</th></tr>\n";
+    for (const auto& family : group->families) {
+      html += "<tr><td>" + html_escape(family->name) + "</td><td>" +
+              std::string(exposition::type_name(family->type)) + "</td><td>" + html_escape(family->help) +
+              "</td><td>" + (family->pushed_at > 0 ? rfc3339(family->pushed_at, false) : "never") + "</td></tr>\n";
+    }
+    html += "</table>\n";
+  }
+  html += "</body>\n</html>\n";
+  Reply reply;
+  reply.content_type = "text/html; charset=utf-8";
+  reply.body = std::move(html);
+  return reply;
+}
+
+Reply api_status(const StatusInfo& info) {
+  const auto& build = build_info();
+  std::string json = "{\"status\":\"success\",\"data\":{\"build_information\":{";
+  json += "\"branch\":" + json_string(build.branch);
+  json += ",\"buildDate\":" + json_string(build.build_date);
+  json += ",\"buildUser\":\"\"";
+  json += ",\"goVersion\":" + json_string(build.compiler);
+  json += ",\"revision\":" + json_string(build.revision);
+  json += ",\"version\":" + json_string(build.version);
+  json += "},\"flags\":{";
+  bool first = true;
+  if (info.flags != nullptr) {
+    for (const auto& [name, value] : *info.flags) {
+      if (!first) json += ',';
+      first = false;
+      json += json_string(name) + ":" + json_string(value);
+    }
+  }
+  json += "},\"start_time\":" + json_string(rfc3339(info.start_time, true)) + "}}";
+  Reply reply;
+  reply.content_type = "application/json";
+  reply.body = std::move(json);
+  return reply;
+}
+
+}  // namespace flowgate::exporter

@@ -1,0 +1,36 @@
+#pragma once
+// A strict parser for the YAML subset web-config files use: block mappings
+// nested by indentation, block sequences ("- item"), flow sequences of
+// scalars ("[a, b]"), plain, single- and double-quoted scalars, comments and
+// "---". Anchors, tags, multi-line scalars and flow mappings are refused with
+// a line number rather than misread. Pure function.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+namespace flowgate::exporter {
+
+struct YamlNode {
+  enum class Kind { null, scalar, mapping, sequence };
+  Kind kind = Kind::null;
+  std::string scalar;
+  std::vector<std::pair<std::string, YamlNode>> mapping;  // in file order
+  std::vector<YamlNode> sequence;
+  int line = 0;  // 1-based line where the node starts
+};
+
+struct YamlError {
+  YamlError() = default;
+  YamlError(int at_line, std::string sentence) : line(at_line), message(std::move(sentence)) {}
+  int line = 0;
+  std::string message;
+};
+
+boost::system::result<YamlNode, YamlError> parse_yaml_subset(std::string_view text);
+
+}  // namespace flowgate::exporter
