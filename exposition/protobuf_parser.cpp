@@ -192,7 +192,7 @@ class Decoder {
       ++family_;
       Span prefix{pos, body_.size()};
       std::uint64_t length = 0;
-      if (!read_varint(prefix, length, "the length of family " + std::to_string(family_))) return *error_;
+      if (!read_varint(prefix, length, {"the length of family", nullptr})) return *error_;
       const std::size_t remaining = body_.size() - prefix.pos;
       if (length > remaining) {
         fail(prefix.pos, "truncated-message",
@@ -221,21 +221,32 @@ class Decoder {
     return false;
   }
 
-  bool read_varint(Span& span, std::uint64_t& value, const std::string& what) {
+  // What a varint is, for an error sentence: "<text> <message>", or with no
+  // message "<text> <family number>". Built only on failure: this is the hot path.
+  struct What {
+    const char* text;
+    const char* message;
+  };
+
+  std::string describe(What what) const {
+    return std::string(what.text) + " " + (what.message != nullptr ? what.message : std::to_string(family_));
+  }
+
+  bool read_varint(Span& span, std::uint64_t& value, What what) {
     value = 0;
     const std::size_t start = span.pos;
     for (unsigned shift = 0; shift < 70; shift += 7) {
       if (span.pos >= span.end) {
-        return fail(start, "truncated-varint", what + " is cut off in the middle of a varint");
+        return fail(start, "truncated-varint", describe(what) + " is cut off in the middle of a varint");
       }
       const auto byte = static_cast<unsigned char>(body_[span.pos++]);
       if (shift == 63 && byte > 1) {
-        return fail(start, "varint-overflow", what + " is a varint larger than 64 bits");
+        return fail(start, "varint-overflow", describe(what) + " is a varint larger than 64 bits");
       }
       value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) return true;
     }
-    return fail(start, "varint-overflow", what + " is a varint longer than 10 bytes");
+    return fail(start, "varint-overflow", describe(what) + " is a varint longer than 10 bytes");
   }
 
   bool read_fixed(Span& span, std::size_t size, std::uint64_t& value, const char* message) {
@@ -256,7 +267,7 @@ class Decoder {
   bool next_field(Span& span, Field& field, const char* message, int group_depth = 0) {
     const std::size_t start = span.pos;
     std::uint64_t tag = 0;
-    if (!read_varint(span, tag, std::string("a field tag of ") + message)) return false;
+    if (!read_varint(span, tag, {"a field tag of", message})) return false;
     const std::uint64_t number = tag >> 3;
     if (number == 0 || number > 536870911) {
       return fail(start, "invalid-field-number",
@@ -267,12 +278,12 @@ class Decoder {
     field.offset = start;
     field.wire = static_cast<Wire>(tag & 7);
     switch (field.wire) {
-      case Wire::varint: return read_varint(span, field.bits, std::string("a field of ") + message);
+      case Wire::varint: return read_varint(span, field.bits, {"a field of", message});
       case Wire::fixed64: return read_fixed(span, 8, field.bits, message);
       case Wire::fixed32: return read_fixed(span, 4, field.bits, message);
       case Wire::len: {
         std::uint64_t length = 0;
-        if (!read_varint(span, length, std::string("the length of a field of ") + message)) return false;
+        if (!read_varint(span, length, {"the length of a field of", message})) return false;
         if (length > span.end - span.pos) {
           return fail(start, "truncated-field",
                       std::string("field ") + std::to_string(number) + " of " + message + " announces " +
@@ -303,7 +314,7 @@ class Decoder {
     while (!span.done()) {
       const std::size_t tag_pos = span.pos;
       std::uint64_t tag = 0;
-      if (!read_varint(span, tag, std::string("a field tag of ") + message)) return false;
+      if (!read_varint(span, tag, {"a field tag of", message})) return false;
       if ((tag & 7) == static_cast<std::uint64_t>(Wire::group_end)) {
         if ((tag >> 3) == number) return true;
         return fail(tag_pos, "mismatched-group-end",
@@ -341,7 +352,7 @@ class Decoder {
     Span packed{field.begin, field.end};
     while (!packed.done()) {
       std::uint64_t bits = 0;
-      const bool ok = wire == Wire::varint ? read_varint(packed, bits, std::string("a packed value of ") + message)
+      const bool ok = wire == Wire::varint ? read_varint(packed, bits, {"a packed value of", message})
                                            : read_fixed(packed, 8, bits, message);
       if (!ok) return false;
       out.push_back(convert(bits));
