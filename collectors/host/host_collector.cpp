@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -17,14 +16,6 @@
 namespace flowgate::collectors {
 namespace {
 
-std::regex compile(const std::string& pattern, const char* flag) {
-  try {
-    return std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    throw std::invalid_argument(std::string(flag) + ": invalid regular expression \"" + pattern + "\": " + e.what());
-  }
-}
-
 double now_seconds() {
   const std::chrono::duration<double> since_epoch = std::chrono::system_clock::now().time_since_epoch();
   return since_epoch.count();
@@ -34,10 +25,10 @@ double now_seconds() {
 
 HostCollector::HostCollector(HostCollectorOptions options)
     : options_(std::move(options)),
-      mount_points_exclude_(compile(options_.mount_points_exclude, "--collector.filesystem.mount-points-exclude")),
-      fs_types_exclude_(compile(options_.fs_types_exclude, "--collector.filesystem.fs-types-exclude")),
-      netdev_device_exclude_(compile(options_.netdev_device_exclude, "--collector.netdev.device-exclude")),
-      diskstats_device_exclude_(compile(options_.diskstats_device_exclude, "--collector.diskstats.device-exclude")) {
+      mount_points_exclude_(options_.mount_points_exclude, "--collector.filesystem.mount-points-exclude"),
+      fs_types_exclude_(options_.fs_types_exclude, "--collector.filesystem.fs-types-exclude"),
+      netdev_device_exclude_(options_.netdev_device_exclude, "--collector.netdev.device-exclude"),
+      diskstats_device_exclude_(options_.diskstats_device_exclude, "--collector.diskstats.device-exclude") {
   ensure_statgrab_initialised();
 }
 

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <optional>
-#include <regex>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +14,7 @@
 
 #include "collectors/collector.hpp"
 #include "collectors/host/host_collector_options.hpp"
+#include "collectors/name_filter.hpp"
 #include "collectors/published_families.hpp"
 
 namespace flowgate::collectors {
@@ -39,10 +39,10 @@ class HostCollector final : public Collector {
   std::optional<MetricFamilies> gather() const;
 
   HostCollectorOptions options_;
-  std::regex mount_points_exclude_;
-  std::regex fs_types_exclude_;
-  std::regex netdev_device_exclude_;
-  std::regex diskstats_device_exclude_;
+  NameFilter mount_points_exclude_;
+  NameFilter fs_types_exclude_;
+  NameFilter netdev_device_exclude_;
+  NameFilter diskstats_device_exclude_;
   PublishedFamilies published_;
 };
 

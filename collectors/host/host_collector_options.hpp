@@ -1,7 +1,7 @@
 #pragma once
-// What the host collector gathers and how often. The regexes use ECMAScript
-// syntax (std::regex) and, as in node_exporter, exclude a name when they match
-// anywhere in it; the defaults are node_exporter 1.5's.
+// What the host collector gathers and how often. The exclude patterns are
+// read by NameFilter (collectors/name_filter.hpp); the defaults are
+// node_exporter 1.5's.
 
 #include <chrono>
 #include <string>

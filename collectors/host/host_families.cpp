@@ -15,8 +15,8 @@ namespace {
 
 using prometheus::MetricType;
 
-bool excluded(const std::regex& exclude, const char* name) {
-  return std::regex_search(name == nullptr ? "" : name, exclude);
+bool excluded(const NameFilter& exclude, const char* name) {
+  return exclude.excludes(name == nullptr ? "" : name);
 }
 
 double as_double(unsigned long long value) { return static_cast<double>(value); }
@@ -90,8 +90,8 @@ void append_memory_families(const sg_mem_stats& memory, const sg_swap_stats& swa
   append_memory("SwapFree", as_double(swap.free), out);
 }
 
-void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const std::regex& mount_points_exclude,
-                                const std::regex& fs_types_exclude, MetricFamilies& out) {
+void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const NameFilter& mount_points_exclude,
+                                const NameFilter& fs_types_exclude, MetricFamilies& out) {
   auto size = make_family("node_filesystem_size_bytes", "Filesystem size in bytes.", MetricType::Gauge);
   auto free = make_family("node_filesystem_free_bytes", "Filesystem free space in bytes.", MetricType::Gauge);
   auto avail = make_family("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.",
@@ -122,7 +122,7 @@ void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const 
   for (auto* family : {&avail, &files, &files_free, &free, &readonly, &size}) out.push_back(std::move(*family));
 }
 
-void append_disk_families(std::span<const sg_disk_io_stats> disks, const std::regex& device_exclude,
+void append_disk_families(std::span<const sg_disk_io_stats> disks, const NameFilter& device_exclude,
                           MetricFamilies& out) {
   auto read = make_family("node_disk_read_bytes_total", "The total number of bytes read successfully.",
                           MetricType::Counter);
@@ -139,7 +139,7 @@ void append_disk_families(std::span<const sg_disk_io_stats> disks, const std::re
 }
 
 void append_network_families(std::span<const sg_network_io_stats> interfaces, std::span<const NetDevDrops> drops,
-                             const std::regex& device_exclude, MetricFamilies& out) {
+                             const NameFilter& device_exclude, MetricFamilies& out) {
   struct Counter {
     const char* statistic;
     unsigned long long sg_network_io_stats::*field;

@@ -3,7 +3,6 @@
 // apart from the statvfs() behind node_filesystem_readonly, so tests can feed
 // hand-made libstatgrab structs through the same filters.
 
-#include <regex>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -12,6 +11,7 @@
 #include <statgrab.h>
 
 #include "collectors/host/net_dev.hpp"
+#include "collectors/name_filter.hpp"
 #include "collectors/proc_stat.hpp"
 
 namespace flowgate::collectors {
@@ -37,18 +37,18 @@ void append_memory_families(const sg_mem_stats& memory, const sg_swap_stats& swa
 
 // node_filesystem_*{device,fstype,mountpoint}, skipping excluded mount points
 // and types and repeated mounts of the same device, type and point.
-void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const std::regex& mount_points_exclude,
-                                const std::regex& fs_types_exclude, MetricFamilies& out);
+void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const NameFilter& mount_points_exclude,
+                                const NameFilter& fs_types_exclude, MetricFamilies& out);
 
 // node_disk_{read,written}_bytes_total{device}, skipping excluded devices.
-void append_disk_families(std::span<const sg_disk_io_stats> disks, const std::regex& device_exclude,
+void append_disk_families(std::span<const sg_disk_io_stats> disks, const NameFilter& device_exclude,
                           MetricFamilies& out);
 
 // node_network_{receive,transmit}_{bytes,packets,errs,drop}_total{device} and
 // node_network_transmit_colls_total, skipping excluded devices; drops come
 // from /proc/net/dev and are left out for a device it does not list.
 void append_network_families(std::span<const sg_network_io_stats> interfaces, std::span<const NetDevDrops> drops,
-                             const std::regex& device_exclude, MetricFamilies& out);
+                             const NameFilter& device_exclude, MetricFamilies& out);
 
 // node_procs_running, node_procs_blocked (kernel counts of runnable and
 // blocked tasks) and flowgate_host_processes{state} (libstatgrab's states).

@@ -236,8 +236,8 @@ TEST(FilesystemFamilies, SkipExcludedMountPointsTypesAndRepeatedMounts) {
       filesystem("/dev/vdc", "xfs", "/data"),
   };
   MetricFamilies families;
-  append_filesystem_families(filesystems, std::regex(defaults.mount_points_exclude),
-                             std::regex(defaults.fs_types_exclude), families);
+  append_filesystem_families(filesystems, NameFilter(defaults.mount_points_exclude, "mounts"),
+                             NameFilter(defaults.fs_types_exclude, "types"), families);
   EXPECT_EQ(label_values(families, "node_filesystem_size_bytes", "mountpoint"),
             (std::vector<std::string>{"/", "/data"}));
 }
@@ -253,7 +253,7 @@ TEST(DiskFamilies, SkipLoopRamDevicesAndPartitionsByDefault) {
   const std::vector<sg_disk_io_stats> disks = {disk("loop0"), disk("ram1"),    disk("vda"),      disk("vda1"),
                                                disk("sda2"),  disk("nvme0n1"), disk("nvme0n1p1"), disk("zram0")};
   MetricFamilies families;
-  append_disk_families(disks, std::regex(defaults.diskstats_device_exclude), families);
+  append_disk_families(disks, NameFilter(defaults.diskstats_device_exclude, "disks"), families);
   EXPECT_EQ(label_values(families, "node_disk_read_bytes_total", "device"),
             (std::vector<std::string>{"vda", "nvme0n1", "zram0"}));
 }
