@@ -67,6 +67,13 @@ def task_health(registry, duration_seconds, flow_run_id, flow_run_name, task_run
           registry=registry).labels(flow_run_id, flow_run_name, task_run_id).set(1)
 
 
+def _count_by_code(registry, name, help_text, label, value, counts_by_code):
+    """A counter of errors by status code (or `timeout`) for one API or site."""
+    counter = Counter(name, help_text, [label, "code"], registry=registry)
+    for code, count in counts_by_code.items():
+        counter.labels(value, str(code)).inc(count)
+
+
 def circuit_breaker(registry, breaker, state):
     """One series per state, 1 for the current one."""
     gauge = Gauge("circuit_breaker_state", "Current state of a circuit breaker (1 = in this state).",
@@ -80,10 +87,8 @@ def api_usage(registry, api, requests, errors_by_code, cost_dollars, limits_by_w
     """Calls, errors, spend, rate limits and budgets of one external API."""
     Counter("api_requests", "Calls made to an external API.", ["api"],
             registry=registry).labels(api).inc(requests)
-    errors = Counter("api_request_errors", "Calls to an external API answered with an error.",
-                     ["api", "code"], registry=registry)
-    for code, count in errors_by_code.items():
-        errors.labels(api, str(code)).inc(count)
+    _count_by_code(registry, "api_request_errors", "Calls to an external API answered with an error.",
+                   "api", api, errors_by_code)
     Counter("api_cost_dollars", "Money spent on an external API, in US dollars.", ["api"],
             registry=registry).labels(api).inc(cost_dollars)
     limit = Gauge("api_rate_limit_requests", "Calls an external API allows per window.",
@@ -116,10 +121,8 @@ def scraper(registry, site, page_load_seconds, items, errors_by_code, captchas):
     Counter("scraper_pages", "Pages fetched.", ["site"],
             registry=registry).labels(site).inc(len(page_load_seconds))
     Counter("scraper_items", "Items extracted.", ["site"], registry=registry).labels(site).inc(items)
-    errors = Counter("scraper_http_errors", "Responses with HTTP status 400 or above.",
-                     ["site", "code"], registry=registry)
-    for code, count in errors_by_code.items():
-        errors.labels(site, str(code)).inc(count)
+    _count_by_code(registry, "scraper_http_errors", "Responses with HTTP status 400 or above.",
+                   "site", site, errors_by_code)
     Counter("scraper_captchas", "CAPTCHA pages met.", ["site"],
             registry=registry).labels(site).inc(captchas)
     load = Histogram("scraper_page_load_duration_seconds", "Time to load a page.", ["site"],

@@ -108,30 +108,41 @@ def alertname_of_slack(body):
     return body["attachments"][0]["title"].split()[1]
 
 
-def one(items, description):
-    assert len(items) >= 1, f"no {description}"
-    return items[0]
+def discord_embed(capture, alertname):
+    """The first Discord embed about `alertname` (title and description)."""
+    embeds = [b["embeds"][0] for b in capture.bodies("/discord") if alertname_of_discord(b) == alertname]
+    assert embeds, f"no Discord message about {alertname}"
+    return embeds[0]
+
+
+def slack_attachment(capture, alertname):
+    attachments = [b["attachments"][0] for b in capture.bodies("/slack") if alertname_of_slack(b) == alertname]
+    assert attachments, f"no Slack message about {alertname}"
+    return attachments[0]
+
+
+def email_about(smtp, alertname):
+    """(recipients, message) of the first email about `alertname`."""
+    mails = [m for m in smtp.received() if alertname in m[1]["Subject"]]
+    assert mails, f"no email about {alertname}"
+    return mails[0]
 
 
 def test_critical_budget_alert_reaches_slack_discord_and_email_with_summary_value_and_dashboard_link(delivered):
     capture, smtp = delivered["capture"], delivered["smtp"]
-    discord = one([b for b in capture.bodies("/discord")
-                   if alertname_of_discord(b) == "FlowgateApiMonthlyBudgetSpent"], "Discord message")
-    assert discord["embeds"][0]["title"] == "[FIRING:1] FlowgateApiMonthlyBudgetSpent (critical)"
-    text = discord["embeds"][0]["description"]
+    discord = discord_embed(capture, "FlowgateApiMonthlyBudgetSpent")
+    assert discord["title"] == "[FIRING:1] FlowgateApiMonthlyBudgetSpent (critical)"
+    text = discord["description"]
     assert "The monthly API budget is spent — " in text
     assert "% of the budget" in text
     assert f"Dashboard: {stack.GRAFANA_URL}/dashboards?tag=flowgate" in text
 
-    slack = one([b for b in capture.bodies("/slack")
-                 if alertname_of_slack(b) == "FlowgateApiMonthlyBudgetSpent"], "Slack message")
-    attachment = slack["attachments"][0]
+    attachment = slack_attachment(capture, "FlowgateApiMonthlyBudgetSpent")
     assert attachment["color"] == "danger"
     assert attachment["title_link"] == f"{stack.GRAFANA_URL}/dashboards?tag=flowgate"
     assert "The monthly API budget is spent — " in attachment["text"]
 
-    recipients, mail = one([m for m in smtp.received()
-                            if "FlowgateApiMonthlyBudgetSpent" in m[1]["Subject"]], "email")
+    recipients, mail = email_about(smtp, "FlowgateApiMonthlyBudgetSpent")
     assert recipients == ["flowgate-oncall@example.com"]
     assert mail["Subject"] == "[FIRING:1] FlowgateApiMonthlyBudgetSpent (critical)"
     html = mail.get_body(("html",)).get_content()
@@ -141,31 +152,25 @@ def test_critical_budget_alert_reaches_slack_discord_and_email_with_summary_valu
 def test_critical_failed_run_alert_links_the_prefect_flow_run_everywhere(delivered):
     capture, smtp = delivered["capture"], delivered["smtp"]
     link = f"{stack.PREFECT_UI_URL}/runs/flow-run/{FAILED_RUN_ID}"
-    discord = one([b for b in capture.bodies("/discord")
-                   if alertname_of_discord(b) == "FlowgatePrefectFlowRunFailed"], "Discord message")
-    assert discord["embeds"][0]["title"] == "[FIRING:1] FlowgatePrefectFlowRunFailed (critical) nightly-etl"
+    discord = discord_embed(capture, "FlowgatePrefectFlowRunFailed")
+    assert discord["title"] == "[FIRING:1] FlowgatePrefectFlowRunFailed (critical) nightly-etl"
     # The count is increase() over a 10m window that has only seconds of data here,
     # so Prometheus extrapolates it: check the shape, not the number.
     assert re.search(r"Flow nightly-etl failed — [0-9.]+ failed run\(s\) in 10m",
-                     discord["embeds"][0]["description"])
-    assert f"Flow run: {link}" in discord["embeds"][0]["description"]
+                     discord["description"])
+    assert f"Flow run: {link}" in discord["description"]
+    assert f"Flow run: {link}" in slack_attachment(capture, "FlowgatePrefectFlowRunFailed")["text"]
 
-    slack = one([b for b in capture.bodies("/slack")
-                 if alertname_of_slack(b) == "FlowgatePrefectFlowRunFailed"], "Slack message")
-    assert f"Flow run: {link}" in slack["attachments"][0]["text"]
-
-    _, mail = one([m for m in smtp.received()
-                   if "FlowgatePrefectFlowRunFailed" in m[1]["Subject"]], "email")
+    _, mail = email_about(smtp, "FlowgatePrefectFlowRunFailed")
     assert f'href="{link}"' in mail.get_body(("html",)).get_content()
     assert f"Flow run: {link}" in mail.get_body(("plain",)).get_content()
 
 
 def test_warning_alert_reaches_discord_alone(delivered):
     capture, smtp = delivered["capture"], delivered["smtp"]
-    discord = one([b for b in capture.bodies("/discord")
-                   if alertname_of_discord(b) == "FlowgateCircuitBreakerOpen"], "Discord message")
-    assert discord["embeds"][0]["title"] == "[FIRING:1] FlowgateCircuitBreakerOpen (warning) scrape-shops"
-    text = discord["embeds"][0]["description"]
+    discord = discord_embed(capture, "FlowgateCircuitBreakerOpen")
+    assert discord["title"] == "[FIRING:1] FlowgateCircuitBreakerOpen (warning) scrape-shops"
+    text = discord["description"]
     assert "Circuit breaker shop-api of flow scrape-shops is open — open" in text
     assert f"Flow run: {stack.PREFECT_UI_URL}/runs/flow-run/{BREAKER_RUN_ID}" in text
     assert all(alertname_of_slack(b) != "FlowgateCircuitBreakerOpen" for b in capture.bodies("/slack"))
