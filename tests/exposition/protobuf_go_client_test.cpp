@@ -158,5 +158,11 @@ TEST_F(GoClientDump, OurWriterReproducesClientGolangBytes) {
   EXPECT_EQ(write(Format::protobuf, *families_), *body_);
 }
 
+TEST_F(GoClientDump, OurTextRenderingEqualsExpfmtText) {
+  // The same families through our text writer and client_golang's expfmt:
+  // the text 0.0.4 bytes the Pushgateway would serve.
+  EXPECT_EQ(write(Format::text, *families_), read_file(std::string(FLOWGATE_GO_PUSH_DIR) + "/dump.txt"));
+}
+
 }  // namespace
 }  // namespace flowgate::exposition
