@@ -7,6 +7,7 @@ the notifications land where the routing promises:
     info     -> nobody
 """
 
+import os
 import re
 import time
 
@@ -196,3 +197,18 @@ def test_info_alerts_reach_nobody(delivered):
             + [m["Subject"].split()[1] for _, m in smtp.received()])
     assert "FlowgateTaskRetrying" not in sent
     assert "FlowgateWatchdog" not in sent
+
+
+@pytest.mark.skipif(not os.environ.get("FLOWGATE_BINARY"),
+                    reason="host metrics come from flowgate's host collector; the Pushgateway has none")
+@pytest.mark.parametrize("expr", [
+    'flowgate_scrape_collector_success{job="flowgate", collector="host"} == 1',
+    "instance:node_cpu_utilisation:rate5m",
+    "instance:node_memory_utilisation:ratio",
+    "instance_mountpoint:node_filesystem_utilisation:ratio"
+    " and on (job, instance, device, mountpoint) node_filesystem_readonly == 0",
+    "node_filesystem_avail_bytes / node_filesystem_size_bytes",
+])
+def test_host_rules_match_the_series_flowgate_exposes(delivered, expr):
+    values = stack.query(delivered["prometheus"], expr)
+    assert values and all(0 <= value <= 1 for _, value in values), values
