@@ -166,20 +166,6 @@ MetricType to_metric_type(std::uint64_t value) {
   }
 }
 
-// A Metric message before the family type is known (protobuf does not order
-// fields): each type's sub-message is kept apart, then the one the family's
-// type names is chosen. Decoding into an existing part merges a repeated
-// singular sub-message, as protobuf does.
-struct RawMetric {
-  Labels labels;
-  std::optional<std::int64_t> timestamp_ms;
-  std::optional<double> gauge;
-  std::optional<double> untyped;
-  std::optional<Metric> counter;
-  std::optional<Metric> summary;
-  std::optional<Metric> histogram;
-};
-
 class Decoder {
  public:
   explicit Decoder(std::string_view body) : body_(body) {}
@@ -360,41 +346,35 @@ class Decoder {
     return true;
   }
 
+  // Two passes over the family: fields come in any order, and a series can
+  // only be read into the model once the family's type is known. The first
+  // pass reads name, HELP, type and unit and counts the series.
   bool decode_family(Span& span, Family& family) {
     const std::size_t start = span.pos;
-    std::vector<RawMetric> raw;
     bool has_name = false;
     std::uint64_t type = 0;
     std::size_t type_offset = start;
+    std::size_t series = 0;
     Field f;
-    while (!span.done()) {
-      if (!next_field(span, f, "MetricFamily")) return false;
+    for (Span first = span; !first.done();) {
+      if (!next_field(first, f, "MetricFamily")) return false;
+      if (f.number == 3 && f.wire == Wire::varint) {
+        type = f.bits;
+        type_offset = f.offset;
+      }
+      if (f.wire != Wire::len) continue;
+      bool ok = true;
       switch (f.number) {
         case 1:
-          if (f.wire == Wire::len) {
-            if (!read_string(f, family.name, "the family name")) return false;
-            has_name = true;
-          }
+          ok = read_string(f, family.name, "the family name");
+          has_name = true;
           break;
-        case 2:
-          if (f.wire == Wire::len && !read_string(f, family.help, "the HELP text")) return false;
-          break;
-        case 3:
-          if (f.wire == Wire::varint) {
-            type = f.bits;
-            type_offset = f.offset;
-          }
-          break;
-        case 4:
-          if (f.wire == Wire::len) {
-            if (!read_message(f, [&](Span& s) { return decode_metric(s, raw.emplace_back()); })) return false;
-          }
-          break;
-        case 5:
-          if (f.wire == Wire::len && !read_string(f, family.unit, "the unit")) return false;
-          break;
+        case 2: ok = read_string(f, family.help, "the HELP text"); break;
+        case 4: ++series; break;
+        case 5: ok = read_string(f, family.unit, "the unit"); break;
         default: break;
       }
+      if (!ok) return false;
     }
     if (!has_name || family.name.empty()) {
       return fail(start, "family-name-missing", "family " + std::to_string(family_) + " has no name");
@@ -404,83 +384,51 @@ class Decoder {
                   "family \"" + family.name + "\" has type " + std::to_string(type) + ", which is not a metric type");
     }
     family.type = to_metric_type(type);
-    family.metrics.reserve(raw.size());
-    for (auto& r : raw) {
-      auto metric = choose_part(std::move(r), family.type);
-      if (!metric) {
-        return fail(start, "metric-type-mismatch",
-                    "series " + std::to_string(family.metrics.size() + 1) + " of " +
-                        std::string(type_name(family.type)) + " family \"" + family.name + "\" carries no " +
-                        std::string(type_name(family.type)) + " value");
+    family.metrics.reserve(series);  // each series took at least two bytes of the input
+    while (!span.done()) {
+      if (!next_field(span, f, "MetricFamily")) return false;
+      if (f.number != 4 || f.wire != Wire::len) continue;
+      bool has_value = false;
+      auto& metric = family.metrics.emplace_back();
+      if (!read_message(f, [&](Span& s) { return decode_metric(s, family.type, metric, has_value); })) return false;
+      if (!has_value) {
+        return fail(f.offset, "metric-type-mismatch",
+                    "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
+                        " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
       }
-      family.metrics.push_back(std::move(*metric));
     }
     return true;
   }
 
-  static std::optional<Metric> choose_part(RawMetric&& raw, MetricType type) {
-    std::optional<Metric> metric;
-    switch (type) {
-      case MetricType::gauge:
-      case MetricType::untyped: {
-        const auto& value = type == MetricType::gauge ? raw.gauge : raw.untyped;
-        if (!value) return std::nullopt;
-        metric.emplace();
-        metric->value = *value;
-        break;
-      }
-      case MetricType::counter: metric = std::move(raw.counter); break;
-      case MetricType::summary: metric = std::move(raw.summary); break;
-      case MetricType::histogram:
-      case MetricType::gauge_histogram: metric = std::move(raw.histogram); break;
-    }
-    if (metric) {
-      metric->labels = std::move(raw.labels);
-      metric->timestamp_ms = raw.timestamp_ms;
-    }
-    return metric;
-  }
-
-  bool decode_metric(Span& span, RawMetric& metric) {
+  // Reads one series of a family of `type`. Sub-messages of other types are
+  // checked for well-formedness, as protobuf would, and then dropped;
+  // `has_value` says whether the part `type` names was there. A singular
+  // sub-message that appears twice is merged, as protobuf does.
+  bool decode_metric(Span& span, MetricType type, Metric& metric, bool& has_value) {
+    const bool histogram = type == MetricType::histogram || type == MetricType::gauge_histogram;
     Field f;
     while (!span.done()) {
       if (!next_field(span, f, "Metric")) return false;
-      const bool len = f.wire == Wire::len;
+      if (f.number == 6 && f.wire == Wire::varint) metric.timestamp_ms = static_cast<std::int64_t>(f.bits);
+      if (f.wire != Wire::len || f.number > 7) continue;
+      // The part for this family's type goes into `metric`; others into a scratch series.
+      const bool ours = (f.number == 2 && type == MetricType::gauge) || (f.number == 3 && type == MetricType::counter) ||
+                        (f.number == 4 && type == MetricType::summary) ||
+                        (f.number == 5 && type == MetricType::untyped) || (f.number == 7 && histogram);
+      Metric& target = ours ? metric : scratch_;
+      has_value = has_value || ours;
       bool ok = true;
       switch (f.number) {
-        case 1:
-          if (len) ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back()); });
-          break;
-        case 2:
-          if (len) ok = read_message(f, [&](Span& s) { return decode_single_value(s, metric.gauge, "Gauge"); });
-          break;
-        case 3:
-          if (len) {
-            if (!metric.counter) metric.counter.emplace();
-            ok = read_message(f, [&](Span& s) { return decode_counter(s, *metric.counter); });
-          }
-          break;
-        case 4:
-          if (len) {
-            if (!metric.summary) metric.summary.emplace();
-            ok = read_message(f, [&](Span& s) { return decode_summary(s, *metric.summary); });
-          }
-          break;
-        case 5:
-          if (len) ok = read_message(f, [&](Span& s) { return decode_single_value(s, metric.untyped, "Untyped"); });
-          break;
-        case 6:
-          if (f.wire == Wire::varint) metric.timestamp_ms = static_cast<std::int64_t>(f.bits);
-          break;
-        case 7:
-          if (len) {
-            if (!metric.histogram) metric.histogram.emplace();
-            ok = read_message(f, [&](Span& s) { return decode_histogram(s, *metric.histogram); });
-          }
-          break;
+        case 1: ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back()); }); break;
+        case 2: ok = read_message(f, [&](Span& s) { return decode_single_value(s, target.value, "Gauge"); }); break;
+        case 3: ok = read_message(f, [&](Span& s) { return decode_counter(s, target); }); break;
+        case 4: ok = read_message(f, [&](Span& s) { return decode_summary(s, target); }); break;
+        case 5: ok = read_message(f, [&](Span& s) { return decode_single_value(s, target.value, "Untyped"); }); break;
+        case 7: ok = read_message(f, [&](Span& s) { return decode_histogram(s, target); }); break;
         default: break;
       }
       if (!ok) return false;
+      if (!ours) scratch_ = Metric{};
     }
     return true;
   }
@@ -496,10 +444,8 @@ class Decoder {
     return true;
   }
 
-  // Gauge and Untyped: a message whose only field is `double value = 1`. A
-  // present but empty message means 0, as protobuf's default.
-  bool decode_single_value(Span& span, std::optional<double>& value, const char* message) {
-    if (!value) value = 0.0;
+  // Gauge and Untyped: a message whose only field is `double value = 1`.
+  bool decode_single_value(Span& span, double& value, const char* message) {
     Field f;
     while (!span.done()) {
       if (!next_field(span, f, message)) return false;
@@ -702,6 +648,7 @@ class Decoder {
   std::string_view body_;
   std::size_t family_ = 0;  // 1-based index of the family being read
   std::optional<ParseError> error_;
+  Metric scratch_;  // where sub-messages for another type than the family's are checked
 };
 
 }  // namespace

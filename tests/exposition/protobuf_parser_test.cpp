@@ -213,6 +213,19 @@ TEST(ProtobufParser, RejectsASeriesWithoutAValueOfTheFamilyType) {
   EXPECT_EQ(error.message, "series 1 of counter family \"c\" carries no counter value");
 }
 
+TEST(ProtobufParser, DropsPartsOfOtherTypesEvenWhenTypeComesLast) {
+  const auto metric = concat({gauge_metric(2), bytes_field(3, double_field(1, 3)), bytes_field(7, uint_field(1, 9))});
+  const auto body = delimited(concat({bytes_field(1, "c"), bytes_field(4, metric), uint_field(3, kCounter)}));
+  const auto m = parse_ok(body).at(0).metrics.at(0);
+  EXPECT_EQ(m.value, 3);
+  EXPECT_EQ(m.sample_count, 0);
+}
+
+TEST(ProtobufParser, RejectsMalformedPartsOfOtherTypesToo) {
+  const auto metric = concat({bytes_field(2, tag(1, 1) + "abc"), bytes_field(3, double_field(1, 3))});
+  EXPECT_EQ(parse_error(family("c", kCounter, {metric})).rule, "protobuf-truncated-field");
+}
+
 TEST(ProtobufParser, RejectsAnUnknownMetricType) {
   EXPECT_EQ(parse_error(family("x", 6, {})).rule, "protobuf-unknown-metric-type");
 }
