@@ -85,7 +85,7 @@ def test_systemd_unit_sandboxes_the_service():
     for key, value in expected.items():
         assert directives.get(key) == [value], key
     assert "@system-service" in directives["SystemCallFilter"]
-    assert "--persistence.file=/var/lib/flowgate/flowgate.data" in UNIT.read_text()
+    assert "--persistence.file=/var/lib/flowgate/flowgate.db" in UNIT.read_text()
 
 
 # --- Dockerfile --------------------------------------------------------------
