@@ -272,6 +272,9 @@ struct HttpServer::Impl {
       if (read_ec) {
         if (read_ec == http::error::header_limit) {
           co_await write_reply(stream, error_reply(431, "431 Request Header Fields Too Large"), 11, false, false);
+        } else if (read_ec == http::error::body_limit) {
+          // Beast checks Content-Length against the limit with the header.
+          co_await write_reply(stream, error_reply(413, "request body too large"), 11, false, false);
         } else if (read_ec != http::error::end_of_stream && read_ec != net::error::eof &&
                    read_ec != net::error::operation_aborted && read_ec != beast::error::timeout &&
                    read_ec != net::error::connection_reset) {

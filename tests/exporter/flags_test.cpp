@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include "exporter/flags.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+boost::system::result<Flags, FlagError> parse(std::initializer_list<std::string_view> args) {
+  std::vector<std::string_view> list(args);
+  return parse_flags(list);
+}
+
+TEST(Flags, DefaultsMatchThePushgatewayWherePresent) {
+  auto flags = parse({});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->listen_addresses, std::vector<std::string>{":9091"});
+  EXPECT_EQ(flags->telemetry_path, "/metrics");
+  EXPECT_EQ(flags->route_prefix, "");
+  EXPECT_EQ(flags->persistence_interval, std::chrono::minutes(5));
+  EXPECT_EQ(flags->persistence_file, "data/flowgate.db");
+  EXPECT_EQ(flags->max_body_bytes, std::size_t{64} << 20);
+  EXPECT_TRUE(flags->collector_host);
+  EXPECT_FALSE(flags->enable_lifecycle);
+}
+
+TEST(Flags, AcceptsEqualsAndSeparateValue) {
+  auto flags = parse({"--web.telemetry-path=/a", "--log.level", "debug"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->telemetry_path, "/a");
+  EXPECT_EQ(flags->log_level, LogLevel::debug);
+}
+
+TEST(Flags, RepeatedListenAddressReplacesTheDefault) {
+  auto flags = parse({"--web.listen-address=127.0.0.1:0", "--web.listen-address", "[::1]:9091"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->listen_addresses, (std::vector<std::string>{"127.0.0.1:0", "[::1]:9091"}));
+}
+
+TEST(Flags, BooleansTakeNoPrefixAndExplicitValues) {
+  auto flags = parse({"--no-collector.host", "--web.enable-lifecycle", "--web.enable-admin-api=false"});
+  ASSERT_TRUE(flags);
+  EXPECT_FALSE(flags->collector_host);
+  EXPECT_TRUE(flags->enable_lifecycle);
+  EXPECT_FALSE(flags->enable_admin_api);
+}
+
+TEST(Flags, EmptyPersistenceFileMeansMemoryOnly) {
+  auto flags = parse({"--persistence.file="});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->persistence_file, "");
+}
+
+TEST(Flags, RoutePrefixDefaultsToPathOfExternalUrl) {
+  auto flags = parse({"--web.external-url=https://example.com/push/gw/"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->route_prefix, "/push/gw");
+}
+
+TEST(Flags, RoutePrefixIsNormalized) {
+  auto flags = parse({"--web.route-prefix=pg/", "--web.external-url=https://x/other"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->route_prefix, "/pg");
+  EXPECT_EQ(parse({"--web.route-prefix=/"})->route_prefix, "");
+}
+
+TEST(Flags, UnknownFlagIsAnErrorNamingIt) {
+  auto flags = parse({"--web.listen-adress=:1"});
+  ASSERT_FALSE(flags);
+  EXPECT_EQ(flags.error().message, "unknown long flag '--web.listen-adress'");
+}
+
+TEST(Flags, MissingValueIsAnError) {
+  auto flags = parse({"--log.level"});
+  ASSERT_FALSE(flags);
+  EXPECT_EQ(flags.error().message, "expected argument for flag '--log.level'");
+}
+
+TEST(Flags, InvalidEnumValueIsAnError) {
+  EXPECT_FALSE(parse({"--log.level=verbose"}));
+  EXPECT_FALSE(parse({"--log.format=xml"}));
+}
+
+TEST(Flags, NoPrefixOnANonBooleanIsUnknown) { EXPECT_FALSE(parse({"--no-log.level"})); }
+
+TEST(Flags, PrefectUrlDefaultsToTheEnvironment) {
+  std::vector<std::string_view> none;
+  auto flags = parse_flags(none, "http://prefect:4200/api");
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->prefect_api_url, "http://prefect:4200/api");
+}
+
+TEST(Flags, DurationsCombineUnits) {
+  std::chrono::milliseconds d{};
+  ASSERT_TRUE(parse_duration("1h30m", d));
+  EXPECT_EQ(d, std::chrono::minutes(90));
+  ASSERT_TRUE(parse_duration("250ms", d));
+  EXPECT_EQ(d, std::chrono::milliseconds(250));
+  ASSERT_TRUE(parse_duration("1d", d));
+  EXPECT_EQ(d, std::chrono::hours(24));
+  EXPECT_FALSE(parse_duration("5", d));
+  EXPECT_FALSE(parse_duration("m", d));
+  EXPECT_FALSE(parse_duration("5 m", d));
+}
+
+TEST(Flags, ByteSizesAreBase2) {
+  std::size_t n = 0;
+  ASSERT_TRUE(parse_byte_size("64MiB", n));
+  EXPECT_EQ(n, std::size_t{64} << 20);
+  ASSERT_TRUE(parse_byte_size("1KB", n));
+  EXPECT_EQ(n, 1024u);
+  ASSERT_TRUE(parse_byte_size("512", n));
+  EXPECT_EQ(n, 512u);
+  EXPECT_FALSE(parse_byte_size("12XB", n));
+  EXPECT_FALSE(parse({"--push.max-body-bytes=0"}));
+}
+
+TEST(Flags, HelpListsEveryFlagWithItsDefault) {
+  std::string help = help_text();
+  auto flags = parse({});
+  ASSERT_TRUE(flags);
+  for (const auto& [name, value] : flags->values) {
+    EXPECT_NE(help.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(help.find("(default: :9091)"), std::string::npos);
+  EXPECT_NE(help.find("--[no-]collector.host"), std::string::npos);
+}
+
+TEST(Flags, StatusValuesListEveryFlag) {
+  auto flags = parse({"--web.listen-address=a:1", "--web.listen-address=b:2"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->values.at("web.listen-address"), "a:1,b:2");
+  EXPECT_EQ(flags->values.at("persistence.interval"), "5m");
+}
+
+}  // namespace
+}  // namespace flowgate::exporter

@@ -1,0 +1,138 @@
+// The whole app in-process on 127.0.0.1:0, spoken to over real sockets.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "exporter/app.hpp"
+#include "exposition/gzip.hpp"
+#include "tests/exporter/http_client.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+using testing::HttpConnection;
+using testing::http_request;
+
+class Server : public ::testing::Test {
+ protected:
+  void start(std::vector<std::string_view> extra = {}) {
+    std::vector<std::string_view> args{"--web.listen-address=127.0.0.1:0", "--persistence.file=",
+                                       "--collector.host=false", "--web.threads=2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto flags = parse_flags(args);
+    ASSERT_TRUE(flags) << flags.error().message;
+    app_ = std::make_unique<App>(std::move(*flags), logger_);
+    app_->start();
+    port_ = app_->bound_ports().at(0);
+    ASSERT_NE(port_, 0);
+  }
+  void TearDown() override {
+    if (app_) app_->stop();
+    std::fclose(log_);
+  }
+
+  std::FILE* log_ = std::tmpfile();
+  Logger logger_{LogLevel::info, LogFormat::logfmt, log_};
+  std::unique_ptr<App> app_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(Server, PushThenScrapeOverHttp) {
+  start();
+  auto pushed = http_request(port_, "PUT", "/metrics/job/etl/instance/h1", "# TYPE rows counter\nrows 42\n",
+                             {{"Content-Type", "text/plain; version=0.0.4"}});
+  EXPECT_EQ(pushed.status, 200);
+  auto scraped = http_request(port_, "GET", "/metrics");
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_EQ(scraped.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(scraped.body.find("# TYPE rows counter\nrows{instance=\"h1\",job=\"etl\"} 42\n"), std::string::npos)
+      << scraped.body;
+  EXPECT_NE(scraped.body.find("process_resident_memory_bytes"), std::string::npos);
+}
+
+TEST_F(Server, DeleteRemovesTheGroup) {
+  start();
+  ASSERT_EQ(http_request(port_, "PUT", "/metrics/job/gone", "m 1\n").status, 200);
+  EXPECT_EQ(http_request(port_, "DELETE", "/metrics/job/gone").status, 202);
+  EXPECT_EQ(http_request(port_, "GET", "/metrics").body.find("job=\"gone\""), std::string::npos);
+}
+
+TEST_F(Server, GzipScrapeWhenAccepted) {
+  start();
+  auto scraped = http_request(port_, "GET", "/metrics", {}, {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(scraped.header("content-encoding"), "gzip");
+  auto plain = exposition::gunzip(scraped.body, std::size_t{1} << 26);
+  ASSERT_TRUE(plain);
+  EXPECT_NE(plain->find("flowgate_build_info"), std::string::npos);
+}
+
+TEST_F(Server, KeepsConnectionsAlive) {
+  start();
+  HttpConnection connection(port_);
+  EXPECT_EQ(connection.request("GET", "/-/healthy").body, "OK");
+  EXPECT_EQ(connection.request("GET", "/-/ready").body, "OK");
+}
+
+TEST_F(Server, HeadOnMetricsHasLengthButNoBody) {
+  start();
+  HttpConnection connection(port_);
+  auto head = connection.request("HEAD", "/metrics");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(head.header("content-length"), "0");
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(connection.request("GET", "/-/healthy").body, "OK");  // the stream is still in sync
+}
+
+TEST_F(Server, BodyOverTheLimitIs413) {
+  start({"--push.max-body-bytes=16"});
+  auto reply = http_request(port_, "PUT", "/metrics/job/big", std::string(100, '#') + "\n");
+  EXPECT_EQ(reply.status, 413);
+}
+
+TEST_F(Server, BasicAuthIsCheckedBeforeTheBody) {
+  auto path = std::filesystem::temp_directory_path() / ("flowgate-web-" + std::to_string(::getpid()) + ".yml");
+  {
+    std::ofstream out(path);
+    // alice / s3cret at bcrypt cost 4
+    out << "basic_auth_users:\n  alice: $2b$04$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm\n"
+           "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
+  }
+  std::string flag = "--web.config.file=" + path.string();
+  start({flag});
+  auto refused = http_request(port_, "PUT", "/metrics/job/a", "m 1\n");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.header("www-authenticate"), "Basic");
+  auto allowed = http_request(port_, "PUT", "/metrics/job/a", "m 1\n", {{"Authorization", "Basic YWxpY2U6czNjcmV0"}});
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.header("x-frame-options"), "deny");
+  std::filesystem::remove(path);
+}
+
+TEST_F(Server, ShutdownFinishesTheExchangeInFlight) {
+  start();
+  HttpConnection connection(port_);
+  const std::string body = "m 1\n";
+  connection.write_raw("PUT /metrics/job/late HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n");
+  // The 100 Continue proves the server holds the request: it is in flight.
+  ASSERT_NE(connection.read_raw_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+  std::thread stopper([this] { app_->stop(std::chrono::seconds(10)); });
+  connection.write_raw(body);
+  auto reply = connection.read_response();
+  stopper.join();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.header("connection"), "close");
+  EXPECT_THROW(HttpConnection{port_}, boost::system::system_error);
+}
+
+TEST_F(Server, LifecycleQuitRequestsStop) {
+  start({"--web.enable-lifecycle"});
+  EXPECT_EQ(http_request(port_, "POST", "/-/quit").status, 200);
+  app_->wait_for_stop();  // returns because /-/quit asked for it
+}
+
+}  // namespace
+}  // namespace flowgate::exporter
