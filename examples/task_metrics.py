@@ -29,19 +29,78 @@ Works with prometheus_client 0.16 (Debian 12) and later.
 """
 
 import argparse
+import json
 import os
 import random
 import socket
 import sys
+import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import push_to_gateway
 
 
-def push_group(gateway, flow, deployment, task, registry):
-    """PUT the registry as the task's group: replaces what the task pushed last time."""
-    push_to_gateway(gateway, job=flow, registry=registry,
-                    grouping_key={"instance": deployment, "task": task}, timeout=10)
+def push_group(gateway, flow, deployment, task, registry, accumulate=True):
+    """PUT the registry as the task's group, replacing what the task pushed last time.
+
+    Each run's process starts its counters at 0, so with `accumulate` the
+    counters and histograms continue from the values the group already holds
+    (read from the gateway's /api/v1/metrics): they only grow across runs, as
+    Prometheus expects of counters, and two runs with equal counts still add up.
+    Runs of one task must not push to the same group concurrently."""
+    grouping_key = {"instance": deployment, "task": task}
+    if accumulate:
+        previous = _pushed_totals(gateway, {"job": flow, **grouping_key})
+        if previous:
+            registry = _Accumulated(registry, previous)
+    push_to_gateway(gateway, job=flow, registry=registry, grouping_key=grouping_key, timeout=10)
+
+
+def _sample_key(name, labels):
+    """A sample's identity; `le` compared as a number ("1" and "1.0" are one bucket)."""
+    return name, tuple(sorted((k, float(v) if k == "le" else v) for k, v in labels.items()))
+
+
+def _pushed_totals(gateway, group_labels):
+    """Counter, histogram bucket, sum and count values the gateway holds for one group."""
+    url = gateway if gateway.startswith(("http://", "https://")) else "http://" + gateway
+    with urllib.request.urlopen(url.rstrip("/") + "/api/v1/metrics", timeout=10) as response:
+        groups = json.load(response)["data"]
+    totals = {}
+    for group in groups:
+        if group["labels"] != group_labels:
+            continue
+        for name, family in group.items():
+            # Besides families a group has "labels" and "last_push_successful".
+            if not isinstance(family, dict) or family.get("type") not in ("COUNTER", "HISTOGRAM"):
+                continue
+            for metric in family["metrics"]:
+                labels = {k: v for k, v in metric["labels"].items() if k not in group_labels}
+                if family["type"] == "COUNTER":
+                    totals[_sample_key(name, labels)] = float(metric["value"])
+                    continue
+                totals[_sample_key(name + "_sum", labels)] = float(metric["sum"])
+                totals[_sample_key(name + "_count", labels)] = float(metric["count"])
+                for le, count in metric["buckets"].items():
+                    totals[_sample_key(name + "_bucket", {**labels, "le": le})] = float(count)
+    return totals
+
+
+class _Accumulated:
+    """A registry's families with `previous` added to their cumulative samples."""
+
+    def __init__(self, registry, previous):
+        self._registry = registry
+        self._previous = previous
+
+    def collect(self):
+        for family in self._registry.collect():
+            if family.type in ("counter", "histogram"):
+                family.samples = [
+                    sample if sample.name.endswith("_created") else sample._replace(
+                        value=sample.value + self._previous.get(_sample_key(sample.name, sample.labels), 0.0))
+                    for sample in family.samples]
+            yield family
 
 
 def task_health(registry, duration_seconds, flow_run_id, flow_run_name, task_run_id="",
