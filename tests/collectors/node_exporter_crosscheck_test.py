@@ -105,6 +105,15 @@ def test_shared_metrics_have_the_same_types_and_label_sets(scrapes):
         assert set(samples(ours)) == set(samples(theirs)), name
 
 
+def test_shared_metrics_carry_node_exporters_and_client_golangs_help(scrapes):
+    # node_exporter's own process_* metrics come from client_golang.
+    names = shared_names(scrapes) + [n for n in scrapes["before"]
+                                     if n.startswith("process_") and n in scrapes["node"]]
+    assert any(n.startswith("process_") for n in names)
+    for name in names:
+        assert scrapes["before"][name].documentation == scrapes["node"][name].documentation, name
+
+
 def test_totals_are_equal(scrapes):
     ours, theirs = scrapes["before"], scrapes["node"]
     assert samples(ours["node_memory_MemTotal_bytes"]) == samples(theirs["node_memory_MemTotal_bytes"])
