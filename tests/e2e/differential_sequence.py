@@ -16,6 +16,7 @@ OWN_GAUGE = {"pushgateway": "go_goroutines", "flowgate": "flowgate_store_groups"
 EXACT = "exact"
 CLASS = "class"  # same hundreds digit (flowgate differs on purpose; the step says why)
 ANY_OF = "any_of"  # flowgate may answer any status in Step.flowgate_may
+CONNECTION_CLOSED = 0  # the status recorded when the server closed without answering
 
 
 @dataclasses.dataclass
@@ -68,8 +69,11 @@ def run(sequence, server, kind):
     """Runs every step against `server`, then captures the normalized state."""
     responses = []
     for step in sequence.steps:
-        responses.append(raw_http.request(server, step.method, step.path, step.body_for(kind),
-                                          step.headers))
+        try:
+            responses.append(raw_http.request(server, step.method, step.path, step.body_for(kind),
+                                              step.headers))
+        except ConnectionError:
+            responses.append(raw_http.Response(CONNECTION_CLOSED, {}, b""))
     outcome = Outcome(responses)
     if not sequence.scrape_after:
         return outcome
@@ -86,6 +90,15 @@ def run(sequence, server, kind):
         outcome.api_metrics = (exposition_normalizer.normalize_api_metrics(api.body)
                                if api.status == 200 else f"status {api.status}")
     return outcome
+
+
+def allowed_methods(allow):
+    """An Allow header as a set, without HEAD: flowgate answers HEAD wherever GET
+    works (spec §9 improvement), so it lists HEAD where the Pushgateway cannot."""
+    methods = {method.strip() for method in (allow or "").split(",") if method.strip()}
+    if "GET" in methods:
+        methods.discard("HEAD")
+    return methods
 
 
 def step_differences(sequence, reference, candidate):
@@ -109,7 +122,11 @@ def step_differences(sequence, reference, candidate):
             if want.status in (301, 307):
                 headers.append("location")
             for name in headers:
-                if want.header(name) != got.header(name):
+                if name == "allow":
+                    if allowed_methods(want.header(name)) != allowed_methods(got.header(name)):
+                        problems.append(f"{where}: header allow: {got.header(name)!r}, "
+                                        f"Pushgateway {want.header(name)!r}")
+                elif want.header(name) != got.header(name):
                     problems.append(f"{where}: header {name}: {got.header(name)!r}, "
                                     f"Pushgateway {want.header(name)!r}")
         if step.error_line:

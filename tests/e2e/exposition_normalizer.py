@@ -133,6 +133,9 @@ def normalize_api_metrics(body):
                 for metric in family["metrics"]:
                     if "value" in metric:
                         metric["value"] = mask_time(metric["value"])
+            # The Pushgateway lists a family's metrics in push order, flowgate
+            # sorted; no API consumer depends on the order, so compare as sets.
+            family["metrics"].sort(key=lambda metric: json.dumps(metric, sort_keys=True))
     groups.sort(key=lambda group: json.dumps(group.get("labels"), sort_keys=True))
     document["data"] = groups
     return json.dumps(document, indent=1, sort_keys=True) + "\n"
