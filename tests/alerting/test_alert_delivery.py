@@ -59,7 +59,7 @@ def push_open_breaker(examples, gateway):
     registry = CollectorRegistry()
     examples.circuit_breaker(registry, "shop-api", "open")
     examples.task_health(registry, duration_seconds=2, flow_run_id=BREAKER_RUN_ID,
-                         flow_run_name="swift-crane")
+                         flow_run_name="swift-crane", expected_push_interval_seconds=3600)
     examples.push_group(gateway.url, "scrape-shops", DEPLOYMENT, "fetch-pages", registry)
 
 
@@ -197,6 +197,21 @@ def test_info_alerts_reach_nobody(delivered):
             + [m["Subject"].split()[1] for _, m in smtp.received()])
     assert "FlowgateTaskRetrying" not in sent
     assert "FlowgateWatchdog" not in sent
+
+
+BREAKER_GROUP = '{job="scrape-shops", instance="e2e", task="fetch-pages"}'
+
+
+@pytest.mark.parametrize("expr", [
+    # FlowgatePushStale's comparison, inverted: the group is fresh.
+    f"(time() - push_time_seconds{BREAKER_GROUP}) < prefect_task_expected_push_interval_seconds",
+    # FlowgatePushFailed's comparison, inverted: the last push succeeded.
+    f"push_failure_time_seconds{BREAKER_GROUP} <= push_time_seconds",
+    # FlowgateTaskSlow's default threshold.
+    f"job_task:prefect_task_slow_threshold_seconds:effective{BREAKER_GROUP} == 60",
+])
+def test_push_rules_match_the_series_of_pushed_groups(delivered, expr):
+    assert len(stack.query(delivered["prometheus"], expr)) == 1
 
 
 @pytest.mark.skipif(not os.environ.get("FLOWGATE_BINARY"),
