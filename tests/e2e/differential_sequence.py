@@ -3,9 +3,11 @@ Pushgateway and a fresh flowgate with the same flags, compared step by step
 (status; Allow for 405, Location for 301/307) and by the normalized
 /metrics and /api/v1/metrics afterwards."""
 import dataclasses
+import gzip
 import time
 
 import exposition_normalizer
+import protobuf_body
 import raw_http
 
 # A pushed family that clashes with each server's own gauge; the names differ,
@@ -55,6 +57,27 @@ class Outcome:
     metrics: str = ""
     api_metrics: str = ""
     scrape_status: int = 0
+    protobuf_metrics: str = ""  # the protobuf scrape, decoded and normalized like text
+    gzip_metrics: str = ""  # the gzip'd text scrape, inflated and normalized
+
+
+def scrape_protobuf(server, sequence):
+    response = raw_http.get(server, server.route_prefix + telemetry_path(sequence.flags),
+                            headers={"Accept": protobuf_body.CONTENT_TYPE})
+    content_type = response.header("content-type") or ""
+    if response.status != 200 or not content_type.startswith("application/vnd.google.protobuf"):
+        return f"status {response.status}, Content-Type {content_type}"
+    return exposition_normalizer.normalize_metrics(protobuf_body.decode_to_text(response.body),
+                                                   sequence.nondeterministic_help)
+
+
+def scrape_gzip(server, sequence):
+    response = raw_http.get(server, server.route_prefix + telemetry_path(sequence.flags),
+                            headers={"Accept-Encoding": "gzip"})
+    if response.status != 200 or response.header("content-encoding") != "gzip":
+        return f"status {response.status}, Content-Encoding {response.header('content-encoding')}"
+    return exposition_normalizer.normalize_metrics(gzip.decompress(response.body).decode(),
+                                                   sequence.nondeterministic_help)
 
 
 def telemetry_path(flags):
@@ -85,6 +108,8 @@ def run(sequence, server, kind):
     if scrape.status == 200:
         outcome.metrics = exposition_normalizer.normalize_metrics(
             scrape.text(), sequence.nondeterministic_help)
+    outcome.protobuf_metrics = scrape_protobuf(server, sequence)
+    outcome.gzip_metrics = scrape_gzip(server, sequence)
     if sequence.compare_api:
         api = raw_http.get(server, server.route_prefix + "/api/v1/metrics")
         outcome.api_metrics = (exposition_normalizer.normalize_api_metrics(api.body)

@@ -75,3 +75,112 @@ def family(name, kind, metrics, help_text=None):
 def delimited(*families):
     """The request body: each family prefixed by its varint length."""
     return b"".join(varint(len(f)) + f for f in families)
+
+
+# --- decoding, for comparing protobuf scrapes ------------------------------------------------
+
+TYPE_NAMES = {number: name for name, number in TYPES.items()}
+
+
+def _read_varint(data, position):
+    result = shift = 0
+    while True:
+        byte = data[position]
+        position += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, position
+
+
+def _fields(data):
+    """{field number: [raw values]} of one message (varints as int, fixed64 as
+    double, length-delimited as bytes)."""
+    fields = {}
+    position = 0
+    while position < len(data):
+        key, position = _read_varint(data, position)
+        field, wire_type = key >> 3, key & 7
+        if wire_type == 0:
+            value, position = _read_varint(data, position)
+        elif wire_type == 1:
+            value = struct.unpack_from("<d", data, position)[0]
+            position += 8
+        elif wire_type == 2:
+            length, position = _read_varint(data, position)
+            value = data[position:position + length]
+            position += length
+        elif wire_type == 5:
+            value = struct.unpack_from("<f", data, position)[0]
+            position += 4
+        else:
+            raise ValueError(f"wire type {wire_type} in field {field}")
+        fields.setdefault(field, []).append(value)
+    return fields
+
+
+def _first(fields, number, default=None):
+    return fields.get(number, [default])[0]
+
+
+def _sample(name, labels, extra, value):
+    pairs = [*labels, *extra]
+    rendered = ",".join(f'{key}="{label_value}"' for key, label_value in pairs)
+    return f"{name}{{{rendered}}} {value!r}" if pairs else f"{name} {value!r}"
+
+
+def _metric_lines(name, kind, metric):
+    labels = []
+    for pair in metric.get(1, []):
+        pair_fields = _fields(pair)
+        labels.append((_first(pair_fields, 1, b"").decode("utf-8", "replace"),
+                       _first(pair_fields, 2, b"").decode("utf-8", "replace")))
+    lines = []
+    if 6 in metric:
+        lines.append(f"# timestamp_ms {metric[6][0]}")
+    for field in (2, 3, 5):  # gauge, counter, untyped
+        if field in metric:
+            lines.append(_sample(name, labels, [], float(_first(_fields(metric[field][0]), 1, 0.0))))
+    if 4 in metric:  # summary
+        summary = _fields(metric[4][0])
+        for quantile in summary.get(3, []):
+            quantile_fields = _fields(quantile)
+            lines.append(_sample(name, labels, [("quantile", repr(_first(quantile_fields, 1, 0.0)))],
+                                 float(_first(quantile_fields, 2, 0.0))))
+        lines.append(_sample(name + "_sum", labels, [], float(_first(summary, 2, 0.0))))
+        lines.append(_sample(name + "_count", labels, [], float(_first(summary, 1, 0))))
+    if 7 in metric:  # histogram (classic part; native fields are listed by number)
+        histogram = _fields(metric[7][0])
+        for bucket in histogram.get(3, []):
+            bucket_fields = _fields(bucket)
+            count = _first(bucket_fields, 4, None)
+            count = float(_first(bucket_fields, 1, 0)) if count is None else count
+            lines.append(_sample(name + "_bucket", labels, [("le", repr(_first(bucket_fields, 2, 0.0)))],
+                                 count))
+        count = _first(histogram, 4, None)
+        count = float(_first(histogram, 1, 0)) if count is None else count
+        lines.append(_sample(name + "_sum", labels, [], float(_first(histogram, 2, 0.0))))
+        lines.append(_sample(name + "_count", labels, [], count))
+        native = sorted(field for field in histogram if field >= 5)
+        if native:
+            lines.append(f"# native histogram fields {native}")
+    return lines
+
+
+def decode_to_text(body):
+    """A protobuf-delimited scrape rendered as text-format lines (values as
+    Python reprs), so exposition_normalizer can compare it like a text scrape."""
+    lines = []
+    position = 0
+    while position < len(body):
+        length, position = _read_varint(body, position)
+        family = _fields(body[position:position + length])
+        position += length
+        name = _first(family, 1, b"").decode("utf-8", "replace")
+        kind = TYPE_NAMES.get(_first(family, 3, 0), "unknown")
+        if 2 in family:
+            lines.append(f"# HELP {name} {family[2][0].decode('utf-8', 'replace')}")
+        lines.append(f"# TYPE {name} {kind}")
+        for metric in family.get(4, []):
+            lines.extend(_metric_lines(name, kind, _fields(metric)))
+    return "\n".join(lines) + "\n"

@@ -33,3 +33,5 @@ def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate)
     assert got.scrape_status == want.scrape_status
     assert got.metrics == want.metrics
     assert got.api_metrics == want.api_metrics
+    assert got.protobuf_metrics == want.protobuf_metrics
+    assert got.gzip_metrics == want.gzip_metrics
