@@ -45,6 +45,20 @@ def answers(url):
         return False
 
 
+def prefect_bin_dir():
+    """A venv with the pinned Prefect (prefect-requirements.txt) in the work
+    dir, so the stack's Prefect server is tested too; installed once per pin set."""
+    requirements = checks.HERE / "prefect-requirements.txt"
+    venv = checks.work_dir() / "prefect-venv"
+    stamp = venv / ".flowgate-requirements"
+    if not stamp.exists() or stamp.read_text() != requirements.read_text():
+        checks.run(["/usr/bin/python3", "-m", "venv", "--clear", str(venv)])
+        checks.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                    "-r", str(requirements)])
+        stamp.write_text(requirements.read_text())
+    return venv / "bin"
+
+
 @pytest.fixture(scope="module", params=["flowgate", "pushgateway-stand-in"])
 def stack(request, tmp_path_factory):
     state = tmp_path_factory.mktemp(request.param)
@@ -56,10 +70,13 @@ def stack(request, tmp_path_factory):
         assert binary and os.path.exists(binary), \
             "needs the built flowgate (FLOWGATE_BINARY, set by tests/deploy/CMakeLists.txt once the target exists)"
         command += ["--flowgate", binary]
+        environment = {**os.environ, "PATH": f"{prefect_bin_dir()}:{os.environ['PATH']}"}
     else:
-        command.append("--pushgateway-stand-in")
+        command += ["--pushgateway-stand-in", "--no-prefect"]
+        environment = dict(os.environ)
     log = open(state / "local-stack.out", "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env=environment)
     try:
         wait_for("local-stack to report ready",
                  lambda: ready.exists() or process.poll() is not None, seconds=240)
@@ -86,6 +103,8 @@ def test_every_component_answers_on_loopback(stack):
             assert endpoints[name].startswith("http://127.0.0.1:")
             assert answers(endpoints[name] + path), name
     assert {"flowgate", "prometheus", "alertmanager"} <= set(endpoints)
+    if "--pushgateway-stand-in" not in stack[1].args:
+        assert "prefect" in endpoints, "the pinned Prefect was on PATH, the stack should have started it"
 
 
 def test_prometheus_loads_every_rule_group_of_alerting_rules(stack):
