@@ -1,7 +1,6 @@
 #include "pushgw/group_store.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 
 #include "pushgw/consistency_check.hpp"
@@ -25,17 +24,37 @@ bool contains(const std::vector<FamilyPtr>& sorted, std::string_view name) {
   return it != sorted.end() && (*it)->name == name;
 }
 
+// The published snapshot pointer. Not std::atomic<std::shared_ptr>: libstdc++
+// 12 releases its internal spin lock with a relaxed store after load(), which
+// ThreadSanitizer reports as a race with the next exchange(). A mutex held
+// only for the refcount bump costs the same and is never held by a writer
+// while it checks or builds a push.
+class PublishedSnapshot {
+ public:
+  std::shared_ptr<const Snapshot> load() const {
+    std::lock_guard lock(mutex_);
+    return pointer_;
+  }
+  std::shared_ptr<const Snapshot> exchange(std::shared_ptr<const Snapshot> next) {
+    std::lock_guard lock(mutex_);
+    pointer_.swap(next);
+    return next;
+  }
+
+ private:
+  mutable std::mutex mutex_;  // guards pointer_ (the pointer, not the snapshot, which is immutable)
+  std::shared_ptr<const Snapshot> pointer_ = std::make_shared<const Snapshot>();
+};
+
 }  // namespace
 
 struct GroupStore::State {
-  explicit State(StoreOptions store_options) : options(std::move(store_options)) {
-    published.store(std::make_shared<const Snapshot>());
-  }
+  explicit State(StoreOptions store_options) : options(std::move(store_options)) {}
 
   const StoreOptions options;
   std::mutex writer;  // guards `index` and every store to `published`
   FamilyIndex index;
-  std::atomic<std::shared_ptr<const Snapshot>> published;
+  PublishedSnapshot published;
 
   // Under `writer`: the Pushgateway's record of a rejected push; the group is
   // created with both gauges when missing, nothing else changes.

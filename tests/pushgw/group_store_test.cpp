@@ -222,7 +222,7 @@ TEST(GroupStore, ProtobufAndOpenMetricsScrapesCarryTheSameFamilies) {
   const auto protobuf = exposition::parse_protobuf(scrape(*snapshot, exposition::Format::protobuf));
   ASSERT_TRUE(protobuf);
   ASSERT_EQ(protobuf->size(), 3u);
-  EXPECT_EQ((*protobuf)[0].name, "m");
+  EXPECT_EQ(protobuf.value().at(0).name, "m");
   const std::string openmetrics = scrape(*snapshot, exposition::Format::openmetrics);
   EXPECT_NE(openmetrics.find("m_total{instance=\"\",job=\"a\"} 1"), std::string::npos) << openmetrics;
 }

@@ -22,8 +22,8 @@ class GroupingKeyAccepts : public ::testing::TestWithParam<AcceptCase> {};
 
 TEST_P(GroupingKeyAccepts, DecodesLabelsAsThePushgatewayDoes) {
   const auto parsed = parse_grouping_key(GetParam().path);
-  ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(parsed->labels, GetParam().labels);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed.value().labels, GetParam().labels);
 }
 
 INSTANTIATE_TEST_SUITE_P(

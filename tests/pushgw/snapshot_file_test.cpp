@@ -4,7 +4,7 @@
 
 #include <bit>
 #include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <iterator>
 #include <string>
 
@@ -31,12 +31,19 @@ class SnapshotFile : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(folder_); }
 
   std::string read() const {
-    std::ifstream in(path_, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
+    std::string bytes(std::filesystem::file_size(path_), '\0');
+    std::FILE* in = std::fopen(path_.c_str(), "rb");
+    EXPECT_NE(in, nullptr);
+    if (in == nullptr) return {};
+    EXPECT_EQ(std::fread(bytes.data(), 1, bytes.size(), in), bytes.size());
+    std::fclose(in);
+    return bytes;
   }
   void write(const std::string& bytes) const {
-    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
-    out << bytes;
+    std::FILE* out = std::fopen(path_.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    EXPECT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), out), bytes.size());
+    std::fclose(out);
   }
   void fill(GroupStore& store) const {
     ASSERT_TRUE(put(store, "job/a", "# HELP c A counter.\n# TYPE c counter\nc 1.1\n", 1795419794.248853529));
