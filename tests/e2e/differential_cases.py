@@ -95,6 +95,17 @@ CASES = [
     Sequence("pushed_push_time_seconds_is_overwritten", [
         put("/metrics/job/j", "# TYPE push_time_seconds gauge\npush_time_seconds 5\na 1\n")]),
 
+    Sequence("put_may_change_type_of_own_family", [
+        put("/metrics/job/j", "# TYPE a gauge\na 1\n"), put("/metrics/job/j", "# TYPE a counter\na 2\n")]),
+    Sequence("conflict_resolved_by_deleting_the_other_group", [
+        put("/metrics/job/a", "# TYPE x counter\nx 1\n"), put("/metrics/job/b", "# TYPE x gauge\nx 1\n"),
+        delete("/metrics/job/a"), put("/metrics/job/b", "# TYPE x gauge\nx 1\n")]),
+    Sequence("post_type_change_conflicting_with_other_group_rejected", [
+        put("/metrics/job/a", "# TYPE x gauge\nx 1\n"), put("/metrics/job/b", "# TYPE x gauge\nx 2\ny 1\n"),
+        post("/metrics/job/b", "# TYPE x counter\nx 3\n")]),
+    Sequence("pushed_push_failure_time_seconds_is_overwritten", [
+        put("/metrics/job/j", "push_failure_time_seconds 7\n")]),
+
     # --- label sanitation ----------------------------------------------------------------
     Sequence("grouping_labels_override_body_labels", [
         put("/metrics/job/j2/instance/inst", 'm{job="other",instance="i9",x="y"} 1\n')]),
@@ -293,6 +304,14 @@ CASES = [
         "# TYPE gh gaugehistogram\ngh_bucket{le=\"1\"} 1\ngh_sum 1\ngh_count 1\n"),
         compare=ANY_OF, flowgate_may=(200,), why="gauge histograms arrived after 1.5.1")],
         compare_state=False),
+    Sequence("families_sorted_bytewise", [put("/metrics/job/j", (
+        "b 1\nB 1\na_b 1\na 1\n_x 1\n:y 1\nab:c 1\nA_ 1\n"))]),
+    Sequence("names_and_values_in_unusual_forms", [put("/metrics/job/j", (
+        "a:b:c 1\n_under{_l=\"x\"} 2\ntabbed\t3\nutf{v=\"\u03a0\u00e9\u65e5\"} 4\n"
+        "more{n=\"1\"} 0.30000000000000004\nmore{n=\"2\"} 1.7976931348623157e308\n"
+        "more{n=\"3\"} 5e-324\nmore{n=\"4\"} -0.0001\nmore{n=\"5\"} 1234567\n"
+        "more{n=\"6\"} 123456\nmore{n=\"7\"} 1e-5\nmore{n=\"8\"} 0.000123\n"
+        "more{n=\"9\"} 18446744073709551616\nmore{n=\"10\"} -1e+100\n"))]),
     Sequence("families_need_not_be_contiguous", [put("/metrics/job/j", (
         "a{i=\"1\"} 1\nb 2\na{i=\"2\"} 3\n"))]),
     Sequence("openmetrics_body_parsed_as_text_004", [put("/metrics/job/j", (

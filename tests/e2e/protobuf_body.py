@@ -136,8 +136,6 @@ def _metric_lines(name, kind, metric):
         labels.append((_first(pair_fields, 1, b"").decode("utf-8", "replace"),
                        _first(pair_fields, 2, b"").decode("utf-8", "replace")))
     lines = []
-    if 6 in metric:
-        lines.append(f"# timestamp_ms {metric[6][0]}")
     for field in (2, 3, 5):  # gauge, counter, untyped
         if field in metric:
             lines.append(_sample(name, labels, [], float(_first(_fields(metric[field][0]), 1, 0.0))))
@@ -161,9 +159,13 @@ def _metric_lines(name, kind, metric):
         count = float(_first(histogram, 1, 0)) if count is None else count
         lines.append(_sample(name + "_sum", labels, [], float(_first(histogram, 2, 0.0))))
         lines.append(_sample(name + "_count", labels, [], count))
-        native = sorted(field for field in histogram if field >= 5)
+        # Native histogram fields (schema, zero bucket, spans, deltas, ...) as
+        # raw values: both servers should pass them through unchanged.
+        native = {field: values for field, values in sorted(histogram.items()) if 5 <= field < 15}
         if native:
-            lines.append(f"# native histogram fields {native}")
+            lines.append(_sample(name + "_native", labels, [], native))
+    if 6 in metric:  # the Pushgateway never exposes timestamps; make one visible
+        lines = [f"{line} timestamp_ms={metric[6][0]}" for line in lines]
     return lines
 
 
