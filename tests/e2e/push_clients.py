@@ -3,9 +3,6 @@ same command line: --url U --job J [--grouping k=v]... [--value V] [--add|--dele
 import os
 import subprocess
 import sys
-import tempfile
-
-_go_binary = None
 
 
 def python_command():
@@ -21,19 +18,12 @@ def cpp_command():
 
 
 def go_command():
-    """Helper B's client_golang program (tests/clients/go_push), built once per
-    session with the Go toolchain unless FLOWGATE_GO_PUSH names a built binary."""
-    global _go_binary
-    prebuilt = os.environ.get("FLOWGATE_GO_PUSH", "")
-    if prebuilt:
-        return [prebuilt, "push"]
-    if _go_binary is None:
-        source = os.environ["FLOWGATE_GO_PUSH_DIR"]
-        output = os.path.join(tempfile.mkdtemp(prefix="flowgate-go-push-"), "go_push")
-        subprocess.run(["go", "build", "-o", output, "."], cwd=source, check=True,
-                       capture_output=True, timeout=600)
-        _go_binary = output
-    return [_go_binary, "push"]
+    """Helper B's client_golang program; ctest builds it (fixture go_push_binary,
+    see tests/clients/go_push/README.md) and passes its path in FLOWGATE_GO_PUSH."""
+    path = os.environ.get("FLOWGATE_GO_PUSH", "")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"FLOWGATE_GO_PUSH={path!r} is not built (ctest -R clients.go_push.build)")
+    return [path, "push"]
 
 
 COMMANDS = {"python": python_command, "cpp": cpp_command, "go": go_command}
