@@ -192,7 +192,14 @@ CASES = [
     # --- health, UI, API ----------------------------------------------------------------
     Sequence("health_and_ready", [get("/-/healthy"), get("/-/ready")]),
     Sequence("status_api_and_ui", [
-        get("/api/v1/status"), get("/"), get("/status"), get("/api/v1/metrics")]),
+        get("/api/v1/status", compare_headers=("content-type",)), get("/", compare_headers=("content-type",)),
+        get("/status"), get("/api/v1/metrics")]),
+    # flowgate's status page is one self-contained HTML page (no embedded
+    # Bootstrap/jQuery under /static), and pprof is Go's runtime profiler.
+    Sequence("static_assets_and_pprof_are_pushgateway_only", [
+        get("/static/favicon.ico", compare=ANY_OF, flowgate_may=(404,), why="no embedded assets"),
+        get("/debug/pprof/", compare=ANY_OF, flowgate_may=(404,), why="Go runtime only"),
+        get("/static/nothing")]),
     Sequence("api_metrics_lists_groups_and_types", [
         put("/metrics/job/a/instance/i", ALL_TYPES), put("/metrics/job/b", "x 1\n"),
         put("/metrics/job/c", "# TYPE x2 counter\nx2 0\n")]),

@@ -1,12 +1,15 @@
 """The differential suite: each case of differential_cases.py, and each real
 client's pushes, against a fresh Pushgateway and a fresh flowgate (or, in
 self-check mode, a second Pushgateway)."""
+import json
+import re
 import time
 
 import pytest
 
 import differential_sequence
 import push_clients
+import raw_http
 import servers
 from differential_cases import CASES
 
@@ -66,3 +69,25 @@ def test_client_pushes_leave_the_same_state_as_on_pushgateway(client, candidate_
     assert got.api_metrics == want.api_metrics
     assert got.protobuf_metrics == want.protobuf_metrics
     assert got.gzip_metrics == want.gzip_metrics
+
+
+# Flags only Debian's package (web.local-assets) or systemd socket activation know.
+PUSHGATEWAY_ONLY_FLAGS = {"web.local-assets", "web.systemd-socket"}
+
+
+def test_status_api_has_the_pushgateway_shape_and_flag_values(candidate_kind, start_candidate):
+    """Tools read /api/v1/status: same keys, every Pushgateway flag with the same
+    value (Go's spelling, e.g. durations as 5m0s), RFC 3339 start time."""
+    with servers.pushgateway() as reference, start_candidate() as candidate:
+        want = json.loads(raw_http.get(reference, "/api/v1/status").body)
+        got = json.loads(raw_http.get(candidate, "/api/v1/status").body)
+    assert got["status"] == "success"
+    assert sorted(got["data"]) == sorted(want["data"])
+    assert sorted(got["data"]["build_information"]) == sorted(want["data"]["build_information"])
+    for name, value in want["data"]["flags"].items():
+        if name in PUSHGATEWAY_ONLY_FLAGS:
+            continue
+        if name == "web.listen-address":
+            value = f"127.0.0.1:{candidate.port}"
+        assert got["data"]["flags"].get(name) == value, name
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", got["data"]["start_time"])
