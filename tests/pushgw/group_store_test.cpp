@@ -219,10 +219,9 @@ TEST(GroupStore, ProtobufAndOpenMetricsScrapesCarryTheSameFamilies) {
   GroupStore store({});
   ASSERT_TRUE(put(store, "job/a", "# TYPE m counter\nm 1\n"));
   const auto snapshot = store.snapshot();
-  const auto protobuf = exposition::parse_protobuf(scrape(*snapshot, exposition::Format::protobuf));
-  ASSERT_TRUE(protobuf);
-  ASSERT_EQ(protobuf->size(), 3u);
-  EXPECT_EQ(protobuf.value().at(0).name, "m");
+  const auto protobuf = testing::value_or_fail(exposition::parse_protobuf(scrape(*snapshot, exposition::Format::protobuf)));
+  ASSERT_EQ(protobuf.size(), 3u);
+  EXPECT_EQ(protobuf[0].name, "m");
   const std::string openmetrics = scrape(*snapshot, exposition::Format::openmetrics);
   EXPECT_NE(openmetrics.find("m_total{instance=\"\",job=\"a\"} 1"), std::string::npos) << openmetrics;
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/pushgw/store_testing.hpp"
+
 namespace flowgate::pushgw {
 namespace {
 
@@ -21,9 +23,7 @@ void PrintTo(const AcceptCase& c, std::ostream* out) { *out << c.path; }
 class GroupingKeyAccepts : public ::testing::TestWithParam<AcceptCase> {};
 
 TEST_P(GroupingKeyAccepts, DecodesLabelsAsThePushgatewayDoes) {
-  const auto parsed = parse_grouping_key(GetParam().path);
-  ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(parsed.value().labels, GetParam().labels);
+  EXPECT_EQ(testing::value_or_fail(parse_grouping_key(GetParam().path)).labels, GetParam().labels);
 }
 
 INSTANTIATE_TEST_SUITE_P(

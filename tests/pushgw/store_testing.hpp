@@ -14,6 +14,14 @@
 
 namespace flowgate::pushgw::testing {
 
+// The value, or T{} and a test failure. (Written as a conditional copy so
+// release builds see no null path through result::operator->.)
+template <typename T, typename E>
+T value_or_fail(const boost::system::result<T, E>& result) {
+  EXPECT_TRUE(result.has_value());
+  return result ? *result : T{};
+}
+
 inline StoreOptions unchecked() {
   StoreOptions options;
   options.consistency_check = false;
