@@ -63,7 +63,7 @@ class Family:
         return lines
 
 
-def parse_families(body):
+def parse_families(body, mask_times=True):
     """Families in the order the server wrote them (both write them contiguously)."""
     families = []
     current = None
@@ -88,7 +88,7 @@ def parse_families(body):
                 current = Family(name)
                 current.type = "<no TYPE line>"
                 families.append(current)
-            if current.name in PUSH_TIME_FAMILIES:
+            if mask_times and current.name in PUSH_TIME_FAMILIES:
                 value = mask_time(value)
             current.samples.append(f"{name}{labels} {value}")
     return families
@@ -106,11 +106,11 @@ def normalize_metrics(body, nondeterministic_help=()):
     return "\n".join(lines) + "\n"
 
 
-def pushed_samples(body):
+def pushed_samples(body, mask_times=True):
     """{'name{labels}': 'value'} of every pushed sample: those with a job label,
     which the server forces onto everything pushed and its own series lack."""
     samples = {}
-    for family in parse_families(body):
+    for family in parse_families(body, mask_times):
         for sample in family.samples:
             series, _, value = sample.rpartition(" ")
             if '{job="' in series or ',job="' in series:

@@ -124,8 +124,11 @@ def _start_with_retry(make):
 
 
 def _pushgateway_style_flags(port, flags):
-    """Both servers share the Pushgateway's flag names; memory-only persistence always."""
-    return [f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=", *flags]
+    """Both servers share the Pushgateway's flag names; memory-only persistence
+    unless the caller names a --persistence.file itself."""
+    persistence = [] if any(flag.startswith("--persistence.file=") for flag in flags) else [
+        "--persistence.file="]
+    return [f"--web.listen-address=127.0.0.1:{port}", *persistence, *flags]
 
 
 def route_prefix_of(flags):
