@@ -10,7 +10,7 @@ if(MODE STREQUAL "build")
   endif()
   file(MAKE_DIRECTORY "${WORK_DIR}/src")
   file(COPY "${SOURCE_DIR}/main.go" "${SOURCE_DIR}/go.mod" "${SOURCE_DIR}/go.sum" DESTINATION "${WORK_DIR}/src")
-  set(ENV{GOFLAGS} "-mod=mod")
+  set(ENV{GOFLAGS} "-mod=mod -modcacherw")  # a writable cache, so deleting the build tree works
   set(ENV{GOPATH} "${WORK_DIR}/gopath")
   set(ENV{GOMODCACHE} "${WORK_DIR}/gomodcache")
   set(ENV{GOCACHE} "${WORK_DIR}/gocache")
