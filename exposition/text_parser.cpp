@@ -427,8 +427,11 @@ class TextParser {
                       " comes after its samples; a family's TYPE must come once, before its samples");
     }
     const std::string_view word = line_.substr(pos_);
-    std::string lower(word);
-    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    // expfmt reads the type word without escapes and drops every backslash.
+    std::string lower;
+    for (const char c : word) {
+      if (c != '\\') lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
     MetricType type{};
     if (lower == "counter") {
       type = MetricType::counter;

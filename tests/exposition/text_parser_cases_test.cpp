@@ -67,6 +67,7 @@ const Case kCases[] = {
     accept("HelpEscapedQuoteAccepted", "# HELP a say \\\"hi\\\"\na 1\n", "# HELP a say \"hi\"\n# TYPE a untyped\na 1\n"),
     accept("HelpKeepsTrailingBlanks", "# HELP a x  \na 1\n", "# HELP a x  \n# TYPE a untyped\na 1\n"),
     accept("HelpMayComeAfterSamples", "a 1\n# HELP a late\n", "# HELP a late\n# TYPE a untyped\na 1\n"),
+    accept("BackslashesInTypeWordDropped", "# TYPE a coun\\ter\\\na 1\n", "# TYPE a counter\na 1\n"),
     accept("TypeIsCaseInsensitive", "# TYPE a COUNTER\na 1\n", "# TYPE a counter\na 1\n"),
     // Names and labels.
     accept("ColonsInMetricName", "a:b:c 1\n", "# TYPE a:b:c untyped\na:b:c 1\n"),
@@ -139,6 +140,7 @@ const Case kCases[] = {
     // Names.
     reject("MetricNameStartingWithDigit", "1a 1\n", "metric-name", 1, 1, "metric names match"),
     reject("NoMetricNameBeforeBrace", "{a=\"1\"} 1\n", "metric-name", 1, 1, "no metric name"),
+    reject("NoMetricNameBeforeBraceAfterOtherSample", "a 1\n{x=\"1\"} 1\n", "metric-name", 2, 1, "no metric name"),
     reject("QuotedMetricNameUnsupported", "{\"a.b\"} 1\n", "metric-name", 1, 1, "no metric name"),
     reject("DashInMetricName", "a-b 1\n", "sample-value", 1, 2, "got \"-b\""),
     reject("InvalidMetricNameInComment", "# TYPE a-b gauge\n", "comment-metric-name", 1, 8, "\"a-b\""),
