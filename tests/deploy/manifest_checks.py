@@ -322,11 +322,6 @@ def rule_groups_from_sources():
     return groups
 
 
-def dashboards_from_sources():
-    return {path.name: json.loads(path.read_text())
-            for path in sorted((REPO / "grafana" / "dashboards").glob("*.json"))}
-
-
 # --- helm --------------------------------------------------------------------
 
 HELM_MODULE = "helm.sh/helm/v3/cmd/helm"
