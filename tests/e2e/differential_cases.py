@@ -283,6 +283,27 @@ CASES = [
         put("/metrics/job/a", "m 1\n"), delete("/metrics/job/a"), put("/metrics/job/b", "n 1\n")],
         flags=("--push.disable-consistency-check",)),
 
+    # An inconsistent store (only reachable with the check off) must fail scrapes
+    # with 500, as the Pushgateway's does, rather than serve a wrong exposition.
+    Sequence("disabled_check_inconsistent_store_fails_scrapes", [
+        put("/metrics/job/a", "# TYPE x counter\nx 1\n"), put("/metrics/job/b", "# TYPE x gauge\nx 1\n")],
+        flags=("--push.disable-consistency-check",)),
+    Sequence("disabled_check_suffix_collision_fails_scrapes", [
+        put("/metrics/job/c", "# TYPE hh histogram\nhh_bucket{le=\"1\"} 1\nhh_sum 1\nhh_count 1\n"),
+        put("/metrics/job/d", "hh_count 3\n")], flags=("--push.disable-consistency-check",)),
+    Sequence("disabled_check_duplicate_across_groups_fails_scrapes", [
+        put("/metrics/job/e", 'm{instance="x"} 1\n'), put("/metrics/job/e/instance/x", "m 2\n")],
+        flags=("--push.disable-consistency-check",)),
+    # The Pushgateway accepts these (202) and drops or fails them later; refusing
+    # them at once (400) tells the client, so flowgate may.
+    Sequence("disabled_check_refusing_early_is_allowed", [
+        put("/metrics/job/c", "y 1 1000\n", compare=ANY_OF, flowgate_may=(400,), why="timestamps never stored"),
+        put("/metrics/job/d", "z 1\nz 2\n", compare=ANY_OF, flowgate_may=(400,), why="duplicate series")],
+        flags=("--push.disable-consistency-check",), compare_state=False),
+    Sequence("disabled_check_delete_heals_the_store", [
+        put("/metrics/job/a", "# TYPE x counter\nx 1\n"), put("/metrics/job/b", "# TYPE x gauge\nx 1\n"),
+        delete("/metrics/job/b")], flags=("--push.disable-consistency-check",)),
+
     # --- text parser: accepted forms and number formatting ---------------------------------
     Sequence("text_lenient_forms_accepted", [put("/metrics/job/j", (
         "\n  \n#HELP a  spaced help \n# TYPE a gauge\n  a{ x = \"1\" , } 1\n\ta{} 2\n"
