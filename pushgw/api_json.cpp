@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <charconv>
 #include <iterator>
+#include <utility>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -52,6 +54,62 @@ void write_labels(JsonWriter& json, const exposition::Labels& labels) {
   json.EndObject();
 }
 
+// One sparse side of a native histogram as (bucket index, count) pairs with
+// absolute counts, empty buckets dropped.
+std::vector<std::pair<std::int32_t, double>> native_side(const std::vector<exposition::BucketSpan>& spans,
+                                                         const std::vector<std::int64_t>& deltas,
+                                                         const std::vector<double>& counts, bool float_counts) {
+  std::vector<std::pair<std::int32_t, double>> buckets;
+  std::int32_t index = 0;
+  std::size_t position = 0;
+  std::int64_t running = 0;
+  for (const auto& span : spans) {
+    index += span.offset;
+    for (std::uint32_t k = 0; k < span.length; ++k, ++index, ++position) {
+      double count = 0;
+      if (float_counts) {
+        count = position < counts.size() ? counts[position] : 0;
+      } else {
+        running += position < deltas.size() ? deltas[position] : 0;
+        count = static_cast<double>(running);
+      }
+      if (count != 0) buckets.emplace_back(index, count);
+    }
+  }
+  return buckets;
+}
+
+// Upper bound of bucket `index` at `schema`: 2^(index * 2^-schema).
+double native_bound(std::int32_t index, std::int32_t schema) {
+  if (schema <= 0) return std::ldexp(1.0, index << -schema);
+  return std::exp2(static_cast<double>(index) / static_cast<double>(1 << schema));
+}
+
+// Prometheus' JSON form: [boundary rule, "lower", "upper", "count"], rule
+// 0 = (a,b], 1 = [a,b), 3 = [a,b]; negatives, zero bucket, positives, ascending.
+void write_native_buckets(JsonWriter& json, const exposition::Metric& metric) {
+  const auto& native = *metric.native;
+  auto bucket = [&](int rule, double lower, double upper, double count) {
+    json.StartArray();
+    json.Int(rule);
+    string(json, go_float(lower));
+    string(json, go_float(upper));
+    string(json, go_float(count));
+    json.EndArray();
+  };
+  json.StartArray();
+  auto negative = native_side(native.negative_spans, native.negative_deltas, native.negative_counts, metric.float_counts);
+  for (auto it = negative.rbegin(); it != negative.rend(); ++it) {
+    bucket(1, -native_bound(it->first, native.schema), -native_bound(it->first - 1, native.schema), it->second);
+  }
+  if (native.zero_count > 0) bucket(3, -native.zero_threshold, native.zero_threshold, native.zero_count);
+  for (const auto& [index, count] :
+       native_side(native.positive_spans, native.positive_deltas, native.positive_counts, metric.float_counts)) {
+    bucket(0, native_bound(index - 1, native.schema), native_bound(index, native.schema), count);
+  }
+  json.EndArray();
+}
+
 void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& metric) {
   json.StartObject();
   string(json, "labels");
@@ -78,14 +136,17 @@ void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& m
       break;
     case MetricType::histogram:
     case MetricType::gauge_histogram:
-      // Native buckets are not rendered here yet; their classic buckets are.
       string(json, "buckets");
-      json.StartObject();
-      for (const auto& bucket : metric.buckets) {
-        string(json, go_float(bucket.upper_bound));
-        string(json, count_string(bucket.cumulative_count, metric.float_counts));
+      if (metric.native && (!metric.native->positive_spans.empty() || !metric.native->negative_spans.empty())) {
+        write_native_buckets(json, metric);
+      } else {
+        json.StartObject();
+        for (const auto& bucket : metric.buckets) {
+          string(json, go_float(bucket.upper_bound));
+          string(json, count_string(bucket.cumulative_count, metric.float_counts));
+        }
+        json.EndObject();
       }
-      json.EndObject();
       string(json, "count");
       string(json, count_string(metric.sample_count, metric.float_counts));
       string(json, "sum");

@@ -74,6 +74,38 @@ TEST(ApiMetrics, DescribesEachFamilyWithStringNumbers) {
   EXPECT_STREQ(group["push_time_seconds"]["type"].GetString(), "GAUGE");
 }
 
+TEST(ApiMetrics, ListsNativeHistogramBucketsWithBoundaryRules) {
+  exposition::Family family;
+  family.name = "nh";
+  family.type = exposition::MetricType::histogram;
+  auto& metric = family.metrics.emplace_back();
+  metric.sample_count = 6;
+  metric.sample_sum = 1;
+  metric.native = exposition::NativeHistogram{};
+  metric.native->schema = 0;
+  metric.native->zero_threshold = 0.001;
+  metric.native->zero_count = 1;
+  metric.native->positive_spans = {{1, 2}};  // buckets 1 and 2: (1,2] and (2,4]
+  metric.native->positive_deltas = {2, -1};  // counts 2 and 1
+  metric.native->negative_spans = {{0, 1}};  // bucket 0: [-1,-0.5)
+  metric.native->negative_deltas = {2};
+  GroupStore store({});
+  ASSERT_TRUE(store.push(PushMode::replace_group, testing::key("job/a"), {family}, 1));
+  const auto document = parsed_api(store);
+  const auto& buckets = document["data"][0]["nh"]["metrics"][0]["buckets"];
+  ASSERT_TRUE(buckets.IsArray());
+  ASSERT_EQ(buckets.Size(), 4u);
+  auto row = [&](rapidjson::SizeType i) {
+    std::string out = std::to_string(buckets[i][0].GetInt());
+    for (rapidjson::SizeType k = 1; k < 4; ++k) out += std::string(" ") + buckets[i][k].GetString();
+    return out;
+  };
+  EXPECT_EQ(row(0), "1 -1 -0.5 2");
+  EXPECT_EQ(row(1), "3 -0.001 0.001 1");
+  EXPECT_EQ(row(2), "0 1 2 2");
+  EXPECT_EQ(row(3), "0 2 4 1");
+}
+
 TEST(ApiMetrics, SendsTheCorsHeadersOfThePushgateway) {
   GroupStore store({});
   const auto reply = handle_api_metrics(*store.snapshot());
