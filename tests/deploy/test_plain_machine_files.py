@@ -3,7 +3,6 @@ prometheus.yml (promtool), the systemd unit (systemd-analyze) and the
 Dockerfile (its package lists against .ci/install-deps, the linked libraries)."""
 
 import os
-import pathlib
 import re
 import shutil
 import subprocess
