@@ -164,7 +164,7 @@ SERVER_KINDS = {"pushgateway": pushgateway, "flowgate": flowgate}
 
 
 @contextlib.contextmanager
-def prometheus(scrape_target, work_dir, scrape_interval="1s"):
+def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=()):
     """A real Prometheus scraping `scrape_target` (host:port) with honor_labels."""
     config_path = os.path.join(work_dir, "prometheus.yml")
     with open(config_path, "w", encoding="utf-8") as config:
@@ -182,7 +182,7 @@ def prometheus(scrape_target, work_dir, scrape_interval="1s"):
     def make(port):
         return ServerProcess("prometheus", [
             PROMETHEUS_BINARY, f"--config.file={config_path}", f"--storage.tsdb.path={storage}",
-            f"--web.listen-address=127.0.0.1:{port}"], port)
+            f"--web.listen-address=127.0.0.1:{port}", *flags], port)
 
     server = _start_with_retry(make)
     try:

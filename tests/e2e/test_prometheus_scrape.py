@@ -44,3 +44,19 @@ def test_prometheus_query_returns_pushed_values_with_job_and_instance(start_cand
     assert by_value["42"] == {"__name__": "python_push_gauge", "job": "nightly_etl",
                               "instance": "worker-7"}
     assert by_value["5"] == {"__name__": "python_push_gauge", "job": "nightly_etl", "flow": "load"}
+
+
+def test_prometheus_reads_native_histograms_from_the_protobuf_scrape(start_candidate, tmp_path):
+    """With native histograms enabled Prometheus scrapes protobuf: the Go client's
+    native histogram arrives whole (count and sum as pushed)."""
+    with start_candidate() as server:
+        assert push_clients.run("go", server.url, "gojob", {"instance": "go-1"}).returncode == 0
+        with servers.prometheus(server.host, str(tmp_path),
+                                flags=["--enable-feature=native-histograms"]) as prometheus:
+            count = wait_for(prometheus, 'histogram_count(flowgate_go_latency_seconds{job="gojob"})', 1)
+            total = query(prometheus, 'histogram_sum(flowgate_go_latency_seconds{job="gojob"})')
+            classic = query(prometheus, 'flowgate_go_payload_bytes_count{job="gojob"}')
+    assert count[0]["metric"] == {"instance": "go-1", "job": "gojob"}
+    assert float(count[0]["value"][1]) == 7
+    assert abs(float(total[0]["value"][1]) - 0.3) < 1e-9
+    assert float(classic[0]["value"][1]) == 4
