@@ -1,6 +1,7 @@
 """TLS and basic auth from an exporter-toolkit web config file (--web.config.file):
 the Python client's basic_auth_handler pushes over https to flowgate and, with
-the very same file, to the Pushgateway; wrong or missing credentials get 401."""
+the very same file, to the Pushgateway; prometheus-cpp's Gateway pushes with
+basic auth over plain HTTP; wrong or missing credentials get 401."""
 import base64
 import ssl
 import subprocess
@@ -38,14 +39,12 @@ def web_config(tmp_path_factory):
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     password_hash = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+    users = f"basic_auth_users:\n  {USER}: '{password_hash}'\n"
     config = directory / "web.yml"
-    config.write_text(
-        "tls_server_config:\n"
-        f"  cert_file: {cert}\n"
-        f"  key_file: {key}\n"
-        "basic_auth_users:\n"
-        f"  {USER}: '{password_hash}'\n")
-    return {"config": str(config), "cert": str(cert)}
+    config.write_text(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n{users}")
+    plain_config = directory / "web-plain.yml"
+    plain_config.write_text(users)
+    return {"config": str(config), "plain_config": str(plain_config), "cert": str(cert)}
 
 
 @pytest.fixture(params=["pushgateway", "flowgate"])
@@ -55,6 +54,33 @@ def tls_server(request, web_config):
     with start([f"--web.config.file={web_config['config']}"], scheme="https", ssl_context=context,
                ready_headers={"Authorization": basic_authorization(USER, PASSWORD)}) as server:
         yield server
+
+
+@pytest.fixture(params=["pushgateway", "flowgate"])
+def auth_server(request, web_config):
+    """Basic auth without TLS: prometheus-cpp's libcurl would not trust our CA."""
+    start = servers.SERVER_KINDS[request.param]
+    with start([f"--web.config.file={web_config['plain_config']}"],
+               ready_headers={"Authorization": basic_authorization(USER, PASSWORD)}) as server:
+        yield server
+
+
+def test_cpp_client_basic_auth_push_and_delete(auth_server):
+    credentials = ["--user", USER, "--password", PASSWORD]
+    pushed = push_clients.run("cpp", auth_server.url, "secure", {"instance": "c1"}, value=5,
+                              extra=credentials)
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    scrape = raw_http.get(auth_server, "/metrics",
+                          headers={"Authorization": basic_authorization(USER, PASSWORD)})
+    samples = exposition_normalizer.pushed_samples(scrape.text())
+    assert samples[series("cpp_push_gauge", instance="c1", job="secure")] == "5"
+    refused = push_clients.run("cpp", auth_server.url, "secure", {"instance": "c1"}, value=5,
+                               extra=["--user", USER, "--password", "nope"])
+    # libcurl echoes the response body before the program prints the status.
+    assert refused.returncode == 1 and refused.stdout.splitlines()[-1] == "401"
+    deleted = push_clients.run("cpp", auth_server.url, "secure", {"instance": "c1"}, delete=True,
+                               extra=credentials)
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
 
 
 def test_python_basic_auth_push_over_tls_reaches_metrics(tls_server, web_config):
