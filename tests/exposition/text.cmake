@@ -33,3 +33,23 @@ add_test(NAME exposition.openmetrics_writer_output_parsed_by_prometheus_client
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(exposition.openmetrics_writer_output_parsed_by_prometheus_client PROPERTIES
   LABELS unit ENVIRONMENT "FLOWGATE_TEXT_SAMPLE_TOOL=$<TARGET_FILE:exposition_text_sample_tool>")
+
+# Byte-for-byte: prometheus/common's expfmt (what the Pushgateway runs) reads
+# the text writer's output and writes it back identically. The Go program is
+# built once, as a fixture; its modules come through the Go module proxy.
+find_program(FLOWGATE_GO go PATHS /usr/local/go/bin NO_DEFAULT_PATH)
+find_program(FLOWGATE_GO go)
+set(text_go_reference_dir ${CMAKE_CURRENT_BINARY_DIR}/text_go_reference)
+set(text_go_reference_script ${CMAKE_CURRENT_SOURCE_DIR}/text_go_reference/text_go_reference.cmake)
+add_test(NAME exposition.text_go_reference.build
+  COMMAND ${CMAKE_COMMAND} -DMODE=build -DGO=${FLOWGATE_GO} -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/text_go_reference
+          -DWORK_DIR=${text_go_reference_dir} -P ${text_go_reference_script})
+set_tests_properties(exposition.text_go_reference.build PROPERTIES
+  LABELS unit FIXTURES_SETUP text_go_reference TIMEOUT 600)
+foreach(seed IN ITEMS 1 2 3)
+  add_test(NAME exposition.text_writer_output_equals_expfmt_rewrite.seed${seed}
+    COMMAND ${CMAKE_COMMAND} -DMODE=compare -DWORK_DIR=${text_go_reference_dir}
+            -DTOOL=$<TARGET_FILE:exposition_text_sample_tool> -DSEED=${seed} -P ${text_go_reference_script})
+  set_tests_properties(exposition.text_writer_output_equals_expfmt_rewrite.seed${seed} PROPERTIES
+    LABELS unit FIXTURES_REQUIRED text_go_reference)
+endforeach()

@@ -1,7 +1,8 @@
 // Writes generated families for the cross-checks that run outside C++:
-//   text_sample_tool <text|openmetrics|model-json> <lint|openmetrics> <seed> <count>
+//   text_sample_tool <text|openmetrics|model-json> <lint|openmetrics|expfmt> <seed> <count>
 // `lint` families satisfy promtool's lint; `openmetrics` families are valid
-// OpenMetrics. model-json dumps the families themselves, so a checker can
+// OpenMetrics; `expfmt` families avoid float histogram counts, which the
+// prometheus/common release we compare with truncates. model-json dumps the families themselves, so a checker can
 // compare what a parser read with what was meant.
 
 #include <charconv>
@@ -145,7 +146,7 @@ std::string json(const Families& families) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fputs("usage: text_sample_tool <text|openmetrics|model-json> <lint|openmetrics> <seed> <count>\n", stderr);
+    std::fputs("usage: text_sample_tool <text|openmetrics|model-json> <lint|openmetrics|expfmt> <seed> <count>\n", stderr);
     return 2;
   }
   const std::string_view output = argv[1];
@@ -158,8 +159,10 @@ int main(int argc, char** argv) {
     options.exemplars = true;
     options.created = true;
     options.units = true;
+  } else if (profile == "expfmt") {
+    options.float_counts = false;
   } else {
-    std::fputs("profile must be lint or openmetrics\n", stderr);
+    std::fputs("profile must be lint, openmetrics or expfmt\n", stderr);
     return 2;
   }
   const auto families = flowgate::test_support::generate_families(std::strtoull(argv[3], nullptr, 10),

@@ -188,7 +188,7 @@ class Generator {
       bound += random_.unit() * 10 + 0.001;
     }
     count += static_cast<double>(random_.below(10));
-    if (!om && random_.chance(20)) {
+    if (options_.float_counts && !om && random_.chance(20)) {
       // A float histogram: one non-integral count is what makes the text
       // parser choose float counts again.
       count += 0.5;

@@ -17,6 +17,7 @@ struct GeneratorOptions {
   bool special_values = true;      // NaN, +Inf, -Inf and -0 among the values
   bool escapes_and_utf8 = true;    // `\`, `"`, LF and UTF-8 in label values and HELP
   bool gauge_histograms = true;    // gauge_histogram families among the histograms
+  bool float_counts = true;        // some histograms with non-integral counts
   bool native_histograms = false;  // only protobuf carries them
   bool exemplars = false;          // OpenMetrics and protobuf only
   bool created = false;            // OpenMetrics and protobuf only
