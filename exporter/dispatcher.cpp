@@ -3,13 +3,15 @@
 namespace flowgate::exporter {
 namespace {
 
-Reply redirect_reply(int status, std::string location) {
+// As Go's http.Redirect: a small HTML body for GET and HEAD only.
+Reply redirect_reply(std::string_view method, int status, std::string location) {
   Reply reply;
   reply.status = status;
   reply.headers.emplace_back("Location", std::move(location));
-  if (status == 301) {
+  if (method == "GET" || method == "HEAD") {
     reply.content_type = "text/html; charset=utf-8";
-    reply.body = "<a href=\"" + reply.headers.back().second + "\">Moved Permanently</a>.\n\n";
+    reply.body = "<a href=\"" + reply.headers.back().second + "\">" +
+                 (status == 301 ? "Moved Permanently" : "Temporary Redirect") + "</a>.\n\n";
   }
   return reply;
 }
@@ -31,7 +33,7 @@ Dispatched Dispatcher::dispatch(const Request& request) const {
   if (path == api_root_) {
     std::string location = api_root_ + "/";
     if (!query.empty()) location += "?" + std::string(query);
-    return {redirect_reply(301, std::move(location)), {}};
+    return {redirect_reply(request.method, 301, std::move(location)), {}};
   }
 
   Resolution resolution = router_.resolve(request.method, path, query);
@@ -39,7 +41,7 @@ Dispatched Dispatcher::dispatch(const Request& request) const {
     return {matched->route->handler(request), matched->route->name};
   }
   if (auto* redirect = std::get_if<Redirect>(&resolution)) {
-    return {redirect_reply(redirect->status, std::move(redirect->location)), {}};
+    return {redirect_reply(request.method, redirect->status, std::move(redirect->location)), {}};
   }
   if (auto* options = std::get_if<AutomaticOptions>(&resolution)) {
     Reply reply;

@@ -94,7 +94,7 @@ Resolution Router::resolve(std::string_view method, std::string_view path, std::
       }
     }
     for (const auto& route : routes_) {
-      if (route.method != method) continue;
+      if (route.method != method || !route.fix_case) continue;
       if (auto fixed = case_fixed(route, path)) return Redirect{redirect_status, with_query(*fixed, query)};
     }
   }

@@ -28,6 +28,7 @@ struct Route {
   Shape shape = Shape::exact;
   std::string name;  // the `handler` label of flowgate_http_requests_total
   Handler handler;
+  bool fix_case = true;  // a request differing only in letter case is redirected here
 };
 
 struct Matched {

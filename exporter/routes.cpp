@@ -20,10 +20,13 @@ Reply from_pushgw(pushgw::HttpReply reply) {
   return out;
 }
 
-Reply plain_ok() {
+// A plain-text answer without Go's http.Error decoration (no newline, no
+// nosniff), as the Pushgateway writes its health and lifecycle answers.
+Reply plain_text(int status, std::string_view text) {
   Reply reply;
+  reply.status = status;
   reply.content_type = "text/plain; charset=utf-8";
-  reply.body = "OK";
+  reply.body = text;
   return reply;
 }
 
@@ -53,9 +56,13 @@ std::string_view rejection_reason(std::string_view grouping_path, const pushgw::
 Router build_routes(const RouteContext& context) {
   const std::string& p = context.flags.route_prefix;
   Router router;
-  auto add = [&router](std::string method, std::string pattern, Route::Shape shape, std::string name,
-                       Handler handler) {
-    router.add(Route{std::move(method), std::move(pattern), shape, std::move(name), std::move(handler)});
+  const std::string api = p + "/api/v1/";
+  auto add = [&router, &api](std::string method, std::string pattern, Route::Shape shape, std::string name,
+                             Handler handler) {
+    // The API lives behind Go's case-sensitive ServeMux prefix, so only the
+    // main routes get httprouter's case-insensitive redirect.
+    bool fix_case = !pattern.starts_with(api);
+    router.add(Route{std::move(method), std::move(pattern), shape, std::move(name), std::move(handler), fix_case});
   };
   using Shape = Route::Shape;
 
@@ -98,21 +105,18 @@ Router build_routes(const RouteContext& context) {
   }
 
   // Health and lifecycle.
-  add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_ok(); });
-  add("GET", p + "/-/ready", Shape::exact, "ready", [](const Request&) { return plain_ok(); });
+  add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_text(200, "OK"); });
+  add("GET", p + "/-/ready", Shape::exact, "ready", [](const Request&) { return plain_text(200, "OK"); });
   Handler quit = [enabled = context.flags.enable_lifecycle, shutdown = context.request_shutdown](const Request&) {
-    if (!enabled) return error_reply(403, "Lifecycle API is not enabled.");
+    if (!enabled) return plain_text(403, "Lifecycle API is not enabled.");
     if (shutdown) shutdown();
-    Reply reply;
-    reply.content_type = "text/plain; charset=utf-8";
-    reply.body = "Requesting termination... Goodbye!";
-    return reply;
+    return plain_text(200, "Requesting termination... Goodbye!");
   };
   add("PUT", p + "/-/quit", Shape::exact, "quit", quit);
   add("POST", p + "/-/quit", Shape::exact, "quit", quit);
   // Registered without the prefix, as the Pushgateway does.
   add("GET", "/-/quit", Shape::exact, "quit",
-      [](const Request&) { return error_reply(405, "Only POST or PUT requests allowed."); });
+      [](const Request&) { return plain_text(405, "Only POST or PUT requests allowed."); });
 
   // Web UI.
   Handler ui = [&store = context.store, status = context.status](const Request&) {
@@ -122,7 +126,6 @@ Router build_routes(const RouteContext& context) {
   add("GET", p + "/status", Shape::exact, "status", ui);
 
   // JSON API, with CORS headers on every answer and OPTIONS on any API path.
-  const std::string api = p + "/api/v1/";
   add("GET", api + "status", Shape::exact, "api/v1/status", [status = context.status](const Request&) {
     auto reply = api_status(status);
     add_cors(reply);

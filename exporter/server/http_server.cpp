@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -43,6 +44,16 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// RFC 9110's IMF-fixdate, e.g. "Mon, 23 Nov 2026 13:10:53 GMT".
+std::string http_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buf;
 }
 
 // ":9091" -> every interface, "[::1]:9091", "127.0.0.1:0", "localhost:9091".
@@ -353,6 +364,7 @@ struct HttpServer::Impl {
     if (config != nullptr) {
       for (const auto& [name, value] : config->headers) response.set(name, value);
     }
+    response.set(http::field::date, http_date());
     response.set(http::field::content_length, std::to_string(reply.body_size()));
     response.keep_alive(keep_alive);
     beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
