@@ -125,21 +125,36 @@ std::uint64_t mix(std::uint64_t h) {
   return h;
 }
 
+std::uint64_t load64(const char* p) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+std::uint64_t load32(const char* p) {
+  std::uint32_t word = 0;
+  std::memcpy(&word, p, 4);
+  return word;
+}
+
+// Labels are short: the tail is read with overlapping fixed-size loads (as
+// wyhash does), not a variable-length copy that stalls store forwarding.
 std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
-  std::uint64_t h = seed ^ (bytes.size() * 0x9E3779B97F4A7C15ull);
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, 8);
-    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  std::uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ull);
+  for (; n > 8; p += 8, n -= 8) {
+    h = (h ^ load64(p)) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 32;
   }
-  if (i < bytes.size()) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, bytes.size() - i);
-    h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+  std::uint64_t tail = 0;
+  if (n >= 4) {
+    tail = (load32(p) << 32) | load32(p + n - 4);
+  } else if (n > 0) {
+    const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+    tail = (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1);
   }
-  return mix(h);
+  return mix((h ^ tail) * 0xBF58476D1CE4E5B9ull);
 }
 
 struct NameHash {
@@ -211,29 +226,43 @@ class SeriesTable {
  public:
   SeriesTable() : slots_(1024, kEmpty) {}
 
+  // The lines of a summary or histogram come together: the series of the
+  // previous line is checked before the table.
   template <typename Matches>
   SeriesEntry* find(std::uint64_t hash, Matches&& matches) {
+    if (last_ < entries_.size() && entries_[last_].hash == hash && matches(entries_[last_])) return &entries_[last_];
+    // Each slot keeps the hash's upper half beside the entry index, so a
+    // probe rarely has to load an entry that does not match.
+    const std::uint64_t fingerprint = hash >> 32;
     for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      if (slots_[i] == kEmpty) return nullptr;
-      SeriesEntry& entry = entries_[slots_[i]];
-      if (entry.hash == hash && matches(entry)) return &entry;
+      const std::uint64_t slot = slots_[i];
+      if (slot == kEmpty) return nullptr;
+      if ((slot >> 32) != fingerprint) continue;
+      const auto index = static_cast<std::uint32_t>(slot);
+      SeriesEntry& entry = entries_[index];
+      if (entry.hash == hash && matches(entry)) {
+        last_ = index;
+        return &entry;
+      }
     }
   }
 
   SeriesEntry& insert(const SeriesEntry& entry) {
     if ((entries_.size() + 1) * 2 > slots_.size()) grow();
     entries_.push_back(entry);
-    place(static_cast<std::uint32_t>(entries_.size() - 1));
+    last_ = static_cast<std::uint32_t>(entries_.size() - 1);
+    place(last_);
     return entries_.back();
   }
 
  private:
-  static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
 
   void place(std::uint32_t index) {
-    std::size_t i = entries_[index].hash & (slots_.size() - 1);
+    const std::uint64_t hash = entries_[index].hash;
+    std::size_t i = hash & (slots_.size() - 1);
     while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = index;
+    slots_[i] = ((hash >> 32) << 32) | index;
   }
 
   void grow() {
@@ -241,8 +270,9 @@ class SeriesTable {
     for (std::uint32_t i = 0; i < entries_.size(); ++i) place(i);
   }
 
-  std::vector<std::uint32_t> slots_;
+  std::vector<std::uint64_t> slots_;
   std::vector<SeriesEntry> entries_;
+  std::uint32_t last_ = 0xFFFFFFFFu;
 };
 
 constexpr double kTwoToThe64 = 18446744073709551616.0;
@@ -606,6 +636,15 @@ class TextParser {
   bool read_label_value(const Family& family, RawLabel& label) {
     const std::size_t begin = pos_;
     unsigned char high_bits = 0;
+    // Eight bytes at a time while there is no '"', '\\' or non-ASCII byte.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+    const auto has_zero_byte = [](std::uint64_t word) { return ((word - kOnes) & ~word & kHighs) != 0; };
+    while (pos_ + 8 <= line_.size()) {
+      const std::uint64_t word = load64(line_.data() + pos_);
+      if ((word & kHighs) != 0 || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'))) break;
+      pos_ += 8;
+    }
     for (; pos_ < line_.size(); ++pos_) {
       const char c = line_[pos_];
       if (c == '"') break;
