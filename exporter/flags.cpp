@@ -62,8 +62,8 @@ bool parse_count(std::string_view text, std::size_t& out) {
 const std::vector<FlagSpec>& flag_specs() {
   static const std::vector<FlagSpec> specs = {
       {"web.listen-address", "Web server", Kind::text, ":9091",
-       "Address to listen on for the web interface, API and telemetry (repeatable; \":9091\" is every "
-       "interface, \"127.0.0.1:0\" picks a free port).",
+       "Address to listen on for the web interface, API and telemetry (\":9091\" is every interface, "
+       "\"127.0.0.1:0\" picks a free port).",
        [](Flags& f, std::string_view v) {
          f.listen_addresses.emplace_back(v);
          return true;
