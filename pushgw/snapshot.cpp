@@ -61,7 +61,8 @@ const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format
 
 std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content,
                                                     std::ptrdiff_t group_delta, std::ptrdiff_t series_delta) const {
-  auto next = std::make_shared<Snapshot>();
+  // Unfilled: copying the table once is enough (each copy is kShards refcount bumps).
+  auto next = std::make_shared<Snapshot>(Unfilled{});
   next->shards_ = shards_;
   next->shards_[shard] = std::move(content);
   next->version_ = version_ + 1;

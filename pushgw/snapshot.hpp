@@ -24,6 +24,12 @@ class Snapshot {
   static constexpr std::size_t kShards = 256;
 
   Snapshot();  // empty, version 0
+  // Only Snapshot itself can name the key: a snapshot whose shards the caller fills.
+  class Unfilled {
+    friend class Snapshot;
+    Unfilled() = default;
+  };
+  explicit Snapshot(Unfilled) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
