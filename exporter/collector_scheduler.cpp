@@ -8,6 +8,8 @@ CollectorScheduler::CollectorScheduler(std::vector<collectors::Collector*> colle
 CollectorScheduler::~CollectorScheduler() { stop(); }
 
 void CollectorScheduler::start() {
+  // One refresh before serving, so the first scrape already has every collector.
+  for (auto* collector : collectors_) refresh_once(*collector);
   for (auto* collector : collectors_) {
     threads_.emplace_back([this, collector] { run(*collector); });
   }
@@ -25,20 +27,24 @@ void CollectorScheduler::stop() {
   threads_.clear();
 }
 
+void CollectorScheduler::refresh_once(collectors::Collector& collector) {
+  // A collector's failure is a value (false); an exception would be a bug
+  // in it, and must not take the exporter down with it.
+  try {
+    collector.refresh();
+  } catch (...) {
+  }
+  if (on_refresh_) on_refresh_(collector);
+}
+
 void CollectorScheduler::run(collectors::Collector& collector) {
-  auto next = std::chrono::steady_clock::now();
+  auto next = std::chrono::steady_clock::now() + collector.interval();
   while (true) {
     {
       std::unique_lock lock(mutex_);
       if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
     }
-    // A collector's failure is a value (false); an exception would be a bug
-    // in it, and must not take the exporter down with it.
-    try {
-      collector.refresh();
-    } catch (...) {
-    }
-    if (on_refresh_) on_refresh_(collector);
+    refresh_once(collector);
     next += collector.interval();
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;

@@ -25,11 +25,13 @@ class CollectorScheduler {
   CollectorScheduler(const CollectorScheduler&) = delete;
   CollectorScheduler& operator=(const CollectorScheduler&) = delete;
 
+  // Refreshes every collector once on the calling thread, then starts the threads.
   void start();
   void stop();
 
  private:
   void run(collectors::Collector& collector);
+  void refresh_once(collectors::Collector& collector);
 
   std::vector<collectors::Collector*> collectors_;
   RefreshObserver on_refresh_;

@@ -50,6 +50,7 @@ TEST_F(Server, PushThenScrapeOverHttp) {
   EXPECT_EQ(scraped.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(scraped.body.find("# TYPE rows counter\nrows{instance=\"h1\",job=\"etl\"} 42\n"), std::string::npos)
       << scraped.body;
+  // Collectors refresh once before the listeners open, so the first scrape is complete.
   EXPECT_NE(scraped.body.find("process_resident_memory_bytes"), std::string::npos);
 }
 
@@ -120,6 +121,15 @@ TEST_F(Server, ShutdownFinishesTheExchangeInFlight) {
   // The 100 Continue proves the server holds the request: it is in flight.
   ASSERT_NE(connection.read_raw_until("\r\n\r\n").find("100 Continue"), std::string::npos);
   std::thread stopper([this] { app_->stop(std::chrono::seconds(10)); });
+  // Stopping has begun once new connections are refused.
+  while (true) {
+    try {
+      HttpConnection probe(port_);
+    } catch (const boost::system::system_error&) {
+      break;
+    }
+    std::this_thread::yield();
+  }
   connection.write_raw(body);
   auto reply = connection.read_response();
   stopper.join();
