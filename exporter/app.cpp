@@ -93,7 +93,8 @@ struct App::Impl {
                            logger.log(LogLevel::warn, FLOWGATE_CALLER,
                                       "Received termination request via web service, exiting gracefully...");
                            request_stop();
-                         }};
+                         },
+                         &logger};
     dispatcher = std::make_unique<Dispatcher>(build_routes(context), flags.route_prefix);
 
     ServerOptions server_options;

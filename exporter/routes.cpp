@@ -88,11 +88,21 @@ Router build_routes(const RouteContext& context) {
     out.received_at = request.received_at;
     return out;
   };
-  Handler push = [&store = context.store, &self = context.self_metrics, limits, to_pushgw,
+  Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger, limits, to_pushgw,
                   grouping_path](const Request& request) {
     self.record_push_size(request.method, request.body.size());
     auto reply = pushgw::handle_push(to_pushgw(request), store, limits);
-    if (reply.status >= 400) self.record_push_rejection(rejection_reason(grouping_path(request), reply));
+    if (reply.status >= 400) {
+      auto reason = rejection_reason(grouping_path(request), reply);
+      self.record_push_rejection(reason);
+      // As the Pushgateway: unparsable input at debug, refused content at error.
+      bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large";
+      if (logger != nullptr) {
+        logger->log(client_garbage ? LogLevel::debug : LogLevel::error, FLOWGATE_CALLER, "push refused",
+                    {{"reason", reason}, {"method", request.method}, {"source", request.remote_address},
+                     {"err", std::string_view(reply.body).substr(0, reply.body.find_last_not_of('\n') + 1)}});
+      }
+    }
     return from_pushgw(std::move(reply));
   };
   Handler remove = [&store = context.store, to_pushgw](const Request& request) {

@@ -22,6 +22,7 @@ struct RouteContext {
   SelfMetrics& self_metrics;
   StatusInfo status;
   std::function<void()> request_shutdown;  // /-/quit
+  Logger* logger = nullptr;                 // refused pushes are logged here when set
 };
 
 Router build_routes(const RouteContext& context);
