@@ -106,7 +106,13 @@ class ServerProcess:
 
     def __exit__(self, *exc):
         self.stop()
+        self.final_output = self.output()  # kept for tests that inspect a crash or sanitizer report
         self.log.close()
+
+    def exited_cleanly(self):
+        """True once stopped with exit status 0 (SIGTERM is a graceful stop for both
+        servers); a crash, a sanitizer report or a leak at exit is not clean."""
+        return self.process is not None and self.process.returncode == 0
 
 
 def _start_with_retry(make):

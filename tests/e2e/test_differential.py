@@ -32,6 +32,7 @@ def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate)
                 problems.append("(harness) the Pushgateway did not stop")
             if not wait_until_stopped(candidate):
                 problems.append(f"{candidate_kind} did not stop")
+    assert candidate.exited_cleanly(), candidate.final_output[-3000:]
     assert not problems, "\n".join(problems)
     if not sequence.compare_state:
         return
