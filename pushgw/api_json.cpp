@@ -247,7 +247,19 @@ std::string api_metrics_json(const Snapshot& snapshot) {
   for (const auto& group : snapshot.groups()) write_group(json, *group);
   json.EndArray();
   json.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  // Go's encoder escapes <, > and & (HTML safety); outside strings JSON has
+  // none of them, so escaping every occurrence is exact.
+  std::string out;
+  out.reserve(buffer.GetSize());
+  for (char c : std::string_view(buffer.GetString(), buffer.GetSize())) {
+    switch (c) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace flowgate::pushgw

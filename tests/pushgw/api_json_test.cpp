@@ -114,6 +114,13 @@ TEST(ApiMetrics, SendsTheCorsHeadersOfThePushgateway) {
   EXPECT_EQ(reply.headers[2], (std::pair<std::string, std::string>{"Access-Control-Allow-Origin", "*"}));
 }
 
+TEST(ApiMetrics, EscapesHtmlCharactersAsGoDoes) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a", "# HELP m a <b> & c\nm 1\n"));
+  const auto reply = handle_api_metrics(*store.snapshot());
+  EXPECT_NE(reply.body.find(R"("help":"a \u003cb\u003e \u0026 c")"), std::string::npos) << reply.body;
+}
+
 TEST(GoFloat, FormatsAsGosPercentV) {
   EXPECT_EQ(go_float(1e21), "1e+21");
   EXPECT_EQ(go_float(-0.0), "-0");
