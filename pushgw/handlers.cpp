@@ -46,18 +46,13 @@ bool is_gzip(std::string_view content_encoding) {
 // The Pushgateway's prefix first, so scripts that grep for it keep working;
 // then where exactly and which rule.
 PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
-  std::string sentence;
+  const std::string rule = error.rule.empty() ? "" : ", rule " + error.rule;
   if (protobuf) {
-    sentence = "protobuf parsing error in family " + std::to_string(error.line) + ", byte " +
-               std::to_string(error.column) + ": " + error.message;
-  } else {
-    sentence = "text format parsing error in line " + std::to_string(error.line) + ": " + error.message +
-               " (column " + std::to_string(error.column);
-    sentence += error.rule.empty() ? ")" : ", rule " + error.rule + ")";
-    return {PushErrorKind::bad_body, std::move(sentence)};
+    return {PushErrorKind::bad_body, "protobuf parsing error in family " + std::to_string(error.line) + ": " +
+                                         error.message + " (byte " + std::to_string(error.column) + rule + ")"};
   }
-  if (!error.rule.empty()) sentence += " (rule " + error.rule + ")";
-  return {PushErrorKind::bad_body, std::move(sentence)};
+  return {PushErrorKind::bad_body, "text format parsing error in line " + std::to_string(error.line) + ": " +
+                                       error.message + " (column " + std::to_string(error.column) + rule + ")"};
 }
 
 }  // namespace
