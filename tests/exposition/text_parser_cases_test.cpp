@@ -112,6 +112,15 @@ const Case kCases[] = {
            "# TYPE s_count untyped\ns_count 1\n# TYPE s summary\ns_sum 2\ns_count 0\n"),
     accept("HelpOnSuffixNameGoesToTheSummary", "# TYPE s summary\n# HELP s_count Counts.\ns_count 1\n",
            "# HELP s Counts.\n# TYPE s summary\ns_sum 0\ns_count 1\n"),
+    // prometheus_client writes a summary's _created as a gauge family of its
+    // own; expfmt (and so the Pushgateway) keeps any x_created apart.
+    accept("PythonClientSummaryWithCreatedFamily",
+           "# HELP s S.\n# TYPE s summary\ns_count 1.0\ns_sum 2.0\n# HELP s_created S.\n# TYPE s_created gauge\n"
+           "s_created 1.7e+09\n",
+           "# HELP s S.\n# TYPE s summary\ns_sum 2\ns_count 1\n# HELP s_created S.\n# TYPE s_created gauge\n"
+           "s_created 1.7e+09\n"),
+    accept("BareCreatedLineIsAFamilyOfItsOwn", "# TYPE h histogram\nh_count 1\nh_created 5\n",
+           "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 0\nh_count 1\n# TYPE h_created untyped\nh_created 5\n"),
     accept("LeOnSummaryIsAPlainLabel", "# TYPE s summary\ns{le=\"1\",quantile=\"0.5\"} 1\n",
            "# TYPE s summary\ns{le=\"1\",quantile=\"0.5\"} 1\ns_sum{le=\"1\"} 0\ns_count{le=\"1\"} 0\n"),
     // Histograms.
