@@ -210,6 +210,10 @@ struct HttpServer::Impl {
         socket.close(ignored);
         continue;
       }
+      // Header and body leave in separate writes; without NODELAY, Nagle plus
+      // the client's delayed ACK would hold the body back ~40 ms.
+      boost::system::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       ++active;
       auto executor = socket.get_executor();
       net::co_spawn(executor, connection(std::move(socket)), [this](std::exception_ptr error) {
