@@ -138,6 +138,15 @@ TEST_F(Server, ShutdownFinishesTheExchangeInFlight) {
   EXPECT_THROW(HttpConnection{port_}, boost::system::system_error);
 }
 
+TEST_F(Server, ConnectionsOverTheCapAreClosed) {
+  start({"--web.max-connections=1"});
+  HttpConnection first(port_);
+  ASSERT_EQ(first.request("GET", "/-/healthy").status, 200);  // now certainly counted
+  HttpConnection second(port_);
+  EXPECT_EQ(second.request("GET", "/-/healthy").status, 0);  // closed without an answer
+  EXPECT_EQ(first.request("GET", "/-/ready").status, 200);
+}
+
 TEST_F(Server, LifecycleQuitRequestsStop) {
   start({"--web.enable-lifecycle"});
   EXPECT_EQ(http_request(port_, "POST", "/-/quit").status, 200);
