@@ -129,6 +129,12 @@ std::size_t Group::series_count() const {
   return count;
 }
 
+std::size_t Group::block_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& family : families) bytes += family->text_block.size() + family->protobuf_block.size();
+  return bytes;
+}
+
 void sanitize_labels(const GroupingKey& key, Labels& labels) {
   for (const auto& grouping : key.labels) {
     const auto it = std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.name == grouping.name; });

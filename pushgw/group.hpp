@@ -62,6 +62,7 @@ struct Group {
   bool last_push_successful() const { return !(push_failure_time_seconds > push_time_seconds); }
   const StoredFamily* find(std::string_view name) const;
   std::size_t series_count() const;
+  std::size_t block_bytes() const;  // text + protobuf blocks: the bulk of the group's memory
 };
 using GroupPtr = std::shared_ptr<const Group>;
 

@@ -59,15 +59,24 @@ const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format
   return merged_[slot];
 }
 
+Snapshot::Delta Snapshot::delta_of(const Group& group, std::ptrdiff_t sign) {
+  return {sign, sign * static_cast<std::ptrdiff_t>(group.series_count()),
+          sign * static_cast<std::ptrdiff_t>(group.block_bytes())};
+}
+
 std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content,
-                                                    std::ptrdiff_t group_delta, std::ptrdiff_t series_delta) const {
+                                                    Delta delta) const {
   // Unfilled: copying the table once is enough (each copy is kShards refcount bumps).
   auto next = std::make_shared<Snapshot>(Unfilled{});
   next->shards_ = shards_;
   next->shards_[shard] = std::move(content);
   next->version_ = version_ + 1;
-  next->group_count_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(group_count_) + group_delta);
-  next->series_count_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(series_count_) + series_delta);
+  auto add = [](std::size_t count, std::ptrdiff_t change) {
+    return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(count) + change);
+  };
+  next->group_count_ = add(group_count_, delta.groups);
+  next->series_count_ = add(series_count_, delta.series);
+  next->block_bytes_ = add(block_bytes_, delta.bytes);
   return next;
 }
 
@@ -75,26 +84,25 @@ std::shared_ptr<const Snapshot> Snapshot::with_group(GroupPtr group) const {
   const std::size_t index = shard_of(group->id);
   auto shard = std::make_shared<Shard>(*shards_[index]);
   const auto it = std::lower_bound(shard->begin(), shard->end(), std::string_view(group->id), by_id());
-  std::ptrdiff_t group_delta = 1;
-  auto series_delta = static_cast<std::ptrdiff_t>(group->series_count());
+  Delta delta = delta_of(*group, 1);
   if (it != shard->end() && (*it)->id == group->id) {
-    group_delta = 0;
-    series_delta -= static_cast<std::ptrdiff_t>((*it)->series_count());
+    const Delta removed = delta_of(**it, -1);
+    delta = {0, delta.series + removed.series, delta.bytes + removed.bytes};
     *it = std::move(group);
   } else {
     shard->insert(it, std::move(group));
   }
-  return next_with_shard(index, std::move(shard), group_delta, series_delta);
+  return next_with_shard(index, std::move(shard), delta);
 }
 
 std::shared_ptr<const Snapshot> Snapshot::without_group(std::string_view id) const {
   const std::size_t index = shard_of(id);
   auto shard = std::make_shared<Shard>(*shards_[index]);
   const auto it = std::lower_bound(shard->begin(), shard->end(), id, by_id());
-  if (it == shard->end() || (*it)->id != id) return next_with_shard(index, std::move(shard), 0, 0);
-  const auto series = static_cast<std::ptrdiff_t>((*it)->series_count());
+  if (it == shard->end() || (*it)->id != id) return next_with_shard(index, std::move(shard), {});
+  const Delta delta = delta_of(**it, -1);
   shard->erase(it);
-  return next_with_shard(index, std::move(shard), -1, -series);
+  return next_with_shard(index, std::move(shard), delta);
 }
 
 std::shared_ptr<const Snapshot> Snapshot::of_groups(std::vector<GroupPtr> groups, std::uint64_t version) {
@@ -106,6 +114,7 @@ std::shared_ptr<const Snapshot> Snapshot::of_groups(std::vector<GroupPtr> groups
     // Repeated ids (only from a hand-made input): the last one wins.
     if (i + 1 < groups.size() && groups[i + 1]->id == groups[i]->id) continue;
     next->series_count_ += groups[i]->series_count();
+    next->block_bytes_ += groups[i]->block_bytes();
     ++next->group_count_;
     shards[shard_of(groups[i]->id)]->push_back(std::move(groups[i]));
   }

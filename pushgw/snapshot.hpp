@@ -36,7 +36,8 @@ class Snapshot {
   // Increases with every published change; equal versions mean equal content.
   std::uint64_t version() const { return version_; }
   std::size_t group_count() const { return group_count_; }
-  std::size_t series_count() const { return series_count_; }
+  std::size_t series_count() const { return series_count_; }  // push-time gauges included
+  std::size_t block_bytes() const { return block_bytes_; }     // sum of Group::block_bytes()
 
   const Group* find(std::string_view id) const;
   // Every group in GroupingKey::id order.
@@ -57,13 +58,20 @@ class Snapshot {
  private:
   using Shard = std::vector<GroupPtr>;  // ascending by id
   static std::size_t shard_of(std::string_view id);
-  std::shared_ptr<Snapshot> next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content,
-                                            std::ptrdiff_t group_delta, std::ptrdiff_t series_delta) const;
+  // What a change adds to the counters (negative when it removes).
+  struct Delta {
+    std::ptrdiff_t groups = 0;
+    std::ptrdiff_t series = 0;
+    std::ptrdiff_t bytes = 0;
+  };
+  static Delta delta_of(const Group& group, std::ptrdiff_t sign);
+  std::shared_ptr<Snapshot> next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content, Delta delta) const;
 
   std::array<std::shared_ptr<const Shard>, kShards> shards_;
   std::uint64_t version_ = 0;
   std::size_t group_count_ = 0;
   std::size_t series_count_ = 0;
+  std::size_t block_bytes_ = 0;
 
   static constexpr std::size_t kFormats = 3;
   mutable std::array<std::once_flag, kFormats> merged_once_;

@@ -232,6 +232,13 @@ TEST(GroupStore, CountsGroupsAndSeries) {
   ASSERT_TRUE(put(store, "job/b", "m 1\n"));
   EXPECT_EQ(store.snapshot()->group_count(), 2u);
   EXPECT_EQ(store.snapshot()->series_count(), 4u + 4u);  // 4 pushed + 2 gauges per group
+  std::size_t bytes = 0;
+  for (const auto& group : store.snapshot()->groups()) bytes += group->block_bytes();
+  EXPECT_EQ(store.snapshot()->block_bytes(), bytes);
+  store.remove(key("job/a"));
+  ASSERT_TRUE(put(store, "job/b", "m 2\n"));
+  EXPECT_EQ(store.snapshot()->series_count(), 3u);
+  EXPECT_EQ(store.snapshot()->block_bytes(), store.snapshot()->groups()[0]->block_bytes());
 }
 
 }  // namespace
