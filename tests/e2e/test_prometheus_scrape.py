@@ -39,7 +39,10 @@ def test_prometheus_query_returns_pushed_values_with_job_and_instance(start_cand
                                 value=5).returncode == 0
         with servers.prometheus(server.host, str(tmp_path)) as prometheus:
             result = wait_for(prometheus, 'python_push_gauge{job="nightly_etl"}', 2)
+            # The target's own series: every scrape of the server succeeded.
+            target_up = query(prometheus, 'min_over_time(up{job="flowgate"}[1m])')
 
+    assert [sample["value"][1] for sample in target_up] == ["1"]
     by_value = {sample["value"][1]: sample["metric"] for sample in result}
     assert by_value["42"] == {"__name__": "python_push_gauge", "job": "nightly_etl",
                               "instance": "worker-7"}
