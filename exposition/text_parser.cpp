@@ -167,7 +167,12 @@ struct RawLabel {
   std::string_view name;
   std::string_view value;
   bool escaped = false;
+  std::size_t pos = 0;  // of the name, for errors
 };
+
+// Up to this many labels a sample's label checks compare pairwise; beyond,
+// they sort, so that a line with 100k labels costs n log n, not n^2.
+constexpr std::size_t kPairwiseLabels = 16;
 
 void unescape_label_value(std::string_view raw, std::string& out) {
   out.reserve(raw.size());
@@ -215,12 +220,13 @@ struct SeriesEntry {
   std::uint64_t hash = 0;
   std::uint32_t family = 0;
   std::uint32_t metric = 0;
-  std::uint8_t seen = 0;  // kSeenSum | kSeenCount | kBucketsUnordered
+  std::uint32_t first_line = 0;
+  std::uint8_t seen = 0;  // kSeenSum | kSeenCount | kBoundsUnordered
 };
 
 constexpr std::uint8_t kSeenSum = 1;
 constexpr std::uint8_t kSeenCount = 2;
-constexpr std::uint8_t kBucketsUnordered = 4;
+constexpr std::uint8_t kBoundsUnordered = 4;
 
 class SeriesTable {
  public:
@@ -566,7 +572,7 @@ class TextParser {
       }
       if (line_[pos_] == '}') {
         ++pos_;
-        return true;
+        return labels_.size() <= kPairwiseLabels || no_duplicate_among_many(family);
       }
       const std::size_t name_pos = pos_;
       const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
@@ -593,12 +599,14 @@ class TextParser {
                         " must start with '\"', found " + found(line_, pos_));
       }
       ++pos_;
-      RawLabel label{name, {}, false};
+      RawLabel label{name, {}, false, name_pos};
       if (!read_label_value(family, label)) return false;
 
       const bool is_bound = (summary && name == "quantile") || (histogram && name == "le");
-      for (const RawLabel& seen : labels_) {
-        if (seen.name == name) return duplicate_label(family, name_pos, name);
+      if (labels_.size() < kPairwiseLabels) {
+        for (const RawLabel& seen : labels_) {
+          if (seen.name == name) return duplicate_label(family, name_pos, name);
+        }
       }
       if (is_bound) {
         if (bound_seen_) return duplicate_label(family, name_pos, name);
@@ -625,6 +633,19 @@ class TextParser {
                   "expected ',' or '}' after the value of label " + quoted(name) + " of metric " +
                       quoted(family.name) + ", found " + found(line_, pos_));
     }
+  }
+
+  bool no_duplicate_among_many(const Family& family) {
+    std::vector<const RawLabel*> sorted;
+    sorted.reserve(labels_.size());
+    for (const RawLabel& label : labels_) sorted.push_back(&label);
+    std::sort(sorted.begin(), sorted.end(), [](const RawLabel* a, const RawLabel* b) {
+      return a->name != b->name ? a->name < b->name : a->pos < b->pos;
+    });
+    const auto same_name = [](const RawLabel* a, const RawLabel* b) { return a->name == b->name; };
+    const auto duplicate = std::adjacent_find(sorted.begin(), sorted.end(), same_name);
+    if (duplicate == sorted.end()) return true;
+    return duplicate_label(family, duplicate[1]->pos, duplicate[1]->name);
   }
 
   bool duplicate_label(const Family& family, std::size_t pos, std::string_view name) {
@@ -683,6 +704,7 @@ class TextParser {
 
   bool same_labels(const Labels& stored) const {
     if (stored.size() != labels_.size()) return false;
+    if (labels_.size() > kPairwiseLabels) return same_labels_sorted(stored);
     for (std::size_t i = 0; i < labels_.size(); ++i) {
       // Usually in the same order; fall back to a search when not.
       const RawLabel& raw = labels_[i];
@@ -695,9 +717,33 @@ class TextParser {
     return true;
   }
 
-  std::string describe_labels() const {
+  // Names are unique on both sides, so sorted by name they pair up.
+  bool same_labels_sorted(const Labels& stored) const {
+    std::vector<const RawLabel*> raw;
+    std::vector<const Label*> kept;
+    raw.reserve(labels_.size());
+    kept.reserve(stored.size());
+    for (const RawLabel& label : labels_) raw.push_back(&label);
+    for (const Label& label : stored) kept.push_back(&label);
+    std::sort(raw.begin(), raw.end(), [](const RawLabel* a, const RawLabel* b) { return a->name < b->name; });
+    std::sort(kept.begin(), kept.end(), [](const Label* a, const Label* b) { return a->name < b->name; });
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i]->name != kept[i]->name || !raw_equals(*raw[i], kept[i]->value)) return false;
+    }
+    return true;
+  }
+
+  std::string describe_labels() const { return describe(labels_); }
+
+  template <typename LabelList>
+  static std::string describe(const LabelList& labels) {
+    constexpr std::size_t kMaxShown = 200;
     std::string out = "{";
-    for (const RawLabel& label : labels_) {
+    for (const auto& label : labels) {
+      if (out.size() > kMaxShown) {
+        out += ",...";
+        break;
+      }
       if (out.size() > 1) out += ',';
       out += label.name;
       out += "=\"";
@@ -733,7 +779,8 @@ class TextParser {
         }
       }
       entry = &series_.insert(
-          SeriesEntry{hash, resolution.family, static_cast<std::uint32_t>(family.metrics.size() - 1), 0});
+          SeriesEntry{hash, resolution.family, static_cast<std::uint32_t>(family.metrics.size() - 1),
+                      static_cast<std::uint32_t>(line_number_), 0});
     }
     Metric& metric = family.metrics[entry->metric];
     if (timestamp) metric.timestamp_ms = timestamp;
@@ -745,7 +792,7 @@ class TextParser {
     if (resolution.role == Role::count) return add_count(*entry, family, name, metric, value);
     // Go's parser ignores grouped lines without a usable quantile/le (NaN included).
     if (!bound_ || std::isnan(*bound_)) return true;
-    if (family.type == MetricType::summary) return add_quantile(family, name, metric, *bound_, value);
+    if (family.type == MetricType::summary) return add_quantile(*entry, family, name, metric, *bound_, value);
     return add_bucket(*entry, family, name, metric, *bound_, value);
   }
 
@@ -790,56 +837,74 @@ class TextParser {
     return true;
   }
 
-  bool add_quantile(const Family& family, std::string_view name, Metric& metric, double quantile, double value) {
-    for (const Quantile& seen : metric.quantiles) {
-      if (seen.quantile == quantile) {
-        return fail(sample_pos_, "duplicate-series",
-                    "summary " + quoted(family.name) + " has two samples of " + quoted(name) + " for quantile " +
-                        value_text(quantile) + " with the labels " + describe_labels() +
-                        "; each quantile may appear once per series");
-      }
+  static double bound_of(const Quantile& quantile) { return quantile.quantile; }
+  static double bound_of(const Bucket& bucket) { return bucket.upper_bound; }
+
+  // In order (the usual case) a repeated bound can only be the last one; out
+  // of order, the check waits for the sort in finish(), so that a long
+  // shuffled series costs n log n rather than n^2.
+  template <typename Item>
+  bool add_bound(SeriesEntry& entry, const Family& family, std::string_view name, std::vector<Item>& items,
+                 Item item) {
+    const double bound = bound_of(item);
+    if (!items.empty() && bound_of(items.back()) == bound) {
+      return fail(sample_pos_, "duplicate-series", repeated_bound(family, bound, "samples of " + quoted(name)) +
+                                                       " with the labels " + describe_labels() + bound_rule(family));
     }
-    metric.quantiles.push_back(Quantile{quantile, value});
+    if (!items.empty() && bound < bound_of(items.back()) && (entry.seen & kBoundsUnordered) == 0) {
+      entry.seen |= kBoundsUnordered;
+      unordered_.push_back(entry);
+    }
+    items.push_back(std::move(item));
     return true;
+  }
+
+  static std::string repeated_bound(const Family& family, double bound, const std::string& what) {
+    const bool summary = family.type == MetricType::summary;
+    return std::string(summary ? "summary " : "histogram ") + quoted(family.name) + " has two " + what +
+           (summary ? " for quantile=\"" : " for le=\"") + value_text(bound) + "\"";
+  }
+
+  static std::string bound_rule(const Family& family) {
+    return family.type == MetricType::summary ? "; each quantile may appear once per series"
+                                              : "; each bucket may appear once per series";
+  }
+
+  bool add_quantile(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric,
+                    double quantile, double value) {
+    return add_bound(entry, family, name, metric.quantiles, Quantile{quantile, value});
   }
 
   bool add_bucket(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric, double bound,
                   double count) {
-    const bool ascending = metric.buckets.empty() || metric.buckets.back().upper_bound < bound;
-    if (!ascending || (entry.seen & kBucketsUnordered) != 0) {
-      for (const Bucket& seen : metric.buckets) {
-        if (seen.upper_bound == bound) {
-          return fail(sample_pos_, "duplicate-series",
-                      "histogram " + quoted(family.name) + " has two samples of " + quoted(name) + " for le=\"" +
-                          value_text(bound) + "\" with the labels " + describe_labels() +
-                          "; each bucket may appear once per series");
-        }
-      }
-      entry.seen |= kBucketsUnordered;
-    }
     if (!check_histogram_count(family, metric, count)) return false;
-    metric.buckets.push_back(Bucket{bound, count, std::nullopt});
-    return true;
+    return add_bound(entry, family, name, metric.buckets, Bucket{bound, count, std::nullopt});
   }
 
-  Families finish() {
+  template <typename Item>
+  bool sort_bounds(const SeriesEntry& series, std::vector<Item>& items) {
+    const auto by_bound = [](const Item& a, const Item& b) { return bound_of(a) < bound_of(b); };
+    std::stable_sort(items.begin(), items.end(), by_bound);
+    const auto same_bound = [](const Item& a, const Item& b) { return bound_of(a) == bound_of(b); };
+    const auto repeated = std::adjacent_find(items.begin(), items.end(), same_bound);
+    if (repeated == items.end()) return true;
+    const Family& family = families_[series.family];
+    error_ = ParseError(series.first_line, 1, "duplicate-series",
+                        repeated_bound(family, bound_of(*repeated), "samples") + " in the series " +
+                            describe(family.metrics[series.metric].labels) + " that starts on this line" +
+                            bound_rule(family));
+    return false;
+  }
+
+  boost::system::result<Families, ParseError> finish() {
+    for (const SeriesEntry& series : unordered_) {
+      Metric& metric = families_[series.family].metrics[series.metric];
+      if (!sort_bounds(series, metric.buckets) || !sort_bounds(series, metric.quantiles)) return std::move(*error_);
+    }
     Families out;
     out.reserve(families_.size());
     for (Family& family : families_) {
-      if (family.metrics.empty()) continue;
-      for (Metric& metric : family.metrics) {
-        if (!std::is_sorted(metric.buckets.begin(), metric.buckets.end(),
-                            [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; })) {
-          std::stable_sort(metric.buckets.begin(), metric.buckets.end(),
-                           [](const Bucket& a, const Bucket& b) { return a.upper_bound < b.upper_bound; });
-        }
-        if (!std::is_sorted(metric.quantiles.begin(), metric.quantiles.end(),
-                            [](const Quantile& a, const Quantile& b) { return a.quantile < b.quantile; })) {
-          std::stable_sort(metric.quantiles.begin(), metric.quantiles.end(),
-                           [](const Quantile& a, const Quantile& b) { return a.quantile < b.quantile; });
-        }
-      }
-      out.push_back(std::move(family));
+      if (!family.metrics.empty()) out.push_back(std::move(family));
     }
     return out;
   }
@@ -856,6 +921,7 @@ class TextParser {
   std::string_view cached_name_;
   Resolution cached_;
   SeriesTable series_;
+  std::vector<SeriesEntry> unordered_;  // series whose quantiles or buckets came out of order
 
   // The sample line being parsed.
   std::vector<RawLabel> labels_;

@@ -93,6 +93,48 @@ TEST(TextParser, ParsesManySeriesOfOneFamily) {
   EXPECT_EQ(families[0].metrics[4999].value, 4999);
 }
 
+std::string many_labels(std::size_t count, bool reversed) {
+  std::string labels = "{";
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t n = reversed ? count - 1 - i : i;
+    labels += "l" + std::to_string(n) + "=\"" + std::to_string(n) + "\",";
+  }
+  return labels + "}";
+}
+
+TEST(TextParser, FindsDuplicateSeriesWithManyLabelsInAnyOrder) {
+  const auto result =
+      parse_text("a" + many_labels(5000, false) + " 1\na" + many_labels(5000, true) + " 2\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().rule, "duplicate-series");
+  EXPECT_EQ(result.error().line, 2u);
+  EXPECT_LT(result.error().message.size(), 400u) << "the sentence shortens a long label set";
+}
+
+TEST(TextParser, FindsDuplicateLabelNameAmongManyLabels) {
+  const std::string labels = many_labels(5000, false);
+  const auto result = parse_text("a" + labels.substr(0, labels.size() - 1) + "l42=\"x\"} 1\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().rule, "duplicate-label");
+  EXPECT_NE(result.error().message.find("\"l42\""), std::string::npos) << result.error().message;
+}
+
+TEST(TextParser, AcceptsManyDistinctLabels) {
+  const auto result = parse_text("a" + many_labels(5000, false) + " 1\n");
+  ASSERT_TRUE(result.has_value()) << result.error().describe();
+  EXPECT_EQ(result->at(0).metrics.at(0).labels.size(), 5000u);
+}
+
+TEST(TextParser, SortsALongHistogramGivenInDescendingOrder) {
+  std::string body = "# TYPE h histogram\n";
+  for (int i = 20000; i > 0; --i) body += "h_bucket{le=\"" + std::to_string(i) + "\"} " + std::to_string(i) + "\n";
+  const Families families = parsed(body);
+  const std::vector<Bucket>& buckets = families.at(0).metrics.at(0).buckets;
+  ASSERT_EQ(buckets.size(), 20000u);
+  EXPECT_EQ(buckets.front().upper_bound, 1);
+  EXPECT_EQ(buckets.back().upper_bound, 20000);
+}
+
 TEST(TextParser, DescribesErrorsWithLineAndColumn) {
   const auto result = parse_text("a 1\nb{x=1} 2\n");
   ASSERT_FALSE(result.has_value());
