@@ -13,8 +13,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <charconv>
 #include <cstdio>
-#include <cstdlib>
+#include <system_error>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,7 +75,11 @@ bool parse_options(int argc, char** argv, Options& options) {
     } else if (arg == "--job") {
       options.job = args[++i];
     } else if (arg == "--value") {
-      options.value = std::strtod(std::string(args[++i]).c_str(), nullptr);
+      const auto text = args[++i];
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), options.value);
+      if (error != std::errc{} || end != text.data() + text.size()) {
+        return false;
+      }
     } else if (arg == "--user") {
       options.user = args[++i];
     } else if (arg == "--password") {
