@@ -423,6 +423,17 @@ CASES = [
     Sequence("protobuf_body_instance_kept", [put("/metrics/job/pb", pb.delimited(
         pb.family("bi", "gauge", [pb.metric({"instance": "a"}, 1), pb.metric({"instance": "b"}, 2)])),
         headers=PROTO)]),
+    Sequence("protobuf_empty_body_keeps_only_push_times", [
+        put("/metrics/job/pb", "a 1\n"), put("/metrics/job/pb", b"", headers=PROTO)]),
+    Sequence("protobuf_value_kind_must_match_family_type", [put("/metrics/job/pb", pb.delimited(
+        pb.family("mismatch_total", "counter", [pb.metric({}, 1, "gauge")])), headers=PROTO)]),
+    Sequence("protobuf_explicit_quantile_label_rejected", [put("/metrics/job/pb", pb.delimited(
+        pb.family("q", "summary", [pb.metric({"quantile": "0.5"}, kind="summary", count=1, total=1)])),
+        headers=PROTO)]),
+    Sequence("protobuf_empty_label_name_rejected", [put("/metrics/job/pb", pb.delimited(
+        pb.family("e", "gauge", [pb.metric({"": "v"}, 1)])), headers=PROTO)]),
+    Sequence("protobuf_unknown_fields_ignored", [put("/metrics/job/pb", pb.delimited(
+        pb.family("withunit_seconds", "gauge", [pb.metric({}, 3)]) + b"\x2a\x07seconds"), headers=PROTO)]),
     Sequence("protobuf_content_type_params_must_match", [
         put("/metrics/job/t", "a 1\n", headers={
             "Content-Type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
