@@ -12,6 +12,7 @@ import push_clients
 import raw_http
 import servers
 from differential_cases import CASES
+from generated_cases import GENERATED_CASES
 
 
 def wait_until_stopped(server, seconds=5.0):
@@ -21,7 +22,8 @@ def wait_until_stopped(server, seconds=5.0):
     return not server.running()
 
 
-@pytest.mark.parametrize("sequence", CASES, ids=[case.name for case in CASES])
+@pytest.mark.parametrize("sequence", CASES + GENERATED_CASES,
+                         ids=[case.name for case in CASES + GENERATED_CASES])
 def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate):
     with servers.pushgateway(sequence.flags) as reference, start_candidate(sequence.flags) as candidate:
         want = differential_sequence.run(sequence, reference, "pushgateway")
