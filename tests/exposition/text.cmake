@@ -53,3 +53,11 @@ foreach(seed IN ITEMS 1 2 3)
   set_tests_properties(exposition.text_writer_output_equals_expfmt_rewrite.seed${seed} PROPERTIES
     LABELS unit FIXTURES_REQUIRED text_go_reference)
 endforeach()
+
+# parse_text judges a seeded corpus of bodies as expfmt does (same verdict,
+# same line) but for the deliberate differences the script lists.
+add_test(NAME exposition.text_parser_verdicts_match_expfmt
+  COMMAND ${FLOWGATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/text_parser_expfmt_check.py
+          $<TARGET_FILE:exposition_text_sample_tool> ${text_go_reference_dir}/text_go_reference)
+set_tests_properties(exposition.text_parser_verdicts_match_expfmt PROPERTIES
+  LABELS unit FIXTURES_REQUIRED text_go_reference)

@@ -1,5 +1,9 @@
-// Writes generated families for the cross-checks that run outside C++:
+// The C++ end of the cross-checks that run outside C++:
 //   text_sample_tool <text|openmetrics|model-json> <lint|openmetrics|expfmt> <seed> <count>
+//       writes generated families;
+//   text_sample_tool verdicts
+//       reads "id<TAB>hex body" lines and prints "id<TAB>OK" or
+//       "id<TAB>ERR <line> <rule>" for each body, as parse_text judges it.
 // `lint` families satisfy promtool's lint; `openmetrics` families are valid
 // OpenMetrics; `expfmt` families avoid float histogram counts, which the
 // prometheus/common release we compare with truncates. model-json dumps the families themselves, so a checker can
@@ -7,11 +11,13 @@
 
 #include <charconv>
 #include <cstdio>
+#include <iostream>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "exposition/number_format.hpp"
+#include "exposition/text_parser.hpp"
 #include "exposition/writer.hpp"
 #include "tests/support/family_generator.hpp"
 
@@ -142,9 +148,28 @@ std::string json(const Families& families) {
   return out;
 }
 
+int print_verdicts() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string::npos) return 2;
+    std::string body;
+    for (std::size_t i = tab + 1; i + 1 < line.size(); i += 2) {
+      unsigned value = 0;
+      std::from_chars(line.data() + i, line.data() + i + 2, value, 16);
+      body += static_cast<char>(value);
+    }
+    const auto parsed = parse_text(body);
+    std::cout << std::string_view(line).substr(0, tab) << '\t'
+              << (parsed ? "OK" : "ERR " + std::to_string(parsed.error().line) + " " + parsed.error().rule) << '\n';
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "verdicts") return print_verdicts();
   if (argc != 5) {
     std::fputs("usage: text_sample_tool <text|openmetrics|model-json> <lint|openmetrics|expfmt> <seed> <count>\n", stderr);
     return 2;
