@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exposition/number_format.hpp"
+#include "exposition/utf8.hpp"
 
 // One pass over the body, line by line, with the state machine of
 // prometheus/common's expfmt.TextParser flattened into functions. Tokens stay
@@ -81,41 +82,6 @@ std::string quoted(std::string_view text) {
 std::string found(std::string_view line, std::size_t pos) {
   if (pos >= line.size()) return "the end of the line";
   return quoted(line.substr(pos, 1));
-}
-
-bool valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if ((c & 0xE0) == 0xC0) {
-      length = 2;
-      code = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-      length = 3;
-      code = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-      length = 4;
-      code = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return false;
-    for (std::size_t i = 1; i < length; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (p[i] & 0x3Fu);
-    }
-    const bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
-    if (overlong || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    p += length;
-  }
-  return true;
 }
 
 std::uint64_t mix(std::uint64_t h) {
@@ -688,7 +654,7 @@ class TextParser {
     }
     label.value = line_.substr(begin, pos_ - begin);
     ++pos_;
-    if ((high_bits & 0x80) != 0 && !valid_utf8(label.value)) {
+    if ((high_bits & 0x80) != 0 && !is_valid_utf8(label.value)) {
       return fail(begin, "label-value-utf8",
                   "the value of label " + quoted(label.name) + " of metric " + quoted(family.name) +
                       " is not valid UTF-8");
