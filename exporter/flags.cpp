@@ -1,6 +1,9 @@
 #include "exporter/flags.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <optional>
 #include <functional>
 #include <thread>
 

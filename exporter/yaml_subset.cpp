@@ -71,7 +71,9 @@ class Parser {
           if (!item) return item.error();
           node.sequence.push_back(std::move(*item));
         } else {
-          node.sequence.push_back(YamlNode{YamlNode::Kind::null, {}, {}, {}, line.number});
+          YamlNode empty;
+          empty.line = line.number;
+          node.sequence.push_back(std::move(empty));
         }
       } else if (key_end(rest)) {
         // "- key: value": the item is a mapping starting on this line.
@@ -106,7 +108,8 @@ class Parser {
       }
       std::string_view rest = trim(line.text.substr(*colon + 1));
       ++pos_;
-      YamlNode child{YamlNode::Kind::null, {}, {}, {}, line.number};
+      YamlNode child;
+      child.line = line.number;
       if (!rest.empty()) {
         auto parsed = value(rest, line.number);
         if (!parsed) return parsed.error();
@@ -121,7 +124,7 @@ class Parser {
         if (!parsed) return parsed.error();
         child = std::move(*parsed);
       }
-      node.mapping.emplace_back(std::move(key->scalar), std::move(child));
+      node.mapping.push_back(YamlEntry{std::move(key->scalar), std::move(child)});
     }
     if (pos_ < lines_.size() && lines_[pos_].indent > indent) {
       return YamlError(lines_[pos_].number, "unexpected indentation");

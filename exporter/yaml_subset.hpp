@@ -15,13 +15,20 @@
 
 namespace flowgate::exporter {
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { null, scalar, mapping, sequence };
   Kind kind = Kind::null;
   std::string scalar;
-  std::vector<std::pair<std::string, YamlNode>> mapping;  // in file order
+  std::vector<YamlEntry> mapping;  // in file order
   std::vector<YamlNode> sequence;
   int line = 0;  // 1-based line where the node starts
+};
+
+struct YamlEntry {
+  std::string key;
+  YamlNode value;
 };
 
 struct YamlError {

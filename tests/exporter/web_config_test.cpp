@@ -16,11 +16,11 @@ TEST(YamlSubset, ParsesNestedMapsListsAndQuotes) {
       "same_indent:\n- p\n- q\n");
   ASSERT_TRUE(node) << node.error().message;
   ASSERT_EQ(node->mapping.size(), 4u);
-  EXPECT_EQ(node->mapping[0].second.mapping[0].second.scalar, "it's");
-  EXPECT_EQ(node->mapping[0].second.mapping[1].second.scalar, "x\ty");
-  EXPECT_EQ(node->mapping[1].second.sequence[1].scalar, "two");
-  EXPECT_EQ(node->mapping[2].second.sequence[1].scalar, "y");
-  EXPECT_EQ(node->mapping[3].second.sequence[0].scalar, "p");
+  EXPECT_EQ(node->mapping[0].value.mapping[0].value.scalar, "it's");
+  EXPECT_EQ(node->mapping[0].value.mapping[1].value.scalar, "x\ty");
+  EXPECT_EQ(node->mapping[1].value.sequence[1].scalar, "two");
+  EXPECT_EQ(node->mapping[2].value.sequence[1].scalar, "y");
+  EXPECT_EQ(node->mapping[3].value.sequence[0].scalar, "p");
 }
 
 TEST(YamlSubset, RefusesTabsAnchorsAndDuplicateKeysWithALine) {
