@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <string>
 
 #include "exposition/number_format.hpp"
@@ -24,6 +25,9 @@ struct Formatted {
   double value;
   const char* text;
 };
+
+// Printed as their text, not their bytes (which would include pointers).
+void PrintTo(const Formatted& c, std::ostream* out) { *out << c.text; }
 
 // Test names from the text: "1e+06" -> "1e_06"; an index keeps them unique.
 std::string readable(std::string_view text, std::size_t index) {
@@ -84,6 +88,8 @@ struct Parsed {
   const char* text;
   std::optional<double> value;  // nullopt: rejected
 };
+
+void PrintTo(const Parsed& c, std::ostream* out) { *out << '"' << c.text << '"'; }
 
 std::string parsed_name(const testing::TestParamInfo<Parsed>& param) {
   return (param.param.value ? "Accepts_" : "Rejects_") + readable(param.param.text, param.index);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ struct Case {
   std::size_t column = 0;  // 0: not checked
   const char* sentence_part = nullptr;
 };
+
+// Keeps gtest from printing the bytes (and pointers) of a case into test names.
+void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 
 Case accept(const char* name, std::string_view input, const char* written) { return Case{name, input, written}; }
 
