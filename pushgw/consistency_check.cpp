@@ -158,4 +158,14 @@ boost::system::result<void, PushError> check_consistency(const FamilyIndex& inde
   return Checker(index, old_group, pushed, mode, options).run();
 }
 
+boost::system::result<void, PushError> check_whole_store(const Snapshot& snapshot, const StoreOptions& options) {
+  FamilyIndex index;
+  for (const auto& group : snapshot.groups()) {
+    auto checked = check_consistency(index, nullptr, group->families, PushMode::replace_group, options);
+    if (!checked) return checked.error();
+    index.add(*group);
+  }
+  return {};
+}
+
 }  // namespace flowgate::pushgw

@@ -14,6 +14,7 @@
 #include "pushgw/group.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/push_error.hpp"
+#include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw {
 
@@ -23,5 +24,11 @@ namespace flowgate::pushgw {
 boost::system::result<void, PushError> check_consistency(const FamilyIndex& index, const Group* old_group,
                                                          std::span<const FamilyPtr> pushed, PushMode mode,
                                                          const StoreOptions& options);
+
+// The same rules over a whole snapshot, group by group in key order: what a
+// scrape must report when pushes were stored unchecked
+// (--push.disable-consistency-check), as the Pushgateway's full gather does.
+// O(stored series).
+boost::system::result<void, PushError> check_whole_store(const Snapshot& snapshot, const StoreOptions& options);
 
 }  // namespace flowgate::pushgw

@@ -153,6 +153,12 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
   return {};
 }
 
+void GroupStore::record_failure(const GroupingKey& key, double now_seconds) {
+  std::shared_ptr<const Snapshot> retired;
+  std::lock_guard lock(state_->writer);
+  retired = state_->record_failure(key, key.id(), now_seconds);
+}
+
 void GroupStore::remove(const GroupingKey& key) {
   const std::string id = key.id();
   std::shared_ptr<const Snapshot> retired;

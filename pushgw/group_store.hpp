@@ -55,6 +55,12 @@ class GroupStore {
   boost::system::result<void, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
                                               double now_seconds);
 
+  // Records a push that was refused before it reached push() for a reason the
+  // Pushgateway finds in its consistency check (e.g. a duplicate series the
+  // parser already saw): push_failure_time_seconds = now, the group created
+  // with both gauges when missing, nothing else changed.
+  void record_failure(const GroupingKey& key, double now_seconds);
+
   // DELETE: removes the group if present; a missing group is not an error.
   void remove(const GroupingKey& key);
 

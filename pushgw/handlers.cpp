@@ -55,6 +55,13 @@ PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
                                        error.message + " (column " + std::to_string(error.column) + rule + ")"};
 }
 
+// Problems our parsers find that the Pushgateway's parser lets through and
+// its consistency check then refuses; the Pushgateway records those as a
+// failed push of the group, so we do too.
+bool is_consistency_rule(std::string_view rule) {
+  return rule == "duplicate-series" || rule == "protobuf-invalid-utf8" || rule == "protobuf-metric-type-mismatch";
+}
+
 }  // namespace
 
 HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushLimits& limits) {
@@ -79,7 +86,12 @@ HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushL
 
   const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
   auto families = protobuf ? exposition::parse_protobuf(body) : exposition::parse_text(body);
-  if (!families) return error_reply(parse_failure(families.error(), protobuf));
+  if (!families) {
+    if (store.options().consistency_check && is_consistency_rule(families.error().rule)) {
+      store.record_failure(*key, request.received_at);
+    }
+    return error_reply(parse_failure(families.error(), protobuf));
+  }
 
   const PushMode mode = request.method == "POST" ? PushMode::replace_families : PushMode::replace_group;
   auto pushed = store.push(mode, std::move(*key), std::move(*families), request.received_at);

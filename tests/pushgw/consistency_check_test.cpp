@@ -33,6 +33,26 @@ exposition::Families one_gauge(exposition::Labels labels, std::string name = "g"
   return {family};
 }
 
+TEST(WholeStoreCheck, FindsATypeConflictStoredWhileTheCheckWasOff) {
+  GroupStore store(testing::unchecked());
+  ASSERT_TRUE(put(store, "job/a", "# TYPE m counter\nm 1\n"));
+  EXPECT_TRUE(check_whole_store(*store.snapshot(), store.options()));
+  ASSERT_TRUE(put(store, "job/b", "# TYPE m gauge\nm 1\n"));
+  const auto checked = check_whole_store(*store.snapshot(), store.options());
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("type-conflict"), std::string::npos) << checked.error().message;
+  // Deleting the offending group makes the store consistent again.
+  store.remove(key("job/b"));
+  EXPECT_TRUE(check_whole_store(*store.snapshot(), store.options()));
+}
+
+TEST(WholeStoreCheck, FindsASeriesStoredTwiceAcrossGroups) {
+  GroupStore store(testing::unchecked());
+  ASSERT_TRUE(put(store, "job/e", "m{instance=\"x\"} 1\n"));
+  ASSERT_TRUE(put(store, "job/e/instance/x", "m 1\n"));
+  EXPECT_FALSE(check_whole_store(*store.snapshot(), store.options()));
+}
+
 TEST(ConsistencyCheck, AcceptsTheSameTypeInAnotherGroup) {
   GroupStore store({});
   ASSERT_TRUE(put(store, "job/a", "# TYPE m counter\nm 1\n"));

@@ -73,6 +73,25 @@ TEST(HandlePush, ReportsTextParseErrorsWithThePushgatewaysPrefix) {
   EXPECT_EQ(store.snapshot(), before);  // nothing recorded, not even a failure time
 }
 
+TEST(HandlePush, RecordsAFailedPushWhenTheParserFindsWhatThePushgatewaysCheckWouldFind) {
+  GroupStore store({});
+  // A duplicate series is a consistency failure in the Pushgateway, so the
+  // group is created with push_failure_time_seconds = now and push_time = 0.
+  const auto reply = handle_push(request("PUT", "job/j", "a 1\na 2\n"), store, {});
+  EXPECT_EQ(reply.status, 400);
+  const Group* group = store.snapshot()->find(parse_grouping_key("job/j")->id());
+  ASSERT_NE(group, nullptr);
+  EXPECT_EQ(group->push_failure_time_seconds, 100);
+  EXPECT_EQ(group->push_time_seconds, 0);
+  EXPECT_EQ(group->find("a"), nullptr);
+}
+
+TEST(HandlePush, RecordsNoFailureForAParseErrorWhenTheCheckIsOff) {
+  GroupStore store(testing::unchecked());
+  EXPECT_EQ(handle_push(request("PUT", "job/j", "a 1\na 2\n"), store, {}).status, 400);
+  EXPECT_EQ(store.snapshot()->group_count(), 0u);
+}
+
 TEST(HandlePush, ReportsInconsistencyWithThePushgatewaysPrefix) {
   GroupStore store({});
   ASSERT_EQ(handle_push(request("PUT", "job/a", "# TYPE m counter\nm 1\n"), store, {}).status, 200);
