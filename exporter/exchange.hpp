@@ -36,6 +36,9 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const StreamedBody> streamed;  // set: replaces `body`
+  // With `streamed`: gzip the pieces on the way out, in bounded chunks
+  // (chunked transfer encoding), instead of compressing the whole body first.
+  bool gzip_streamed = false;
 
   std::size_t body_size() const { return streamed ? streamed->size : body.size(); }
 };

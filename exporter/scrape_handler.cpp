@@ -6,7 +6,6 @@
 #include "exporter/content_negotiation.hpp"
 #include "exposition/assembler.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
-#include "exposition/gzip.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::exporter {
@@ -78,15 +77,10 @@ Reply ScrapeHandler::handle(const Request& request) const {
   StreamedBody body = render(format);
   Reply reply;
   reply.content_type = exposition::content_type(format);
+  reply.streamed = std::make_shared<const StreamedBody>(std::move(body));
   if (accepts_gzip(request.accept_encoding)) {
-    exposition::GzipWriter gzip;
-    std::string compressed;
-    for (auto piece : body.pieces) gzip.write(piece, compressed);
-    gzip.finish(compressed);
-    reply.body = std::move(compressed);
+    reply.gzip_streamed = true;
     reply.headers.emplace_back("Content-Encoding", "gzip");
-  } else {
-    reply.streamed = std::make_shared<const StreamedBody>(std::move(body));
   }
   reply.headers.emplace_back("Vary", "Accept-Encoding");
   return reply;

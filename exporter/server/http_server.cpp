@@ -25,6 +25,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "exporter/server/tls_context.hpp"
+#include "exposition/gzip.hpp"
 
 namespace flowgate::exporter {
 
@@ -369,13 +370,19 @@ struct HttpServer::Impl {
       for (const auto& [name, value] : config->headers) response.set(name, value);
     }
     response.set(http::field::date, http_date());
-    response.set(http::field::content_length, std::to_string(reply.body_size()));
+    if (reply.gzip_streamed) {
+      response.chunked(true);
+    } else {
+      response.set(http::field::content_length, std::to_string(reply.body_size()));
+    }
     response.keep_alive(keep_alive);
     beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
     http::response_serializer<http::empty_body> serializer{response};
     auto [header_ec, header_bytes] = co_await http::async_write_header(stream, serializer, kNoThrow);
     if (header_ec) co_return false;
-    if (head_only || reply.body_size() == 0) co_return true;
+    if (head_only) co_return true;
+    if (reply.gzip_streamed) co_return co_await write_gzip_chunks(stream, *reply.streamed);
+    if (reply.body_size() == 0) co_return true;
     if (!reply.streamed) {
       auto [body_ec, body_bytes] = co_await net::async_write(stream, net::buffer(reply.body), kNoThrow);
       co_return !body_ec;
@@ -396,6 +403,29 @@ struct HttpServer::Impl {
       }
     }
     co_return true;
+  }
+
+  // Deflates the pieces and sends each ~256 KiB of output as one HTTP chunk,
+  // so neither memory nor one thread's time grows with the body.
+  template <class Stream>
+  net::awaitable<bool> write_gzip_chunks(Stream& stream, const StreamedBody& body) {
+    constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
+    exposition::GzipWriter gzip;
+    std::string out;
+    auto send = [&]() -> net::awaitable<bool> {
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(out)), kNoThrow);
+      out.clear();
+      co_return !ec;
+    };
+    for (auto piece : body.pieces) {
+      gzip.write(piece, out);
+      if (out.size() >= kChunkBytes && !co_await send()) co_return false;
+    }
+    gzip.finish(out);
+    if (!out.empty() && !co_await send()) co_return false;
+    auto [last_ec, last_bytes] = co_await net::async_write(stream, http::make_chunk_last(), kNoThrow);
+    co_return !last_ec;
   }
 
   void shutdown(std::chrono::milliseconds grace) {
