@@ -346,6 +346,7 @@ struct HttpServer::Impl {
       request.remote_address = remote;
       request.received_at = received_at;
       Dispatched dispatched = hooks.dispatch(request);
+      if (dispatched.reply.gzip_streamed && version < 11) compress_whole(dispatched.reply);  // no chunks in HTTP/1.0
 
       const bool keep_alive = message.keep_alive() && !stopping.load();
       const bool written = co_await write_reply(stream, dispatched.reply, version, keep_alive, method == "HEAD",
@@ -403,6 +404,14 @@ struct HttpServer::Impl {
       }
     }
     co_return true;
+  }
+
+  static void compress_whole(Reply& reply) {
+    exposition::GzipWriter gzip;
+    for (auto piece : reply.streamed->pieces) gzip.write(piece, reply.body);
+    gzip.finish(reply.body);
+    reply.streamed.reset();
+    reply.gzip_streamed = false;
   }
 
   // Deflates the pieces and sends each ~256 KiB of output as one HTTP chunk,
