@@ -283,12 +283,24 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
   flags.route_prefix = normalize_prefix(route_prefix_given ? flags.route_prefix : path_of_url(flags.external_url));
   if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
 
+  // Go's time.Duration.String(), which the Pushgateway's /api/v1/status
+  // shows: "5m0s", "30s", "1h30m0s", "250ms", "1.5s", "0s".
   auto duration_text = [](std::chrono::milliseconds d) {
-    auto ms = d.count();
-    if (ms % 3'600'000 == 0 && ms != 0) return std::to_string(ms / 3'600'000) + "h";
-    if (ms % 60'000 == 0 && ms != 0) return std::to_string(ms / 60'000) + "m";
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
+    const auto ms = d.count();
+    if (ms == 0) return std::string("0s");
+    if (ms < 1000) return std::to_string(ms) + "ms";
+    std::string text;
+    const auto hours = ms / 3'600'000;
+    const auto minutes = ms / 60'000 % 60;
+    if (hours > 0) text += std::to_string(hours) + "h";
+    if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
+    text += std::to_string(ms / 1000 % 60);
+    if (auto fraction = ms % 1000; fraction != 0) {
+      std::string digits = std::to_string(1000 + fraction).substr(1);
+      digits.erase(digits.find_last_not_of('0') + 1);
+      text += "." + digits;
+    }
+    return text + "s";
   };
   std::string listen;
   for (const auto& address : flags.listen_addresses) listen += (listen.empty() ? "" : ",") + address;

@@ -40,17 +40,6 @@ void add_cors(Reply& reply) {
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
-// Which PushErrorKind a refused push was, for flowgate_push_rejections_total;
-// the reply carries only status and message, so this reads both.
-std::string_view rejection_reason(std::string_view grouping_path, const pushgw::HttpReply& reply) {
-  if (reply.status == 413) return "body_too_large";
-  if (reply.status >= 500) return "storage_failure";
-  if (!pushgw::parse_grouping_key(grouping_path)) return "bad_grouping_key";
-  if (reply.body.find("must not have timestamps") != std::string::npos) return "has_timestamp";
-  if (reply.body.find("inconsistent") != std::string::npos) return "inconsistent";
-  return "bad_body";
-}
-
 }  // namespace
 
 Router build_routes(const RouteContext& context) {
@@ -88,12 +77,12 @@ Router build_routes(const RouteContext& context) {
     out.received_at = request.received_at;
     return out;
   };
-  Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger, limits, to_pushgw,
-                  grouping_path](const Request& request) {
+  Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger, limits,
+                  to_pushgw](const Request& request) {
     self.record_push_size(request.method, request.body.size());
     auto reply = pushgw::handle_push(to_pushgw(request), store, limits);
-    if (reply.status >= 400) {
-      auto reason = rejection_reason(grouping_path(request), reply);
+    if (reply.refused) {
+      auto reason = pushgw::name(*reply.refused);
       self.record_push_rejection(reason);
       // As the Pushgateway: unparsable input at debug, refused content at error.
       bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large";

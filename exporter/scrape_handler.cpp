@@ -6,6 +6,7 @@
 #include "exporter/content_negotiation.hpp"
 #include "exposition/assembler.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
+#include "pushgw/consistency_check.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::exporter {
@@ -72,7 +73,22 @@ StreamedBody ScrapeHandler::render(exposition::Format format) const {
   return streamed;
 }
 
+std::optional<std::string> ScrapeHandler::inconsistency(const pushgw::Snapshot& snapshot) const {
+  std::lock_guard lock(checked_mutex_);
+  if (checked_version_ != snapshot.version()) {
+    auto checked = pushgw::check_whole_store(snapshot, store_.options());
+    checked_problem_ = checked ? std::nullopt : std::optional<std::string>(checked.error().message);
+    checked_version_ = snapshot.version();
+  }
+  return checked_problem_;
+}
+
 Reply ScrapeHandler::handle(const Request& request) const {
+  if (!store_.options().consistency_check) {
+    if (auto problem = inconsistency(*store_.snapshot())) {
+      return error_reply(500, "An error has occurred while serving metrics:\n\n" + *problem);
+    }
+  }
   const exposition::Format format = negotiate_format(request.accept);
   StreamedBody body = render(format);
   Reply reply;

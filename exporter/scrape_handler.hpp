@@ -6,7 +6,11 @@
 // The reply streams pieces that point into the snapshot, which the reply keeps
 // alive. Thread-safe; never waits on a push or on a collector refresh.
 
+#include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "collectors/collector.hpp"
@@ -23,6 +27,9 @@ class ScrapeHandler {
   ScrapeHandler(pushgw::GroupStore& store, std::vector<const collectors::Collector*> collectors, SelfMetrics& self,
                 std::function<void(const pushgw::Snapshot&)> before_scrape = {});
 
+  // With --push.disable-consistency-check, a store that became inconsistent
+  // answers 500 with the first problem, as the Pushgateway's gather does,
+  // until the offending group is deleted.
   Reply handle(const Request& request) const;
 
   // The body in `format`, uncompressed (tests and the handler).
@@ -33,6 +40,13 @@ class ScrapeHandler {
   std::vector<const collectors::Collector*> collectors_;
   SelfMetrics& self_;
   std::function<void(const pushgw::Snapshot&)> before_scrape_;
+
+  // The problem of an unchecked store, for one snapshot version: the
+  // whole-store check is O(series), so it runs once per published change.
+  std::optional<std::string> inconsistency(const pushgw::Snapshot& snapshot) const;
+  mutable std::mutex checked_mutex_;  // guards the two below
+  mutable std::uint64_t checked_version_ = UINT64_MAX;
+  mutable std::optional<std::string> checked_problem_;
 };
 
 }  // namespace flowgate::exporter

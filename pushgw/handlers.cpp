@@ -26,6 +26,7 @@ HttpReply error_reply(const PushError& error) {
   reply.body += error.message;
   reply.body += '\n';
   reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  reply.refused = error.kind;
   return reply;
 }
 

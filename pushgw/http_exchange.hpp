@@ -3,10 +3,13 @@
 // The exporter's session turns a Beast request into an HttpRequest and an
 // HttpReply back into a Beast response.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "pushgw/push_error.hpp"
 
 namespace flowgate::pushgw {
 
@@ -24,6 +27,7 @@ struct HttpReply {
   std::string content_type;  // empty: no Content-Type header
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::optional<PushErrorKind> refused;  // why a push/delete was refused, for metrics and logs
 };
 
 }  // namespace flowgate::pushgw

@@ -17,4 +17,16 @@ int http_status(PushErrorKind kind) {
   return 500;
 }
 
+std::string_view name(PushErrorKind kind) {
+  switch (kind) {
+    case PushErrorKind::bad_grouping_key: return "bad_grouping_key";
+    case PushErrorKind::bad_body: return "bad_body";
+    case PushErrorKind::body_too_large: return "body_too_large";
+    case PushErrorKind::has_timestamp: return "has_timestamp";
+    case PushErrorKind::inconsistent: return "inconsistent";
+    case PushErrorKind::storage_failure: return "storage_failure";
+  }
+  return "bad_body";
+}
+
 }  // namespace flowgate::pushgw

@@ -3,6 +3,7 @@
 // rejection kind; http_status() is the one place a kind becomes a status code.
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace flowgate::pushgw {
@@ -24,5 +25,9 @@ struct PushError {
 };
 
 int http_status(PushErrorKind kind);
+
+// The enumerator's name ("bad_body", ...): the `reason` label of
+// flowgate_push_rejections_total and of the log line.
+std::string_view name(PushErrorKind kind);
 
 }  // namespace flowgate::pushgw

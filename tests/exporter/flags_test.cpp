@@ -129,7 +129,15 @@ TEST(Flags, StatusValuesListEveryFlag) {
   auto flags = parse({"--web.listen-address=a:1", "--web.listen-address=b:2"});
   ASSERT_TRUE(flags);
   EXPECT_EQ(flags->values.at("web.listen-address"), "a:1,b:2");
-  EXPECT_EQ(flags->values.at("persistence.interval"), "5m");
+  EXPECT_EQ(flags->values.at("persistence.interval"), "5m0s");  // Go's Duration.String(), as the Pushgateway shows it
+}
+
+TEST(Flags, StatusValuesSpellDurationsAsGoDoes) {
+  auto flags = parse({"--persistence.interval=1h30m", "--web.read-header-timeout=1500ms", "--web.idle-timeout=250ms"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->values.at("persistence.interval"), "1h30m0s");
+  EXPECT_EQ(flags->values.at("web.read-header-timeout"), "1.5s");
+  EXPECT_EQ(flags->values.at("web.idle-timeout"), "250ms");
 }
 
 }  // namespace

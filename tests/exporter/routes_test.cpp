@@ -147,6 +147,28 @@ TEST(Routes, StatusPageListsGroupsWithRelativeDeleteUrls) {
   EXPECT_NE(html.find("href=\"metrics\""), std::string::npos);
 }
 
+TEST(Routes, ScrapeOfAnInconsistentUncheckedStoreAnswers500UntilTheOffenderIsDeleted) {
+  RouteFixture fixture(flags_of({"--push.disable-consistency-check"}));
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/a", "# TYPE m counter\nm 1\n").reply.status, 202);
+  ASSERT_EQ(fixture.send("GET", "/metrics").reply.status, 200);
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/b", "# TYPE m gauge\nm 2\n").reply.status, 202);
+  const auto failed = fixture.send("GET", "/metrics").reply;
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_TRUE(failed.body.starts_with("An error has occurred while serving metrics:\n\n")) << failed.body;
+  EXPECT_NE(failed.body.find("type-conflict"), std::string::npos) << failed.body;
+  ASSERT_EQ(fixture.send("DELETE", "/metrics/job/b").reply.status, 202);
+  EXPECT_EQ(fixture.send("GET", "/metrics").reply.status, 200);
+}
+
+TEST(Routes, CountsRefusedPushesByTheirKind) {
+  RouteFixture fixture(flags_of({}));
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/a", "m 1 1000\n").reply.status, 400);
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/a/odd", "m 1\n").reply.status, 400);
+  const std::string metrics = body_of(fixture.send("GET", "/metrics").reply);
+  EXPECT_NE(metrics.find("flowgate_push_rejections_total{reason=\"has_timestamp\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("flowgate_push_rejections_total{reason=\"bad_grouping_key\"} 1"), std::string::npos);
+}
+
 TEST(Routes, ApiStatusHasThePushgatewayShape) {
   RouteFixture fixture(flags_of({}));
   std::string json = body_of(fixture.send("GET", "/api/v1/status").reply);
