@@ -275,17 +275,18 @@ void App::reload_web_config() {
 
 int run(std::span<const std::string_view> args) {
   const char* prefect_env = std::getenv("PREFECT_API_URL");
-  auto flags = parse_flags(args, prefect_env != nullptr ? prefect_env : "");
-  if (!flags) {
-    std::fprintf(stderr, "flowgate: error: %s, try --help\n", flags.error().message.c_str());
+  auto parsed = parse_flags(args, prefect_env != nullptr ? prefect_env : "");
+  if (!parsed) {
+    std::fprintf(stderr, "flowgate: error: %s, try --help\n", parsed.error().message.c_str());
     return 2;
   }
+  Flags& flags = *parsed;
   const auto& build = build_info();
-  if (flags->help) {
+  if (flags.help) {
     std::fputs(help_text().c_str(), stdout);
     return 0;
   }
-  if (flags->version) {
+  if (flags.version) {
     std::printf("flowgate, version %.*s (branch: %.*s, revision: %.*s)\n  compiler: %.*s\n  build date: %.*s\n",
                 static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.branch.size()),
                 build.branch.data(), static_cast<int>(build.revision.size()), build.revision.data(),
@@ -294,7 +295,7 @@ int run(std::span<const std::string_view> args) {
     return 0;
   }
 
-  Logger logger(flags->log_level, flags->log_format);
+  Logger logger(flags.log_level, flags.log_format);
   logger.log(LogLevel::info, FLOWGATE_CALLER, "starting flowgate",
              {{"version", "(version=" + std::string(build.version) + ", branch=" + std::string(build.branch) +
                               ", revision=" + std::string(build.revision) + ")"}});
@@ -311,7 +312,7 @@ int run(std::span<const std::string_view> args) {
 
   std::unique_ptr<App> app;
   try {
-    app = std::make_unique<App>(std::move(*flags), logger);
+    app = std::make_unique<App>(std::move(flags), logger);
     app->start();
   } catch (const std::exception& error) {
     logger.log(LogLevel::error, FLOWGATE_CALLER, "cannot start flowgate", {{"err", error.what()}});

@@ -56,7 +56,7 @@ std::string Logger::format_line(std::string_view ts, LogLevel level, std::string
                                 std::initializer_list<LogField> fields) const {
   std::string line;
   if (format_ == LogFormat::json) {
-    line = "{";
+    line += '{';  // not `line = "{"`: g++ 12 -O2 reports a bogus overflow in assign (-Wstringop-overflow)
     append_json_pair(line, "ts", ts);
     append_json_pair(line, "caller", caller);
     append_json_pair(line, "level", level_name(level));
