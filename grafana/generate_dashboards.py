@@ -65,7 +65,7 @@ def prefect_overview():
         [
             stat("Prefect API", "1 when flowgate's last poll of the Prefect API succeeded (prefect_up); "
                  "FlowgatePrefectApiUnreachable fires after 5 minutes at 0.", "bool_yes_no",
-                 [target(f"min(prefect_up{M})")], steps=((1, "green"),),
+                 [target(f"min(prefect_up{M})")],
                  field_config={"thresholds": {"mode": "absolute", "steps": [
                      {"color": "red", "value": None}, {"color": "green", "value": 1}]}}),
             stat("Running runs", "Flow runs in state RUNNING now (prefect_flow_runs).", "short",
@@ -113,32 +113,34 @@ def prefect_overview():
                        "flow (prefect_flow_run_lateness_seconds); FlowgatePrefectFlowRunLate fires above "
                        "300 s.", "s",
                        [target(f"max by (flow_name) (prefect_flow_run_lateness_seconds{M})", "{{flow_name}}")]),
-            timeseries("Task runs by state", "Non-terminal task runs (prefect_task_runs) and task run "
-                       "retries per hour by flow (prefect_task_run_retries_total).", "short",
-                       [target(f"sum by (state_name) (prefect_task_runs{M})", "{{state_name}}"),
-                        target(f"sum by (flow_name) (rate(prefect_task_run_retries_total{M}[{R}])) * 3600",
-                               "retries/h {{flow_name}}")]),
+            timeseries("Task runs by state", "Non-terminal task runs by state (prefect_task_runs).", "short",
+                       [target(f"sum by (state_name) (prefect_task_runs{M})", "{{state_name}}")], width=6),
+            timeseries("Task run retries", "Task run retries per hour by flow, as the Prefect API reports "
+                       "them (prefect_task_run_retries_total).", PER_HOUR,
+                       [target(f"sum by (flow_name) (rate(prefect_task_run_retries_total{M}[{R}])) * 3600",
+                               "{{flow_name}}")], width=6),
             table("Latest failures", "The most recent failed or crashed runs "
                   "(prefect_flow_run_last_failure_info), with the run id to open in the Prefect UI.",
                   [target(f"prefect_flow_run_last_failure_info{M}")], width=12),
-            table("Deployments", "One row per deployment (prefect_info_deployment): work pool and "
+            table("Deployment status", "One row per deployment (prefect_info_deployment): work pool and "
                   "queue, READY/NOT_READY, paused, schedule active.",
                   [target(f"prefect_info_deployment{M}")], width=12),
             table("Work pools", "One row per work pool (prefect_info_work_pools; value 1 when not "
                   "paused) with its type and status.",
-                  [target(f"prefect_info_work_pools{M}")], width=8, hidden=("Time", "__name__")),
+                  [target(f"prefect_info_work_pools{M}")], width=6, hidden=("Time", "__name__")),
             timeseries("Late runs in work queues", "Late runs waiting in each work queue "
                        "(prefect_work_queues_late_runs_count).", "short",
                        [target(f"sum by (work_pool_name, work_queue_name) "
                                f"(prefect_work_queues_late_runs_count{M})",
-                               "{{work_pool_name}} / {{work_queue_name}}")], width=8),
+                               "{{work_pool_name}} / {{work_queue_name}}")], width=6),
+            timeseries("Workers online", "Workers whose status is ONLINE, by work pool "
+                       "(prefect_worker_online).", "short",
+                       [target(f"sum by (work_pool_name) (prefect_worker_online{M})", "{{work_pool_name}}")],
+                       width=6),
             timeseries("Worker heartbeat age", "Seconds since each worker's last heartbeat "
-                       "(prefect_worker_heartbeat_age_seconds); workers online count in the legend "
-                       "(prefect_worker_online).", "s",
+                       "(prefect_worker_heartbeat_age_seconds).", "s",
                        [target(f"max by (work_pool_name, worker_name) (prefect_worker_heartbeat_age_seconds{M})",
-                               "{{work_pool_name}} / {{worker_name}}"),
-                        target(f"sum by (work_pool_name) (prefect_worker_online{M})",
-                               "online workers {{work_pool_name}}")], width=8),
+                               "{{work_pool_name}} / {{worker_name}}")], width=6),
         ],
         'ALERTS{alertstate="firing", alertname=~"FlowgatePrefect.*"}')
 
@@ -255,7 +257,7 @@ def campaigns():
             timeseries("API spend by API", "Dollars per hour spent on each external API "
                        "(api_cost_dollars_total).", "currencyUSD",
                        [target(per_hour("api_cost_dollars_total", " by (api)"), "{{api}}")], stacked=True),
-            stat("API spend by API", f"Dollars spent on each external API {in_range}.", "currencyUSD",
+            stat("API spend by API in range", f"Dollars spent on each external API {in_range}.", "currencyUSD",
                  [target(total("api_cost_dollars_total", " by (api)"), "{{api}}")], kind="bargauge",
                  width=12, height=8),
             stat("Month-to-date spend", "Dollars spent on all external APIs since the start of the "
@@ -374,7 +376,7 @@ def flowgate_itself():
             timeseries("Time since last push", "Seconds since each group was last pushed "
                        "(time() - push_time_seconds).", "s",
                        [target(f"time() - push_time_seconds{pushed}", "{{job}} / {{instance}} / {{task}}")], width=8),
-            timeseries("Stored groups, series and bytes", "What the store holds over time.", "short",
+            timeseries("Stored groups and series", "What the store holds over time.", "short",
                        [target(f"flowgate_store_groups{M}", "groups {{instance}}"),
                         target(f"flowgate_store_series{M}", "series {{instance}}")], width=8),
             timeseries("Scrape duration", "Median and 99th percentile time to answer a scrape of "

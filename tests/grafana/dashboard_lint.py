@@ -200,6 +200,10 @@ def lint(dashboard, known_alerts):
     duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=str)
     if duplicates or None in ids:
         problems.append(f"panel ids missing or repeated: {duplicates}")
+    titles = [panel.get("title") for panel in panels(dashboard)]
+    repeated = sorted({t for t in titles if titles.count(t) > 1}, key=str)
+    if repeated:
+        problems.append(f"panel titles repeated: {repeated}")
     variables = _variable_names(dashboard)
     for panel in panels(dashboard):
         problems += _check_panel(panel)

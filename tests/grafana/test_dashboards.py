@@ -125,9 +125,12 @@ def test_lint_reports_missing_unit_description_and_title(hosts):
         assert any(missing in p for p in problems), (missing, problems)
 
 
-def test_lint_reports_repeated_panel_ids(hosts):
-    problems = _problems_after(hosts, lambda d: d["panels"][1].update(id=d["panels"][0]["id"]))
+def test_lint_reports_repeated_panel_ids_and_titles(hosts):
+    def breaks(d):
+        d["panels"][1].update(id=d["panels"][0]["id"], title=d["panels"][0]["title"])
+    problems = _problems_after(hosts, breaks)
     assert any("panel ids" in p for p in problems), problems
+    assert any("panel titles repeated" in p for p in problems), problems
 
 
 def test_lint_reports_missing_links_and_alert_annotation(hosts):
