@@ -60,6 +60,15 @@ def test_dashboard_files_match_their_generator():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_by_name)
+def test_docs_name_the_dashboard_and_each_of_its_panels(path):
+    with open(os.path.join(dl.REPO, "docs", "dashboards.md"), encoding="utf-8") as f:
+        docs = " ".join(f.read().split())
+    dashboard = dl.load(path)
+    assert f"`{dashboard['uid']}`" in docs
+    assert [p["title"] for p in dl.panels(dashboard) if p["title"] not in docs] == []
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_by_name)
 def test_dashboard_passes_structural_checks(path):
     assert dl.lint(dl.load(path), KNOWN_ALERTS) == []
 
