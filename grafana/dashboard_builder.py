@@ -75,19 +75,18 @@ def table(title, description, targets, width=24, height=8, hidden=("Time", "Valu
                      "excludeByName": {name: True for name in hidden}}}]})
 
 
-def _query_variable(name, query, label=None):
-    return {"name": name, "label": label or name, "type": "query", "datasource": DATASOURCE,
+def _query_variable(name, query):
+    return {"name": name, "label": name, "type": "query", "datasource": DATASOURCE,
             "query": query, "definition": query, "refresh": 2, "sort": 1, "hide": 0,
             "multi": True, "includeAll": True, "allValue": ".+",
             "current": {"selected": True, "text": ["All"], "value": ["$__all"]}, "options": [],
             "regex": ""}
 
 
-def job_variables(metric, job="job", instance="instance", label_of_job="job", label_of_instance="instance"):
+def job_variables(metric, job="job", instance="instance"):
     """`job` from the label values of `metric`, `instance` filtered by the chosen jobs."""
-    return [_query_variable(job, f"label_values({metric}, job)", label_of_job),
-            _query_variable(instance, f'label_values({metric}{{job=~"${job}"}}, instance)',
-                            label_of_instance)]
+    return [_query_variable(job, f"label_values({metric}, job)"),
+            _query_variable(instance, f'label_values({metric}{{job=~"${job}"}}, instance)')]
 
 
 def _layout(panels):

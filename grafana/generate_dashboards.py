@@ -152,7 +152,7 @@ def scrapers():
     return dashboard(
         "flowgate-scrapers", "flowgate / Scrapers",
         "What scraper tasks push: pages, items, HTTP errors, CAPTCHAs and page load time, by site.",
-        job_variables("scraper_pages_total", label_of_job="flow", label_of_instance="deployment"),
+        job_variables("scraper_pages_total"),
         [
             timeseries("Pages fetched and failed by site", "Pages fetched per second "
                        "(scraper_pages_total) and responses with HTTP status >= 400 "
@@ -185,7 +185,7 @@ def etl():
     return dashboard(
         "flowgate-etl", "flowgate / ETL",
         "What ETL tasks push: records processed, loaded and failed by table, stage durations, last success.",
-        job_variables("etl_records_processed_total", label_of_job="flow", label_of_instance="deployment"),
+        job_variables("etl_records_processed_total"),
         [
             timeseries("Records by table", "Records processed (read and transformed), loaded and "
                        "failed per hour, by table (etl_records_*_total).", PER_HOUR,
@@ -220,13 +220,14 @@ def campaigns():
                 f"sum by (campaign) (rate(campaign_{denominator}_total{M}[{R}]))")
 
     in_range = "over the selected time range"
-    spend_vs_budget = (f"{total('api_cost_dollars_total')} / scalar(max(api_monthly_budget_dollars{M}))")
+    # The budget is global, pushed by any flow or once from a shell (instance ""), so it is
+    # not filtered by the job and instance variables (an exclusion of tests/grafana).
+    spend_vs_budget = f"{total('api_cost_dollars_total')} / scalar(max(api_monthly_budget_dollars))"
     return dashboard(
         "flowgate-campaigns", "flowgate / Campaigns and cost",
         "Daily campaign numbers (leads, conversions, open rate, CTR, cost per lead) and external API "
         "spend against budget.",
-        job_variables('{__name__=~"campaign_leads_total|api_cost_dollars_total"}',
-                      label_of_job="flow", label_of_instance="deployment"),
+        job_variables('{__name__=~"campaign_leads_total|api_cost_dollars_total"}'),
         [
             stat("Leads", f"Leads found {in_range} (campaign_leads_total).", "short",
                  [target(total("campaign_leads_total"))]),
@@ -265,7 +266,7 @@ def campaigns():
                  [target(total("api_cost_dollars_total"))], width=6, height=6, extra={"timeFrom": "now/M"}),
             stat("Monthly budget", "The budget for all API spend (largest api_monthly_budget_dollars "
                  "pushed); FlowgateApiMonthlyBudgetSpent uses the rolling 30 days.", "currencyUSD",
-                 [target(f"max(api_monthly_budget_dollars{M})")], width=6, height=6),
+                 [target("max(api_monthly_budget_dollars)")], width=6, height=6),
             stat("Month-to-date spend against budget", "Spend since the start of the month / monthly "
                  "budget; orange from 80%, red from 100% (the thresholds of "
                  "FlowgateApiMonthlyBudgetSpent).", "percentunit",
@@ -344,8 +345,7 @@ def flowgate_itself():
         "flowgate-self", "flowgate / flowgate itself",
         "The push server's own health: pushes, rejections, what it stores, scrape time, collectors.",
         job_variables("flowgate_build_info")
-        + job_variables("push_time_seconds", job="pushed_job", instance="pushed_instance",
-                        label_of_job="pushed job", label_of_instance="pushed instance"),
+        + job_variables("push_time_seconds", job="pushed_job", instance="pushed_instance"),
         [
             stat("Version", "flowgate version and revision (flowgate_build_info).", "none",
                  [target(f"count by (version, revision) (flowgate_build_info{M})", "{{version}} {{revision}}")],

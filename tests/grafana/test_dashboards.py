@@ -116,6 +116,16 @@ def test_lint_reports_a_selector_without_job_and_instance_matchers(hosts):
     assert any('lacks instance=~"$<variable>"' in p for p in problems), problems
 
 
+def test_lint_reports_job_and_instance_variables_against_the_conventions(hosts):
+    def breaks(d):
+        job, instance = d["templating"]["list"][1:3]
+        job.update(label="flow", multi=False)
+        instance.update(allValue=".*")
+    problems = _problems_after(hosts, breaks)
+    for expected in ("job: label is not `job`", "job: not multi-value", "instance: needs includeAll"):
+        assert any(expected in p for p in problems), (expected, problems)
+
+
 def test_lint_reports_a_fixed_rate_range(hosts):
     def breaks(d):
         _first_target(d)["expr"] = 'rate(node_cpu_seconds_total{job=~"$job", instance=~"$instance"}[5m])'

@@ -1,6 +1,6 @@
 """Every panel query of the dashboards returns series from a real Prometheus that
 scrapes a flowgate fed by examples/task_metrics.py (two runs of each example task,
-an ETL run that succeeded, a refused push), with the dashboard variables at "All".
+an ETL run that succeeded, a budget pushed from a shell, a refused push), with the dashboard variables at "All".
 
 The Prefect overview is left out: its metrics come from flowgate's Prefect
 collector, which is not built yet (a later issue)."""
@@ -54,6 +54,18 @@ def _refused_push(flowgate):
         urllib.request.urlopen(request, timeout=10).close()
 
 
+def _budget_from_a_shell(flowgate):
+    """The budget set once without a task, as docs/task-metrics.md shows (instance ""). HELP and
+    TYPE as the tasks push them: like the Pushgateway, flowgate refuses a push whose family
+    disagrees with another group's (a bare `api_monthly_budget_dollars 500` is untyped)."""
+    body = ("# HELP api_monthly_budget_dollars Spend allowed on all external APIs over 30 days, in US dollars.\n"
+            "# TYPE api_monthly_budget_dollars gauge\n"
+            "api_monthly_budget_dollars 500\n")
+    request = urllib.request.Request(f"{flowgate.url}/metrics/job/budget", method="PUT",
+                                     data=body.encode())
+    urllib.request.urlopen(request, timeout=10).close()
+
+
 def _successful_etl_run(flowgate):
     registry = CollectorRegistry()
     task_metrics.etl(registry, "customers", processed=2000, loaded=2000, failed=0,
@@ -76,6 +88,7 @@ def prometheus():
         task_metrics.demo(flowgate.url, ("health", "api", "campaign", "scraper", "etl"), DEPLOYMENT)
         _successful_etl_run(flowgate)
         _refused_push(flowgate)
+        _budget_from_a_shell(flowgate)
         _wait_for("two scrapes of the first pushes",
                   lambda: _scraped_samples(prometheus, "scraper_pages_total") >= 2)
         # A second run of every task: the counters move, so rates and ratios are numbers.
