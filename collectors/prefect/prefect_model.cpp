@@ -1,0 +1,296 @@
+#include "collectors/prefect/prefect_model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <optional>
+
+#include "collectors/metric_family_builder.hpp"
+
+namespace flowgate::collectors::prefect {
+
+namespace {
+
+using prometheus::MetricType;
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+double seconds_between(Timestamp from, Timestamp to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// id -> name joins for labels; an id the inventory does not know yet keeps
+// its id (bounded: one per flow or deployment) until the next refresh.
+class Names {
+ public:
+  explicit Names(const PollResult& poll) {
+    for (const auto& flow : poll.flows) flows_.emplace(flow.id, flow.name);
+    for (const auto& deployment : poll.deployments) deployments_.emplace(deployment.id, deployment.name);
+  }
+  std::string flow(const std::string& id) const { return lookup(flows_, id); }
+  std::string deployment(const std::string& id) const { return id.empty() ? std::string() : lookup(deployments_, id); }
+
+ private:
+  static std::string lookup(const std::unordered_map<std::string, std::string>& names, const std::string& id) {
+    const auto it = names.find(id);
+    return it == names.end() ? id : it->second;
+  }
+  std::unordered_map<std::string, std::string> flows_;
+  std::unordered_map<std::string, std::string> deployments_;
+};
+
+void add_map_family(MetricFamilies& out, std::string name, std::string help, MetricType type,
+                    const std::vector<std::string>& label_names, const std::map<LabelValues, double>& values) {
+  auto family = make_family(std::move(name), std::move(help), type);
+  for (const auto& [label_values, value] : values) {
+    Labels labels;
+    for (std::size_t i = 0; i < label_names.size(); ++i) labels.emplace_back(label_names[i], label_values[i]);
+    add_sample(family, value, labels);
+  }
+  out.push_back(std::move(family));
+}
+
+std::string bool_label(bool value) { return value ? "true" : "false"; }
+
+// Counts each (run, state) once within the overlap window; false when it
+// was counted before.
+bool first_sighting(std::map<std::string, Timestamp>& counted, const std::string& run_id, const RunState& state,
+                    Timestamp end_time) {
+  return counted.emplace(run_id + "/" + state.id, end_time).second;
+}
+
+void forget_before(std::map<std::string, Timestamp>& counted, Timestamp cutoff) {
+  std::erase_if(counted, [&](const auto& entry) { return entry.second < cutoff; });
+}
+
+}  // namespace
+
+bool is_terminal_state_type(std::string_view state_type) {
+  return state_type == "COMPLETED" || state_type == "FAILED" || state_type == "CRASHED" || state_type == "CANCELLED";
+}
+
+std::string exception_type_from_message(std::string_view message) {
+  // Prefect's wordings for failures that carry no exception type.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kNoTypeWordings{{
+      {"exceeded timeout", "FlowRunTimeoutError"},
+      {"aborted by Python system exit", "SystemExit"},
+      {"aborted by an interrupt signal", "KeyboardInterrupt"},
+  }};
+  constexpr std::string_view marker = "encountered an exception";
+  if (const auto at = message.find(marker); at != std::string_view::npos) {
+    std::size_t pos = at + marker.size();
+    while (pos < message.size() && (message[pos] == ':' || message[pos] == ' ' || message[pos] == '.')) ++pos;
+    const std::size_t start = pos;
+    while (pos < message.size() && is_identifier_char(message[pos])) ++pos;
+    std::string_view type = message.substr(start, pos - start);
+    const bool ends_type = pos == message.size() || message[pos] == ':';
+    if (!type.empty() && ends_type && !(type.front() >= '0' && type.front() <= '9') && type.back() != '.') {
+      if (const auto dot = type.rfind('.'); dot != std::string_view::npos) type.remove_prefix(dot + 1);
+      return std::string(type);
+    }
+  }
+  for (const auto& [wording, type] : kNoTypeWordings) {
+    if (message.find(wording) != std::string_view::npos) return std::string(type);
+  }
+  return "unknown";
+}
+
+PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options) {
+  PrefectState state = previous;
+  const Names names(poll);
+  const auto now = poll.now;
+
+  // At the seeding poll the finished runs read are already in the seed's
+  // totals: they only mark the overlap window and the watermark.
+  const bool seeding = !state.seeded && !poll.finished_seed.empty();
+  if (!state.seeded) {
+    for (const auto& seed : poll.finished_seed) {
+      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
+                            seed.state_name};
+      double& value = state.flow_runs_finished[key];
+      value = std::max(value, static_cast<double>(seed.count));
+    }
+    state.seeded = true;
+  }
+
+  // Finished flow runs: counters, durations, failures.
+  std::vector<const FlowRun*> finished;
+  for (const auto& run : poll.finished_flow_runs) {
+    if (!is_terminal_state_type(run.state.type) || !run.end_time) continue;
+    if (!first_sighting(state.counted_flow_states, run.id, run.state, *run.end_time)) continue;
+    finished.push_back(&run);
+  }
+  // Oldest first, so the failure ring ends with the newest in front.
+  std::sort(finished.begin(), finished.end(), [](const FlowRun* a, const FlowRun* b) { return *a->end_time < *b->end_time; });
+  for (const FlowRun* run : finished) {
+    if (!state.watermark || *run->end_time > *state.watermark) state.watermark = run->end_time;
+    if (seeding) continue;
+    const std::string flow = names.flow(run->flow_id);
+    const std::string deployment = names.deployment(run->deployment_id);
+    state.flow_runs_finished[{flow, deployment, run->state.type, run->state.name}] += 1;
+    auto& histogram = state.flow_run_durations[{flow, deployment}];
+    histogram.bucket_counts.resize(options.duration_buckets.size());
+    for (std::size_t i = 0; i < options.duration_buckets.size(); ++i) {
+      if (run->total_run_time <= options.duration_buckets[i]) {
+        ++histogram.bucket_counts[i];
+        break;
+      }
+    }
+    ++histogram.count;
+    histogram.sum += run->total_run_time;
+    if (run->state.type == "FAILED" || run->state.type == "CRASHED") {
+      std::string exception = exception_type_from_message(run->state.message);
+      std::size_t types_here = 0;
+      bool known = false;
+      for (const auto& [key, value] : state.flow_run_failures) {
+        if (key[0] == flow && key[1] == deployment) {
+          ++types_here;
+          known = known || key[2] == exception;
+        }
+      }
+      if (!known && types_here >= options.exception_types_per_deployment) exception = "other";
+      state.flow_run_failures[{flow, deployment, exception}] += 1;
+      state.latest_failures.push_front({{flow, deployment, run->id, run->name, run->state.name, exception}});
+    }
+  }
+  while (state.latest_failures.size() > options.failure_info_limit) state.latest_failures.pop_back();
+
+  // Finished task runs: counters and retries (run_count - 1).
+  std::unordered_map<std::string, std::string> flow_id_by_run = poll.flow_id_by_flow_run_id;
+  for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
+    for (const auto& run : *runs) flow_id_by_run.emplace(run.id, run.flow_id);
+  }
+  std::optional<Timestamp> task_watermark;
+  for (const auto& task : poll.finished_task_runs) {
+    if (!is_terminal_state_type(task.state.type) || !task.end_time) continue;
+    if (!first_sighting(state.counted_task_states, task.id, task.state, *task.end_time)) continue;
+    state.task_runs_finished[{task.state.type, task.state.name}] += 1;
+    if (task.run_count > 1) {
+      const auto flow_id = flow_id_by_run.find(task.flow_run_id);
+      const std::string flow = flow_id == flow_id_by_run.end() ? std::string() : names.flow(flow_id->second);
+      state.task_run_retries[{flow}] += static_cast<double>(task.run_count - 1);
+    }
+    if (!task_watermark || *task.end_time > *task_watermark) task_watermark = task.end_time;
+  }
+  const auto latest = std::max(state.watermark.value_or(Timestamp{}), task_watermark.value_or(Timestamp{}));
+  forget_before(state.counted_flow_states, state.watermark.value_or(latest) - options.finished_overlap);
+  forget_before(state.counted_task_states, task_watermark.value_or(latest) - options.finished_overlap);
+
+  // Current runs: gauges, zero-filled for label sets seen before.
+  for (auto& entry : state.flow_runs_current_seen) entry.second = 0;
+  std::map<LabelValues, double> lateness;
+  std::map<LabelValues, double> stuck;
+  std::map<LabelValues, double> queue_late;
+  for (const auto& queue : poll.work_queues) queue_late[{queue.work_pool_name, queue.name}] = 0;
+  for (const auto& run : poll.current_flow_runs) {
+    if (is_terminal_state_type(run.state.type) || run.state.type.empty()) continue;
+    const std::string flow = names.flow(run.flow_id);
+    const std::string deployment = names.deployment(run.deployment_id);
+    state.flow_runs_current_seen[{flow, deployment, run.state.type, run.state.name}] += 1;
+    if (run.state.type == "SCHEDULED") {
+      double& late = lateness[{flow, deployment}];
+      if (run.expected_start_time) late = std::max(late, seconds_between(*run.expected_start_time, now));
+      if (run.state.name == "Late") queue_late[{run.work_pool_name, run.work_queue_name}] += 1;
+    }
+    if (run.state.type == "RUNNING") {
+      double& count = stuck[{flow, deployment}];
+      if (run.start_time && now - *run.start_time >= options.stuck_running_after) count += 1;
+    }
+  }
+
+  for (auto& entry : state.task_runs_current_seen) entry.second = 0;
+  for (const auto& task : poll.current_task_runs) {
+    if (is_terminal_state_type(task.state.type) || task.state.type.empty()) continue;
+    state.task_runs_current_seen[{task.state.type, task.state.name}] += 1;
+  }
+
+  MetricFamilies out;
+  out.push_back(single_sample_family("prefect_up", "1 if the last poll of the Prefect API succeeded.", MetricType::Gauge, 1));
+  add_map_family(out, "prefect_server_info", "Prefect server version.", MetricType::Gauge, {"version"},
+                 {{{poll.server_version}, 1}});
+  const std::vector<std::string> run_labels{"flow_name", "deployment_name", "state_type", "state_name"};
+  add_map_family(out, "prefect_flow_runs", "Current non-terminal flow runs.", MetricType::Gauge, run_labels,
+                 state.flow_runs_current_seen);
+  add_map_family(out, "prefect_flow_runs_finished_total", "Flow runs that reached a terminal state.",
+                 MetricType::Counter, run_labels, state.flow_runs_finished);
+
+  auto durations = make_family("prefect_flow_run_duration_seconds", "Run time of finished flow runs.",
+                               MetricType::Histogram);
+  for (const auto& [key, histogram] : state.flow_run_durations) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"flow_name", key[0]}, {"deployment_name", key[1]}};
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < options.duration_buckets.size(); ++i) {
+      cumulative += i < histogram.bucket_counts.size() ? histogram.bucket_counts[i] : 0;
+      metric.histogram.bucket.push_back({cumulative, options.duration_buckets[i]});
+    }
+    metric.histogram.bucket.push_back({histogram.count, std::numeric_limits<double>::infinity()});
+    metric.histogram.sample_count = histogram.count;
+    metric.histogram.sample_sum = histogram.sum;
+    durations.metric.push_back(std::move(metric));
+  }
+  out.push_back(std::move(durations));
+
+  const std::vector<std::string> flow_labels{"flow_name", "deployment_name"};
+  add_map_family(out, "prefect_flow_run_lateness_seconds",
+                 "Largest lateness (now - expected start) of runs still scheduled.", MetricType::Gauge, flow_labels,
+                 lateness);
+  add_map_family(out, "prefect_flow_runs_stuck_running", "Runs in RUNNING longer than the stuck threshold.",
+                 MetricType::Gauge, flow_labels, stuck);
+  add_map_family(out, "prefect_flow_run_failures_total",
+                 "FAILED/CRASHED runs by the exception type named in the state message.", MetricType::Counter,
+                 {"flow_name", "deployment_name", "exception_type"}, state.flow_run_failures);
+  std::map<LabelValues, double> failure_info;
+  for (const auto& failure : state.latest_failures) failure_info[failure.labels] = 1;
+  add_map_family(out, "prefect_flow_run_last_failure_info", "The latest flow run failures, for alert links.",
+                 MetricType::Gauge,
+                 {"flow_name", "deployment_name", "flow_run_id", "flow_run_name", "state_name", "exception_type"},
+                 failure_info);
+
+  add_map_family(out, "prefect_task_runs", "Current non-terminal task runs.", MetricType::Gauge,
+                 {"state_type", "state_name"}, state.task_runs_current_seen);
+  add_map_family(out, "prefect_task_runs_finished_total", "Task runs that reached a terminal state.",
+                 MetricType::Counter, {"state_type", "state_name"}, state.task_runs_finished);
+  add_map_family(out, "prefect_task_run_retries_total", "Task run retries.", MetricType::Counter, {"flow_name"},
+                 state.task_run_retries);
+
+  out.push_back(single_sample_family("prefect_deployments_total", "Deployments.", MetricType::Gauge,
+                                     static_cast<double>(poll.deployments.size())));
+  std::map<LabelValues, double> deployments;
+  for (const auto& d : poll.deployments) {
+    deployments[{d.name, names.flow(d.flow_id), d.work_pool_name, d.work_queue_name, d.status, bool_label(d.paused),
+                 bool_label(d.any_schedule_active && !d.paused)}] = 1;
+  }
+  add_map_family(out, "prefect_info_deployment", "One per deployment.", MetricType::Gauge,
+                 {"deployment_name", "flow_name", "work_pool_name", "work_queue_name", "status", "paused",
+                  "is_schedule_active"},
+                 deployments);
+
+  out.push_back(single_sample_family("prefect_work_pools_total", "Work pools.", MetricType::Gauge,
+                                     static_cast<double>(poll.work_pools.size())));
+  std::map<LabelValues, double> pools;
+  for (const auto& p : poll.work_pools) pools[{p.name, p.type, p.status, bool_label(p.is_paused)}] = p.is_paused ? 0 : 1;
+  add_map_family(out, "prefect_info_work_pools", "1 per work pool that is not paused.", MetricType::Gauge,
+                 {"work_pool_name", "type", "status", "is_paused"}, pools);
+  add_map_family(out, "prefect_work_queues_late_runs_count", "Late runs waiting in the queue.", MetricType::Gauge,
+                 {"work_pool_name", "work_queue_name"}, queue_late);
+
+  std::map<LabelValues, double> online;
+  std::map<LabelValues, double> heartbeat_age;
+  for (const auto& [pool, worker] : poll.workers) {
+    online[{pool, worker.name}] = worker.status == "ONLINE" ? 1 : 0;
+    if (worker.last_heartbeat_time) {
+      heartbeat_age[{pool, worker.name}] = std::max(0.0, seconds_between(*worker.last_heartbeat_time, now));
+    }
+  }
+  add_map_family(out, "prefect_worker_online", "1 if the worker's status is ONLINE.", MetricType::Gauge,
+                 {"work_pool_name", "worker_name"}, online);
+  add_map_family(out, "prefect_worker_heartbeat_age_seconds", "Seconds since the worker's last heartbeat.",
+                 MetricType::Gauge, {"work_pool_name", "worker_name"}, heartbeat_age);
+
+  return {std::move(state), std::move(out)};
+}
+
+}  // namespace flowgate::collectors::prefect

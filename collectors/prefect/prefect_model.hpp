@@ -1,0 +1,112 @@
+#pragma once
+// The Prefect collector's arithmetic: from one fully read poll (PollResult)
+// and the state carried from the previous poll (PrefectState) to the next
+// state and the families of docs/metrics.md. Pure and deterministic (time is
+// `poll.now`), no I/O; counters in the state only ever grow, and every label
+// set is bounded by names of flows, deployments, states, pools and workers
+// (run ids appear only in the last-failure info, limited to a few entries).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include "collectors/prefect/prefect_json.hpp"
+
+namespace flowgate::collectors::prefect {
+
+using MetricFamilies = std::vector<prometheus::MetricFamily>;
+using LabelValues = std::vector<std::string>;
+
+// The exception type a Prefect state message names ("Flow run encountered an
+// exception: ValueError: ..." -> "ValueError", dotted names keep their last
+// part), a fixed few Prefect wordings without a type (timeout, system exit,
+// interrupt), else "unknown".
+std::string exception_type_from_message(std::string_view message);
+
+bool is_terminal_state_type(std::string_view state_type);
+
+// Number of terminal runs per (flow_id, deployment_id, state_type,
+// state_name) as /flow_runs/history reports them; seeds the finished counters
+// at a process's first poll (design note, option A).
+struct FinishedSeed {
+  std::string flow_id;
+  std::string deployment_id;  // "" for ad-hoc runs
+  std::string state_type;
+  std::string state_name;
+  std::int64_t count = 0;
+};
+
+struct PoolWorker {
+  std::string work_pool_name;
+  Worker worker;
+};
+
+// Everything one poll read; only built when every request succeeded.
+struct PollResult {
+  Timestamp now;
+  std::string server_version;  // /admin/version
+  std::vector<Flow> flows;
+  std::vector<Deployment> deployments;
+  std::vector<WorkPool> work_pools;
+  std::vector<WorkQueue> work_queues;
+  std::vector<PoolWorker> workers;
+  std::vector<FlowRun> current_flow_runs;   // non-terminal
+  std::vector<FlowRun> finished_flow_runs;  // terminal, end_time >= watermark - overlap
+  std::vector<TaskRun> current_task_runs;
+  std::vector<TaskRun> finished_task_runs;
+  // flow_run_id -> flow_id for task runs whose flow run is in neither list.
+  std::unordered_map<std::string, std::string> flow_id_by_flow_run_id;
+  std::vector<FinishedSeed> finished_seed;  // applied only at the first poll
+};
+
+struct ModelOptions {
+  std::chrono::seconds stuck_running_after{3600};
+  std::chrono::seconds finished_overlap{120};
+  std::size_t failure_info_limit = 10;
+  std::size_t exception_types_per_deployment = 20;
+  std::vector<double> duration_buckets{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400};
+};
+
+struct DurationHistogram {
+  std::vector<std::uint64_t> bucket_counts;  // per upper bound, not cumulative
+  std::uint64_t count = 0;
+  double sum = 0.0;
+};
+
+struct FailureInfo {
+  LabelValues labels;  // flow_name, deployment_name, flow_run_id, flow_run_name, state_name, exception_type
+};
+
+// Carried from poll to poll (and, later, to disk).
+struct PrefectState {
+  bool seeded = false;
+  std::optional<Timestamp> watermark;  // largest end_time counted
+  // Label values in the order of the family's labels (docs/metrics.md).
+  std::map<LabelValues, double> flow_runs_finished;  // flow, deployment, type, name
+  std::map<LabelValues, DurationHistogram> flow_run_durations;  // flow, deployment
+  std::map<LabelValues, double> flow_run_failures;   // flow, deployment, exception_type
+  std::map<LabelValues, double> task_runs_finished;  // type, name
+  std::map<LabelValues, double> task_run_retries;    // flow
+  std::map<LabelValues, double> flow_runs_current_seen;  // zero-filled gauge label sets
+  std::map<LabelValues, double> task_runs_current_seen;
+  std::deque<FailureInfo> latest_failures;  // newest first
+  // "<run id>/<state id>" -> end_time, for the overlap window only.
+  std::map<std::string, Timestamp> counted_flow_states;
+  std::map<std::string, Timestamp> counted_task_states;
+};
+
+struct PollOutcome {
+  PrefectState state;
+  MetricFamilies families;
+};
+
+PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options);
+
+}  // namespace flowgate::collectors::prefect
