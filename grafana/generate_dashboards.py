@@ -318,7 +318,8 @@ def hosts():
                         target(f"rate(node_network_transmit_bytes_total{NIC}[{R}])", "out {{instance}} {{device}}")]),
             timeseries("Network errors and drops", "Packets per second received or sent with errors, "
                        "or dropped, by interface.", "pps",
-                       [target(f"rate(node_network_{d}_{k}_total{NIC}[{R}])", f"{d} {k} {{{{instance}}}} {{{{device}}}}")
+                       [target(f"rate(node_network_{d}_{k}_total{NIC}[{R}])",
+                               f"{d} {k} {{{{instance}}}} {{{{device}}}}")
                         for d in ("receive", "transmit") for k in ("errs", "drop")]),
             timeseries("Load", "1, 5 and 15 minute load averages, and the number of CPUs for scale.", "short",
                        [*(target(f"node_load{m}{M}", f"load{m} {{{{instance}}}}") for m in (1, 5, 15)),
@@ -386,7 +387,8 @@ def flowgate_itself():
                        quantiles("push", "push"), width=8),
             timeseries("Push size", "Median and 99th percentile body size of pushes "
                        "(flowgate_http_push_size_bytes).", "bytes",
-                       [target(f"histogram_quantile({q}, sum by (le) (rate(flowgate_http_push_size_bytes_bucket{M}[{R}])))",
+                       [target(f"histogram_quantile({q}, sum by (le) "
+                               f"(rate(flowgate_http_push_size_bytes_bucket{M}[{R}])))",
                                f"p{round(q * 100)}") for q in (0.5, 0.99)], width=8),
             timeseries("Collector health", "1 when each collector's last refresh succeeded "
                        "(flowgate_scrape_collector_success); FlowgateCollectorFailing fires after 10 "
