@@ -1,0 +1,242 @@
+#include "collectors/prefect/prefect_client.hpp"
+
+#include <array>
+#include <charconv>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "collectors/prefect/prefect_json.hpp"
+
+namespace flowgate::collectors::prefect {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+std::optional<int> read_int(std::string_view text) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "Wed, 21 Oct 2015 07:28:00 GMT" (RFC 9110's IMF-fixdate, the form servers send).
+std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::string_view text) {
+  static constexpr std::array<std::string_view, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return std::nullopt;
+  const auto day = read_int(text.substr(5, 2));
+  const auto year = read_int(text.substr(12, 4));
+  const auto hour = read_int(text.substr(17, 2));
+  const auto minute = read_int(text.substr(20, 2));
+  const auto second = read_int(text.substr(23, 2));
+  unsigned month = 0;
+  for (unsigned i = 0; i < kMonths.size(); ++i) {
+    if (text.substr(8, 3) == kMonths[i]) month = i + 1;
+  }
+  if (!day || !year || !hour || !minute || !second || month == 0) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{*year}, std::chrono::month{month},
+                                         std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  return std::chrono::sys_days{date} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
+         std::chrono::seconds{*second};
+}
+
+bool is_retried_status(int status) { return status == 500 || status == 502 || status == 504; }
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (value.front() >= '0' && value.front() <= '9') {
+    std::int64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
+    return std::chrono::seconds{seconds};
+  }
+  const auto at = parse_imf_fixdate(value);
+  if (!at) return std::nullopt;
+  if (*at <= now) return std::chrono::seconds{0};
+  return std::chrono::ceil<std::chrono::seconds>(*at - now);
+}
+
+struct PrefectClient::Connection {
+  Connection(PrefectEndpoint endpoint_in, ClientOptions options_in)
+      : endpoint(std::move(endpoint_in)), options(options_in) {
+    if (endpoint.tls) {
+      tls.set_default_verify_paths();
+      tls.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
+    }
+  }
+
+  PrefectEndpoint endpoint;
+  ClientOptions options;
+  ClientStats stats;
+  asio::io_context ioc;
+  ssl::context tls{ssl::context::tls_client};
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  bool connected() const { return plain.has_value() || secure.has_value(); }
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  void close() {
+    if (connected()) {
+      error_code ignored;
+      lowest().socket().close(ignored);
+    }
+    plain.reset();
+    secure.reset();
+    buffer.clear();
+  }
+
+  // Runs the operation just started to completion; timeouts come from the
+  // stream's expiry, which cancels the operation.
+  void run() {
+    ioc.restart();
+    ioc.run();
+  }
+
+  error_code connect() {
+    error_code ec;
+    tcp::resolver resolver(ioc);
+    tcp::resolver::results_type addresses;
+    resolver.async_resolve(endpoint.host, endpoint.port, [&](error_code e, tcp::resolver::results_type found) {
+      ec = e;
+      addresses = std::move(found);
+    });
+    run();
+    if (ec) return ec;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(options.connect_timeout);
+    stream.async_connect(addresses, [&](error_code e, const tcp::endpoint&) { ec = e; });
+    run();
+    if (ec) return ec;
+    ++stats.connections;
+    if (!endpoint.tls) {
+      plain.emplace(std::move(stream));
+      return {};
+    }
+    secure.emplace(std::move(stream), tls);
+    // SNI; SSL_set_tlsext_host_name is a macro with a C cast.
+    if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(endpoint.host.c_str())) != 1) {
+      close();
+      return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+    }
+    if (options.verify_tls) secure->set_verify_callback(ssl::host_name_verification(endpoint.host));
+    beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
+    secure->async_handshake(ssl::stream_base::client, [&](error_code e) { ec = e; });
+    run();
+    if (ec) close();
+    return ec;
+  }
+
+  error_code exchange(const http::request<http::string_body>& request, http::response<http::string_body>& response) {
+    error_code ec;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options.max_response_bytes);
+    lowest().expires_after(options.request_timeout);
+    auto write_then_read = [&](auto& stream) {
+      http::async_write(stream, request, [&](error_code e, std::size_t) { ec = e; });
+      run();
+      if (ec) return;
+      http::async_read(stream, buffer, parser, [&](error_code e, std::size_t) { ec = e; });
+      run();
+    };
+    if (secure) {
+      write_then_read(*secure);
+    } else {
+      write_then_read(*plain);
+    }
+    if (!ec) response = parser.release();
+    return ec;
+  }
+
+  ClientResult<std::string> request(http::verb verb, std::string_view path, std::string_view body) {
+    http::request<http::string_body> request{verb, endpoint.target(path), 11};
+    const bool default_port = endpoint.port == (endpoint.tls ? "443" : "80");
+    request.set(http::field::host, default_port ? endpoint.host : endpoint.host + ":" + endpoint.port);
+    request.set(http::field::user_agent, "flowgate");
+    request.set(http::field::accept, "application/json");
+    if (!endpoint.authorization.empty()) request.set(http::field::authorization, endpoint.authorization);
+    if (verb == http::verb::post) {
+      request.set(http::field::content_type, "application/json");
+      request.body() = std::string(body);
+    }
+    request.keep_alive(true);
+    request.prepare_payload();
+    const std::string what = std::string(request.method_string()) + " " + std::string(request.target());
+
+    auto backoff = options.first_backoff;
+    ClientError last(ClientErrorKind::transport, 0, what + ": no attempt made");
+    for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
+      if (attempt > 1) {
+        std::this_thread::sleep_for(backoff);
+        backoff *= 2;
+      }
+      ++stats.requests;
+      error_code ec;
+      if (!connected()) ec = connect();
+      http::response<http::string_body> response;
+      if (!ec) ec = exchange(request, response);
+      if (ec) {
+        close();
+        last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
+        continue;
+      }
+      stats.response_bytes += response.body().size();
+      if (!response.keep_alive()) close();
+      const int status = static_cast<int>(response.result_int());
+      if (status >= 200 && status < 300) return std::move(response.body());
+      const auto prefect_says = parse_api_error(response.body());
+      ClientError error(ClientErrorKind::http_status, status,
+                        what + ": HTTP " + std::to_string(status) + (prefect_says ? ": " + *prefect_says : ""));
+      if (status == 429 || status == 503) {
+        error.kind = ClientErrorKind::throttled;
+        error.retry_after = parse_retry_after(response[http::field::retry_after], std::chrono::system_clock::now());
+        return error;
+      }
+      if (!is_retried_status(status)) return error;
+      last = std::move(error);
+    }
+    return last;
+  }
+};
+
+PrefectClient::PrefectClient(PrefectEndpoint endpoint, ClientOptions options)
+    : connection_(std::make_unique<Connection>(std::move(endpoint), options)) {}
+PrefectClient::PrefectClient(PrefectClient&&) noexcept = default;
+PrefectClient& PrefectClient::operator=(PrefectClient&&) noexcept = default;
+PrefectClient::~PrefectClient() = default;
+
+ClientResult<std::string> PrefectClient::get(std::string_view path) {
+  return connection_->request(http::verb::get, path, {});
+}
+
+ClientResult<std::string> PrefectClient::post(std::string_view path, std::string_view json_body) {
+  return connection_->request(http::verb::post, path, json_body);
+}
+
+const ClientStats& PrefectClient::stats() const { return connection_->stats; }
+
+}  // namespace flowgate::collectors::prefect

@@ -1,0 +1,84 @@
+#pragma once
+// A small synchronous HTTP(S) client for the Prefect REST API: one kept-alive
+// connection, every operation bounded by a timeout, transient failures
+// (connection errors, timeouts, 500/502/504) retried with backoff, 429/503
+// returned at once with their Retry-After so the caller can skip polls.
+// Blocks the calling thread (the collector's own); not thread-safe: one
+// client per collector. Never logs; errors are values.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/system/result.hpp>
+
+#include "collectors/prefect/prefect_endpoint.hpp"
+
+namespace flowgate::collectors::prefect {
+
+struct ClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{10000};  // write + read of one exchange
+  int max_attempts = 3;                              // per request, for transient failures
+  std::chrono::milliseconds first_backoff{500};      // doubled after each attempt
+  std::size_t max_response_bytes = 64 * 1024 * 1024;
+  bool verify_tls = true;  // system CAs, host name checked
+};
+
+enum class ClientErrorKind {
+  transport,    // resolve/connect/TLS/read/write failed or timed out (after retries)
+  http_status,  // an unexpected status (4xx, or 5xx after retries)
+  throttled,    // 429 or 503: retry_after says when to come back
+};
+
+struct ClientError {
+  ClientError() = default;
+  ClientError(ClientErrorKind error_kind, int http_status, std::string sentence)
+      : kind(error_kind), status(http_status), message(std::move(sentence)) {}
+
+  ClientErrorKind kind = ClientErrorKind::transport;
+  int status = 0;  // HTTP status, 0 for transport errors
+  std::optional<std::chrono::seconds> retry_after;
+  std::string message;  // one sentence, includes Prefect's own error text when there is one
+};
+
+template <typename T>
+using ClientResult = boost::system::result<T, ClientError>;
+
+// What the client sent and received so far, for poll-cost figures.
+struct ClientStats {
+  std::uint64_t requests = 0;  // attempts, retries included
+  std::uint64_t response_bytes = 0;
+  std::uint64_t connections = 0;
+};
+
+// Retry-After as delay-seconds or an IMF-fixdate ("Wed, 21 Oct 2015
+// 07:28:00 GMT"); nullopt when unreadable. Dates in the past give 0.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now);
+
+class PrefectClient {
+ public:
+  explicit PrefectClient(PrefectEndpoint endpoint, ClientOptions options = {});
+  PrefectClient(PrefectClient&&) noexcept;
+  PrefectClient& operator=(PrefectClient&&) noexcept;
+  ~PrefectClient();
+
+  // `path` is appended to the endpoint's base path ("/flow_runs/filter").
+  // The body of a 2xx answer, else an error.
+  ClientResult<std::string> get(std::string_view path);
+  ClientResult<std::string> post(std::string_view path, std::string_view json_body);
+
+  const ClientStats& stats() const;
+
+ private:
+  struct Connection;  // Beast and OpenSSL stay in the .cpp
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace flowgate::collectors::prefect
