@@ -196,9 +196,18 @@ struct PrefectClient::Connection {
       }
       ++stats.requests;
       error_code ec;
-      if (!connected()) ec = connect();
+      const bool reused = connected();
+      if (!reused) ec = connect();
       http::response<http::string_body> response;
       if (!ec) ec = exchange(request, response);
+      if (ec && reused) {
+        // The server closed an idle kept-alive connection (uvicorn does after
+        // 5 s, Prefect's --keep-alive-timeout): not a failure, reconnect now.
+        close();
+        ++stats.requests;
+        ec = connect();
+        if (!ec) ec = exchange(request, response);
+      }
       if (ec) {
         close();
         last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());

@@ -34,6 +34,7 @@ enum class ClientErrorKind {
   transport,    // resolve/connect/TLS/read/write failed or timed out (after retries)
   http_status,  // an unexpected status (4xx, or 5xx after retries)
   throttled,    // 429 or 503: retry_after says when to come back
+  bad_body,     // a 2xx body that does not decode (set by the callers that decode)
 };
 
 struct ClientError {
@@ -52,7 +53,7 @@ using ClientResult = boost::system::result<T, ClientError>;
 
 // What the client sent and received so far, for poll-cost figures.
 struct ClientStats {
-  std::uint64_t requests = 0;  // attempts, retries included
+  std::uint64_t requests = 0;  // requests sent, retries and resends on stale connections included
   std::uint64_t response_bytes = 0;
   std::uint64_t connections = 0;
 };

@@ -162,7 +162,6 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
     for (const auto& run : *runs) flow_id_by_run.emplace(run.id, run.flow_id);
   }
-  std::optional<Timestamp> task_watermark;
   for (const auto& task : poll.finished_task_runs) {
     if (!is_terminal_state_type(task.state.type) || !task.end_time) continue;
     if (!first_sighting(state.counted_task_states, task.id, task.state, *task.end_time)) continue;
@@ -172,11 +171,10 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
       const std::string flow = flow_id == flow_id_by_run.end() ? std::string() : names.flow(flow_id->second);
       state.task_run_retries[{flow}] += static_cast<double>(task.run_count - 1);
     }
-    if (!task_watermark || *task.end_time > *task_watermark) task_watermark = task.end_time;
+    if (!state.task_watermark || *task.end_time > *state.task_watermark) state.task_watermark = task.end_time;
   }
-  const auto latest = std::max(state.watermark.value_or(Timestamp{}), task_watermark.value_or(Timestamp{}));
-  forget_before(state.counted_flow_states, state.watermark.value_or(latest) - options.finished_overlap);
-  forget_before(state.counted_task_states, task_watermark.value_or(latest) - options.finished_overlap);
+  if (state.watermark) forget_before(state.counted_flow_states, *state.watermark - options.finished_overlap);
+  if (state.task_watermark) forget_before(state.counted_task_states, *state.task_watermark - options.finished_overlap);
 
   // Current runs: gauges, zero-filled for label sets seen before.
   for (auto& entry : state.flow_runs_current_seen) entry.second = 0;

@@ -87,7 +87,8 @@ struct FailureInfo {
 // Carried from poll to poll (and, later, to disk).
 struct PrefectState {
   bool seeded = false;
-  std::optional<Timestamp> watermark;  // largest end_time counted
+  std::optional<Timestamp> watermark;       // largest flow-run end_time counted
+  std::optional<Timestamp> task_watermark;  // largest task-run end_time counted
   // Label values in the order of the family's labels (docs/metrics.md).
   std::map<LabelValues, double> flow_runs_finished;  // flow, deployment, type, name
   std::map<LabelValues, DurationHistogram> flow_run_durations;  // flow, deployment

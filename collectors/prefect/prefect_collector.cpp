@@ -1,0 +1,104 @@
+#include "collectors/prefect/prefect_collector.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace flowgate::collectors::prefect {
+
+namespace {
+
+Timestamp now_utc() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// True when some run names a flow or deployment the inventory lacks (new
+// since the last inventory read), so the next poll re-reads it.
+bool inventory_is_stale(const PollResult& poll) {
+  std::unordered_set<std::string> flows, deployments;
+  for (const auto& flow : poll.flows) flows.insert(flow.id);
+  for (const auto& deployment : poll.deployments) deployments.insert(deployment.id);
+  for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
+    for (const auto& run : *runs) {
+      if (!flows.contains(run.flow_id)) return true;
+      if (!run.deployment_id.empty() && !deployments.contains(run.deployment_id)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> PrefectCollector::create(
+    PrefectCollectorOptions options) {
+  auto endpoint = make_endpoint(options.api_url, options.api_key, options.auth_string);
+  if (!endpoint) return endpoint.error();
+  PrefectClient client(std::move(*endpoint), options.client);
+  return std::unique_ptr<PrefectCollector>(new PrefectCollector(std::move(options), std::move(client)));
+}
+
+PrefectCollector::PrefectCollector(PrefectCollectorOptions options, PrefectClient client)
+    : options_(std::move(options)), client_(std::move(client)) {}
+
+bool PrefectCollector::refresh() { return published_.refresh_with([this] { return gather(); }); }
+
+std::optional<MetricFamilies> PrefectCollector::gather() {
+  const auto started = std::chrono::steady_clock::now();
+  if (started < not_before_) {
+    last_error_.store(std::make_shared<const std::string>("waiting for Prefect's Retry-After"));
+    return std::nullopt;
+  }
+  PollRequest request;
+  request.now = now_utc();
+  request.flow_watermark = state_.watermark;
+  request.task_watermark = state_.task_watermark;
+  request.read_inventory = !inventory_ || started - inventory_read_at_ >= options_.inventory_interval;
+  request.read_seed = options_.seed_finished_counters && !state_.seeded;
+  request.inventory = inventory_ ? &*inventory_ : nullptr;
+
+  auto poll = read_poll(client_, options_.plan, request);
+  if (!poll) {
+    const ClientError& error = poll.error().client;
+    if (error.kind == ClientErrorKind::throttled) {
+      const auto wait = std::min(error.retry_after.value_or(options_.retry_after_cap / 60), options_.retry_after_cap);
+      not_before_ = std::chrono::steady_clock::now() + wait;
+    }
+    last_error_.store(std::make_shared<const std::string>(error.message));
+    return std::nullopt;
+  }
+  if (request.read_inventory) {
+    inventory_ = PollResult{};
+    inventory_->server_version = poll->server_version;
+    inventory_->flows = poll->flows;
+    inventory_->deployments = poll->deployments;
+    inventory_->work_pools = poll->work_pools;
+    inventory_->work_queues = poll->work_queues;
+    inventory_read_at_ = started;
+  }
+  if (inventory_is_stale(*poll)) inventory_read_at_ = {};  // re-read at the next poll
+  auto outcome = build_families(state_, *poll, options_.model);
+  state_ = std::move(outcome.state);
+  last_error_.store(std::make_shared<const std::string>());
+  return std::move(outcome.families);
+}
+
+std::vector<prometheus::MetricFamily> PrefectCollector::Collect() const {
+  auto families = published_.families();
+  const bool up = published_.last_success();
+  auto prefect_up = std::find_if(families.begin(), families.end(),
+                                 [](const prometheus::MetricFamily& family) { return family.name == "prefect_up"; });
+  if (prefect_up != families.end()) {
+    for (auto& metric : prefect_up->metric) metric.gauge.value = up ? 1 : 0;
+  } else {
+    prometheus::MetricFamily family;
+    family.name = "prefect_up";
+    family.help = "1 if the last poll of the Prefect API succeeded.";
+    family.type = prometheus::MetricType::Gauge;
+    family.metric.emplace_back().gauge.value = up ? 1 : 0;
+    families.insert(families.begin(), std::move(family));
+  }
+  return families;
+}
+
+std::string PrefectCollector::last_error() const { return *last_error_.load(); }
+
+}  // namespace flowgate::collectors::prefect

@@ -1,0 +1,74 @@
+#pragma once
+// The Prefect collector: polls the Prefect REST API on the exporter's
+// scheduler thread (refresh()) following docs/design-notes/prefect-collector.md
+// and publishes the families of docs/metrics.md; Collect() never touches the
+// network. A failed poll keeps the last families (marked by prefect_up 0) and
+// the counters' state; after 429/503 no request is sent before Retry-After.
+// refresh() from one thread at a time; the rest is safe from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/system/result.hpp>
+#include <prometheus/metric_family.h>
+
+#include "collectors/collector.hpp"
+#include "collectors/prefect/prefect_client.hpp"
+#include "collectors/prefect/prefect_model.hpp"
+#include "collectors/prefect/prefect_poll.hpp"
+#include "collectors/published_families.hpp"
+
+namespace flowgate::collectors::prefect {
+
+struct PrefectCollectorOptions {
+  std::string api_url;      // PREFECT_API_URL
+  std::string api_key;      // PREFECT_API_KEY (bearer)
+  std::string auth_string;  // PREFECT_API_AUTH_STRING (basic; wins over the key)
+  std::chrono::milliseconds interval{30'000};
+  std::chrono::milliseconds inventory_interval{300'000};
+  std::chrono::seconds retry_after_cap{1800};
+  bool seed_finished_counters = true;
+  ClientOptions client;
+  PollPlan plan;
+  ModelOptions model;
+};
+
+class PrefectCollector final : public Collector {
+ public:
+  // Fails on an unusable API URL (a start-up misconfiguration).
+  static boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> create(
+      PrefectCollectorOptions options);
+
+  std::string_view name() const override { return "prefect"; }
+  std::chrono::milliseconds interval() const override { return options_.interval; }
+  bool refresh() override;
+  double last_duration_seconds() const override { return published_.last_duration_seconds(); }
+  bool last_success() const override { return published_.last_success(); }
+  // The last good poll's families, prefect_up set from the last refresh.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // The last failure's sentence (empty after a success), for the caller to log.
+  std::string last_error() const;
+  const ClientStats& client_stats() const { return client_.stats(); }
+
+ private:
+  PrefectCollector(PrefectCollectorOptions options, PrefectClient client);
+  std::optional<MetricFamilies> gather();
+
+  PrefectCollectorOptions options_;
+  PrefectClient client_;
+  PublishedFamilies published_;
+  // Touched by refresh() only.
+  PrefectState state_;
+  std::optional<PollResult> inventory_;
+  std::chrono::steady_clock::time_point inventory_read_at_{};
+  std::chrono::steady_clock::time_point not_before_{};
+  std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
+};
+
+}  // namespace flowgate::collectors::prefect
