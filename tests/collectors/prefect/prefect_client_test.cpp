@@ -1,100 +1,17 @@
 #include "collectors/prefect/prefect_client.hpp"
 
-#include <mutex>
-#include <thread>
-#include <vector>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
+
+#include "tests/collectors/prefect/canned_server.hpp"
 
 namespace flowgate::collectors::prefect {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using namespace std::chrono_literals;
-
-// A loopback HTTP server answering with canned replies, in order, on its own
-// thread; records what it was asked. Stands in for Prefect where a real
-// server cannot be made to fail on demand.
-class CannedServer {
- public:
-  struct Reply {
-    int status = 200;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;
-    bool drop = false;  // close the connection instead of answering
-  };
-  struct Seen {
-    std::string method, target, content_type, authorization, body;
-  };
-
-  explicit CannedServer(std::vector<Reply> replies)
-      : replies_(std::move(replies)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    asio::co_spawn(ioc_, serve(), asio::detached);
-    thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~CannedServer() {
-    ioc_.stop();
-    thread_.join();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/api"; }
-  std::vector<Seen> seen() const {
-    std::lock_guard lock(mutex_);
-    return seen_;
-  }
-
- private:
-  asio::awaitable<void> serve() {
-    for (;;) {
-      auto socket = co_await acceptor_.async_accept(asio::use_awaitable);
-      try {
-        beast::flat_buffer buffer;
-        for (;;) {
-          http::request<http::string_body> request;
-          co_await http::async_read(socket, buffer, request, asio::use_awaitable);
-          Reply reply;
-          {
-            std::lock_guard lock(mutex_);
-            seen_.push_back({std::string(request.method_string()), std::string(request.target()),
-                             std::string(request[http::field::content_type]),
-                             std::string(request[http::field::authorization]), request.body()});
-            if (next_ < replies_.size()) reply = replies_[next_++];
-            else reply.drop = true;
-          }
-          if (reply.drop) break;
-          http::response<http::string_body> response{static_cast<http::status>(reply.status), 11};
-          for (const auto& [name, value] : reply.headers) response.set(name, value);
-          response.body() = reply.body;
-          response.keep_alive(request.keep_alive());
-          response.prepare_payload();
-          co_await http::async_write(socket, response, asio::use_awaitable);
-          if (!response.keep_alive()) break;
-        }
-      } catch (const boost::system::system_error&) {
-        // the client closed the connection
-      }
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    }
-  }
-
-  std::vector<Reply> replies_;
-  std::size_t next_ = 0;
-  std::vector<Seen> seen_;
-  mutable std::mutex mutex_;
-  asio::io_context ioc_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+using testing::CannedServer;
 
 ClientOptions fast_retries() {
   ClientOptions options;

@@ -1,0 +1,93 @@
+#include "collectors/prefect/prefect_collector.hpp"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "tests/collectors/prefect/canned_server.hpp"
+#include "tests/collectors/prefect/fixture.hpp"
+
+namespace flowgate::collectors::prefect {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CannedServer;
+using testing::fixture;
+using Reply = CannedServer::Reply;
+
+Reply ok(std::string body) { return {200, std::move(body), {}, false}; }
+
+// The first poll's replies, in the order of the poll plan (no seed).
+std::vector<Reply> first_poll() {
+  return {ok(fixture("admin_version.json")),      ok(fixture("flows_filter.json")),
+          ok(fixture("deployments_filter.json")), ok(fixture("work_pools_filter.json")),
+          ok(fixture("work_queues_filter.json")), ok(fixture("flow_runs_filter.json")),  // active
+          ok("[]"),                                                                       // due
+          ok(fixture("flow_runs_filter.json")),                                           // finished
+          ok("[]"),                                                                       // current tasks
+          ok(fixture("task_runs_filter.json")),                                           // finished tasks
+          ok(fixture("workers_filter.json"))};
+}
+
+std::unique_ptr<PrefectCollector> collector_for(const CannedServer& server) {
+  PrefectCollectorOptions options;
+  options.api_url = server.url();
+  options.seed_finished_counters = false;
+  options.client.first_backoff = 1ms;
+  auto collector = PrefectCollector::create(options);
+  if (!collector) throw std::logic_error(collector.error().message);
+  return std::move(*collector);
+}
+
+double sample(const std::vector<prometheus::MetricFamily>& families, const std::string& name) {
+  const auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.name == name; });
+  if (it == families.end() || it->metric.empty()) throw std::logic_error("no " + name);
+  return it->type == prometheus::MetricType::Counter ? it->metric[0].counter.value : it->metric[0].gauge.value;
+}
+
+TEST(PrefectCollector, FirstPollFollowsThePlanInElevenRequests) {
+  CannedServer server(first_poll());
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  std::vector<std::string> targets;
+  for (const auto& seen : server.seen()) targets.push_back(seen.method + " " + seen.target);
+  EXPECT_EQ(targets, (std::vector<std::string>{
+                         "GET /api/admin/version", "POST /api/flows/filter", "POST /api/deployments/filter",
+                         "POST /api/work_pools/filter", "POST /api/work_queues/filter", "POST /api/flow_runs/filter",
+                         "POST /api/flow_runs/filter", "POST /api/flow_runs/filter", "POST /api/task_runs/filter",
+                         "POST /api/task_runs/filter", "POST /api/work_pools/pool-a/workers/filter"}));
+  const auto seen = server.seen();
+  EXPECT_NE(seen[7].body.find(R"("end_time":{"after_":)"), std::string::npos) << seen[7].body;
+  EXPECT_NE(seen[7].body.find(R"("limit":200,"offset":0)"), std::string::npos) << seen[7].body;
+  EXPECT_EQ(sample(collector->Collect(), "prefect_up"), 1);
+}
+
+TEST(PrefectCollector, KeepsTheLastWholePollWhenAPollFailsHalfway) {
+  auto replies = first_poll();
+  replies.push_back(ok(fixture("flow_runs_filter.json")));  // second poll: active runs read...
+  replies.push_back({422, fixture("error_422_limit.json"), {}, false});  // ...then the due runs fail
+  CannedServer server(replies);
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  const auto before = collector->Collect();
+  EXPECT_FALSE(collector->refresh());
+  EXPECT_FALSE(collector->last_success());
+  EXPECT_EQ(collector->last_error(),
+            "POST /api/flow_runs/filter: HTTP 422: Invalid limit: must be less than or equal to 200.");
+  const auto after = collector->Collect();
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_EQ(sample(after, "prefect_up"), 0);
+  EXPECT_EQ(sample(after, "prefect_flow_runs_finished_total"), sample(before, "prefect_flow_runs_finished_total"));
+}
+
+TEST(PrefectCollector, SendsNothingBeforeRetryAfterHasPassed) {
+  CannedServer server({{429, R"({"detail":"slow down"})", {{"Retry-After", "60"}}, false}});
+  auto collector = collector_for(server);
+  EXPECT_FALSE(collector->refresh());
+  EXPECT_FALSE(collector->refresh());
+  EXPECT_EQ(server.seen().size(), 1u);
+  EXPECT_EQ(sample(collector->Collect(), "prefect_up"), 0);
+}
+
+}  // namespace
+}  // namespace flowgate::collectors::prefect
