@@ -1,7 +1,10 @@
 #include "collectors/prefect/prefect_collector.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_set>
+
+#include "collectors/name_filter.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -26,12 +29,32 @@ bool inventory_is_stale(const PollResult& poll) {
   return false;
 }
 
+std::shared_ptr<const NameFilter> compile(const std::string& pattern, std::string_view flag) {
+  return pattern.empty() ? nullptr : std::make_shared<const NameFilter>(pattern, flag);
+}
+
+// NameFilter "excludes" what it matches: an include keeps what it matches.
+std::function<bool(std::string_view, std::string_view)> name_selection(const PrefectCollectorOptions& options) {
+  auto flows_include = compile(options.flows_include, "--prefect.flows-include");
+  auto flows_exclude = compile(options.flows_exclude, "--prefect.flows-exclude");
+  auto deployments_include = compile(options.deployments_include, "--prefect.deployments-include");
+  auto deployments_exclude = compile(options.deployments_exclude, "--prefect.deployments-exclude");
+  if (!flows_include && !flows_exclude && !deployments_include && !deployments_exclude) return {};
+  return [=](std::string_view flow, std::string_view deployment) {
+    if (flows_include && !flows_include->excludes(flow)) return false;
+    if (flows_exclude && flows_exclude->excludes(flow)) return false;
+    if (deployments_include && !deployments_include->excludes(deployment)) return false;
+    return !(deployments_exclude && deployments_exclude->excludes(deployment));
+  };
+}
+
 }  // namespace
 
 boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> PrefectCollector::create(
     PrefectCollectorOptions options) {
   auto endpoint = make_endpoint(options.api_url, options.api_key, options.auth_string);
   if (!endpoint) return endpoint.error();
+  options.model.keep = name_selection(options);
   PrefectClient client(std::move(*endpoint), options.client);
   return std::unique_ptr<PrefectCollector>(new PrefectCollector(std::move(options), std::move(client)));
 }

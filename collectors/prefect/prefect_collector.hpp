@@ -33,6 +33,11 @@ struct PrefectCollectorOptions {
   std::chrono::milliseconds inventory_interval{300'000};
   std::chrono::seconds retry_after_cap{1800};
   bool seed_finished_counters = true;
+  // ECMAScript regexes matched anywhere in the name, empty for none; runs of
+  // a flow or deployment are reported when no exclude and every given include
+  // matches. A pattern that does not compile throws std::invalid_argument
+  // naming the flag (start-up misconfiguration), as the host collector's do.
+  std::string flows_include, flows_exclude, deployments_include, deployments_exclude;
   ClientOptions client;
   PollPlan plan;
   ModelOptions model;

@@ -101,6 +101,9 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   PrefectState state = previous;
   const Names names(poll);
   const auto now = poll.now;
+  const auto kept = [&](const std::string& flow, const std::string& deployment) {
+    return !options.keep || options.keep(flow, deployment);
+  };
 
   // At the seeding poll the finished runs read are already in the seed's
   // totals: they only mark the overlap window and the watermark.
@@ -109,6 +112,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     for (const auto& seed : poll.finished_seed) {
       const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
                             seed.state_name};
+      if (!kept(key[0], key[1])) continue;
       double& value = state.flow_runs_finished[key];
       value = std::max(value, static_cast<double>(seed.count));
     }
@@ -129,6 +133,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     if (seeding) continue;
     const std::string flow = names.flow(run->flow_id);
     const std::string deployment = names.deployment(run->deployment_id);
+    if (!kept(flow, deployment)) continue;
     state.flow_runs_finished[{flow, deployment, run->state.type, run->state.name}] += 1;
     auto& histogram = state.flow_run_durations[{flow, deployment}];
     histogram.bucket_counts.resize(options.duration_buckets.size());
@@ -186,6 +191,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     if (is_terminal_state_type(run.state.type) || run.state.type.empty()) continue;
     const std::string flow = names.flow(run.flow_id);
     const std::string deployment = names.deployment(run.deployment_id);
+    if (!kept(flow, deployment)) continue;
     state.flow_runs_current_seen[{flow, deployment, run.state.type, run.state.name}] += 1;
     if (run.state.type == "SCHEDULED") {
       double& late = lateness[{flow, deployment}];
@@ -254,13 +260,14 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   add_map_family(out, "prefect_task_run_retries_total", "Task run retries.", MetricType::Counter, {"flow_name"},
                  state.task_run_retries);
 
-  out.push_back(single_sample_family("prefect_deployments_total", "Deployments.", MetricType::Gauge,
-                                     static_cast<double>(poll.deployments.size())));
   std::map<LabelValues, double> deployments;
   for (const auto& d : poll.deployments) {
+    if (!kept(names.flow(d.flow_id), d.name)) continue;
     deployments[{d.name, names.flow(d.flow_id), d.work_pool_name, d.work_queue_name, d.status, bool_label(d.paused),
                  bool_label(d.any_schedule_active && !d.paused)}] = 1;
   }
+  out.push_back(single_sample_family("prefect_deployments_total", "Deployments.", MetricType::Gauge,
+                                     static_cast<double>(deployments.size())));
   add_map_family(out, "prefect_info_deployment", "One per deployment.", MetricType::Gauge,
                  {"deployment_name", "flow_name", "work_pool_name", "work_queue_name", "status", "paused",
                   "is_schedule_active"},

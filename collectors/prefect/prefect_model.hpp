@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -72,6 +73,10 @@ struct ModelOptions {
   std::size_t failure_info_limit = 10;
   std::size_t exception_types_per_deployment = 20;
   std::vector<double> duration_buckets{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400};
+  // Whether runs of (flow name, deployment name; "" for ad-hoc runs) and
+  // deployments are reported (--prefect.flows-include/exclude, ...); empty:
+  // all. Task runs are not filtered (their flow is not always known).
+  std::function<bool(std::string_view flow_name, std::string_view deployment_name)> keep;
 };
 
 struct DurationHistogram {

@@ -89,5 +89,26 @@ TEST(PrefectCollector, SendsNothingBeforeRetryAfterHasPassed) {
   EXPECT_EQ(sample(collector->Collect(), "prefect_up"), 0);
 }
 
+TEST(PrefectCollector, AppliesNameFiltersAndRefusesOnesThatDoNotCompile) {
+  CannedServer server(first_poll());
+  PrefectCollectorOptions options;
+  options.api_url = server.url();
+  options.seed_finished_counters = false;
+  options.flows_exclude = "^etl-(bad|crash)$";
+  auto collector = PrefectCollector::create(options);
+  ASSERT_TRUE(collector);
+  ASSERT_TRUE((*collector)->refresh()) << (*collector)->last_error();
+  for (const auto& family : (*collector)->Collect()) {
+    for (const auto& metric : family.metric) {
+      for (const auto& pair : metric.label) {
+        if (pair.name != "flow_name") continue;
+        EXPECT_TRUE(pair.value != "etl-bad" && pair.value != "etl-crash") << family.name;
+      }
+    }
+  }
+  options.flows_exclude = "(";
+  EXPECT_THROW((void)PrefectCollector::create(options), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace flowgate::collectors::prefect

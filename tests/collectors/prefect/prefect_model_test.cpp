@@ -210,5 +210,18 @@ TEST(PrefectModel, BoundsFailureInfoAndExceptionTypes) {
   EXPECT_EQ(value(outcome.families, "prefect_flow_run_failures_total", {{"exception_type", "other"}}), 2);
 }
 
+TEST(PrefectModel, LeavesOutRunsAndDeploymentsOfFlowsNotKept) {
+  ModelOptions options;
+  options.keep = [](std::string_view flow, std::string_view) { return flow != "etl-bad" && flow != "nightly-report"; };
+  const auto outcome = build_families({}, recorded_poll(), options);
+  for (const auto& metric : family(outcome.families, "prefect_flow_runs_finished_total").metric) {
+    EXPECT_NE(label(metric, "flow_name"), "etl-bad");
+  }
+  EXPECT_TRUE(family(outcome.families, "prefect_flow_runs").metric.empty());
+  EXPECT_TRUE(family(outcome.families, "prefect_info_deployment").metric.empty());
+  EXPECT_EQ(value(outcome.families, "prefect_deployments_total", {}), 0);
+  EXPECT_EQ(value(outcome.families, "prefect_flow_runs_finished_total", {{"flow_name", "etl-good"}}), 1);
+}
+
 }  // namespace
 }  // namespace flowgate::collectors::prefect
