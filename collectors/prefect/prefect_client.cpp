@@ -94,6 +94,7 @@ struct PrefectClient::Connection {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point last_used{};
 
   bool connected() const { return plain.has_value() || secure.has_value(); }
 
@@ -187,6 +188,7 @@ struct PrefectClient::Connection {
     request.prepare_payload();
     const std::string what = std::string(request.method_string()) + " " + std::string(request.target());
 
+    if (connected() && std::chrono::steady_clock::now() - last_used > options.max_idle) close();
     auto backoff = options.first_backoff;
     ClientError last(ClientErrorKind::transport, 0, what + ": no attempt made");
     for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
@@ -213,6 +215,7 @@ struct PrefectClient::Connection {
         last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
         continue;
       }
+      last_used = std::chrono::steady_clock::now();
       stats.response_bytes += response.body().size();
       if (!response.keep_alive()) close();
       const int status = static_cast<int>(response.result_int());

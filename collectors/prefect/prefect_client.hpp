@@ -28,6 +28,9 @@ struct ClientOptions {
   std::chrono::milliseconds first_backoff{500};      // doubled after each attempt
   std::size_t max_response_bytes = 64 * 1024 * 1024;
   bool verify_tls = true;  // system CAs, host name checked
+  // A connection idle longer than this is closed before the next request:
+  // Prefect's server drops idle connections after 5 s (--keep-alive-timeout).
+  std::chrono::milliseconds max_idle{4000};
 };
 
 enum class ClientErrorKind {
