@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "exposition/utf8.hpp"
+
 namespace flowgate::exposition {
 namespace {
 
@@ -75,45 +77,6 @@ std::optional<std::string> take_value(std::string_view& s) {
     }
   }
   return std::nullopt;
-}
-
-// ---------------------------------------------------------------------------
-// UTF-8 as Go's utf8.ValidString accepts it: no overlong forms, no
-// surrogates, nothing above U+10FFFF.
-
-bool is_valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t extra = 0;
-    unsigned low = 0x80;
-    unsigned high = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      extra = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      extra = 2;
-      if (c == 0xe0) low = 0xa0;
-      if (c == 0xed) high = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      extra = 3;
-      if (c == 0xf0) low = 0x90;
-      if (c == 0xf4) high = 0x8f;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) <= extra) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i <= extra; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xbf) return false;
-    }
-    p += extra + 1;
-  }
-  return true;
 }
 
 // ---------------------------------------------------------------------------

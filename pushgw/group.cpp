@@ -5,6 +5,7 @@
 
 #include "exposition/assembler.hpp"
 #include "exposition/protobuf_parser.hpp"
+#include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
 #include "pushgw/series_hash.hpp"
 
@@ -49,7 +50,7 @@ boost::system::result<void, PushError> check_body_labels(const Family& family, c
 
 boost::system::result<void, PushError> check_sanitized_labels(const Family& family, const Labels& labels) {
   for (const auto& label : labels) {
-    if (!is_valid_utf8(label.value)) {
+    if (!exposition::is_valid_utf8(label.value)) {
       return inconsistent("family " + quoted(family.name) + ": the value of label " + quoted(label.name) +
                           " is not valid UTF-8 (rule label-value-utf8)");
     }

@@ -14,8 +14,6 @@ bool is_label_name(std::string_view name);
 // Names starting with "__" are reserved for Prometheus itself.
 bool is_reserved_label_name(std::string_view name);
 
-bool is_valid_utf8(std::string_view bytes);
-
 // Go's %q for messages that quote user input: "…" with \" \\ and control
 // bytes escaped, so a message is always one line.
 std::string quoted(std::string_view text);
