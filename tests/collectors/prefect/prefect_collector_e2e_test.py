@@ -83,7 +83,10 @@ def prefect():
         deadline = time.monotonic() + 180
         while True:
             try:
+                # /health answers before the services are up; /ready then
+                # still says 503, as would the first real call.
                 if api.call("GET", "/health") is True:
+                    api.call("GET", "/ready")
                     break
             except OSError:
                 pass
