@@ -116,11 +116,30 @@ const std::vector<FlagSpec>& flag_specs() {
        "Empty (--persistence.file=) keeps metrics in memory only, as the Pushgateway's default does.",
        text_into(&Flags::persistence_file)},
       {"persistence.interval", "Persistence", Kind::duration, "5m",
-       "The minimum interval at which to write the pushed metrics to the persistence file.",
+       "How often the write-ahead log is compacted into the persistence file (a snapshot of every group).",
        duration_into(&Flags::persistence_interval)},
+      {"persistence.sync", "Persistence", Kind::text, "always",
+       "When the write-ahead log is flushed to disk. One of: [always, interval]. always: before a push is answered "
+       "(concurrent pushes share one fsync), so an answered push survives a crash; interval: every "
+       "--persistence.sync-interval, so a crash may lose the pushes of the last interval.",
+       [](Flags& f, std::string_view v) {
+         if (v == "always") f.persistence_sync = SyncPolicy::always;
+         else if (v == "interval") f.persistence_sync = SyncPolicy::interval;
+         else return false;
+         return true;
+       }},
+      {"persistence.sync-interval", "Persistence", Kind::duration, "1s",
+       "With --persistence.sync=interval, the time between two flushes of the write-ahead log.",
+       [](Flags& f, std::string_view v) {
+         return parse_duration(v, f.persistence_sync_interval) && f.persistence_sync_interval.count() > 0;
+       }},
       {"push.disable-consistency-check", "Push", Kind::boolean, "false",
        "Do not check the consistency of pushed metrics. DANGEROUS.",
        bool_into(&Flags::disable_consistency_check)},
+      {"push.group-ttl", "Push", Kind::duration, "0s",
+       "Delete groups whose last successful push is older than this (0s: never, as the Pushgateway). "
+       "Expiry is logged, counted in flowgate_store_groups_expired_total and persisted like a DELETE.",
+       duration_into(&Flags::group_ttl)},
       {"push.max-body-bytes", "Push", Kind::bytes, "64MiB",
        "Largest request body accepted, before and after gzip inflation; larger pushes get 413.",
        [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_body_bytes) && f.max_body_bytes > 0; }},
@@ -318,6 +337,9 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       {"web.threads", std::to_string(flags.threads)},
       {"persistence.file", flags.persistence_file},
       {"persistence.interval", duration_text(flags.persistence_interval)},
+      {"persistence.sync", flags.persistence_sync == SyncPolicy::always ? "always" : "interval"},
+      {"persistence.sync-interval", duration_text(flags.persistence_sync_interval)},
+      {"push.group-ttl", duration_text(flags.group_ttl)},
       {"push.disable-consistency-check", flags.disable_consistency_check ? "true" : "false"},
       {"push.max-body-bytes", std::to_string(flags.max_body_bytes)},
       {"collector.host", flags.collector_host ? "true" : "false"},

@@ -18,6 +18,8 @@
 
 namespace flowgate::exporter {
 
+enum class SyncPolicy { always, interval };
+
 struct Flags {
   std::vector<std::string> listen_addresses{":9091"};
   std::string telemetry_path = "/metrics";
@@ -28,6 +30,9 @@ struct Flags {
   std::string web_config_file;
   std::string persistence_file = "data/flowgate.db";  // empty: memory only
   std::chrono::milliseconds persistence_interval = std::chrono::minutes(5);
+  SyncPolicy persistence_sync = SyncPolicy::always;
+  std::chrono::milliseconds persistence_sync_interval = std::chrono::seconds(1);
+  std::chrono::milliseconds group_ttl{0};  // 0: groups never expire
   bool disable_consistency_check = false;
   std::size_t max_body_bytes = std::size_t{64} << 20;
   std::size_t max_connections = 512;
