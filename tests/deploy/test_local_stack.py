@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -18,6 +19,9 @@ import yaml
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 import manifest_checks as checks
+
+sys.path.insert(0, str(checks.REPO / "tests" / "support" / "prefect"))
+import prefect_server  # noqa: E402  (the shared Prefect venv)
 
 SCRIPT = checks.REPO / "deploy" / "local-stack"
 
@@ -46,17 +50,9 @@ def answers(url):
 
 
 def prefect_bin_dir():
-    """A venv with the pinned Prefect (prefect-requirements.txt) in the work
-    dir, so the stack's Prefect server is tested too; installed once per pin set."""
-    requirements = checks.HERE / "prefect-requirements.txt"
-    venv = checks.work_dir() / "prefect-venv"
-    stamp = venv / ".flowgate-requirements"
-    if not stamp.exists() or stamp.read_text() != requirements.read_text():
-        checks.run(["/usr/bin/python3", "-m", "venv", "--clear", str(venv)])
-        checks.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(requirements)])
-        stamp.write_text(requirements.read_text())
-    return venv / "bin"
+    """The bin dir of the shared venv with the pinned Prefect
+    (tests/support/prefect), so the stack's Prefect server is tested too."""
+    return prefect_server.ensure_venv() / "bin"
 
 
 @pytest.fixture(scope="module", params=["flowgate", "pushgateway-stand-in"])

@@ -1,64 +1,28 @@
-"""The Prefect collector against a real Prefect server (the pinned version of
-tests/deploy/prefect-requirements.txt, pip-installed into the build tree the
-first time): runs made through Prefect's REST API in known states, then
+"""The Prefect collector against a real Prefect server (tests/support/prefect:
+the shared venv with the pinned Prefect): runs made through Prefect's REST API in known states, then
 flowgate's numbers compared with what the API itself reports.
 
-Environment: PREFECT_DUMP (the prefect_dump binary), PREFECT_VENV (where the
-venv lives or is made), PREFECT_REQUIREMENTS (the pin file)."""
+Environment: PREFECT_DUMP (the prefect_dump binary), PREFECT_VENV (the shared venv)."""
 
 import datetime
-import json
 import os
 import pathlib
-import signal
-import socket
 import subprocess
-import tempfile
+import sys
 import time
-import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support" / "prefect"))
+import prefect_server  # noqa: E402  (the shared Prefect venv and server)
+
 DUMP = os.environ["PREFECT_DUMP"]
-VENV = pathlib.Path(os.environ["PREFECT_VENV"])
-REQUIREMENTS = pathlib.Path(os.environ["PREFECT_REQUIREMENTS"])
 TERMINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 
 
-def prefect_bin():
-    stamp = VENV / ".flowgate-requirements"
-    if not stamp.exists() or stamp.read_text() != REQUIREMENTS.read_text():
-        subprocess.run(["/usr/bin/python3", "-m", "venv", "--clear", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(REQUIREMENTS)], check=True)
-        stamp.write_text(REQUIREMENTS.read_text())
-    return VENV / "bin" / "prefect"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Api:
-    def __init__(self, url):
-        self.url = url
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            text = answer.read()
-            return json.loads(text) if text else None
-
-    def post(self, path, body):
-        return self.call("POST", path, body)
-
-    def count(self, body):
-        return self.post("/flow_runs/count", body)
+def count(prefect, body):
+    return prefect.post("/flow_runs/count", body)
 
 
 def iso(at):
@@ -67,43 +31,9 @@ def iso(at):
 
 @pytest.fixture(scope="module")
 def prefect():
-    home = tempfile.mkdtemp(prefix="prefect-home-")
-    port = free_port()
-    environment = {**os.environ, "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                   "DO_NOT_TRACK": "1", "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "1",
-                   "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "1",
-                   "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "1"}
-    log = open(pathlib.Path(home) / "server.log", "w")
-    server = subprocess.Popen([str(prefect_bin()), "server", "start", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-ui", "--analytics-off"], env=environment, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
-    api = Api(f"http://127.0.0.1:{port}/api")
-    api.server = server
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                # /health answers before the services are up; /ready then
-                # still says 503, as would the first real call.
-                if api.call("GET", "/health") is True:
-                    api.call("GET", "/ready")
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, (pathlib.Path(home) / "server.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "Prefect did not become healthy in 180 s"
-            time.sleep(0.5)
-        make_runs(api)
-        yield api
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        log.close()
+    with prefect_server.PrefectServer() as server:
+        make_runs(server)
+        yield server
 
 
 def finish_run(api, flow_id, state, message="", deployment_id=None):
@@ -135,7 +65,7 @@ def make_runs(api):
     api.post(f"/deployments/{daily}/create_flow_run",
              {"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": iso(past)}}})
     deadline = time.monotonic() + 60
-    while api.count({"flow_runs": {"state": {"name": {"any_": ["Late"]}}}}) != 1:
+    while count(api, {"flow_runs": {"state": {"name": {"any_": ["Late"]}}}}) != 1:
         assert time.monotonic() < deadline, "the scheduled run never went Late"
         time.sleep(0.5)
 
@@ -159,7 +89,7 @@ def test_finished_counters_match_prefects_counts_per_state_type(prefect):
     assert done.returncode == 0, done.stderr
     assert total(samples, "prefect_up") == 1
     for state_type in TERMINAL:
-        expected = prefect.count({"flow_runs": {"state": {"type": {"any_": [state_type]}}}})
+        expected = count(prefect, {"flow_runs": {"state": {"type": {"any_": [state_type]}}}})
         assert total(samples, "prefect_flow_runs_finished_total", state_type=state_type) == expected, state_type
     assert total(samples, "prefect_flow_runs_finished_total", flow_name="etl", deployment_name="etl-daily",
                  state_type="COMPLETED") == 2
@@ -199,8 +129,7 @@ def test_counters_keep_growing_across_a_flowgate_restart(prefect):
 
 
 def test_a_stopped_prefect_flips_prefect_up_and_still_renders(prefect):
-    os.killpg(prefect.server.pid, signal.SIGTERM)
-    prefect.server.wait(30)
+    prefect.stop()
     done, samples = dump(prefect)
     assert done.returncode == 1
     assert "failed" in done.stderr
