@@ -17,6 +17,7 @@
 #include "exporter/build_info.hpp"
 #include "exporter/collector_scheduler.hpp"
 #include "exporter/dispatcher.hpp"
+#include "exporter/prefect_setup.hpp"
 #include "exporter/routes.hpp"
 #include "exporter/scrape_handler.hpp"
 #include "exporter/self_metrics.hpp"
@@ -66,11 +67,7 @@ struct App::Impl {
         throw std::runtime_error(error.what());
       }
     }
-    if (!flags.prefect_api_url.empty()) {
-      logger.log(LogLevel::warn, FLOWGATE_CALLER,
-                 "the Prefect collector is not built yet; --prefect.api-url is ignored",
-                 {{"url", flags.prefect_api_url}});
-    }
+    if (auto prefect = make_prefect_collector(flags, logger)) collectors.push_back(std::move(prefect));
     if (auto config = web_config->current(); config->tls && !config->tls->cipher_suites.empty()) {
       logger.log(LogLevel::warn, FLOWGATE_CALLER,
                  "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");

@@ -56,6 +56,12 @@ Apply duration_into(std::chrono::milliseconds Flags::*member) {
   return [member](Flags& flags, std::string_view value) { return parse_duration(value, flags.*member); };
 }
 
+Apply positive_duration_into(std::chrono::milliseconds Flags::*member) {
+  return [member](Flags& flags, std::string_view value) {
+    return parse_duration(value, flags.*member) && (flags.*member).count() > 0;
+  };
+}
+
 bool parse_count(std::string_view text, std::size_t& out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -155,9 +161,53 @@ const std::vector<FlagSpec>& flag_specs() {
       {"collector.netdev.device-exclude", "Collectors", Kind::text, kDefaultDeviceExclude,
        "Regular expression of network devices the host collector ignores.",
        text_into(&Flags::netdev_device_exclude)},
-      {"prefect.api-url", "Collectors", Kind::text, "$PREFECT_API_URL",
-       "Prefect API URL to poll (e.g. http://prefect:4200/api). The Prefect collector is not built yet.",
+      {"prefect.api-url", "Prefect", Kind::text, "$PREFECT_API_URL",
+       "Prefect API URL to poll (http://prefect:4200/api, or Prefect Cloud's "
+       "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>); empty: no Prefect collector.",
        text_into(&Flags::prefect_api_url)},
+      {"prefect.api-key-file", "Prefect", Kind::text, "",
+       "File holding the Prefect API key (sent as a bearer token); when not given, $PREFECT_API_KEY.",
+       text_into(&Flags::prefect_api_key_file)},
+      {"prefect.auth-string-file", "Prefect", Kind::text, "",
+       "File holding the basic-auth string user:password of a self-hosted server; when not given, "
+       "$PREFECT_API_AUTH_STRING. Wins over the API key, as in Prefect's own client.",
+       text_into(&Flags::prefect_auth_string_file)},
+      {"prefect.poll-interval", "Prefect", Kind::duration, "30s",
+       "Time between two polls of flow runs, task runs and workers.",
+       positive_duration_into(&Flags::prefect_poll_interval)},
+      {"prefect.inventory-interval", "Prefect", Kind::duration, "5m",
+       "Time between two reads of flows, deployments, work pools and queues (also re-read when a run names "
+       "an unknown one).",
+       positive_duration_into(&Flags::prefect_inventory_interval)},
+      {"prefect.poll-timeout", "Prefect", Kind::duration, "1m",
+       "Deadline of one whole poll, retries included (at most --prefect.poll-interval); a poll past it fails "
+       "and the last values stay published.",
+       positive_duration_into(&Flags::prefect_poll_timeout)},
+      {"prefect.request-timeout", "Prefect", Kind::duration, "10s",
+       "Timeout of one request to the Prefect API.",
+       positive_duration_into(&Flags::prefect_request_timeout)},
+      {"prefect.stuck-running-after", "Prefect", Kind::duration, "1h",
+       "A flow run in RUNNING longer than this counts in prefect_flow_runs_stuck_running.",
+       positive_duration_into(&Flags::prefect_stuck_running_after)},
+      {"prefect.finished-overlap", "Prefect", Kind::duration, "2m",
+       "How far before the last finished run each poll reads again, for runs Prefect records late.",
+       duration_into(&Flags::prefect_finished_overlap)},
+      {"prefect.failure-info-limit", "Prefect", Kind::count, "10",
+       "How many of the latest failed runs prefect_flow_run_last_failure_info keeps.",
+       [](Flags& f, std::string_view v) { return parse_count(v, f.prefect_failure_info_limit); }},
+      {"prefect.flows-include", "Prefect", Kind::text, "",
+       "Regular expression: only flows whose name matches are reported (empty: all).",
+       text_into(&Flags::prefect_flows_include)},
+      {"prefect.flows-exclude", "Prefect", Kind::text, "",
+       "Regular expression of flow names not reported.", text_into(&Flags::prefect_flows_exclude)},
+      {"prefect.deployments-include", "Prefect", Kind::text, "",
+       "Regular expression: only deployments whose name matches are reported (ad-hoc runs have the name \"\").",
+       text_into(&Flags::prefect_deployments_include)},
+      {"prefect.deployments-exclude", "Prefect", Kind::text, "",
+       "Regular expression of deployment names not reported.", text_into(&Flags::prefect_deployments_exclude)},
+      {"prefect.tls-insecure-skip-verify", "Prefect", Kind::boolean, "false",
+       "Do not verify the Prefect API's TLS certificate (the system CAs are used otherwise).",
+       bool_into(&Flags::prefect_tls_insecure_skip_verify)},
       {"log.level", "Logging", Kind::text, "info", "Only log messages with the given severity or above. One of: "
        "[debug, info, warn, error]",
        [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); }},
@@ -347,6 +397,20 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       {"collector.filesystem.mount-points-exclude", flags.filesystem_mount_points_exclude},
       {"collector.netdev.device-exclude", flags.netdev_device_exclude},
       {"prefect.api-url", flags.prefect_api_url},
+      {"prefect.api-key-file", flags.prefect_api_key_file},
+      {"prefect.auth-string-file", flags.prefect_auth_string_file},
+      {"prefect.poll-interval", duration_text(flags.prefect_poll_interval)},
+      {"prefect.inventory-interval", duration_text(flags.prefect_inventory_interval)},
+      {"prefect.poll-timeout", duration_text(flags.prefect_poll_timeout)},
+      {"prefect.request-timeout", duration_text(flags.prefect_request_timeout)},
+      {"prefect.stuck-running-after", duration_text(flags.prefect_stuck_running_after)},
+      {"prefect.finished-overlap", duration_text(flags.prefect_finished_overlap)},
+      {"prefect.failure-info-limit", std::to_string(flags.prefect_failure_info_limit)},
+      {"prefect.flows-include", flags.prefect_flows_include},
+      {"prefect.flows-exclude", flags.prefect_flows_exclude},
+      {"prefect.deployments-include", flags.prefect_deployments_include},
+      {"prefect.deployments-exclude", flags.prefect_deployments_exclude},
+      {"prefect.tls-insecure-skip-verify", flags.prefect_tls_insecure_skip_verify ? "true" : "false"},
       {"log.level", std::string(level_name(flags.log_level))},
       {"log.format", flags.log_format == LogFormat::json ? "json" : "logfmt"},
   };

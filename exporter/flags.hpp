@@ -45,7 +45,23 @@ struct Flags {
   bool collector_process = true;
   std::string filesystem_mount_points_exclude;
   std::string netdev_device_exclude;
+  // The Prefect collector (on when prefect_api_url is not empty); turned
+  // into collectors::prefect::PrefectCollectorOptions by exporter/prefect_setup.
   std::string prefect_api_url;
+  std::string prefect_api_key_file;      // empty: $PREFECT_API_KEY
+  std::string prefect_auth_string_file;  // empty: $PREFECT_API_AUTH_STRING
+  std::chrono::milliseconds prefect_poll_interval = std::chrono::seconds(30);
+  std::chrono::milliseconds prefect_inventory_interval = std::chrono::minutes(5);
+  std::chrono::milliseconds prefect_poll_timeout = std::chrono::minutes(1);  // capped at the poll interval
+  std::chrono::milliseconds prefect_request_timeout = std::chrono::seconds(10);
+  std::chrono::milliseconds prefect_stuck_running_after = std::chrono::hours(1);
+  std::chrono::milliseconds prefect_finished_overlap = std::chrono::minutes(2);
+  std::size_t prefect_failure_info_limit = 10;
+  std::string prefect_flows_include;
+  std::string prefect_flows_exclude;
+  std::string prefect_deployments_include;
+  std::string prefect_deployments_exclude;
+  bool prefect_tls_insecure_skip_verify = false;
   bool help = false;
   bool version = false;
 

@@ -1,5 +1,6 @@
 #include "collectors/prefect/prefect_client.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <thread>
@@ -95,6 +96,19 @@ struct PrefectClient::Connection {
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point last_used{};
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+
+  // `timeout`, cut to what is left before the deadline (at least 1 ms, so
+  // that an expired deadline still fails through the stream's timer).
+  std::chrono::steady_clock::duration bounded(std::chrono::steady_clock::duration timeout) const {
+    if (!deadline) return timeout;
+    const auto left = *deadline - std::chrono::steady_clock::now();
+    return std::max<std::chrono::steady_clock::duration>(std::min(timeout, left), std::chrono::milliseconds(1));
+  }
+
+  bool past_deadline(std::chrono::steady_clock::duration after = {}) const {
+    return deadline && std::chrono::steady_clock::now() + after >= *deadline;
+  }
 
   bool connected() const { return plain.has_value() || secure.has_value(); }
 
@@ -128,7 +142,7 @@ struct PrefectClient::Connection {
     run();
     if (ec) return ec;
     beast::tcp_stream stream(ioc);
-    stream.expires_after(options.connect_timeout);
+    stream.expires_after(bounded(options.connect_timeout));
     stream.async_connect(addresses, [&](error_code e, const tcp::endpoint&) { ec = e; });
     run();
     if (ec) return ec;
@@ -145,7 +159,7 @@ struct PrefectClient::Connection {
       return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
     }
     if (options.verify_tls) secure->set_verify_callback(ssl::host_name_verification(endpoint.host));
-    beast::get_lowest_layer(*secure).expires_after(options.connect_timeout);
+    beast::get_lowest_layer(*secure).expires_after(bounded(options.connect_timeout));
     secure->async_handshake(ssl::stream_base::client, [&](error_code e) { ec = e; });
     run();
     if (ec) close();
@@ -156,7 +170,7 @@ struct PrefectClient::Connection {
     error_code ec;
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
-    lowest().expires_after(options.request_timeout);
+    lowest().expires_after(bounded(options.request_timeout));
     auto write_then_read = [&](auto& stream) {
       http::async_write(stream, request, [&](error_code e, std::size_t) { ec = e; });
       run();
@@ -191,11 +205,16 @@ struct PrefectClient::Connection {
     if (connected() && std::chrono::steady_clock::now() - last_used > options.max_idle) close();
     auto backoff = options.first_backoff;
     ClientError last(ClientErrorKind::transport, 0, what + ": no attempt made");
+    const auto deadline_passed = [&](const std::string& why) {
+      return ClientError(ClientErrorKind::transport, 0, what + ": the poll deadline passed (" + why + ")");
+    };
     for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
       if (attempt > 1) {
+        if (past_deadline(backoff)) return deadline_passed("no time left to retry after: " + last.message);
         std::this_thread::sleep_for(backoff);
         backoff *= 2;
       }
+      if (past_deadline()) return deadline_passed("before sending");
       ++stats.requests;
       error_code ec;
       const bool reused = connected();
@@ -212,6 +231,7 @@ struct PrefectClient::Connection {
       }
       if (ec) {
         close();
+        if (past_deadline()) return deadline_passed(ec.message());
         last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
         continue;
       }
@@ -250,5 +270,9 @@ ClientResult<std::string> PrefectClient::post(std::string_view path, std::string
 }
 
 const ClientStats& PrefectClient::stats() const { return connection_->stats; }
+
+void PrefectClient::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  connection_->deadline = deadline;
+}
 
 }  // namespace flowgate::collectors::prefect

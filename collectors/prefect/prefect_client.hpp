@@ -80,6 +80,11 @@ class PrefectClient {
 
   const ClientStats& stats() const;
 
+  // A deadline for every request until cleared (nullopt): timeouts shrink to
+  // what is left of it, no retry starts after it, and a request begun after
+  // it fails at once. The collector sets one per poll (--prefect.poll-timeout).
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
+
  private:
   struct Connection;  // Beast and OpenSSL stay in the .cpp
   std::unique_ptr<Connection> connection_;

@@ -62,7 +62,20 @@ boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> PrefectC
 PrefectCollector::PrefectCollector(PrefectCollectorOptions options, PrefectClient client)
     : options_(std::move(options)), client_(std::move(client)) {}
 
-bool PrefectCollector::refresh() { return published_.refresh_with([this] { return gather(); }); }
+bool PrefectCollector::refresh() {
+  client_.set_deadline(std::chrono::steady_clock::now() + options_.poll_timeout);
+  const bool ok = published_.refresh_with([this] { return gather(); });
+  client_.set_deadline(std::nullopt);
+  const auto& stats = client_.stats();
+  requests_.store(stats.requests);
+  response_bytes_.store(stats.response_bytes);
+  connections_.store(stats.connections);
+  return ok;
+}
+
+ClientStats PrefectCollector::client_stats() const {
+  return ClientStats{requests_.load(), response_bytes_.load(), connections_.load()};
+}
 
 std::optional<MetricFamilies> PrefectCollector::gather() {
   const auto started = std::chrono::steady_clock::now();
@@ -119,6 +132,18 @@ std::vector<prometheus::MetricFamily> PrefectCollector::Collect() const {
     family.metric.emplace_back().gauge.value = up ? 1 : 0;
     families.insert(families.begin(), std::move(family));
   }
+  const auto counter = [&families](std::string name, std::string help, std::uint64_t value) {
+    prometheus::MetricFamily family;
+    family.name = std::move(name);
+    family.help = std::move(help);
+    family.type = prometheus::MetricType::Counter;
+    family.metric.emplace_back().counter.value = static_cast<double>(value);
+    families.push_back(std::move(family));
+  };
+  counter("flowgate_prefect_requests_total",
+          "HTTP requests sent to the Prefect API (retries and resends included).", requests_.load());
+  counter("flowgate_prefect_response_bytes_total", "Bytes of Prefect API response bodies read.",
+          response_bytes_.load());
   return families;
 }
 

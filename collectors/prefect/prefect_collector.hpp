@@ -4,10 +4,13 @@
 // and publishes the families of docs/metrics.md; Collect() never touches the
 // network. A failed poll keeps the last families (marked by prefect_up 0) and
 // the counters' state; after 429/503 no request is sent before Retry-After.
+// Collect() also reports the API requests and bytes spent so far
+// (flowgate_prefect_requests_total, flowgate_prefect_response_bytes_total).
 // refresh() from one thread at a time; the rest is safe from any thread.
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +34,9 @@ struct PrefectCollectorOptions {
   std::string auth_string;  // PREFECT_API_AUTH_STRING (basic; wins over the key)
   std::chrono::milliseconds interval{30'000};
   std::chrono::milliseconds inventory_interval{300'000};
+  // The whole poll's deadline (every request and retry of one refresh());
+  // a poll that runs out of it fails like any other.
+  std::chrono::milliseconds poll_timeout{60'000};
   std::chrono::seconds retry_after_cap{1800};
   bool seed_finished_counters = true;
   // ECMAScript regexes matched anywhere in the name, empty for none; runs of
@@ -59,7 +65,8 @@ class PrefectCollector final : public Collector {
 
   // The last failure's sentence (empty after a success), for the caller to log.
   std::string last_error() const;
-  const ClientStats& client_stats() const { return client_.stats(); }
+  // The client's totals as of the end of the last refresh() (any thread).
+  ClientStats client_stats() const;
 
  private:
   PrefectCollector(PrefectCollectorOptions options, PrefectClient client);
@@ -74,6 +81,8 @@ class PrefectCollector final : public Collector {
   std::chrono::steady_clock::time_point inventory_read_at_{};
   std::chrono::steady_clock::time_point not_before_{};
   std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
+  // Copied from client_ after each refresh(), for Collect() on other threads.
+  std::atomic<std::uint64_t> requests_{0}, response_bytes_{0}, connections_{0};
 };
 
 }  // namespace flowgate::collectors::prefect
