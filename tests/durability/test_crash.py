@@ -1,0 +1,204 @@
+"""No acknowledged push is ever lost: several pushers PUT, POST and DELETE over
+keep-alive connections while flowgate (--persistence.sync=always, compacting
+every 300ms) is killed with SIGKILL at a random moment, again and again. After
+every restart each group must hold at least its last acknowledged push and at
+most its last sent one, whole (every series of a push carries its sequence
+number), with a push time no earlier than that push was sent; /metrics must
+parse and /api/v1/metrics must be JSON.
+
+FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000),
+FLOWGATE_DURABILITY_SEED replays a run's choices (not its timing)."""
+import http.client
+import os
+import random
+import shutil
+import threading
+import time
+
+import store_view
+
+CYCLES = int(os.environ.get("FLOWGATE_CRASH_CYCLES", "50"))
+PUSHERS = 4
+ROWS_PER_PUT = 16  # series per PUT, all carrying its sequence number: a torn group shows
+KILL_DELAY_SECONDS = (0.02, 0.9)  # several compactions (every 300ms) fit in the longest one
+FLAGS = ["--persistence.interval=300ms"]  # --persistence.sync=always is the default
+SHARED_JOB = "crash_shared"
+
+
+class GroupHistory:
+    """What one pusher did to one group (or, for the shared group, to its own
+    family in it): every operation sent, in order, and how far they were
+    acknowledged. One keep-alive connection per pusher sends them one at a time,
+    so what flowgate holds is the state after some operation between the last
+    acknowledged and the last sent one."""
+
+    def __init__(self):
+        self.operations = []  # (sequence number or None for a DELETE, time the request was sent)
+        self.acknowledged = -1  # index into operations
+
+    def sent(self, sequence):
+        self.operations.append((sequence, time.time()))
+
+    def acknowledge(self):
+        self.acknowledged = len(self.operations) - 1
+
+    def possible_states(self):
+        """Sequence numbers (None = absent) flowgate may hold, oldest first."""
+        start = self.acknowledged
+        states = [None] if start < 0 else []
+        states += [sequence for sequence, _ in self.operations[max(start, 0):]]
+        return states
+
+    def last_acknowledged_send_time(self):
+        """When the last acknowledged push (not DELETE) was sent, or None."""
+        if self.acknowledged < 0 or self.operations[self.acknowledged][0] is None:
+            return None
+        return self.operations[self.acknowledged][1]
+
+    def lost(self, held):
+        """True when `held` predates the last acknowledged operation."""
+        acknowledged_state = self.possible_states()[0] if self.acknowledged >= 0 else None
+        if self.acknowledged < 0 or held == acknowledged_state:
+            return False
+        earlier = [sequence for sequence, _ in self.operations[:self.acknowledged]]
+        return held is None or held in earlier
+
+
+class Pusher:
+    def __init__(self, index, seed):
+        self.index = index
+        self.rng = random.Random(f"{seed}/{index}")
+        self.sequence = 0
+        self.own = GroupHistory()  # PUT /metrics/job/crash/pusher/<i>
+        self.shared = GroupHistory()  # POST of family crash_shared_seq_<i> into job crash_shared
+        self.scratch = GroupHistory()  # PUT or DELETE /metrics/job/crash_scratch/pusher/<i>
+        self.acknowledged_pushes = 0
+        self.unexpected = []  # non-2xx answers: no push may fail here
+
+    def run(self, port, stop):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while not stop.is_set():
+                self.sequence += 1
+                method, path, body, history = self.next_operation()
+                history.sent(None if method == "DELETE" else self.sequence)
+                try:
+                    connection.request(method, path, body=body)
+                    reply = connection.getresponse()
+                    answer = reply.read()
+                except (OSError, http.client.HTTPException):
+                    return  # flowgate was killed: this operation stays sent, unacknowledged
+                if 200 <= reply.status < 300:
+                    history.acknowledge()
+                    self.acknowledged_pushes += 1
+                else:
+                    self.unexpected.append(f"{method} {path}: {reply.status} {answer!r}")
+                    return
+        finally:
+            connection.close()
+
+    def next_operation(self):
+        n, i = self.sequence, self.index
+        roll = self.rng.random()
+        if roll < 0.5:
+            rows = "".join(f'crash_row{{row="{row}"}} {n}\n' for row in range(ROWS_PER_PUT))
+            body = f"# TYPE crash_seq gauge\ncrash_seq {n}\n# TYPE crash_row gauge\n{rows}"
+            return "PUT", f"/metrics/job/crash/pusher/{i}", body.encode(), self.own
+        if roll < 0.85:
+            body = f"# TYPE crash_shared_seq_{i} gauge\ncrash_shared_seq_{i} {n}\n"
+            return "POST", f"/metrics/job/{SHARED_JOB}", body.encode(), self.shared
+        path = f"/metrics/job/crash_scratch/pusher/{i}"
+        scratch_exists = self.scratch.operations and self.scratch.operations[-1][0] is not None
+        if scratch_exists and self.rng.random() < 0.5:
+            return "DELETE", path, None, self.scratch
+        return "PUT", path, f"crash_scratch_seq {n}\n".encode(), self.scratch
+
+
+def held_sequence(samples, name, labels, rows=0):
+    """The sequence number a group holds in `name`, None if absent; a push whose
+    rows disagree with it is reported as torn."""
+    held = store_view.value(samples, name, **labels)
+    problems = []
+    for row in range(rows):
+        row_value = store_view.value(samples, "crash_row", row=str(row), **labels)
+        if row_value != held:
+            problems.append(f"{labels}: crash_row{{row={row}}} is {row_value}, crash_seq is {held}")
+    return (None if held is None else int(held)), problems
+
+
+def check_history(what, history, held, push_time, problems, lost):
+    if history.lost(held):
+        lost.append(f"{what}: holds {held}, the last acknowledged operation was "
+                    f"{history.operations[history.acknowledged]} (sent: {history.operations[-3:]})")
+    elif held not in history.possible_states():
+        problems.append(f"{what}: holds {held}, possible: {history.possible_states()}")
+    sent_at = history.last_acknowledged_send_time()
+    if held is not None and sent_at is not None and (push_time is None or push_time < sent_at):
+        problems.append(f"{what}: push_time_seconds {push_time} < {sent_at}, "
+                        "when its last acknowledged push was sent")
+
+
+def check_store(server, pushers):
+    """(lost, other problems) found in what the restarted flowgate serves."""
+    samples = store_view.scrape(server)
+    store_view.api_groups(server)
+    problems, lost = [], []
+    shared_labels = store_view.group_labels(SHARED_JOB)
+    shared_push_time = store_view.value(samples, "push_time_seconds", **shared_labels)
+    for pusher in pushers:
+        own_labels = store_view.group_labels("crash", pusher=str(pusher.index))
+        held, torn = held_sequence(samples, "crash_seq", own_labels, ROWS_PER_PUT)
+        problems += torn
+        check_history(f"PUT group {own_labels}", pusher.own, held,
+                      store_view.value(samples, "push_time_seconds", **own_labels), problems, lost)
+
+        held = store_view.value(samples, f"crash_shared_seq_{pusher.index}", **shared_labels)
+        check_history(f"POSTed family crash_shared_seq_{pusher.index}", pusher.shared,
+                      None if held is None else int(held), shared_push_time, problems, lost)
+
+        scratch_labels = store_view.group_labels("crash_scratch", pusher=str(pusher.index))
+        held, _ = held_sequence(samples, "crash_scratch_seq", scratch_labels)
+        check_history(f"scratch group {scratch_labels}", pusher.scratch, held,
+                      store_view.value(samples, "push_time_seconds", **scratch_labels), problems, lost)
+    return lost, problems
+
+
+def totals(pushers):
+    return sum(pusher.acknowledged_pushes for pusher in pushers)
+
+
+def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys):
+    rng = random.Random(seed)
+    gate.flags = FLAGS
+    pushers = [Pusher(index, seed) for index in range(PUSHERS)]
+    files_before_restart = tmp_path / "files-before-last-restart"
+    for cycle in range(CYCLES + 1):
+        server = gate.start()
+        lost, problems = check_store(server, pushers)
+        unexpected = [answer for pusher in pushers for answer in pusher.unexpected]
+        assert not (lost or problems or unexpected), (
+            f"seed {seed}, after kill -9 number {cycle} of {CYCLES} "
+            f"({totals(pushers)} acknowledged pushes so far): {len(lost)} lost {lost[:8]}, "
+            f"other problems {problems[:8]}, unexpected answers {unexpected[:8]}; the files before "
+            f"that restart are in {files_before_restart}; the log of that restart:\n{gate.log()}")
+        if cycle == CYCLES:
+            break
+        stop = threading.Event()
+        threads = [threading.Thread(target=pusher.run, args=(server.port, stop)) for pusher in pushers]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(*KILL_DELAY_SECONDS))
+        gate.kill()
+        stop.set()
+        for thread in threads:
+            thread.join()
+        shutil.rmtree(files_before_restart, ignore_errors=True)
+        shutil.copytree(gate.folder, files_before_restart)
+    assert gate.stop() == 0
+    lost, problems = check_store(gate.start(), pushers)  # and after a clean stop
+    assert not (lost or problems), f"seed {seed}, after SIGTERM: lost {lost}, other problems {problems}"
+    assert gate.stop() == 0
+    with capsys.disabled():
+        print(f"\ncrash test (seed {seed}): {CYCLES} kill -9 cycles, {totals(pushers)} acknowledged "
+              "pushes, 0 lost")
+    assert totals(pushers) > CYCLES  # the pushers really pushed between the kills
