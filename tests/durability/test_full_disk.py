@@ -8,6 +8,7 @@ root to mount), and RLIMIT_FSIZE set on the running flowgate with prlimit (EFBIG
 flowgate must ignore the SIGXFSZ that comes with it)."""
 import contextlib
 import errno
+import http.client
 import os
 import signal
 import subprocess
@@ -21,6 +22,8 @@ import wal_segments
 
 MAX_PUSHES_UNTIL_FULL = 400
 BIG_ROWS = 40  # a "big" push: well over a page of log record
+# The DELETE of this group makes a log record longer than any small push's.
+LONG_KEY = "k" * 2000
 
 
 def big_body(value):
@@ -28,8 +31,19 @@ def big_body(value):
     return f"# TYPE disk_row gauge\n{rows}".encode()
 
 
-def put(server, path, body):
-    return raw_http.request(server, "PUT", path, body)
+def send(gate, method, path, body=b""):
+    """One request; flowgate dying on it (SIGXFSZ, say) fails the test with its exit status."""
+    try:
+        return raw_http.request(gate.server, method, path, body)
+    except (OSError, http.client.HTTPException) as error:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            gate.server.process.wait(timeout=5)
+        pytest.fail(f"{method} {path}: {error!r}; flowgate's exit status: "
+                    f"{gate.server.process.returncode} (None: still running)\n{gate.log()}")
+
+
+def put(gate, path, body):
+    return send(gate, "PUT", path, body)
 
 
 class Tmpfs:
@@ -95,76 +109,63 @@ def expect_failed_write(reply, gate, medium):
     assert medium.errno_text in reply.text(), reply.text()
 
 
+def push_until_refused(gate, medium, path_of, body):
+    """PUTs path_of(0), path_of(1), ... until flowgate refuses one with a proper
+    500; returns how many it acknowledged before."""
+    for number in range(MAX_PUSHES_UNTIL_FULL):
+        reply = put(gate, path_of(number), body(number))
+        if reply.status != 200:
+            expect_failed_write(reply, gate, medium)
+            return number
+    pytest.fail(f"{MAX_PUSHES_UNTIL_FULL} pushes and the disk is still not full")
+
+
+def expect_store(server, big_groups, small_groups, long_key_held):
+    """Exactly the acknowledged groups, each whole, and nothing of a refused change."""
+    samples = store_view.scrape(server)
+    store_view.api_groups(server)
+    held = {}
+    for (name, label_pairs), sample_value in samples.items():
+        labels = dict(label_pairs)
+        if name == "disk_row":
+            held.setdefault(int(labels["index"]), {})[labels["row"]] = sample_value
+    assert held == {group: {f"{row:03}": group for row in range(BIG_ROWS)} for group in big_groups}
+    assert {dict(labels)["index"] for (name, labels) in samples if name == "small"} == {
+        str(group) for group in small_groups}
+    assert not [labels for (name, labels) in samples if name == "added"]
+    long_value = store_view.value(samples, "long", **store_view.group_labels("long", key=LONG_KEY))
+    assert long_value == (1 if long_key_held else None)
+    return samples
+
+
 def test_full_disk_fails_the_push_with_500_and_changes_nothing(disk):
     medium, gate = disk
     server = gate.start()
-    # The log grows a little before the disk fills up (the file size limit starts above it).
+    # The log grows before the disk fills up (the file size limit is set above it).
     for index in range(8):
-        assert put(server, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
-    # A group whose DELETE record is longer than any small push's record.
-    long_key = "k" * 512
-    assert put(server, f"/metrics/job/long/key/{long_key}", b"long 1\n").status == 200
-    acknowledged = {index: index for index in range(8)}
+        assert put(gate, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
+    assert put(gate, f"/metrics/job/long/key/{LONG_KEY}", b"long 1\n").status == 200
 
     medium.fill(gate)
-    index, failed = 8, None
-    while failed is None and index < 8 + MAX_PUSHES_UNTIL_FULL:
-        reply = put(server, f"/metrics/job/disk/index/{index}", big_body(index))
-        if reply.status == 200:
-            acknowledged[index] = index
-            index += 1
-        else:
-            failed = reply
-    assert failed is not None, "the disk never filled up"
-    expect_failed_write(failed, gate, medium)
+    big = 8 + push_until_refused(gate, medium, lambda n: f"/metrics/job/disk/index/{8 + n}",
+                                 lambda n: big_body(8 + n))
     # Small pushes use up what is left, so every larger record fails from here on.
-    small_failures = 0
-    for small in range(MAX_PUSHES_UNTIL_FULL):
-        reply = put(server, f"/metrics/job/small/index/{small}", b"s 1\n")
-        if reply.status != 200:
-            expect_failed_write(reply, gate, medium)
-            small_failures += 1
-            break
-    assert small_failures == 1, "small pushes never filled the disk"
-    small_acknowledged = small
-
-    expect_failed_write(put(server, "/metrics/job/disk/index/0", big_body(-1)), gate, medium)
+    small = push_until_refused(gate, medium, lambda n: f"/metrics/job/small/index/{n}",
+                               lambda n: b"small 1\n")
+    expect_failed_write(put(gate, "/metrics/job/disk/index/0", big_body(-1)), gate, medium)
     added = "".join(f'added{{row="{row:03}"}} 1\n' for row in range(BIG_ROWS)).encode()
-    expect_failed_write(raw_http.request(server, "POST", "/metrics/job/disk/index/1", added),
-                        gate, medium)
-    expect_failed_write(raw_http.request(server, "DELETE", f"/metrics/job/long/key/{long_key}"),
-                        gate, medium)
-
-    def expect_store(server, retried=False):
-        samples = store_view.scrape(server)
-        held = {int(dict(labels)["index"]): value for (name, labels), value in samples.items()
-                if name == "disk_row" and dict(labels)["row"] == "000" and dict(labels)["job"] == "disk"}
-        expected = dict(acknowledged)
-        if retried:
-            expected[index] = index
-        assert held == expected
-        for row in range(BIG_ROWS):  # no group half-written
-            for group, group_value in expected.items():
-                assert store_view.value(samples, "disk_row", row=f"{row:03}",
-                                        **store_view.group_labels("disk", index=str(group))) == group_value
-        assert not [labels for (name, labels), _ in samples.items() if name == "added"]
-        held_small = {dict(labels)["index"] for (name, labels), _ in samples.items() if name == "s"}
-        assert held_small == {str(small) for small in range(small_acknowledged)}
-        store_view.api_groups(server)
-        return samples
-
-    samples = expect_store(server)
-    assert store_view.value(samples, "long", **store_view.group_labels("long", key=long_key)) == 1
+    expect_failed_write(send(gate, "POST", "/metrics/job/disk/index/1", added), gate, medium)
+    expect_failed_write(send(gate, "DELETE", f"/metrics/job/long/key/{LONG_KEY}"), gate, medium)
+    samples = expect_store(server, range(big), range(small), long_key_held=True)
     assert store_view.value(samples, "flowgate_persistence_write_failures_total") == 5
 
     medium.free(gate)
-    assert put(server, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
-    assert raw_http.request(server, "DELETE", f"/metrics/job/long/key/{long_key}").status == 202
-    expect_store(server, retried=True)
+    assert put(gate, f"/metrics/job/disk/index/{big}", big_body(big)).status == 200
+    assert send(gate, "DELETE", f"/metrics/job/long/key/{LONG_KEY}").status == 202
+    expect_store(server, range(big + 1), range(small), long_key_held=False)
 
     gate.kill()
-    samples = expect_store(gate.start(), retried=True)
-    assert store_view.value(samples, "long", **store_view.group_labels("long", key=long_key)) is None
+    expect_store(gate.start(), range(big + 1), range(small), long_key_held=False)
     assert gate.stop(signal.SIGTERM) == 0
-    expect_store(gate.start(), retried=True)
+    expect_store(gate.start(), range(big + 1), range(small), long_key_held=False)
     assert gate.stop() == 0
