@@ -57,7 +57,7 @@ std::optional<std::chrono::system_clock::time_point> parse_imf_fixdate(std::stri
          std::chrono::seconds{*second};
 }
 
-bool is_retried_status(int status) { return status == 500 || status == 502 || status == 504; }
+bool is_retried_status(int status) { return status == 500 || status == 502 || status == 503 || status == 504; }
 
 }  // namespace
 
@@ -243,7 +243,10 @@ struct PrefectClient::Connection {
       const auto prefect_says = parse_api_error(response.body());
       ClientError error(ClientErrorKind::http_status, status,
                         what + ": HTTP " + std::to_string(status) + (prefect_says ? ": " + *prefect_says : ""));
-      if (status == 429 || status == 503) {
+      // A self-hosted server answers 503 without Retry-After when its
+      // database is busy or briefly unavailable: transient, retried like 502.
+      const bool announced_pause = response.find(http::field::retry_after) != response.end();
+      if (status == 429 || (status == 503 && announced_pause)) {
         error.kind = ClientErrorKind::throttled;
         error.retry_after = parse_retry_after(response[http::field::retry_after], std::chrono::system_clock::now());
         return error;

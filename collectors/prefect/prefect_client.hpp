@@ -1,8 +1,9 @@
 #pragma once
 // A small synchronous HTTP(S) client for the Prefect REST API: one kept-alive
 // connection, every operation bounded by a timeout, transient failures
-// (connection errors, timeouts, 500/502/504) retried with backoff, 429/503
-// returned at once with their Retry-After so the caller can skip polls.
+// (connection errors, timeouts, 500/502/504, 503 without Retry-After) retried
+// with backoff, 429 and 503 with Retry-After returned at once so the caller
+// can skip polls.
 // Blocks the calling thread (the collector's own); not thread-safe: one
 // client per collector. Never logs; errors are values.
 
@@ -36,7 +37,7 @@ struct ClientOptions {
 enum class ClientErrorKind {
   transport,    // resolve/connect/TLS/read/write failed or timed out (after retries)
   http_status,  // an unexpected status (4xx, or 5xx after retries)
-  throttled,    // 429 or 503: retry_after says when to come back
+  throttled,    // 429, or 503 with Retry-After: retry_after says when to come back
   bad_body,     // a 2xx body that does not decode (set by the callers that decode)
 };
 

@@ -66,15 +66,8 @@ bool PrefectCollector::refresh() {
   client_.set_deadline(std::chrono::steady_clock::now() + options_.poll_timeout);
   const bool ok = published_.refresh_with([this] { return gather(); });
   client_.set_deadline(std::nullopt);
-  const auto& stats = client_.stats();
-  requests_.store(stats.requests);
-  response_bytes_.store(stats.response_bytes);
-  connections_.store(stats.connections);
+  spent_.store(std::make_shared<const Spent>(Spent{spent_.load()->polls + 1, client_.stats()}));
   return ok;
-}
-
-ClientStats PrefectCollector::client_stats() const {
-  return ClientStats{requests_.load(), response_bytes_.load(), connections_.load()};
 }
 
 std::optional<MetricFamilies> PrefectCollector::gather() {
@@ -140,10 +133,12 @@ std::vector<prometheus::MetricFamily> PrefectCollector::Collect() const {
     family.metric.emplace_back().counter.value = static_cast<double>(value);
     families.push_back(std::move(family));
   };
+  const auto spent = spent_.load();
+  counter("flowgate_prefect_polls_total", "Polls of the Prefect API, failed ones included.", spent->polls);
   counter("flowgate_prefect_requests_total",
-          "HTTP requests sent to the Prefect API (retries and resends included).", requests_.load());
+          "HTTP requests sent to the Prefect API (retries and resends included).", spent->client.requests);
   counter("flowgate_prefect_response_bytes_total", "Bytes of Prefect API response bodies read.",
-          response_bytes_.load());
+          spent->client.response_bytes);
   return families;
 }
 

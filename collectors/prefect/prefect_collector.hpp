@@ -4,8 +4,8 @@
 // and publishes the families of docs/metrics.md; Collect() never touches the
 // network. A failed poll keeps the last families (marked by prefect_up 0) and
 // the counters' state; after 429/503 no request is sent before Retry-After.
-// Collect() also reports the API requests and bytes spent so far
-// (flowgate_prefect_requests_total, flowgate_prefect_response_bytes_total).
+// Collect() also reports the polls, API requests and bytes spent so far
+// (flowgate_prefect_polls_total, _requests_total, _response_bytes_total).
 // refresh() from one thread at a time; the rest is safe from any thread.
 
 #include <atomic>
@@ -66,7 +66,9 @@ class PrefectCollector final : public Collector {
   // The last failure's sentence (empty after a success), for the caller to log.
   std::string last_error() const;
   // The client's totals as of the end of the last refresh() (any thread).
-  ClientStats client_stats() const;
+  ClientStats client_stats() const { return spent_.load()->client; }
+  // refresh() calls so far (polls skipped for Retry-After included).
+  std::uint64_t polls() const { return spent_.load()->polls; }
 
  private:
   PrefectCollector(PrefectCollectorOptions options, PrefectClient client);
@@ -81,8 +83,13 @@ class PrefectCollector final : public Collector {
   std::chrono::steady_clock::time_point inventory_read_at_{};
   std::chrono::steady_clock::time_point not_before_{};
   std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
-  // Copied from client_ after each refresh(), for Collect() on other threads.
-  std::atomic<std::uint64_t> requests_{0}, response_bytes_{0}, connections_{0};
+  // Replaced after each refresh(): one snapshot, so that a scrape never sees
+  // the requests of a poll without the poll.
+  struct Spent {
+    std::uint64_t polls = 0;
+    ClientStats client;
+  };
+  std::atomic<std::shared_ptr<const Spent>> spent_{std::make_shared<const Spent>()};
 };
 
 }  // namespace flowgate::collectors::prefect

@@ -81,6 +81,55 @@ TEST(PrefectClient, ReturnsThrottlingAtOnceWithRetryAfter) {
   EXPECT_EQ(server.seen().size(), 1u);
 }
 
+TEST(PrefectClient, RetriesA503WithoutRetryAfterAsTransient) {
+  // What a self-hosted server answers while its SQLite database is locked.
+  CannedServer server({{503, R"({"exception_message":"Service Unavailable"})", {}, false}, {200, "3", {}, false}});
+  auto client = client_for(server);
+  const auto body = client.post("/flow_runs/count", "{}");
+  ASSERT_TRUE(body) << body.error().message;
+  EXPECT_EQ(*body, "3");
+  EXPECT_EQ(server.seen().size(), 2u);
+}
+
+TEST(PrefectClient, ReturnsA503WithRetryAfterAtOnce) {
+  CannedServer server({{503, "", {{"Retry-After", "1200"}, {"Prefect-Maintenance", "true"}}, false}});
+  auto client = client_for(server);
+  const auto body = client.get("/version");
+  ASSERT_FALSE(body);
+  EXPECT_EQ(body.error().kind, ClientErrorKind::throttled);
+  EXPECT_EQ(body.error().retry_after, 1200s);
+  EXPECT_EQ(server.seen().size(), 1u);
+}
+
+TEST(PrefectClient, SendsNothingOnceTheDeadlineHasPassed) {
+  CannedServer server({{200, "3", {}, false}});
+  auto client = client_for(server);
+  client.set_deadline(std::chrono::steady_clock::now() - 1ms);
+  const auto body = client.get("/version");
+  ASSERT_FALSE(body);
+  EXPECT_EQ(body.error().kind, ClientErrorKind::transport);
+  EXPECT_EQ(body.error().message, "GET /api/version: the poll deadline passed (before sending)");
+  EXPECT_TRUE(server.seen().empty());
+  client.set_deadline(std::nullopt);
+  EXPECT_TRUE(client.get("/version"));
+}
+
+TEST(PrefectClient, DoesNotStartARetryThatWouldEndPastTheDeadline) {
+  CannedServer server({{502, "", {}, false}, {200, "3", {}, false}});
+  auto endpoint = make_endpoint(server.url(), "", "");
+  ASSERT_TRUE(endpoint);
+  ClientOptions options;
+  options.first_backoff = 10s;
+  PrefectClient client(*endpoint, options);
+  client.set_deadline(std::chrono::steady_clock::now() + 5s);
+  const auto body = client.get("/version");
+  ASSERT_FALSE(body);
+  EXPECT_NE(body.error().message.find("the poll deadline passed (no time left to retry after: GET /api/version: HTTP 502"),
+            std::string::npos)
+      << body.error().message;
+  EXPECT_EQ(server.seen().size(), 1u);
+}
+
 TEST(PrefectClient, DoesNotRetryClientErrorsAndQuotesPrefect) {
   CannedServer server({{422, R"({"detail":"Invalid limit: must be less than or equal to 200."})", {}, false}});
   auto client = client_for(server);

@@ -62,6 +62,36 @@ TEST(PrefectCollector, FirstPollFollowsThePlanInElevenRequests) {
   EXPECT_EQ(sample(collector->Collect(), "prefect_up"), 1);
 }
 
+TEST(PrefectCollector, ReportsItsPollsRequestsAndBytes) {
+  CannedServer server(first_poll());
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  EXPECT_FALSE(collector->refresh());  // the canned replies are used up
+  const auto families = collector->Collect();
+  EXPECT_EQ(sample(families, "flowgate_prefect_polls_total"), 2);
+  EXPECT_EQ(sample(families, "flowgate_prefect_requests_total"),
+            static_cast<double>(collector->client_stats().requests));
+  EXPECT_GE(sample(families, "flowgate_prefect_requests_total"), 11);
+  std::size_t bytes = 0;
+  for (const auto& reply : first_poll()) bytes += reply.body.size();
+  EXPECT_EQ(sample(families, "flowgate_prefect_response_bytes_total"), static_cast<double>(bytes));
+}
+
+TEST(PrefectCollector, APollPastItsDeadlineFailsAndKeepsTheLastValues) {
+  CannedServer server(first_poll());
+  PrefectCollectorOptions options;
+  options.api_url = server.url();
+  options.seed_finished_counters = false;
+  options.poll_timeout = 0ms;
+  auto collector = PrefectCollector::create(options);
+  ASSERT_TRUE(collector);
+  EXPECT_FALSE((*collector)->refresh());
+  EXPECT_NE((*collector)->last_error().find("the poll deadline passed"), std::string::npos)
+      << (*collector)->last_error();
+  EXPECT_TRUE(server.seen().empty());
+  EXPECT_EQ(sample((*collector)->Collect(), "prefect_up"), 0);
+}
+
 TEST(PrefectCollector, KeepsTheLastWholePollWhenAPollFailsHalfway) {
   auto replies = first_poll();
   replies.push_back(ok(fixture("flow_runs_filter.json")));  // second poll: active runs read...
