@@ -38,6 +38,9 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import push_to_gateway
+from prometheus_client.metrics_core import Metric
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 
 def push_group(gateway, flow, deployment, task, registry, accumulate=True):
@@ -47,7 +50,9 @@ def push_group(gateway, flow, deployment, task, registry, accumulate=True):
     counters and histograms continue from the values the group already holds
     (read from the gateway's /api/v1/metrics): they only grow across runs, as
     Prometheus expects of counters, and two runs with equal counts still add up.
-    Runs of one task must not push to the same group concurrently."""
+    Counter and histogram series the group holds but this run did not count
+    (an error code met only last time) are pushed again unchanged rather than
+    dropped. Runs of one task must not push to the same group concurrently."""
     grouping_key = {"instance": deployment, "task": task}
     if accumulate:
         previous = _pushed_totals(gateway, {"job": flow, **grouping_key})
@@ -62,7 +67,8 @@ def _sample_key(name, labels):
 
 
 def _pushed_totals(gateway, group_labels):
-    """Counter, histogram bucket, sum and count values the gateway holds for one group."""
+    """The counters and histograms the gateway holds for one group:
+    {family name as prometheus_client spells it: (type, help, {sample key: value})}."""
     url = gateway if gateway.startswith(("http://", "https://")) else "http://" + gateway
     with urllib.request.urlopen(url.rstrip("/") + "/api/v1/metrics", timeout=10) as response:
         groups = json.load(response)["data"]
@@ -74,33 +80,51 @@ def _pushed_totals(gateway, group_labels):
             # Besides families a group has "labels" and "last_push_successful".
             if not isinstance(family, dict) or family.get("type") not in ("COUNTER", "HISTOGRAM"):
                 continue
+            values = {}
             for metric in family["metrics"]:
                 labels = {k: v for k, v in metric["labels"].items() if k not in group_labels}
                 if family["type"] == "COUNTER":
-                    totals[_sample_key(name, labels)] = float(metric["value"])
+                    values[_sample_key(name, labels)] = float(metric["value"])
                     continue
-                totals[_sample_key(name + "_sum", labels)] = float(metric["sum"])
-                totals[_sample_key(name + "_count", labels)] = float(metric["count"])
-                for le, count in metric["buckets"].items():
-                    totals[_sample_key(name + "_bucket", {**labels, "le": le})] = float(count)
+                for le, count in sorted(metric["buckets"].items(), key=lambda bucket: float(bucket[0])):
+                    values[_sample_key(name + "_bucket", {**labels, "le": le})] = float(count)
+                values[_sample_key(name + "_sum", labels)] = float(metric["sum"])
+                values[_sample_key(name + "_count", labels)] = float(metric["count"])
+            # prometheus_client names a counter family without its _total.
+            family_name = name[:-len("_total")] if family["type"] == "COUNTER" and name.endswith("_total") else name
+            totals[family_name] = (family["type"].lower(), family.get("help", ""), values)
     return totals
 
 
 class _Accumulated:
-    """A registry's families with `previous` added to their cumulative samples."""
+    """A registry's families with the `previous` totals added to their cumulative
+    samples, and previous counter and histogram series it lacks carried over."""
 
     def __init__(self, registry, previous):
         self._registry = registry
         self._previous = previous
 
     def collect(self):
+        carried = dict(self._previous)
         for family in self._registry.collect():
-            if family.type in ("counter", "histogram"):
+            kind, _, previous = carried.pop(family.name, (None, None, {}))
+            if family.type in ("counter", "histogram") and family.type == kind:
                 family.samples = [
                     sample if sample.name.endswith("_created") else sample._replace(
-                        value=sample.value + self._previous.get(_sample_key(sample.name, sample.labels), 0.0))
+                        value=sample.value + previous.get(_sample_key(sample.name, sample.labels), 0.0))
                     for sample in family.samples]
+                counted = {_sample_key(sample.name, sample.labels) for sample in family.samples}
+                family.samples += [_sample(key, value) for key, value in previous.items() if key not in counted]
             yield family
+        for name, (kind, help_text, previous) in carried.items():
+            family = Metric(name, help_text, kind)
+            family.samples = [_sample(key, value) for key, value in previous.items()]
+            yield family
+
+
+def _sample(key, value):
+    name, labels = key
+    return Sample(name, {k: floatToGoString(v) if k == "le" else v for k, v in labels}, value)
 
 
 def task_health(registry, duration_seconds, flow_run_id, flow_run_name, task_run_id="",

@@ -1,16 +1,22 @@
-"""Every panel query of the dashboards returns series from a real Prometheus that
-scrapes a flowgate fed by examples/task_metrics.py (two runs of each example task,
-an ETL run that succeeded, a budget pushed from a shell, a refused push), with the dashboard variables at "All".
+"""Every panel query of the six dashboards returns series from a real Prometheus
+that scrapes a flowgate fed by the example flows of examples/flows run against
+a real Prefect server, with the dashboard variables at "All".
 
-The Prefect overview's metrics come from flowgate's Prefect collector, which is not
-built yet (a later issue): its real check is skipped with that reason, and its
-queries run instead against collector-shaped samples pushed to flowgate
-(prefect_collector_sample.py), which catches wrong names and labels, not a wrong
-collector."""
+flowgate polls that Prefect server with its Prefect collector (the Prefect
+overview), receives the flows' pushes (Scrapers, ETL, Campaigns and cost) and
+exports its own and its host's metrics (flowgate itself, Hosts). The Prefect
+server holds what prefect_examples.py makes: work pools, deployments, a
+worker, a Late run, a run still RUNNING, and two runs of each example flow
+(one of which fails by design). Besides the flows, a budget pushed from a
+shell (docs/task-metrics.md) and a refused push feed their panels.
+
+Environment: FLOWGATE_BINARY, PREFECT_VENV (the ctest fixture prefect_venv).
+"""
 
 import contextlib
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -19,35 +25,28 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 import dashboard_lint as dl
-import prefect_collector_sample
+import prefect_examples
 
 sys.path.insert(0, os.path.join(dl.REPO, "tests", "e2e"))
-sys.path.insert(0, os.path.join(dl.REPO, "examples"))
+sys.path.insert(0, os.path.join(dl.REPO, "tests", "support", "prefect"))
+import prefect_server  # noqa: E402  (tests/support/prefect/prefect_server.py)
 import servers  # noqa: E402  (tests/e2e/servers.py)
-import task_metrics  # noqa: E402  (examples/task_metrics.py)
 
-QUERIED = ["hosts.json", "flowgate.json", "scrapers.json", "etl.json", "campaigns.json"]
-SKIPPED = {"prefect-overview.json": "its metrics come from the Prefect collector, a later issue"}
 RATE_INTERVAL = "1m"  # what Grafana would pick for a 1 s scrape interval over a short range
 WHOLE_RANGE = "1h"
-DEPLOYMENT = "e2e"
+# The collector polls (and reads deployments, pools and workers) every 3 s so
+# the test need not wait for it; the worker's slow run counts as stuck after 10 s.
+PREFECT_FLAGS = ("--prefect.poll-interval=3s", "--prefect.inventory-interval=3s",
+                 "--prefect.stuck-running-after=10s")
+ALL_ANSWER_TIMEOUT_SECONDS = 90
 
 
 def _query(prometheus, expr):
     url = f"{prometheus.url}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)["data"]["result"]
-
-
-def _wait_for(description, condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {description}")
-        time.sleep(0.25)
 
 
 def _refused_push(flowgate):
@@ -70,66 +69,140 @@ def _budget_from_a_shell(flowgate):
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def _prefect_collector_stand_in(flowgate, round_number):
-    body = prefect_collector_sample.exposition(round_number).encode()
-    request = urllib.request.Request(f"{flowgate.url}/metrics/job/prefect-collector-sample/instance/test",
-                                     method="PUT", data=body)
-    urllib.request.urlopen(request, timeout=10).close()
+def _panel_queries():
+    """(test id, query as Prometheus receives it) for every panel target of every dashboard."""
+    for path in dl.dashboard_paths():
+        name = os.path.basename(path)
+        for where, panel, expr in dl.expressions(dl.load(path)):
+            if panel is not None:
+                yield f"{name}:{where}", dl.substituted(expr, rate_interval=RATE_INTERVAL, whole_range=WHOLE_RANGE)
 
 
-def _successful_etl_run(flowgate):
-    registry = CollectorRegistry()
-    task_metrics.etl(registry, "customers", processed=2000, loaded=2000, failed=0,
-                     stage_seconds={"extract": 3.0, "transform": 7.5, "load": 2.1},
-                     succeeded_at=time.time())
-    task_metrics.task_health(registry, duration_seconds=12.6, flow_run_id="e2e-run",
-                             flow_run_name="e2e", expected_push_interval_seconds=86400)
-    task_metrics.push_group(flowgate.url, "customer-etl", DEPLOYMENT, "load-customers", registry)
+PANEL_QUERIES = list(_panel_queries())
 
 
-def _scraped_samples(prometheus, metric):
-    result = _query(prometheus, f"count_over_time({metric}[{RATE_INTERVAL}])")
-    return min((float(item["value"][1]) for item in result), default=0)
+def _wait_until_every_query_answers(prometheus):
+    """Returns once every panel query has a series, or after the timeout (the
+    tests below then name the ones without)."""
+    deadline = time.monotonic() + ALL_ANSWER_TIMEOUT_SECONDS
+    pending = [query for _, query in PANEL_QUERIES]
+    while True:
+        pending = [query for query in pending if not _query(prometheus, query)]
+        if not pending or time.monotonic() > deadline:
+            return
+        time.sleep(1)
 
 
 @pytest.fixture(scope="module")
 def prometheus():
-    with servers.flowgate() as flowgate, tempfile.TemporaryDirectory() as work_dir, \
-            servers.prometheus(flowgate.host, work_dir) as prometheus:
-        task_metrics.demo(flowgate.url, ("health", "api", "campaign", "scraper", "etl"), DEPLOYMENT)
-        _successful_etl_run(flowgate)
-        _refused_push(flowgate)
-        _budget_from_a_shell(flowgate)
-        _prefect_collector_stand_in(flowgate, 1)
-        _wait_for("two scrapes of the first pushes",
-                  lambda: _scraped_samples(prometheus, "scraper_pages_total") >= 2)
-        # A second run of every task: the counters move, so rates and ratios are numbers.
-        task_metrics.demo(flowgate.url, ("health", "api", "campaign", "scraper", "etl"), DEPLOYMENT)
-        _prefect_collector_stand_in(flowgate, 2)
-        _wait_for("the second pushes scraped",
-                  lambda: _scraped_samples(prometheus, "scraper_pages_total") >= 4)
-        yield prometheus
+    """Prometheus scraping flowgate, once the example flows have run and every
+    panel query answers (or the wait is over)."""
+    timings = {}
+    started = time.monotonic()
+    with prefect_server.PrefectServer() as prefect:
+        timings["prefect ready"] = time.monotonic() - started
+        prefect_examples.make_inventory(prefect)
+        flags = (f"--prefect.api-url={prefect.url}", *PREFECT_FLAGS)
+        with servers.flowgate(flags) as flowgate, tempfile.TemporaryDirectory() as work_dir, \
+                servers.prometheus(flowgate.host, work_dir) as prometheus, \
+                prefect_examples.worker(prefect, flowgate.url):
+            _refused_push(flowgate)
+            _budget_from_a_shell(flowgate)
+            mark = time.monotonic()
+            took = prefect_examples.run_examples(prefect, flowgate.url)
+            timings["example flows"] = time.monotonic() - mark
+            mark = time.monotonic()
+            _wait_until_every_query_answers(prometheus)
+            timings["until every query answers"] = time.monotonic() - mark
+            print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+                  + f"; each example: {took}", file=sys.stderr)
+            yield prometheus
 
 
-def _panel_queries(names, skip=True):
-    for name in names:
-        marks = [pytest.mark.skip(reason=f"{name}: {SKIPPED[name]}")] if skip and name in SKIPPED else []
-        dashboard = dl.load(os.path.join(dl.DASHBOARDS_DIR, name))
-        for where, panel, expr in dl.expressions(dashboard):
-            if panel is not None:
-                yield pytest.param(expr, id=f"{name}:{where}", marks=marks)
+def test_every_dashboard_has_panel_queries():
+    queried = {test_id.split(":")[0] for test_id, _ in PANEL_QUERIES}
+    assert queried == {os.path.basename(p) for p in dl.dashboard_paths()}
 
 
-def test_every_dashboard_is_queried_or_skipped_for_a_stated_reason():
-    assert set(QUERIED) | set(SKIPPED) == {os.path.basename(p) for p in dl.dashboard_paths()}
-
-
-@pytest.mark.parametrize("expr", _panel_queries(QUERIED + list(SKIPPED)))
-def test_panel_query_returns_series(prometheus, expr):
-    query = dl.substituted(expr, rate_interval=RATE_INTERVAL, whole_range=WHOLE_RANGE)
+@pytest.mark.parametrize("query", [pytest.param(q, id=i) for i, q in PANEL_QUERIES])
+def test_panel_query_returns_series(prometheus, query):
     assert _query(prometheus, query), f"no series for {query}"
 
 
-@pytest.mark.parametrize("expr", _panel_queries(list(SKIPPED), skip=False))
-def test_prefect_panel_query_returns_series_from_collector_shaped_samples(prometheus, expr):
-    test_panel_query_returns_series(prometheus, expr)
+def _panel_metric_names():
+    names = set()
+    for _, query in PANEL_QUERIES:
+        names |= dl.rule_files.metric_names(query)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _panel_metric_names())
+def test_metric_a_panel_uses_is_exposed_by_flowgate(prometheus, name):
+    url = f"{prometheus.url}/api/v1/label/__name__/values"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert name in json.load(response)["data"]
+
+
+# What the example flows are built to show (examples/flows/README.md), as
+# flowgate's pushed groups and its Prefect collector report it.
+
+def _value(prometheus, expr):
+    result = _query(prometheus, expr)
+    assert len(result) == 1, f"{expr}: {result}"
+    return float(result[0]["value"][1])
+
+
+def _eventually(prometheus, expr, wanted, timeout=60.0):
+    """The value of a one-series expr once it equals `wanted` (the collector polls every 3 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = _query(prometheus, expr)
+        value = float(result[0]["value"][1]) if len(result) == 1 else None
+        if value == wanted or time.monotonic() > deadline:
+            return value
+        time.sleep(1)
+
+
+RUNS = prefect_examples.RUNS_PER_EXAMPLE
+HOST = f'instance="{socket.gethostname()}"'  # ad-hoc runs push as instance=<host>
+
+
+def test_a_task_that_fails_once_counts_one_retry_per_run(prometheus):
+    for flow, task in (("marketing-campaign", "score-leads"), ("nightly-etl", "load-orders")):
+        assert _value(prometheus, f'prefect_task_retries_total{{job="{flow}",task="{task}",{HOST}}}') == RUNS
+        assert _value(prometheus, f'prefect_task_retries_exhausted_total{{job="{flow}",task="{task}",{HOST}}}') == 0
+
+
+def test_the_rate_limited_attempts_api_errors_survive_the_retrys_push(prometheus):
+    assert _value(prometheus, f'api_request_errors_total{{api="openai",code="429",{HOST}}}') == RUNS
+
+
+def test_the_walled_site_runs_out_of_retries_and_fails_the_flow_run(prometheus):
+    assert _value(prometheus, f'prefect_task_retries_exhausted_total{{task="scrape-shop-c",{HOST}}}') == RUNS
+    failed = 'flow_name="scrape-shops",deployment_name=""'
+    assert _eventually(prometheus, f'sum(prefect_flow_runs_finished_total{{{failed},state_type="FAILED"}})',
+                       RUNS) == RUNS
+    assert _eventually(prometheus, f'prefect_flow_run_failures_total{{{failed},exception_type="CaptchaWall"}}',
+                       RUNS) == RUNS
+
+
+def test_the_other_example_flow_runs_complete(prometheus):
+    for flow in ("marketing-campaign", "nightly-etl"):
+        completed = f'sum(prefect_flow_runs_finished_total{{flow_name="{flow}",state_type="COMPLETED"}})'
+        assert _eventually(prometheus, completed, RUNS) == RUNS
+
+
+def test_the_workers_slow_run_is_running_and_counted_stuck(prometheus):
+    nightly = 'flow_name="nightly-etl",deployment_name="nightly"'
+    assert _eventually(prometheus, f'prefect_flow_runs{{{nightly},state_type="RUNNING"}}', 1) == 1
+    assert _eventually(prometheus, f"prefect_flow_runs_stuck_running{{{nightly}}}", 1) == 1
+    assert _eventually(prometheus, 'sum(prefect_task_runs{state_type="RUNNING"})', 1) == 1
+
+
+def test_the_unserved_pool_holds_a_late_run_and_the_served_one_a_worker(prometheus):
+    backfill = 'flow_name="marketing-campaign",deployment_name="backfill"'
+    assert _eventually(prometheus, f'prefect_flow_runs{{{backfill},state_name="Late"}}', 1) == 1
+    assert _eventually(prometheus, 'prefect_work_queues_late_runs_count{work_pool_name="backfill"}', 1) == 1
+    assert _eventually(prometheus, 'prefect_worker_online{work_pool_name="examples",'
+                                   'worker_name="examples-worker"}', 1) == 1
+    assert _value(prometheus, "prefect_deployments_total") == 3
