@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "exporter/flags.hpp"
+#include "exporter/prefect_setup.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+using namespace std::chrono_literals;
+
+Flags parse(std::initializer_list<std::string_view> args, std::string_view environment_url = "http://p:4200/api") {
+  std::vector<std::string_view> list(args);
+  auto flags = parse_flags(list, environment_url);
+  EXPECT_TRUE(flags) << flags.error().message;
+  return *flags;
+}
+
+// Files by path; a path not listed cannot be read.
+SecretFileReader files(std::map<std::string, std::string> contents) {
+  return [contents = std::move(contents)](const std::string& path) -> std::optional<std::string> {
+    if (auto found = contents.find(path); found != contents.end()) return found->second;
+    return std::nullopt;
+  };
+}
+
+TEST(PrefectFlags, DefaultsAreThoseOfTheDesignNote) {
+  auto flags = parse({}, "");
+  EXPECT_EQ(flags.prefect_api_url, "");
+  EXPECT_EQ(flags.prefect_poll_interval, 30s);
+  EXPECT_EQ(flags.prefect_inventory_interval, 5min);
+  EXPECT_EQ(flags.prefect_poll_timeout, 1min);
+  EXPECT_EQ(flags.prefect_request_timeout, 10s);
+  EXPECT_EQ(flags.prefect_stuck_running_after, 1h);
+  EXPECT_EQ(flags.prefect_finished_overlap, 2min);
+  EXPECT_EQ(flags.prefect_failure_info_limit, 10u);
+  EXPECT_FALSE(flags.prefect_tls_insecure_skip_verify);
+  EXPECT_EQ(flags.values.at("prefect.poll-interval"), "30s");
+  EXPECT_EQ(flags.values.at("prefect.inventory-interval"), "5m0s");
+}
+
+TEST(PrefectFlags, TheFlagWinsOverPrefectApiUrlFromTheEnvironment) {
+  EXPECT_EQ(parse({"--prefect.api-url=http://other:4200/api"}).prefect_api_url, "http://other:4200/api");
+  EXPECT_EQ(parse({"--prefect.api-url="}).prefect_api_url, "");
+}
+
+TEST(PrefectFlags, ZeroIntervalsAreRefused) {
+  for (auto flag : {"--prefect.poll-interval=0s", "--prefect.inventory-interval=0s", "--prefect.poll-timeout=0s",
+                    "--prefect.request-timeout=0s", "--prefect.stuck-running-after=0s"}) {
+    std::vector<std::string_view> args{flag};
+    EXPECT_FALSE(parse_flags(args)) << flag;
+  }
+}
+
+TEST(PrefectFlags, EveryPrefectFlagIsInTheHelpText) {
+  const auto help = help_text();
+  for (auto name : {"prefect.api-url", "prefect.api-key-file", "prefect.auth-string-file", "prefect.poll-interval",
+                    "prefect.inventory-interval", "prefect.poll-timeout", "prefect.request-timeout",
+                    "prefect.stuck-running-after", "prefect.finished-overlap", "prefect.failure-info-limit",
+                    "prefect.flows-include", "prefect.flows-exclude", "prefect.deployments-include",
+                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify"}) {
+    EXPECT_NE(help.find(name), std::string::npos) << name;  // booleans show as --[no-]name
+  }
+}
+
+TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
+  auto flags = parse({"--prefect.poll-interval=15s", "--prefect.inventory-interval=10m",
+                      "--prefect.poll-timeout=5s", "--prefect.request-timeout=2s",
+                      "--prefect.stuck-running-after=30m", "--prefect.finished-overlap=5m",
+                      "--prefect.failure-info-limit=3", "--prefect.flows-include=^etl",
+                      "--prefect.flows-exclude=test", "--prefect.deployments-include=prod",
+                      "--prefect.deployments-exclude=^tmp", "--prefect.tls-insecure-skip-verify"});
+  auto options = prefect_collector_options(flags, {}, files({}));
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_EQ(options->api_url, "http://p:4200/api");
+  EXPECT_EQ(options->interval, 15s);
+  EXPECT_EQ(options->inventory_interval, 10min);
+  EXPECT_EQ(options->poll_timeout, 5s);
+  EXPECT_EQ(options->client.request_timeout, 2s);
+  EXPECT_FALSE(options->client.verify_tls);
+  EXPECT_EQ(options->model.stuck_running_after, 30min);
+  EXPECT_EQ(options->model.finished_overlap, 5min);
+  EXPECT_EQ(options->plan.finished_overlap, 5min);
+  EXPECT_EQ(options->model.failure_info_limit, 3u);
+  EXPECT_EQ(options->flows_include, "^etl");
+  EXPECT_EQ(options->flows_exclude, "test");
+  EXPECT_EQ(options->deployments_include, "prod");
+  EXPECT_EQ(options->deployments_exclude, "^tmp");
+  EXPECT_TRUE(options->api_key.empty());
+  EXPECT_TRUE(options->auth_string.empty());
+}
+
+TEST(PrefectSetup, PollTimeoutIsCappedAtThePollInterval) {
+  auto options = prefect_collector_options(parse({"--prefect.poll-interval=10s"}), {}, files({}));
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->poll_timeout, 10s);
+}
+
+TEST(PrefectSetup, SecretsComeFromTheEnvironmentWhenNoFileIsGiven) {
+  auto options = prefect_collector_options(parse({}), {"pnu_key", "admin:pass"}, files({}));
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->api_key, "pnu_key");
+  EXPECT_EQ(options->auth_string, "admin:pass");
+}
+
+TEST(PrefectSetup, SecretFilesWinOverTheEnvironmentAndLoseTheirNewline) {
+  auto flags = parse({"--prefect.api-key-file=/run/key", "--prefect.auth-string-file=/run/auth"});
+  auto options = prefect_collector_options(flags, {"env_key", "env:auth"},
+                                           files({{"/run/key", "pnu_file\n"}, {"/run/auth", " u:p \r\n"}}));
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->api_key, "pnu_file");
+  EXPECT_EQ(options->auth_string, "u:p");
+}
+
+TEST(PrefectSetup, UnreadableOrEmptySecretFileIsAnErrorNamingTheFlagNotTheSecret) {
+  auto unreadable = prefect_collector_options(parse({"--prefect.api-key-file=/nope"}), {"env_key", ""}, files({}));
+  ASSERT_FALSE(unreadable);
+  EXPECT_EQ(unreadable.error().message, "cannot read --prefect.api-key-file /nope");
+  auto empty = prefect_collector_options(parse({"--prefect.auth-string-file=/e"}), {}, files({{"/e", "\n"}}));
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().message, "--prefect.auth-string-file /e is empty");
+}
+
+TEST(PrefectSetup, CredentialsInTheApiUrlAreRefusedWithoutEchoingThem) {
+  auto options = prefect_collector_options(parse({"--prefect.api-url=http://admin:s3cret@p:4200/api"}), {},
+                                           files({}));
+  ASSERT_FALSE(options);
+  EXPECT_EQ(options.error().message.find("s3cret"), std::string::npos);
+  EXPECT_NE(options.error().message.find("--prefect.auth-string-file"), std::string::npos);
+  EXPECT_TRUE(prefect_collector_options(parse({"--prefect.api-url=http://p:4200/api/a@b"}), {}, files({})));
+}
+
+TEST(PrefectSetup, NoApiUrlMeansNoCollector) {
+  Logger logger(LogLevel::error);
+  EXPECT_EQ(make_prefect_collector(parse({}, ""), logger), nullptr);
+}
+
+TEST(PrefectSetup, MisconfigurationsStopTheStartWithTheFlagsName) {
+  Logger logger(LogLevel::error);
+  EXPECT_THROW(make_prefect_collector(parse({"--prefect.api-url=ftp://p/api"}), logger), std::runtime_error);
+  try {
+    make_prefect_collector(parse({"--prefect.flows-include=("}), logger);
+    ADD_FAILURE() << "a regex that does not compile must throw";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("--prefect.flows-include"), std::string::npos) << error.what();
+  }
+}
+
+TEST(PrefectSetup, TheCollectorIsNamedPrefectAndPollsOnTheFlagsInterval) {
+  Logger logger(LogLevel::error);
+  auto collector = make_prefect_collector(parse({"--prefect.poll-interval=7s"}), logger);
+  ASSERT_NE(collector, nullptr);
+  EXPECT_EQ(collector->name(), "prefect");
+  EXPECT_EQ(collector->interval(), 7s);
+}
+
+}  // namespace
+}  // namespace flowgate::exporter
