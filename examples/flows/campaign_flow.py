@@ -26,7 +26,7 @@ from flowgate_push import add_run_options, run_repeatedly, task_metrics, task_me
 # Dollars per call, and calls allowed per window, of the (made-up) APIs.
 PRICE_PER_CALL = {"serpapi": 0.01, "openai": 0.004, "sendgrid": 0.001}
 RATE_LIMITS = {"serpapi": {"1h": 1000}, "openai": {"1m": 500, "1d": 10000}, "sendgrid": {"1s": 100}}
-DAILY_BUDGET_DOLLARS = 1.0
+DAILY_BUDGET_DOLLARS = 0.5
 
 
 class RateLimited(Exception):

@@ -10,6 +10,9 @@ worker, a Late run, a run still RUNNING, and two runs of each example flow
 (one of which fails by design). Besides the flows, a budget pushed from a
 shell (docs/task-metrics.md) and a refused push feed their panels.
 
+Prometheus evaluates the project's alerting rules (alerting-rules/rules), so
+the alerts the example flows are built to fire can be checked as well.
+
 Environment: FLOWGATE_BINARY, PREFECT_VENV (the ctest fixture prefect_venv).
 """
 
@@ -31,6 +34,7 @@ import prefect_examples
 
 sys.path.insert(0, os.path.join(dl.REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.join(dl.REPO, "tests", "support", "prefect"))
+import alerting_stack  # noqa: E402  (tests/alerting/alerting_stack.py; dashboard_lint put it on the path)
 import prefect_server  # noqa: E402  (tests/support/prefect/prefect_server.py)
 import servers  # noqa: E402  (tests/e2e/servers.py)
 
@@ -41,6 +45,7 @@ WHOLE_RANGE = "1h"
 PREFECT_FLAGS = ("--prefect.poll-interval=3s", "--prefect.inventory-interval=3s",
                  "--prefect.stuck-running-after=10s")
 ALL_ANSWER_TIMEOUT_SECONDS = 90
+NO_ALERTMANAGER = "127.0.0.1:9"  # the rules are evaluated; nobody receives the alerts
 
 
 def _query(prometheus, expr):
@@ -104,7 +109,7 @@ def prometheus():
         prefect_examples.make_inventory(prefect)
         flags = (f"--prefect.api-url={prefect.url}", *PREFECT_FLAGS)
         with servers.flowgate(flags) as flowgate, tempfile.TemporaryDirectory() as work_dir, \
-                servers.prometheus(flowgate.host, work_dir) as prometheus, \
+                alerting_stack.prometheus(work_dir, flowgate.host, NO_ALERTMANAGER) as prometheus, \
                 prefect_examples.worker(prefect, flowgate.url):
             _refused_push(flowgate)
             _budget_from_a_shell(flowgate)
@@ -206,3 +211,19 @@ def test_the_unserved_pool_holds_a_late_run_and_the_served_one_a_worker(promethe
     assert _eventually(prometheus, 'prefect_worker_online{work_pool_name="examples",'
                                    'worker_name="examples-worker"}', 1) == 1
     assert _value(prometheus, "prefect_deployments_total") == 3
+
+
+EXPECTED_ALERTS = [
+    ("FlowgateTaskSlow", 'job="nightly-etl",task="transform-orders"'),
+    ("FlowgateTaskRetrying", 'job="marketing-campaign",task="score-leads"'),
+    ("FlowgateTaskRetrying", 'job="nightly-etl",task="load-orders"'),
+    ("FlowgateTaskRetriesExhausted", 'job="scrape-shops",task="scrape-shop-c"'),
+    ("FlowgateApiDailySpendHigh", 'api="openai"'),
+    ("FlowgatePrefectFlowRunFailed", 'flow_name="scrape-shops",exception_type="CaptchaWall"'),
+]
+
+
+@pytest.mark.parametrize("alert, labels", [pytest.param(a, l, id=f"{a}{{{l}}}") for a, l in EXPECTED_ALERTS])
+def test_the_example_flows_fire_the_alerts_they_are_built_to(prometheus, alert, labels):
+    firing = f'count(ALERTS{{alertname="{alert}",alertstate="firing",{labels}}})'
+    assert _eventually(prometheus, firing, 1, timeout=30) == 1
