@@ -1,7 +1,8 @@
-"""One flipped bit in the log. In the last record (payload or checksum) the CRC
-catches it: the record is cut off like a torn tail and everything before it
-recovered. In a segment's magic, flowgate either refuses to start with a message
-naming the file or cuts the log there with a warning; it never crashes."""
+"""One flipped bit in the log. In the last record (payload, checksum or length)
+the CRC, or the length running past the end, catches it: the record is cut off
+like a torn tail and everything before it recovered. In a segment's magic,
+flowgate either refuses to start with a message naming the file or cuts the log
+there with a warning; it never crashes."""
 import signal
 
 import pytest
@@ -21,16 +22,16 @@ def flip_bit(path, offset, bit):
         file.write(bytes([byte ^ (1 << bit)]))
 
 
-@pytest.mark.parametrize("where", ["payload", "checksum"])
+@pytest.mark.parametrize("where", ["payload", "checksum", "length"])
 def test_flipped_bit_in_last_record_is_caught_and_cut_off(gate, rng, where):
     damaged_log.push_groups(gate.start(), range(damaged_log.GROUPS))
     gate.kill()
     segment = wal_segments.active_segment(gate)
     record = wal_segments.last_record(segment)
-    if where == "payload":
-        offset = record.offset + wal_segments.RECORD_HEADER_BYTES + rng.randrange(record.payload_bytes)
-    else:
-        offset = record.offset + 4 + rng.randrange(4)
+    offset = record.offset + {
+        "length": rng.randrange(4),
+        "checksum": 4 + rng.randrange(4),
+        "payload": wal_segments.RECORD_HEADER_BYTES + rng.randrange(record.payload_bytes)}[where]
     bit = rng.randrange(8)
     print(f"flipped bit {bit} of byte {offset} in {segment.name} (record at {record.offset})")
     flip_bit(segment, offset, bit)
