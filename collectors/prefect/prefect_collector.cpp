@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <unordered_set>
 
 #include "collectors/name_filter.hpp"
 
@@ -12,21 +11,6 @@ namespace {
 
 Timestamp now_utc() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-// True when some run names a flow or deployment the inventory lacks (new
-// since the last inventory read), so the next poll re-reads it.
-bool inventory_is_stale(const PollResult& poll) {
-  std::unordered_set<std::string> flows, deployments;
-  for (const auto& flow : poll.flows) flows.insert(flow.id);
-  for (const auto& deployment : poll.deployments) deployments.insert(deployment.id);
-  for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
-    for (const auto& run : *runs) {
-      if (!flows.contains(run.flow_id)) return true;
-      if (!run.deployment_id.empty() && !deployments.contains(run.deployment_id)) return true;
-    }
-  }
-  return false;
 }
 
 std::shared_ptr<const NameFilter> compile(const std::string& pattern, std::string_view flag) {
@@ -94,7 +78,7 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
     last_error_.store(std::make_shared<const std::string>(error.message));
     return std::nullopt;
   }
-  if (request.read_inventory) {
+  if (poll->inventory_read) {
     inventory_ = PollResult{};
     inventory_->server_version = poll->server_version;
     inventory_->flows = poll->flows;
@@ -103,7 +87,6 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
     inventory_->work_queues = poll->work_queues;
     inventory_read_at_ = started;
   }
-  if (inventory_is_stale(*poll)) inventory_read_at_ = {};  // re-read at the next poll
   auto outcome = build_families(state_, *poll, options_.model);
   state_ = std::move(outcome.state);
   last_error_.store(std::make_shared<const std::string>());

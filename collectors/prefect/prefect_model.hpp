@@ -65,6 +65,7 @@ struct PollResult {
   // flow_run_id -> flow_id for task runs whose flow run is in neither list.
   std::unordered_map<std::string, std::string> flow_id_by_flow_run_id;
   std::vector<FinishedSeed> finished_seed;  // applied only at the first poll
+  bool inventory_read = false;  // flows ... version above were read by this poll, not copied
 };
 
 struct ModelOptions {

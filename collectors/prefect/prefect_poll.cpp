@@ -140,6 +140,19 @@ std::optional<PollError> read_seed(PrefectClient& client, const std::string& fil
   return std::nullopt;
 }
 
+bool names_unknown_flow_or_deployment(const PollResult& poll) {
+  std::unordered_set<std::string_view> flows, deployments;
+  for (const auto& flow : poll.flows) flows.insert(flow.id);
+  for (const auto& deployment : poll.deployments) deployments.insert(deployment.id);
+  for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
+    for (const auto& run : *runs) {
+      if (!flows.contains(run.flow_id)) return true;
+      if (!run.deployment_id.empty() && !deployments.contains(run.deployment_id)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string format_timestamp(Timestamp at) {
@@ -160,6 +173,7 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   poll.now = request.now;
   if (request.read_inventory || request.inventory == nullptr) {
     if (auto error = read_inventory(client, plan, poll)) return *error;
+    poll.inventory_read = true;
   } else {
     poll.server_version = request.inventory->server_version;
     poll.flows = request.inventory->flows;
@@ -183,6 +197,13 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   auto finished = read_flow_runs(client, plan, finished_members("flow_runs", request.flow_watermark, plan, request.now));
   if (!finished) return finished.error();
   poll.finished_flow_runs = std::move(*finished);
+  // A run of a flow or deployment created since the inventory was read: read
+  // it again now, so that the run is labelled by names from its first count
+  // on (a counter first published under an id would have to stay there).
+  if (!poll.inventory_read && names_unknown_flow_or_deployment(poll)) {
+    if (auto error = read_inventory(client, plan, poll)) return *error;
+    poll.inventory_read = true;
+  }
 
   auto current_tasks = read_task_runs(
       client, plan,

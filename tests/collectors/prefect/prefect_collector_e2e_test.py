@@ -1,82 +1,99 @@
-"""The Prefect collector against a real Prefect server (tests/support/prefect:
-the shared venv with the pinned Prefect): runs made through Prefect's REST API in known states, then
-flowgate's numbers compared with what the API itself reports.
+"""The Prefect collector in the real flowgate binary against a real Prefect
+server (tests/support/prefect: the shared venv with the pinned Prefect).
 
-Environment: PREFECT_DUMP (the prefect_dump binary), PREFECT_VENV (the shared venv)."""
+Real Python flows (flows.py) end Completed, Failed (ValueError) and Crashed
+(sys.exit in the flow), with a task retried twice; a deployment registered
+by flows.py gets a run cancelled through the API and a run scheduled in the
+past that the server's late-runs service marks Late. flowgate polls every
+second while this happens; its /metrics are then compared with what the
+Prefect API itself reports. The poll cost is read from flowgate's own
+counters (flowgate_prefect_{polls,requests,response_bytes}_total).
 
+Environment: FLOWGATE_BINARY, PREFECT_VENV (set by CMake)."""
+
+import collections
 import datetime
 import os
 import pathlib
-import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "support" / "prefect"))
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "support" / "prefect"))
+sys.path.insert(0, str(HERE.parents[1] / "e2e"))
 import prefect_server  # noqa: E402  (the shared Prefect venv and server)
+import servers  # noqa: E402  (flowgate on a free port, always stopped)
 
-DUMP = os.environ["PREFECT_DUMP"]
 TERMINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
+POOL = "pool-a"
+API_KEY = "pnu_e2e_never_printed"
+# An idle poll: active and due flow runs, finished flow runs, current and
+# finished task runs, one pool's workers (docs/design-notes/prefect-collector.md).
+IDLE_POLL_REQUESTS = 6
 
 
-def count(prefect, body):
-    return prefect.post("/flow_runs/count", body)
+def wait_for(what, condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"gave up after {seconds} s waiting for {what}"
+        time.sleep(0.25)
+
+
+def call(prefect, method, path, body=None):
+    """One API call; a 503 (SQLite busy on a loaded machine) is tried again."""
+    for attempt in range(5):
+        try:
+            return prefect.call(method, path, body)
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == 4:
+                raise
+            time.sleep(0.5)
+
+
+def post(prefect, path, body):
+    return call(prefect, "POST", path, body)
+
+
+def read_all(prefect, path, body=None):
+    """Every row of a /filter route, paged as Prefect allows (limit <= 200)."""
+    rows, offset = [], 0
+    while True:
+        page = post(prefect, path, {**(body or {}), "limit": 200, "offset": offset})
+        rows += page
+        if len(page) < 200:
+            return rows
+        offset += 200
 
 
 def iso(at):
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@pytest.fixture(scope="module")
-def prefect():
-    with prefect_server.PrefectServer() as server:
-        make_runs(server)
-        yield server
+# -- flowgate ---------------------------------------------------------------
+def flowgate(prefect, *flags, key_file=None):
+    return servers.flowgate([f"--prefect.api-url={prefect.url}", "--prefect.poll-interval=1s",
+                             "--prefect.inventory-interval=10m", "--no-collector.host",
+                             *([f"--prefect.api-key-file={key_file}"] if key_file else []), *flags])
 
 
-def finish_run(api, flow_id, state, message="", deployment_id=None):
-    body = {"flow_id": flow_id, "state": {"type": "RUNNING"}}
-    if deployment_id:
-        run = api.post(f"/deployments/{deployment_id}/create_flow_run", {"state": {"type": "RUNNING"}})
-    else:
-        run = api.post("/flow_runs/", body)
-    if state != "RUNNING":
-        api.post(f"/flow_runs/{run['id']}/set_state",
-                 {"state": {"type": state, "message": message}, "force": True})
-    return run
-
-
-def make_runs(api):
-    etl = api.post("/flows/", {"name": "etl"})["id"]
-    report = api.post("/flows/", {"name": "report"})["id"]
-    api.post("/work_pools/", {"name": "pool-a", "type": "process"})
-    api.post("/work_pools/pool-a/workers/heartbeat", {"name": "w1", "heartbeat_interval_seconds": 60})
-    daily = api.post("/deployments/", {"name": "etl-daily", "flow_id": etl, "work_pool_name": "pool-a"})["id"]
-    api.deployment_id, api.etl_flow_id = daily, etl
-    finish_run(api, etl, "COMPLETED", deployment_id=daily)
-    finish_run(api, etl, "COMPLETED", deployment_id=daily)
-    finish_run(api, etl, "FAILED", "Flow run encountered an exception: ValueError: bad row", deployment_id=daily)
-    finish_run(api, report, "CRASHED", "Execution was aborted by an interrupt signal.")
-    finish_run(api, report, "CANCELLED", "cancelled by the test")
-    finish_run(api, report, "RUNNING")
-    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)
-    api.post(f"/deployments/{daily}/create_flow_run",
-             {"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": iso(past)}}})
-    deadline = time.monotonic() + 60
-    while count(api, {"flow_runs": {"state": {"name": {"any_": ["Late"]}}}}) != 1:
-        assert time.monotonic() < deadline, "the scheduled run never went Late"
-        time.sleep(0.5)
-
-
-def dump(api, polls=1):
-    done = subprocess.run([DUMP, api.url, str(polls), "0"], capture_output=True, text=True, timeout=120)
-    samples = {}
-    for family in text_string_to_metric_families(done.stdout):
+def scrape(server):
+    with urllib.request.urlopen(server.url + "/metrics", timeout=10) as answer:
+        assert answer.status == 200
+        text = answer.read().decode()
+    samples = collections.defaultdict(list)
+    for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return done, samples
+            samples[sample.name].append((sample.labels, sample.value))
+    return samples
 
 
 def total(samples, name, **labels):
@@ -84,53 +101,246 @@ def total(samples, name, **labels):
                if all(got.get(key) == wanted for key, wanted in labels.items()))
 
 
-def test_finished_counters_match_prefects_counts_per_state_type(prefect):
-    done, samples = dump(prefect)
-    assert done.returncode == 0, done.stderr
+def series(samples, name, keys):
+    """{label values: value} of one family, by the given label names."""
+    out = collections.Counter()
+    for labels, value in samples.get(name, []):
+        out[tuple(labels.get(key, "") for key in keys)] += value
+    return dict(out)
+
+
+def after_next_polls(server, polls):
+    """A scrape taken once flowgate has finished `polls` more polls."""
+    start = total(scrape(server), "flowgate_prefect_polls_total")
+    return wait_for(f"{polls} more polls", lambda: (lambda s: s if total(
+        s, "flowgate_prefect_polls_total") >= start + polls else None)(scrape(server)), seconds=30)
+
+
+# -- what Prefect says --------------------------------------------------------
+FINISHED_KEYS = ("flow_name", "deployment_name", "state_type", "state_name")
+
+
+def names(prefect):
+    """id -> name of flows and of deployments (ad-hoc runs: deployment "")."""
+    flows = {flow["id"]: flow["name"] for flow in read_all(prefect, "/flows/filter")}
+    deployments = {d["id"]: d["name"] for d in read_all(prefect, "/deployments/filter")}
+    return lambda run: (flows[run["flow_id"]], deployments.get(run["deployment_id"], ""))
+
+
+def finished_runs(prefect, types=TERMINAL):
+    return read_all(prefect, "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": types}}}})
+
+
+def prefect_finished(prefect):
+    """Terminal flow runs per (flow, deployment, state type, state name), from the API."""
+    name = names(prefect)
+    return dict(collections.Counter(
+        (*name(run), run["state_type"], run["state_name"]) for run in finished_runs(prefect)))
+
+
+def terminal_count(prefect):
+    return post(prefect, "/flow_runs/count", {"flow_runs": {"state": {"type": {"any_": TERMINAL}}}})
+
+
+def finish_run(prefect, flow_id, state, message=""):
+    run = post(prefect, "/flow_runs/", {"flow_id": flow_id, "state": {"type": "RUNNING"}})
+    post(prefect, f"/flow_runs/{run['id']}/set_state",
+         {"state": {"type": state, "message": message}, "force": True})
+    return run
+
+
+# -- the world: Prefect, flowgate polling it, runs made while it polls ---------
+@pytest.fixture(scope="module")
+def world():
+    with prefect_server.PrefectServer() as prefect, tempfile.TemporaryDirectory() as scratch:
+        key_file = pathlib.Path(scratch) / "api-key"
+        key_file.write_text(API_KEY + "\n")
+        post(prefect, "/work_pools/", {"name": POOL, "type": "process"})
+        post(prefect, f"/work_pools/{POOL}/workers/heartbeat", {"name": "w1", "heartbeat_interval_seconds": 60})
+        with flowgate(prefect, key_file=key_file) as watcher:
+            deployment_id = prefect.run_flow(HERE / "flows.py", POOL).stdout.strip().splitlines()[-1]
+            cancelled = post(prefect, f"/deployments/{deployment_id}/create_flow_run", {})
+            # Cancelling a run no worker has picked up: the server moves it
+            # from CANCELLING straight to CANCELLED.
+            post(prefect, f"/flow_runs/{cancelled['id']}/set_state",
+                 {"state": {"type": "CANCELLING", "message": "cancelled by the test"}})
+            past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)
+            post(prefect, f"/deployments/{deployment_id}/create_flow_run",
+                 {"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": iso(past)}}})
+            wait_for("the scheduled run to go Late", lambda: post(
+                prefect, "/flow_runs/count", {"flow_runs": {"state": {"name": {"any_": ["Late"]}}}}) == 1)
+            # Task runs reach the API asynchronously (events); wait for all 4
+            # (two per etl run), then for flowgate to have read everything.
+            wait_for("the task runs in the API", lambda: post(
+                prefect, "/task_runs/count", {"task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}) == 2)
+            wait_for("flowgate to count every finished run", lambda: total(
+                scrape(watcher), "prefect_flow_runs_finished_total") == terminal_count(prefect))
+            wait_for("flowgate to count the finished task runs", lambda: total(
+                scrape(watcher), "prefect_task_runs_finished_total") == 2)
+            wait_for("flowgate to see the Late run", lambda: total(
+                scrape(watcher), "prefect_flow_runs", state_name="Late") == 1)
+            yield {"prefect": prefect, "flowgate": watcher, "deployment_id": deployment_id,
+                   "key_file": key_file, "cancelled_id": cancelled["id"]}
+
+
+def test_finished_runs_per_flow_deployment_and_state_match_prefect(world):
+    samples = scrape(world["flowgate"])
+    got = series(samples, "prefect_flow_runs_finished_total", FINISHED_KEYS)
+    expected = prefect_finished(world["prefect"])
+    assert got == expected
+    # What the flows did, so a wrong join cannot agree with itself above.
+    assert expected == {("etl", "", "COMPLETED", "Completed"): 1, ("etl", "", "FAILED", "Failed"): 1,
+                        ("crasher", "", "CRASHED", "Crashed"): 1, ("etl", "daily", "CANCELLED", "Cancelled"): 1}
+
+
+def test_failures_durations_and_task_retries_match_prefect(world):
+    prefect, samples = world["prefect"], scrape(world["flowgate"])
+    failed = finished_runs(prefect, ["FAILED", "CRASHED"])
+    assert total(samples, "prefect_flow_run_failures_total", flow_name="etl", exception_type="ValueError") == 1
+    # "Execution was aborted by Python system exit call." names no type; the wording does.
+    assert total(samples, "prefect_flow_run_failures_total", flow_name="crasher", exception_type="SystemExit") == 1
+    infos = {labels["flow_run_id"]: labels for labels, _ in samples["prefect_flow_run_last_failure_info"]}
+    assert set(infos) == {run["id"] for run in failed}
+    for run in failed:
+        assert infos[run["id"]]["flow_run_name"] == run["name"]
+        assert infos[run["id"]]["state_name"] == run["state_name"]
+    finished, name = finished_runs(prefect), names(prefect)
+    assert series(samples, "prefect_flow_run_duration_seconds_count", ("flow_name", "deployment_name")) == \
+        dict(collections.Counter(name(run) for run in finished))
+    assert total(samples, "prefect_flow_run_duration_seconds_sum") == pytest.approx(
+        sum(run["total_run_time"] for run in finished), abs=1e-3)
+    tasks = read_all(prefect, "/task_runs/filter")
+    assert total(samples, "prefect_task_runs_finished_total", state_type="COMPLETED") == \
+        sum(1 for run in tasks if run["state_type"] == "COMPLETED")
+    assert total(samples, "prefect_task_run_retries_total", flow_name="etl") == \
+        sum(run["run_count"] - 1 for run in tasks) == 2
+
+
+def test_current_runs_deployments_workers_and_version_match_prefect(world):
+    prefect, samples = world["prefect"], scrape(world["flowgate"])
+    late = read_all(prefect, "/flow_runs/filter", {"flow_runs": {"state": {"name": {"any_": ["Late"]}}}})
+    assert len(late) == 1
+    # States that emptied stay as 0-valued series; the non-zero ones are Prefect's current runs.
+    current = {labels: value for labels, value in series(samples, "prefect_flow_runs", FINISHED_KEYS).items() if value}
+    assert current == {("etl", "daily", "SCHEDULED", "Late"): 1}
+    lateness = time.time() - datetime.datetime.fromisoformat(
+        late[0]["expected_start_time"].replace("Z", "+00:00")).timestamp()
+    assert total(samples, "prefect_flow_run_lateness_seconds", flow_name="etl", deployment_name="daily") == \
+        pytest.approx(lateness, abs=5)
+    assert total(samples, "prefect_work_queues_late_runs_count", work_pool_name=POOL, work_queue_name="default") == 1
+    assert total(samples, "prefect_flow_runs_stuck_running") == 0
+    assert total(samples, "prefect_deployments_total") == post(prefect, "/deployments/count", {}) == 1
+    deployment = call(prefect, "GET", f"/deployments/{world['deployment_id']}")
+    info = samples["prefect_info_deployment"]
+    assert [labels for labels, _ in info] == [{
+        "deployment_name": "daily", "flow_name": "etl", "work_pool_name": POOL, "work_queue_name": "default",
+        "status": deployment["status"], "paused": "false", "is_schedule_active": "false"}]
+    assert total(samples, "prefect_work_pools_total") == post(prefect, "/work_pools/count", {}) == 1
+    workers = post(prefect, f"/work_pools/{POOL}/workers/filter", {})
+    assert [(w["name"], w["status"]) for w in workers] == [("w1", "ONLINE")]
+    assert total(samples, "prefect_worker_online", work_pool_name=POOL, worker_name="w1") == 1
+    assert 0 <= total(samples, "prefect_worker_heartbeat_age_seconds", worker_name="w1") < 120
+    assert [labels["version"] for labels, _ in samples["prefect_server_info"]] == [call(prefect, "GET", "/admin/version")]
     assert total(samples, "prefect_up") == 1
-    for state_type in TERMINAL:
-        expected = count(prefect, {"flow_runs": {"state": {"type": {"any_": [state_type]}}}})
-        assert total(samples, "prefect_flow_runs_finished_total", state_type=state_type) == expected, state_type
-    assert total(samples, "prefect_flow_runs_finished_total", flow_name="etl", deployment_name="etl-daily",
-                 state_type="COMPLETED") == 2
+    assert total(samples, "flowgate_scrape_collector_success", collector="prefect") == 1
 
 
-def test_current_runs_lateness_and_workers_match_the_api(prefect):
-    done, samples = dump(prefect)
-    assert done.returncode == 0, done.stderr
-    assert total(samples, "prefect_flow_runs", state_name="Late", deployment_name="etl-daily") == 1
-    assert total(samples, "prefect_flow_runs", flow_name="report", state_type="RUNNING") == 1
-    assert total(samples, "prefect_flow_run_lateness_seconds", deployment_name="etl-daily") >= 60
-    assert total(samples, "prefect_work_queues_late_runs_count", work_pool_name="pool-a") == 1
-    assert total(samples, "prefect_worker_online", work_pool_name="pool-a", worker_name="w1") == 1
-    assert total(samples, "prefect_server_info") == 1
-    assert total(samples, "prefect_deployments_total") == 1
+def test_the_api_key_stays_out_of_the_log_and_the_status_page(world):
+    server = world["flowgate"]
+    with urllib.request.urlopen(server.url + "/api/v1/status", timeout=10) as answer:
+        status = answer.read().decode()
+    assert str(world["key_file"]) in status
+    assert API_KEY not in status
+    assert API_KEY not in server.output()
+    assert "Prefect collector on" in server.output()
 
 
-def test_polls_after_the_first_cost_a_fixed_handful_of_requests(prefect):
-    done, _ = dump(prefect, polls=3)
-    assert done.returncode == 0, done.stderr
-    costs = [int(line.split("requests ")[1].split(",")[0]) for line in done.stderr.splitlines()
-             if line.startswith("poll ")]
-    # current (active, due), finished, tasks (current, finished), one pool's workers
-    assert costs[1:] == [6, 6], done.stderr
+def counters(samples):
+    return {name: dict(((tuple(sorted(labels.items())), value) for labels, value in rows))
+            for name, rows in samples.items() if name.endswith("_total") or name.endswith("_count")
+            or name.endswith("_sum") or name.endswith("_bucket")}
 
 
-def test_counters_keep_growing_across_a_flowgate_restart(prefect):
-    _, before = dump(prefect)
-    finish_run(prefect, prefect.etl_flow_id, "FAILED", "Flow run encountered an exception: KeyError: 'id'",
-               deployment_id=prefect.deployment_id)
-    done, after = dump(prefect)
-    assert done.returncode == 0, done.stderr
-    for labels, value in before["prefect_flow_runs_finished_total"]:
-        assert total(after, "prefect_flow_runs_finished_total", **labels) >= value, labels
-    assert total(after, "prefect_flow_runs_finished_total", state_type="FAILED") == \
-        total(before, "prefect_flow_runs_finished_total", state_type="FAILED") + 1
+def assert_no_counter_went_down(before, after):
+    for name, rows in counters(before).items():
+        for labels, value in rows.items():
+            assert counters(after).get(name, {}).get(labels, 0) >= value, (name, labels)
 
 
-def test_a_stopped_prefect_flips_prefect_up_and_still_renders(prefect):
-    prefect.stop()
-    done, samples = dump(prefect)
-    assert done.returncode == 1
-    assert "failed" in done.stderr
-    assert total(samples, "prefect_up") == 0
+def test_idle_polls_cost_six_requests_and_fifty_finished_runs_add_none(world, record_property):
+    prefect, server = world["prefect"], world["flowgate"]
+    first = after_next_polls(server, 1)
+    idle = after_next_polls(server, 3)
+    polls = total(idle, "flowgate_prefect_polls_total") - total(first, "flowgate_prefect_polls_total")
+    requests = total(idle, "flowgate_prefect_requests_total") - total(first, "flowgate_prefect_requests_total")
+    idle_bytes = total(idle, "flowgate_prefect_response_bytes_total") - \
+        total(first, "flowgate_prefect_response_bytes_total")
+    assert requests == IDLE_POLL_REQUESTS * polls
+    assert_no_counter_went_down(first, idle)
+
+    etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
+    before = terminal_count(prefect)
+    for _ in range(50):
+        finish_run(prefect, etl, "COMPLETED")
+    busy = wait_for("flowgate to count the 50 new runs", lambda: (lambda s: s if total(
+        s, "prefect_flow_runs_finished_total") == before + 50 else None)(scrape(server)))
+    busy = after_next_polls(server, 1)  # one more poll, which still re-reads them (overlap)
+    busy_polls = total(busy, "flowgate_prefect_polls_total") - total(idle, "flowgate_prefect_polls_total")
+    busy_requests = total(busy, "flowgate_prefect_requests_total") - total(idle, "flowgate_prefect_requests_total")
+    busy_bytes = total(busy, "flowgate_prefect_response_bytes_total") - \
+        total(idle, "flowgate_prefect_response_bytes_total")
+    # Fewer than 200 changes per poll: still one page per read.
+    assert busy_requests == IDLE_POLL_REQUESTS * busy_polls
+    assert busy_bytes / busy_polls > idle_bytes / polls
+    assert_no_counter_went_down(idle, busy)
+    assert series(busy, "prefect_flow_runs_finished_total", FINISHED_KEYS) == prefect_finished(prefect)
+    record_property("idle_poll", f"{requests / polls:.0f} requests, {idle_bytes / polls:.0f} bytes")
+    print(f"\nidle poll: {requests / polls:.0f} requests, {idle_bytes / polls:.0f} bytes; while 50 runs "
+          f"finished: {busy_requests / busy_polls:.1f} requests, {busy_bytes / busy_polls:.0f} bytes per poll")
+
+
+def test_counters_keep_growing_across_a_flowgate_restart(world):
+    prefect = world["prefect"]
+    last = scrape(world["flowgate"])
+    world["flowgate"].stop()
+    etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
+    finish_run(prefect, etl, "FAILED", "Flow run encountered an exception: KeyError: 'id'")  # while flowgate is down
+    # A long interval: the scrape shows exactly the first poll of the new process.
+    with flowgate(prefect, "--prefect.poll-interval=1h") as restarted:
+        samples = scrape(restarted)
+        assert total(samples, "flowgate_prefect_polls_total") == 1
+        got = series(samples, "prefect_flow_runs_finished_total", FINISHED_KEYS)
+        assert got == prefect_finished(prefect)
+        for labels, value in series(last, "prefect_flow_runs_finished_total", FINISHED_KEYS).items():
+            assert got[labels] >= value, labels
+        assert got[("etl", "", "FAILED", "Failed")] == \
+            series(last, "prefect_flow_runs_finished_total", FINISHED_KEYS)[("etl", "", "FAILED", "Failed")] + 1
+        flows = post(prefect, "/flows/count", {})
+        deployments = post(prefect, "/deployments/count", {})
+        # version, 4 inventories, the idle poll's 6, and the seed: one
+        # /flow_runs/history per deployment and per flow.
+        assert total(samples, "flowgate_prefect_requests_total") == 5 + IDLE_POLL_REQUESTS + flows + deployments
+        print(f"\nfirst poll ({flows} flows, {deployments} deployment, 1 pool, {terminal_count(prefect)} finished runs): "
+              f"{total(samples, 'flowgate_prefect_requests_total'):.0f} requests, "
+              f"{total(samples, 'flowgate_prefect_response_bytes_total'):.0f} bytes")
+
+
+def test_a_stopped_prefect_flips_success_to_zero_and_metrics_keep_answering(world):
+    prefect = world["prefect"]
+    with flowgate(prefect) as watcher:
+        before = wait_for("a successful poll", lambda: (lambda s: s if total(
+            s, "flowgate_scrape_collector_success", collector="prefect") == 1 else None)(scrape(watcher)))
+        prefect.stop()
+        down = wait_for("the collector to report failure", lambda: (lambda s: s if total(
+            s, "flowgate_scrape_collector_success", collector="prefect") == 0 else None)(scrape(watcher)))
+        assert total(down, "prefect_up") == 0
+        down = after_next_polls(watcher, 3)  # still answering, still failing
+        assert total(down, "prefect_up") == 0
+        assert series(down, "prefect_flow_runs_finished_total", FINISHED_KEYS) == \
+            series(before, "prefect_flow_runs_finished_total", FINISHED_KEYS)
+        assert total(down, "prefect_flow_runs", state_name="Late") == 1  # the last values, kept
+        log = watcher.output()
+        failed_polls = total(down, "flowgate_prefect_polls_total") - total(before, "flowgate_prefect_polls_total")
+        warnings = [line for line in log.splitlines() if "Prefect API poll failed" in line]
+        assert failed_polls >= 3
+        assert 1 <= len(warnings) <= 2, warnings  # once per change of the error, not per poll

@@ -1,6 +1,7 @@
 #include "collectors/prefect/prefect_collector.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +91,35 @@ TEST(PrefectCollector, APollPastItsDeadlineFailsAndKeepsTheLastValues) {
       << (*collector)->last_error();
   EXPECT_TRUE(server.seen().empty());
   EXPECT_EQ(sample((*collector)->Collect(), "prefect_up"), 0);
+}
+
+TEST(PrefectCollector, ReadsTheInventoryInTheSamePollWhenARunNamesAnUnknownFlow) {
+  // First poll: nothing exists yet. Second: runs of flows created since, so
+  // the inventory is read again before anything is counted under an id.
+  std::vector<Reply> replies(10, ok("[]"));
+  replies[0] = ok(fixture("admin_version.json"));
+  for (auto reply : {ok(fixture("flow_runs_filter.json")), ok("[]"), ok(fixture("flow_runs_filter.json")),
+                     ok(fixture("admin_version.json")), ok(fixture("flows_filter.json")),
+                     ok(fixture("deployments_filter.json")), ok(fixture("work_pools_filter.json")),
+                     ok(fixture("work_queues_filter.json")), ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))}) {
+    replies.push_back(reply);
+  }
+  CannedServer server(replies);
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  EXPECT_EQ(server.seen().size(), replies.size());
+  EXPECT_EQ(server.seen()[13].target, "/api/admin/version");
+  std::set<std::string> flow_names;
+  for (const auto& family : collector->Collect()) {
+    if (family.name != "prefect_flow_runs_finished_total") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& pair : metric.label) {
+        if (pair.name == "flow_name") flow_names.insert(pair.value);
+      }
+    }
+  }
+  EXPECT_EQ(flow_names, (std::set<std::string>{"etl-bad", "etl-crash", "etl-good", "etl-timeout", "nightly-report"}));
 }
 
 TEST(PrefectCollector, KeepsTheLastWholePollWhenAPollFailsHalfway) {

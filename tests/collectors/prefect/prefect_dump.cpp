@@ -1,6 +1,6 @@
 // Polls a Prefect server with the Prefect collector and prints what it
-// publishes (text format) and what the polls cost, for the e2e test and by
-// hand: prefect_dump <api-url> [polls] [seconds between polls].
+// publishes (text format) and what the polls cost, by hand (the e2e test
+// runs the flowgate binary itself): prefect_dump <api-url> [polls] [seconds between polls].
 // Credentials come from PREFECT_API_KEY / PREFECT_API_AUTH_STRING.
 
 #include <cstdlib>

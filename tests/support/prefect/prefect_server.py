@@ -16,6 +16,7 @@ a script (`prefect_server.py ensure-venv`) it only does that: the ctest
 fixture's setup step. Standard library only, so Debian's python3 can import it.
 """
 
+import ctypes
 import fcntl
 import json
 import os
@@ -83,6 +84,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def _die_with_parent():
+    """Runs in the child before exec: SIGTERM when the test process dies, even
+    by SIGKILL (a ctest timeout), so no Prefect server outlives its test."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def clean_environment(extra=None):
     """os.environ without any PREFECT_* of the caller (a developer's profile or
     API URL must not leak into the test), plus `extra`."""
@@ -130,7 +137,7 @@ class PrefectServer:
                     [str(self.venv / "bin" / "prefect"), "server", "start", "--host", "127.0.0.1",
                      "--port", str(self.port), "--no-ui", "--analytics-off"],
                     env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True)
+                    start_new_session=True, preexec_fn=_die_with_parent)
             if self._wait_ready():
                 return self
             if attempt == 2:

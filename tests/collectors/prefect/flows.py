@@ -1,0 +1,56 @@
+"""Real Prefect flows for prefect_collector_e2e_test.py, run inside the
+shared venv against the test's server (PREFECT_API_URL). One process, to pay
+Prefect's import time once:
+
+  - etl() completes; its task `flaky` (retries=2) fails twice, then succeeds;
+  - etl(fail=True) fails by raising ValueError;
+  - crasher() calls sys.exit inside the flow run: Prefect's engine records
+    the run as Crashed ("Execution was aborted by Python system exit call.");
+  - the deployment etl/daily is registered (to_deployment + apply) on the
+    work pool named in argv[1], with no worker and no schedule; the test
+    makes its runs through the API.
+
+Prints the deployment id on its last line."""
+
+import sys
+
+from prefect import flow, task
+
+attempts = {"flaky": 0}
+
+
+@task(retries=2, retry_delay_seconds=0)
+def flaky():
+    attempts["flaky"] += 1
+    if attempts["flaky"] < 3:
+        raise ConnectionError("transient")
+    return attempts["flaky"]
+
+
+@flow(name="etl")
+def etl(fail: bool = False):
+    flaky()
+    if fail:
+        raise ValueError("bad input row 17")
+
+
+@flow(name="crasher")
+def crasher():
+    sys.exit(3)
+
+
+def main(work_pool):
+    etl()
+    try:
+        etl(fail=True)
+    except ValueError:
+        pass
+    try:
+        crasher()
+    except SystemExit:
+        pass
+    print(etl.to_deployment(name="daily", work_pool_name=work_pool).apply())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
