@@ -263,20 +263,24 @@ def campaigns():
                  width=12, height=8),
             stat("Month-to-date spend", "Dollars spent on all external APIs since the start of the "
                  "month (panel time range: this month so far).", "currencyUSD",
-                 [target(total("api_cost_dollars_total"))], width=6, height=6, extra={"timeFrom": "now/M"}),
+                 [target(total("api_cost_dollars_total"))], width=8, height=6, extra={"timeFrom": "now/M"}),
             stat("Monthly budget", "The budget for all API spend (largest api_monthly_budget_dollars "
                  "pushed); FlowgateApiMonthlyBudgetSpent uses the rolling 30 days.", "currencyUSD",
-                 [target("max(api_monthly_budget_dollars)")], width=6, height=6),
+                 [target("max(api_monthly_budget_dollars)")], width=8, height=6),
             stat("Month-to-date spend against budget", "Spend since the start of the month / monthly "
                  "budget; orange from 80%, red from 100% (the thresholds of "
                  "FlowgateApiMonthlyBudgetSpent).", "percentunit",
                  [target(spend_vs_budget)], kind="gauge", steps=((0.8, "orange"), (1, "red")),
-                 width=6, height=6, extra={"timeFrom": "now/M"}),
+                 width=8, height=6, extra={"timeFrom": "now/M"}),
             timeseries("API calls and errors", "Calls per second to each API (api_requests_total) and "
                        "calls answered with an error, by code (api_request_errors_total).", "reqps",
                        [target(f"sum by (api) (rate(api_requests_total{M}[{R}]))", "calls {{api}}"),
                         target(f"sum by (api, code) (rate(api_request_errors_total{M}[{R}]))",
-                               "errors {{api}} {{code}}")], width=6, height=6),
+                               "errors {{api}} {{code}}")]),
+            timeseries("Cost per call by API", "Dollars per call to each external API: spend / calls "
+                       "(api_cost_dollars_total / api_requests_total).", "currencyUSD",
+                       [target(f"sum by (api) (rate(api_cost_dollars_total{M}[{R}])) / "
+                               f"sum by (api) (rate(api_requests_total{M}[{R}]))", "{{api}}")]),
         ],
         'ALERTS{alertstate="firing", alertname=~"FlowgateApi.*|FlowgateMetricDeviatesFromBaseline"}')
 
