@@ -103,8 +103,8 @@ def prefect_overview():
                                "p50 {{flow_name}}"),
                         target(f"histogram_quantile(0.95, sum by (flow_name, le) (rate({duration}[{R}])))",
                                "p95 {{flow_name}}")]),
-            timeseries("Late and running by flow", "Runs late and running now, and the largest "
-                       "lateness of still scheduled runs, by flow.", "short",
+            timeseries("Late and running by flow", "Runs late and runs running now, by flow "
+                       "(prefect_flow_runs); how late they are is on the Lateness panel.", "short",
                        [target(f'sum by (flow_name) (prefect_flow_runs{LATE})',
                                "late {{flow_name}}"),
                         target(f'sum by (flow_name) (prefect_flow_runs{RUNNING})',
