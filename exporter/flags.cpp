@@ -180,7 +180,7 @@ const std::vector<FlagSpec>& flag_specs() {
        "an unknown one).",
        positive_duration_into(&Flags::prefect_inventory_interval)},
       {"prefect.poll-timeout", "Prefect", Kind::duration, "1m",
-       "Deadline of one whole poll, retries included (at most --prefect.poll-interval); a poll past it fails "
+       "Deadline of one whole poll, retries included; a poll past it fails "
        "and the last values stay published.",
        positive_duration_into(&Flags::prefect_poll_timeout)},
       {"prefect.request-timeout", "Prefect", Kind::duration, "10s",

@@ -52,7 +52,7 @@ struct Flags {
   std::string prefect_auth_string_file;  // empty: $PREFECT_API_AUTH_STRING
   std::chrono::milliseconds prefect_poll_interval = std::chrono::seconds(30);
   std::chrono::milliseconds prefect_inventory_interval = std::chrono::minutes(5);
-  std::chrono::milliseconds prefect_poll_timeout = std::chrono::minutes(1);  // capped at the poll interval
+  std::chrono::milliseconds prefect_poll_timeout = std::chrono::minutes(1);
   std::chrono::milliseconds prefect_request_timeout = std::chrono::seconds(10);
   std::chrono::milliseconds prefect_stuck_running_after = std::chrono::hours(1);
   std::chrono::milliseconds prefect_finished_overlap = std::chrono::minutes(2);

@@ -111,7 +111,7 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   options.auth_string = std::move(*auth_string);
   options.interval = flags.prefect_poll_interval;
   options.inventory_interval = flags.prefect_inventory_interval;
-  options.poll_timeout = std::min(flags.prefect_poll_timeout, flags.prefect_poll_interval);
+  options.poll_timeout = flags.prefect_poll_timeout;
   options.client.request_timeout = flags.prefect_request_timeout;
   options.client.verify_tls = !flags.prefect_tls_insecure_skip_verify;
   const auto overlap = std::chrono::duration_cast<std::chrono::seconds>(flags.prefect_finished_overlap);

@@ -37,8 +37,8 @@ using SecretFileReader = std::function<std::optional<std::string>(const std::str
 
 // The collector's options from the flags (call only when prefect_api_url is
 // set). A secret file wins over its variable; its content is trimmed of
-// surrounding whitespace (files usually end with a newline). The poll timeout
-// is capped at the poll interval. Errors: an unreadable or empty secret file,
+// surrounding whitespace (files usually end with a newline). Errors: an
+// unreadable or empty secret file,
 // an API URL with user:password@ in it.
 boost::system::result<collectors::prefect::PrefectCollectorOptions, PrefectSetupError> prefect_collector_options(
     const Flags& flags, const PrefectEnvironment& environment, const SecretFileReader& read_file);

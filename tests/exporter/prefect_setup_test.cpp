@@ -91,10 +91,11 @@ TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
   EXPECT_TRUE(options->auth_string.empty());
 }
 
-TEST(PrefectSetup, PollTimeoutIsCappedAtThePollInterval) {
-  auto options = prefect_collector_options(parse({"--prefect.poll-interval=10s"}), {}, files({}));
+TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {
+  // A slow poll delays the next one (the scheduler never overlaps them); it is not a failure.
+  auto options = prefect_collector_options(parse({"--prefect.poll-interval=1s"}), {}, files({}));
   ASSERT_TRUE(options);
-  EXPECT_EQ(options->poll_timeout, 10s);
+  EXPECT_EQ(options->poll_timeout, 1min);
 }
 
 TEST(PrefectSetup, SecretsComeFromTheEnvironmentWhenNoFileIsGiven) {
