@@ -1,6 +1,7 @@
 """No acknowledged push is ever lost: several pushers PUT, POST and DELETE over
 keep-alive connections while flowgate (--persistence.sync=always, compacting
-every 300ms) is killed with SIGKILL at a random moment, again and again. After
+every 300ms) is killed with SIGKILL at a random moment (now and then the moment
+a compaction starts writing its snapshot), again and again. After
 every restart each group must hold at least its last acknowledged push and at
 most its last sent one, whole (every series of a push carries its sequence
 number), with a push time no earlier than that push was sent; /metrics must
@@ -22,6 +23,11 @@ PUSHERS = 4
 ROWS_PER_PUT = 16  # series per PUT, all carrying its sequence number: a torn group shows
 KILL_DELAY_SECONDS = (0.02, 0.9)  # several compactions (every 300ms) fit in the longest one
 FLAGS = ["--persistence.interval=300ms"]  # --persistence.sync=always is the default
+# Groups pushed once before the first kill: they make each compaction's snapshot
+# big enough (about 1 MB) that kills land in the middle of writing it, and must
+# survive every cycle unchanged.
+STATIC_GROUPS, ROWS_PER_STATIC_GROUP = 500, 10
+HUNTED_KILLS = 0.3  # the share of kills aimed at a compaction writing its snapshot
 SHARED_JOB = "crash_shared"
 
 
@@ -154,6 +160,7 @@ def check_store(server, pushers):
     samples = store_view.scrape(server)
     store_view.api_groups(server)
     problems, lost = [], []
+    check_static_groups(samples, problems)
 
     def push_time(labels):
         return store_view.value(samples, "push_time_seconds", **labels)
@@ -182,16 +189,78 @@ def check_store(server, pushers):
     return lost, problems
 
 
+def push_static_groups(gate):
+    """The static groups, pushed without waiting for an fsync each, then compacted
+    by a clean stop."""
+    server = gate.start(["--persistence.sync=interval"])
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for group in range(STATIC_GROUPS):
+        rows = "".join(f'crash_static{{row="{row}"}} {group}\n' for row in range(ROWS_PER_STATIC_GROUP))
+        connection.request("PUT", f"/metrics/job/crash_static/group/{group}", body=rows.encode())
+        reply = connection.getresponse()
+        assert reply.status == 200, reply.read()
+        reply.read()
+    connection.close()
+    assert gate.stop() == 0
+
+
+def check_static_groups(samples, problems):
+    held = {}
+    for (name, label_pairs), sample_value in samples.items():
+        if name == "crash_static":
+            labels = dict(label_pairs)
+            held.setdefault(int(labels["group"]), set()).add((labels["row"], sample_value))
+    expected = {group: {(str(row), group) for row in range(ROWS_PER_STATIC_GROUP)}
+                for group in range(STATIC_GROUPS)}
+    if held != expected:
+        wrong = [group for group in expected if held.get(group) != expected[group]]
+        problems.append(f"{len(wrong)} static groups differ from what was pushed, e.g. "
+                        f"{[(group, held.get(group)) for group in wrong[:3]]}")
+
+
+def wait_for_compaction(gate):
+    """Returns as soon as a compaction's temporary snapshot file shows up (or
+    after two compaction intervals, the kill then lands wherever it lands)."""
+    known = set(leftover_temporary_files(gate))
+    deadline = time.monotonic() + 0.6
+    while time.monotonic() < deadline and set(leftover_temporary_files(gate)) <= known:
+        pass
+
+
+def leftover_temporary_files(gate):
+    """Files in the snapshot's folder besides the snapshot and the log folder:
+    temporary snapshots of compactions a kill interrupted."""
+    return [path.name for path in gate.folder.iterdir()
+            if path.name not in (gate.store.name, gate.wal_folder.name)]
+
+
 def totals(pushers):
     return sum(pusher.acknowledged_pushes for pusher in pushers)
 
 
+def push_until_killed(gate, server, pushers, rng):
+    """The pushers push until flowgate is killed, at a random moment or, now
+    and then, the moment a compaction starts writing its snapshot."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=pusher.run, args=(server.port, stop)) for pusher in pushers]
+    for thread in threads:
+        thread.start()
+    time.sleep(rng.uniform(*KILL_DELAY_SECONDS))
+    if rng.random() < HUNTED_KILLS:
+        wait_for_compaction(gate)
+    gate.kill()
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+
 def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys):
     rng = random.Random(seed)
+    push_static_groups(gate)
     gate.flags = FLAGS
     pushers = [Pusher(index, seed) for index in range(PUSHERS)]
     files_before_restart = tmp_path / "files-before-last-restart"
-    compactions_interrupted = 0
+    temporary_files = set()  # one per kill that interrupted a compaction
     for cycle in range(CYCLES + 1):
         server = gate.start()
         lost, problems = check_store(server, pushers)
@@ -203,17 +272,8 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
             f"that restart are in {files_before_restart}; the log of that restart:\n{gate.log()}")
         if cycle == CYCLES:
             break
-        stop = threading.Event()
-        threads = [threading.Thread(target=pusher.run, args=(server.port, stop)) for pusher in pushers]
-        for thread in threads:
-            thread.start()
-        time.sleep(rng.uniform(*KILL_DELAY_SECONDS))
-        gate.kill()
-        stop.set()
-        for thread in threads:
-            thread.join()
-        if any(path.name not in (gate.store.name, gate.wal_folder.name) for path in gate.folder.iterdir()):
-            compactions_interrupted += 1  # a snapshot's temporary file was left behind
+        push_until_killed(gate, server, pushers, rng)
+        temporary_files |= set(leftover_temporary_files(gate))
         shutil.rmtree(files_before_restart, ignore_errors=True)
         shutil.copytree(gate.folder, files_before_restart)
     assert gate.stop() == 0
@@ -222,5 +282,6 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     assert gate.stop() == 0
     with capsys.disabled():
         print(f"\ncrash test (seed {seed}): {CYCLES} kill -9 cycles, {totals(pushers)} acknowledged "
-              f"pushes, 0 lost ({compactions_interrupted} kills left a snapshot's temporary file)")
+              f"pushes, 0 lost; {len(temporary_files)} kills interrupted a compaction; temporary "
+              f"snapshot files left after the last restart: {len(leftover_temporary_files(gate))}")
     assert totals(pushers) > CYCLES  # the pushers really pushed between the kills
