@@ -245,6 +245,35 @@ def test_current_runs_deployments_workers_and_version_match_prefect(world):
     assert total(samples, "flowgate_scrape_collector_success", collector="prefect") == 1
 
 
+def documented_prefect_families():
+    """{name: label names} of the Prefect section of docs/metrics.md."""
+    text = (HERE.parents[2] / "docs" / "metrics.md").read_text()
+    section = text[text.index("## Prefect"):]
+    section = section[:section.find("\n## ", 1)] if "\n## " in section[1:] else section
+    families = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`") and cells[0].endswith("`"):
+            labels = cells[2].strip("`")
+            families[cells[0].strip("`")] = set() if labels in ("–", "-", "") else {
+                label.strip() for label in labels.split(",")}
+    return families
+
+
+def test_every_prefect_family_is_documented_with_its_labels(world):
+    with urllib.request.urlopen(world["flowgate"].url + "/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    served = {}
+    for family in text_string_to_metric_families(text):
+        name = family.name + ("_total" if family.type == "counter" else "")
+        if name.startswith(("prefect_", "flowgate_prefect_")) and family.samples:
+            served[name] = set().union(*(set(sample.labels) - {"le"} for sample in family.samples))
+    documented = documented_prefect_families()
+    assert {name: documented.get(name) for name in served} == served
+    # Gauges of what is running now have no series when nothing runs.
+    assert set(documented) - set(served) <= {"prefect_flow_runs_stuck_running", "prefect_task_runs"}
+
+
 def test_the_api_key_stays_out_of_the_log_and_the_status_page(world):
     server = world["flowgate"]
     with urllib.request.urlopen(server.url + "/api/v1/status", timeout=10) as answer:
