@@ -52,9 +52,16 @@ struct GroupStore::State {
   explicit State(StoreOptions store_options) : options(std::move(store_options)) {}
 
   const StoreOptions options;
-  std::mutex writer;  // guards `index` and every store to `published`
+  std::mutex writer;  // guards `index`, `journal` and every store to `published`
   FamilyIndex index;
   PublishedSnapshot published;
+  ChangeJournal* journal = nullptr;
+
+  // Under `writer`: writes `change` to the journal, if any.
+  boost::system::result<CommitTicket, PushError> journaled(const Change& change) {
+    if (journal == nullptr) return CommitTicket{0};
+    return journal->record(change);
+  }
 
   // Under `writer`: the Pushgateway's record of a rejected push; the group is
   // created with both gauges when missing, nothing else changes.
@@ -62,6 +69,21 @@ struct GroupStore::State {
   std::shared_ptr<const Snapshot> record_failure(const GroupingKey& key, std::string id, double now) {
     const auto current = published.load();
     const Group* old = current->find(id);
+    Change change;
+    change.key = key;
+    change.push_time_seconds = old != nullptr ? old->push_time_seconds : 0;
+    change.push_failure_time_seconds = now;
+    FamilyPtr push_time;
+    if (old == nullptr) {
+      push_time = push_time_family(kPushTimeName, key, 0, now);
+      change.families.push_back(push_time);
+    }
+    auto failure = push_time_family(kPushFailureTimeName, key, now, now);
+    change.families.push_back(failure);
+    sort_by_name(change.families);
+    // A failure that cannot be journaled is not recorded: the push was refused anyway.
+    if (!journaled(change)) return nullptr;
+
     auto group = std::make_shared<Group>();
     group->key = key;
     group->id = std::move(id);
@@ -71,13 +93,11 @@ struct GroupStore::State {
       for (const auto& family : old->families) {
         if (family->name != kPushFailureTimeName) group->families.push_back(family);
       }
-      if (const auto* failure = old->find(kPushFailureTimeName)) index.remove(*failure);
+      if (const auto* old_failure = old->find(kPushFailureTimeName)) index.remove(*old_failure);
     } else {
-      auto push_time = push_time_family(kPushTimeName, key, 0, now);
       index.add(*push_time);
       group->families.push_back(std::move(push_time));
     }
-    auto failure = push_time_family(kPushFailureTimeName, key, now, now);
     index.add(*failure);
     group->families.push_back(std::move(failure));
     sort_by_name(group->families);
@@ -93,7 +113,12 @@ std::shared_ptr<const Snapshot> GroupStore::snapshot() const { return state_->pu
 
 const StoreOptions& GroupStore::options() const { return state_->options; }
 
-boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
+void GroupStore::attach_journal(ChangeJournal* journal) {
+  std::lock_guard lock(state_->writer);
+  state_->journal = journal;
+}
+
+boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
                                                         double now_seconds) {
   State& state = *state_;
   // Everything proportional to the push happens here, before the lock.
@@ -123,6 +148,29 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
     }
   }
 
+  // The change as the journal records it, written before anything is touched.
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      if (family->name == kPushFailureTimeName) failure_time = family;
+    }
+  }
+  if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
+  CommitTicket ticket = 0;
+  if (state.journal != nullptr) {
+    Change change;
+    change.key = candidate.key;
+    change.push_time_seconds = now_seconds;
+    change.push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+    change.replaces_group = mode == PushMode::replace_group;
+    change.families = candidate.families;
+    change.families.push_back(candidate.push_time);
+    change.families.push_back(failure_time);
+    sort_by_name(change.families);
+    auto recorded = state.journal->record(change);
+    if (!recorded) return recorded.error();
+    ticket = *recorded;
+  }
+
   auto group = std::make_shared<Group>();
   group->push_time_seconds = now_seconds;
   group->families = candidate.families;
@@ -130,7 +178,6 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
     // PUT spares only push_failure_time_seconds; POST also every family it does not push.
     group->push_failure_time_seconds = old->push_failure_time_seconds;
     for (const auto& family : old->families) {
-      if (family->name == kPushFailureTimeName) failure_time = family;
       const bool leaves =
           mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
       if (leaves) {
@@ -140,7 +187,6 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
       }
     }
   }
-  if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
@@ -150,7 +196,7 @@ boost::system::result<void, PushError> GroupStore::push(PushMode mode, GroupingK
   group->key = std::move(candidate.key);
   group->id = std::move(candidate.id);
   retired = state.published.exchange(current->with_group(std::move(group)));
-  return {};
+  return ticket;
 }
 
 void GroupStore::record_failure(const GroupingKey& key, double now_seconds) {
@@ -159,23 +205,70 @@ void GroupStore::record_failure(const GroupingKey& key, double now_seconds) {
   retired = state_->record_failure(key, key.id(), now_seconds);
 }
 
-void GroupStore::remove(const GroupingKey& key) {
+boost::system::result<CommitTicket, PushError> GroupStore::remove(const GroupingKey& key) {
   const std::string id = key.id();
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
   const Group* old = current->find(id);
-  if (old == nullptr) return;
+  if (old == nullptr) return CommitTicket{0};
+  Change change;
+  change.kind = ChangeKind::remove;
+  change.key = key;
+  auto ticket = state_->journaled(change);
+  if (!ticket) return ticket;
   state_->index.remove(*old);
   retired = state_->published.exchange(current->without_group(id));
+  return ticket;
 }
 
-void GroupStore::wipe() {
+boost::system::result<CommitTicket, PushError> GroupStore::wipe() {
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
+  Change change;
+  change.kind = ChangeKind::wipe;
+  auto ticket = state_->journaled(change);
+  if (!ticket) return ticket;
   state_->index.clear();
   retired = state_->published.exchange(Snapshot::of_groups({}, current->version() + 1));
+  return ticket;
+}
+
+GroupStore::Expiry GroupStore::expire(double cutoff_seconds) {
+  Expiry expiry;
+  std::vector<std::shared_ptr<const Snapshot>> retired;
+  std::lock_guard lock(state_->writer);
+  auto current = state_->published.load();
+  std::vector<const Group*> stale;
+  for (const auto& group : current->groups()) {
+    const double last_push =
+        group->push_time_seconds > 0 ? group->push_time_seconds : group->push_failure_time_seconds;
+    if (last_push < cutoff_seconds) stale.push_back(group.get());
+  }
+  for (const Group* group : stale) {
+    Change change;
+    change.kind = ChangeKind::expire;
+    change.key = group->key;
+    if (auto ticket = state_->journaled(change); !ticket) {
+      expiry.error = ticket.error();
+      break;
+    }
+    const double last_push =
+        group->push_time_seconds > 0 ? group->push_time_seconds : group->push_failure_time_seconds;
+    expiry.expired.push_back({group->key, last_push});
+    state_->index.remove(*group);
+    auto next = current->without_group(group->id);
+    retired.push_back(std::exchange(current, next));
+  }
+  if (!expiry.expired.empty()) retired.push_back(state_->published.exchange(current));
+  return expiry;
+}
+
+std::shared_ptr<const Snapshot> GroupStore::checkpoint(const std::function<void()>& under_writer_lock) {
+  std::lock_guard lock(state_->writer);
+  under_writer_lock();
+  return state_->published.load();
 }
 
 void GroupStore::restore(std::vector<std::shared_ptr<const Group>> groups) {

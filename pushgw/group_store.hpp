@@ -18,6 +18,7 @@
 
 #include "exposition/assembler.hpp"
 #include "exposition/model.hpp"
+#include "pushgw/change_journal.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/push_error.hpp"
 
@@ -49,11 +50,17 @@ class GroupStore {
   // The current state; never blocks on a writer for longer than a pointer copy.
   std::shared_ptr<const Snapshot> snapshot() const;
 
+  // Every later change is written to `journal` before it becomes visible;
+  // a change the journal refuses is not made (storage_failure). Call before
+  // the first change; the journal must outlive the store's last change.
+  void attach_journal(ChangeJournal* journal);
+
   // PUT/POST. `now_seconds` is the request's receive time (Unix seconds) and
   // becomes push_time_seconds (or push_failure_time_seconds on rejection, as
-  // the Pushgateway records it). A rejected push changes nothing else.
-  boost::system::result<void, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
-                                              double now_seconds);
+  // the Pushgateway records it). A rejected push changes nothing else. The
+  // ticket is the journal's (0 without one): answer once it is durable.
+  boost::system::result<CommitTicket, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
+                                                      double now_seconds);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the
@@ -62,10 +69,29 @@ class GroupStore {
   void record_failure(const GroupingKey& key, double now_seconds);
 
   // DELETE: removes the group if present; a missing group is not an error.
-  void remove(const GroupingKey& key);
+  boost::system::result<CommitTicket, PushError> remove(const GroupingKey& key);
 
   // PUT /api/v1/admin/wipe: removes every group, atomically.
-  void wipe();
+  boost::system::result<CommitTicket, PushError> wipe();
+
+  // --push.group-ttl: removes every group whose last successful push (for a
+  // group that never had one: its first failed push) is before
+  // `cutoff_seconds`, each journaled as an expiry. Stops at the first journal
+  // error, which is returned with the groups expired so far.
+  struct ExpiredGroup {
+    GroupingKey key;
+    double last_push_seconds = 0;
+  };
+  struct Expiry {
+    std::vector<ExpiredGroup> expired;
+    std::optional<PushError> error;
+  };
+  Expiry expire(double cutoff_seconds);
+
+  // The current snapshot, taken under the writer lock right after
+  // `under_writer_lock` ran: no change can fall between the two (compaction
+  // rotates the log there, so the snapshot holds exactly the older segments).
+  std::shared_ptr<const Snapshot> checkpoint(const std::function<void()>& under_writer_lock);
 
   // Replaces the whole content with `groups` (from load_snapshot at startup),
   // rebuilding the family index; the groups are trusted as consistent.

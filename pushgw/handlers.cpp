@@ -30,9 +30,10 @@ HttpReply error_reply(const PushError& error) {
   return reply;
 }
 
-HttpReply empty_reply(int status) {
+HttpReply empty_reply(int status, CommitTicket ticket = 0) {
   HttpReply reply;
   reply.status = status;
+  reply.commit_ticket = ticket;
   return reply;
 }
 
@@ -97,19 +98,21 @@ HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushL
   const PushMode mode = request.method == "POST" ? PushMode::replace_families : PushMode::replace_group;
   auto pushed = store.push(mode, std::move(*key), std::move(*families), request.received_at);
   if (!pushed) return error_reply(pushed.error());
-  return empty_reply(store.options().consistency_check ? 200 : 202);
+  return empty_reply(store.options().consistency_check ? 200 : 202, *pushed);
 }
 
 HttpReply handle_delete(const HttpRequest& request, GroupStore& store) {
   auto key = parse_grouping_key(request.path);
   if (!key) return error_reply(key.error());
-  store.remove(*key);
-  return empty_reply(202);
+  auto removed = store.remove(*key);
+  if (!removed) return error_reply(removed.error());
+  return empty_reply(202, *removed);
 }
 
 HttpReply handle_wipe(GroupStore& store) {
-  store.wipe();
-  return empty_reply(202);
+  auto wiped = store.wipe();
+  if (!wiped) return error_reply(wiped.error());
+  return empty_reply(202, *wiped);
 }
 
 HttpReply handle_api_metrics(const Snapshot& snapshot) {

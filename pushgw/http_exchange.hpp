@@ -3,6 +3,7 @@
 // The exporter's session turns a Beast request into an HttpRequest and an
 // HttpReply back into a Beast response.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct HttpReply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::optional<PushErrorKind> refused;  // why a push/delete was refused, for metrics and logs
+  // Non-zero: the change is written but not yet on disk; send the reply only
+  // once the store's journal says this ticket is durable (500 if it fails).
+  std::uint64_t commit_ticket = 0;
 };
 
 }  // namespace flowgate::pushgw

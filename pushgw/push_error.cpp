@@ -13,6 +13,8 @@ int http_status(PushErrorKind kind) {
       return 413;
     case PushErrorKind::storage_failure:
       return 500;
+    case PushErrorKind::storage_unavailable:
+      return 503;
   }
   return 500;
 }
@@ -25,6 +27,7 @@ std::string_view name(PushErrorKind kind) {
     case PushErrorKind::has_timestamp: return "has_timestamp";
     case PushErrorKind::inconsistent: return "inconsistent";
     case PushErrorKind::storage_failure: return "storage_failure";
+    case PushErrorKind::storage_unavailable: return "storage_unavailable";
   }
   return "bad_body";
 }

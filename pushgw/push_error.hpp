@@ -14,7 +14,8 @@ enum class PushErrorKind {
   body_too_large,     // the (inflated) body is over the limit: 413
   has_timestamp,      // a pushed sample carries a timestamp: 400
   inconsistent,       // type/duplicate/name/own-metric conflict with what is stored: 400
-  storage_failure,    // the change could not be made durable (log write or sync failed): 500
+  storage_failure,    // the change could not be written to the log (e.g. disk full); nothing changed: 500
+  storage_unavailable,  // the log failed to sync earlier and refuses changes until a restart: 503
 };
 
 struct PushError {

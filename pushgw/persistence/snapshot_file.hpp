@@ -1,9 +1,10 @@
 #pragma once
 // The store on disk: one file holding every group exactly as stored (blocks,
-// series hashes, push times bit for bit). Written crash-safely (temp file in
-// the same folder, fsync, rename, fsync of the folder) and read back with a
-// CRC32 per record, so a torn or damaged file is reported, never half-loaded.
-// Free functions without shared state; safe from any thread.
+// series hashes, push times bit for bit) and the number of the last
+// write-ahead log segment whose changes it holds. Written crash-safely (temp
+// file in the same folder, fsync, rename, fsync of the folder) and read back
+// with a CRC32 per record, so a torn or damaged file is reported, never
+// half-loaded. Free functions without shared state; safe from any thread.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,17 +28,21 @@ struct PersistenceError {
 
 // Bumped whenever the record layout changes; older files are refused with a
 // message rather than misread.
-inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
+inline constexpr std::uint32_t kSnapshotFormatVersion = 2;
+
+struct SnapshotContent {
+  std::vector<std::shared_ptr<const Group>> groups;  // in key order, ready for GroupStore::restore
+  std::uint64_t log_segment = 0;  // changes of log segments <= this are in `groups`
+};
 
 // Writes every group of `snapshot` to `path`, replacing it atomically. The
 // snapshot is immutable, so the caller needs no lock; call it off the I/O
 // threads (it fsyncs).
 boost::system::result<void, PersistenceError> save_snapshot(const Snapshot& snapshot,
-                                                            const std::filesystem::path& path);
+                                                            const std::filesystem::path& path,
+                                                            std::uint64_t log_segment = 0);
 
-// The groups stored in `path`, in key order, ready for GroupStore::restore.
 // A missing file is an empty store, not an error; a damaged one is an error.
-boost::system::result<std::vector<std::shared_ptr<const Group>>, PersistenceError> load_snapshot(
-    const std::filesystem::path& path);
+boost::system::result<SnapshotContent, PersistenceError> load_snapshot(const std::filesystem::path& path);
 
 }  // namespace flowgate::pushgw

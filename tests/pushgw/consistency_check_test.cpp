@@ -17,7 +17,7 @@ using testing::put;
 using testing::scrape;
 
 // Expects a rejection whose message contains every one of `parts`.
-void expect_inconsistent(const boost::system::result<void, PushError>& pushed,
+void expect_inconsistent(const boost::system::result<CommitTicket, PushError>& pushed,
                          std::initializer_list<std::string_view> parts) {
   ASSERT_FALSE(pushed);
   EXPECT_EQ(pushed.error().kind, PushErrorKind::inconsistent);

@@ -40,12 +40,12 @@ inline exposition::Families text(std::string_view body) {
   return parsed ? *parsed : exposition::Families{};
 }
 
-inline boost::system::result<void, PushError> put(GroupStore& store, std::string_view path, std::string_view body,
+inline boost::system::result<CommitTicket, PushError> put(GroupStore& store, std::string_view path, std::string_view body,
                                                   double now = 100) {
   return store.push(PushMode::replace_group, key(path), text(body), now);
 }
 
-inline boost::system::result<void, PushError> post(GroupStore& store, std::string_view path, std::string_view body,
+inline boost::system::result<CommitTicket, PushError> post(GroupStore& store, std::string_view path, std::string_view body,
                                                    double now = 100) {
   return store.push(PushMode::replace_families, key(path), text(body), now);
 }

@@ -1,0 +1,27 @@
+#pragma once
+// Where the group store writes each change before it becomes visible (the
+// write-ahead log, pushgw/persistence/write_ahead_log.hpp). The store calls
+// record() under its writer lock, in the order the changes are published;
+// an error means nothing was written and the store does not make the change.
+
+#include <cstdint>
+
+#include <boost/system/result.hpp>
+
+#include "pushgw/change.hpp"
+#include "pushgw/push_error.hpp"
+
+namespace flowgate::pushgw {
+
+// Names a written change for wait_durable(); 0: nothing to wait for.
+using CommitTicket = std::uint64_t;
+
+class ChangeJournal {
+ public:
+  virtual ~ChangeJournal() = default;
+  // Writes `change`; the ticket becomes durable once the journal syncs it.
+  // Errors are storage_failure PushErrors whose message names the file.
+  virtual boost::system::result<CommitTicket, PushError> record(const Change& change) = 0;
+};
+
+}  // namespace flowgate::pushgw

@@ -1,0 +1,151 @@
+#include "pushgw/persistence/recovery.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "pushgw/change.hpp"
+#include "pushgw/persistence/change_codec.hpp"
+#include "pushgw/persistence/posix_file.hpp"
+#include "pushgw/persistence/record_codec.hpp"
+#include "pushgw/persistence/write_ahead_log.hpp"
+
+namespace flowgate::pushgw::persistence {
+
+std::string_view name(RecoveryReport::Outcome outcome) {
+  switch (outcome) {
+    case RecoveryReport::Outcome::empty: return "empty";
+    case RecoveryReport::Outcome::clean: return "clean";
+    case RecoveryReport::Outcome::tail_cut: return "tail_cut";
+  }
+  return "empty";
+}
+
+namespace {
+
+// The segment numbers in `folder`, ascending; other files are left alone.
+boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segments(
+    const std::filesystem::path& folder) {
+  std::vector<std::uint64_t> numbers;
+  std::error_code ec;
+  if (!std::filesystem::exists(folder, ec)) return numbers;
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto number = segment_number(it->path().filename().string())) numbers.push_back(*number);
+  }
+  if (ec) return PersistenceError(folder.string() + ": cannot list the log folder: " + ec.message());
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+// Where replay of one segment stopped: at its end, or at a bad frame.
+struct SegmentReplay {
+  std::uint64_t records = 0;
+  std::uint64_t good_bytes = 0;  // everything before the stop
+  std::string bad;               // empty when the whole segment was good
+};
+
+SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
+  SegmentReplay replay;
+  if (content.size() < kSegmentMagic.size() || content.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
+    replay.bad = content.size() < kSegmentMagic.size() ? "the segment header is cut short" : "bad segment header";
+    return replay;  // good_bytes 0: nothing in the segment can be trusted
+  }
+  std::size_t offset = kSegmentMagic.size();
+  while (offset < content.size()) {
+    const auto frame = read_frame(content.substr(offset));
+    if (frame.status == FrameStatus::torn) {
+      replay.bad = "a record is cut short";
+      break;
+    }
+    if (frame.status == FrameStatus::damaged) {
+      replay.bad = "CRC mismatch";
+      break;
+    }
+    auto change = decode_change(frame.payload);
+    if (!change) {
+      replay.bad = "a record does not decode";
+      break;
+    }
+    apply_change(groups, *change);
+    ++replay.records;
+    offset += frame.size;
+  }
+  replay.good_bytes = offset;
+  return replay;
+}
+
+}  // namespace
+
+boost::system::result<RecoveredStore, PersistenceError> recover_store(const std::filesystem::path& snapshot_file,
+                                                                      const std::filesystem::path& log_folder) {
+  auto snapshot = load_snapshot(snapshot_file);
+  if (!snapshot) return snapshot.error();
+  RecoveredStore recovered;
+  recovered.report.snapshot_groups = snapshot->groups.size();
+  GroupMap groups;
+  for (auto& group : snapshot->groups) {
+    auto id = group->id;
+    groups.emplace(std::move(id), std::move(group));
+  }
+
+  auto segments = list_segments(log_folder);
+  if (!segments) return segments.error();
+  std::uint64_t last_segment = snapshot->log_segment;
+  bool cut = false;
+  for (const auto number : *segments) {
+    const auto path = segment_path(log_folder, number);
+    last_segment = std::max(last_segment, number);
+    if (number <= snapshot->log_segment || cut) {
+      // Older: the snapshot holds it (a crash came between writing the
+      // snapshot and deleting it). After a cut: unreachable.
+      if (cut) {
+        std::error_code ec;
+        recovered.report.dropped_bytes += std::filesystem::file_size(path, ec);
+      }
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return PersistenceError(file_error(path, "cannot remove", errno).message);
+      }
+      continue;
+    }
+    auto file = File::open(path, O_RDWR);
+    if (!file) return PersistenceError(file.error().message);
+    auto content = file->read_all();
+    if (!content) return PersistenceError(content.error().message);
+    const auto replay = replay_segment(*content, groups);
+    recovered.report.records_replayed += replay.records;
+    if (replay.bad.empty()) {
+      recovered.live_segments[number] = content->size();
+      continue;
+    }
+    cut = true;
+    recovered.report.outcome = RecoveryReport::Outcome::tail_cut;
+    recovered.report.cut_file = path;
+    recovered.report.cut_offset = replay.good_bytes;
+    recovered.report.cut_reason = replay.bad;
+    recovered.report.dropped_bytes += content->size() - replay.good_bytes;
+    if (replay.good_bytes < kSegmentMagic.size()) {
+      // Not even a header: nothing in it to keep.
+      if (::unlink(path.c_str()) != 0) return PersistenceError(file_error(path, "cannot remove", errno).message);
+      continue;
+    }
+    if (auto truncated = file->truncate(replay.good_bytes); !truncated) {
+      return PersistenceError(truncated.error().message);
+    }
+    if (auto synced = file->datasync(); !synced) return PersistenceError(synced.error().message);
+    recovered.live_segments[number] = replay.good_bytes;
+  }
+  if (cut) {
+    if (auto synced = sync_folder(log_folder); !synced) return PersistenceError(synced.error().message);
+  }
+  if (!cut && (!groups.empty() || recovered.report.records_replayed > 0 || recovered.report.snapshot_groups > 0)) {
+    recovered.report.outcome = RecoveryReport::Outcome::clean;
+  }
+  recovered.next_segment = last_segment + 1;
+  recovered.groups.reserve(groups.size());
+  for (auto& [id, group] : groups) recovered.groups.push_back(std::move(group));
+  return recovered;
+}
+
+}  // namespace flowgate::pushgw::persistence
