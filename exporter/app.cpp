@@ -22,10 +22,10 @@
 #include "exporter/scrape_handler.hpp"
 #include "exporter/self_metrics.hpp"
 #include "exporter/server/http_server.hpp"
+#include "exporter/store_keeper.hpp"
 #include "exporter/web_config_file.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
 #include "pushgw/group_store.hpp"
-#include "pushgw/persistence/snapshot_file.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::exporter {
@@ -35,6 +35,17 @@ using FamilyTypes = std::map<std::string, exposition::MetricType, std::less<>>;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+StoreKeeperOptions keeper_options(const Flags& flags) {
+  StoreKeeperOptions options;
+  options.snapshot_file = flags.persistence_file;
+  options.sync = flags.persistence_sync == SyncPolicy::always ? pushgw::persistence::SyncPolicy::always
+                                                              : pushgw::persistence::SyncPolicy::interval;
+  options.sync_interval = flags.persistence_sync_interval;
+  options.compaction_interval = flags.persistence_interval;
+  options.group_ttl = flags.group_ttl;
+  return options;
 }
 
 std::unique_ptr<WebConfigFile> open_web_config(const std::string& path) {
@@ -72,7 +83,7 @@ struct App::Impl {
       logger.log(LogLevel::warn, FLOWGATE_CALLER,
                  "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");
     }
-    restore();
+    keeper = std::make_unique<StoreKeeper>(keeper_options(flags), store, logger);
 
     std::vector<const collectors::Collector*> readers;
     std::vector<collectors::Collector*> writers;
@@ -103,6 +114,9 @@ struct App::Impl {
     server_options.max_body_bytes = flags.max_body_bytes;
     ServerHooks hooks;
     hooks.dispatch = [this](const Request& request) { return dispatcher->dispatch(request); };
+    hooks.when_durable = [this](std::uint64_t ticket, std::function<void(bool)> done) {
+      keeper->when_durable(ticket, std::move(done));
+    };
     hooks.answered = [this](std::string_view handler, std::string_view method, int code, double seconds) {
       self_metrics.record_request(handler, method, code, seconds);
     };
@@ -152,47 +166,7 @@ struct App::Impl {
     }
     self_metrics.set_store_size(static_cast<double>(snapshot.group_count()),
                                 static_cast<double>(snapshot.series_count()), described_bytes);
-  }
-
-  void restore() {
-    if (flags.persistence_file.empty()) return;
-    auto loaded = pushgw::load_snapshot(flags.persistence_file);
-    if (!loaded) {
-      throw std::runtime_error("could not load persisted metrics: " + loaded.error().message +
-                               " (move the file away to start empty)");
-    }
-    auto count = loaded->size();
-    store.restore(std::move(*loaded));
-    persisted_version = store.snapshot()->version();
-    logger.log(LogLevel::info, FLOWGATE_CALLER, "metrics restored",
-               {{"file", flags.persistence_file}, {"groups", count}});
-  }
-
-  void persist() {
-    if (flags.persistence_file.empty()) return;
-    auto snapshot = store.snapshot();
-    if (snapshot->version() == persisted_version) return;
-    auto folder = std::filesystem::path(flags.persistence_file).parent_path();
-    std::error_code ec;
-    if (!folder.empty()) std::filesystem::create_directories(folder, ec);
-    auto saved = pushgw::save_snapshot(*snapshot, flags.persistence_file);
-    if (!saved) {
-      logger.log(LogLevel::error, FLOWGATE_CALLER, "error persisting metrics", {{"err", saved.error().message}});
-      return;
-    }
-    persisted_version = snapshot->version();
-    logger.log(LogLevel::debug, FLOWGATE_CALLER, "metrics persisted", {{"file", flags.persistence_file}});
-  }
-
-  void persist_periodically() {
-    std::unique_lock lock(stop_mutex);
-    while (!stop_requested) {
-      stop_cv.wait_for(lock, flags.persistence_interval, [this] { return stop_requested; });
-      if (stop_requested) break;
-      lock.unlock();
-      persist();
-      lock.lock();
-    }
+    self_metrics.set_persistence(keeper->figures());
   }
 
   void request_stop() {
@@ -221,8 +195,7 @@ struct App::Impl {
   std::uint64_t described_version = 0;
   double described_bytes = 0;
 
-  std::uint64_t persisted_version = 0;  // touched by the persister thread, then by stop() after joining it
-  std::thread persister;
+  std::unique_ptr<StoreKeeper> keeper;
 
   std::mutex stop_mutex;  // guards stop_requested
   std::condition_variable stop_cv;
@@ -237,9 +210,7 @@ App::~App() { stop(std::chrono::seconds(1)); }
 void App::start() {
   impl_->scheduler->start();
   impl_->server->start();
-  if (!impl_->flags.persistence_file.empty()) {
-    impl_->persister = std::thread([impl = impl_.get()] { impl->persist_periodically(); });
-  }
+  impl_->keeper->start();
 }
 
 std::vector<std::uint16_t> App::bound_ports() const { return impl_->server->bound_ports(); }
@@ -257,8 +228,7 @@ void App::stop(std::chrono::milliseconds grace) {
   impl_->request_stop();
   impl_->server->shutdown(grace);
   impl_->scheduler->stop();
-  if (impl_->persister.joinable()) impl_->persister.join();
-  impl_->persist();
+  impl_->keeper->stop();
 }
 
 void App::reload_web_config() {
@@ -306,6 +276,9 @@ int run(std::span<const std::string_view> args) {
   sigemptyset(&signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&signals, signal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write past a file size limit must fail with EFBIG like a full disk
+  // (the push gets a 500), not kill the process.
+  ::signal(SIGXFSZ, SIG_IGN);
 
   std::unique_ptr<App> app;
   try {

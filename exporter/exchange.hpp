@@ -4,6 +4,7 @@
 // A Reply's body is either `body` or, for big scrape bodies, `streamed`: a
 // list of pieces plus whatever keeps them alive until they are written.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +40,9 @@ struct Reply {
   // With `streamed`: gzip the pieces on the way out, in bounded chunks
   // (chunked transfer encoding), instead of compressing the whole body first.
   bool gzip_streamed = false;
+  // Non-zero: the reply of a change written to the store's journal but not
+  // yet on disk; the server holds it until ServerHooks::when_durable says so.
+  std::uint64_t commit_ticket = 0;
 
   std::size_t body_size() const { return streamed ? streamed->size : body.size(); }
 };

@@ -13,6 +13,7 @@ Reply from_pushgw(pushgw::HttpReply reply) {
   out.content_type = std::move(reply.content_type);
   out.body = std::move(reply.body);
   out.headers = std::move(reply.headers);
+  out.commit_ticket = reply.commit_ticket;
   if (out.status >= 400 && out.content_type.empty()) {
     out.content_type = "text/plain; charset=utf-8";
     out.headers.emplace_back("X-Content-Type-Options", "nosniff");

@@ -346,6 +346,12 @@ struct HttpServer::Impl {
       request.remote_address = remote;
       request.received_at = received_at;
       Dispatched dispatched = hooks.dispatch(request);
+      if (dispatched.reply.commit_ticket != 0 && hooks.when_durable) {
+        if (!co_await until_durable(dispatched.reply.commit_ticket)) {
+          dispatched.reply = error_reply(500, "persisting the change failed: the write-ahead log could not be synced "
+                                              "to disk; the change may or may not be kept");
+        }
+      }
       if (dispatched.reply.gzip_streamed && version < 11) compress_whole(dispatched.reply);  // no chunks in HTTP/1.0
 
       const bool keep_alive = message.keep_alive() && !stopping.load();
@@ -357,6 +363,21 @@ struct HttpServer::Impl {
       }
       if (!written || !keep_alive) co_return;
     }
+  }
+
+  // Suspends the connection (not its thread) until the journal has synced
+  // `ticket`: every push waiting meanwhile shares the next fdatasync.
+  net::awaitable<bool> until_durable(std::uint64_t ticket) {
+    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(
+        [this, ticket](auto handler) {
+          // Tracked, so the io_context keeps running while a sync is pending.
+          auto executor = net::prefer(net::get_associated_executor(handler), net::execution::outstanding_work.tracked);
+          auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+          hooks.when_durable(ticket, [executor, resume](bool durable) {
+            net::post(executor, [resume, durable]() mutable { std::move (*resume)(durable); });
+          });
+        },
+        net::use_awaitable);
   }
 
   // Writes the header, then the body as it is (one buffer, or the pieces of a

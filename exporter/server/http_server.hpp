@@ -34,6 +34,10 @@ struct ServerOptions {
 
 struct ServerHooks {
   std::function<Dispatched(const Request&)> dispatch;
+  // For a reply with a commit_ticket: calls done(true) once the change is on
+  // disk, done(false) if it cannot be (then the client gets a 500), from any
+  // thread. Unset: replies are sent at once.
+  std::function<void(std::uint64_t ticket, std::function<void(bool durable)> done)> when_durable;
   // Called after each reply is written (self-metrics).
   std::function<void(std::string_view handler, std::string_view method, int code, double seconds)> answered;
 };

@@ -1,0 +1,216 @@
+#include "exporter/store_keeper.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "pushgw/persistence/snapshot_file.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::exporter {
+
+namespace {
+
+using pushgw::persistence::RecoveryReport;
+using pushgw::persistence::WriteAheadLog;
+
+// A log bigger than this and than the last snapshot is compacted early, so a
+// burst of pushes cannot fill the disk or make the next start slow.
+constexpr std::uint64_t kEarlyCompactionBytes = std::uint64_t{64} << 20;
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::filesystem::path log_folder_of(const std::filesystem::path& snapshot_file) {
+  auto folder = snapshot_file;
+  folder += ".wal";
+  return folder;
+}
+
+std::string describe_key(const pushgw::GroupingKey& key) {
+  std::string text = "{";
+  for (const auto& label : key.labels) {
+    if (text.size() > 1) text += ',';
+    text += label.name + "=\"" + label.value + '"';
+  }
+  return text + "}";
+}
+
+}  // namespace
+
+StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, Logger& logger)
+    : options_(std::move(options)), store_(store), logger_(logger) {
+  if (options_.snapshot_file.empty()) return;
+  const auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (options_.snapshot_file.has_parent_path()) std::filesystem::create_directories(options_.snapshot_file.parent_path(), ec);
+  const auto log_folder = log_folder_of(options_.snapshot_file);
+  auto recovered = pushgw::persistence::recover_store(options_.snapshot_file, log_folder);
+  if (!recovered) {
+    throw std::runtime_error("could not load persisted metrics: " + recovered.error().message +
+                             " (move the file away to start empty)");
+  }
+  const auto& report = recovered->report;
+  if (report.outcome == RecoveryReport::Outcome::tail_cut) {
+    logger_.log(LogLevel::warn, FLOWGATE_CALLER, "write-ahead log tail cut",
+                {{"file", report.cut_file.string()},
+                 {"offset", report.cut_offset},
+                 {"reason", report.cut_reason},
+                 {"dropped_bytes", report.dropped_bytes}});
+  }
+  const auto group_count = recovered->groups.size();
+  store_.restore(std::move(recovered->groups));
+
+  pushgw::persistence::LogOptions log_options;
+  log_options.folder = log_folder;
+  log_options.sync = options_.sync;
+  log_options.sync_interval = options_.sync_interval;
+  auto opened = WriteAheadLog::open(log_options, recovered->next_segment, recovered->live_segments);
+  if (!opened) throw std::runtime_error("cannot open the write-ahead log: " + opened.error().message);
+  log_ = std::move(*opened);
+  store_.attach_journal(log_.get());
+
+  figures_.persistent = true;
+  figures_.recovery = report;
+  figures_.recovery_seconds = seconds_since(started);
+  logger_.log(LogLevel::info, FLOWGATE_CALLER, "metrics restored",
+              {{"file", options_.snapshot_file.string()},
+               {"groups", group_count},
+               {"snapshot_groups", report.snapshot_groups},
+               {"log_records", report.records_replayed},
+               {"outcome", pushgw::persistence::name(report.outcome)},
+               {"duration_seconds", figures_.recovery_seconds}});
+}
+
+StoreKeeper::~StoreKeeper() { stop(); }
+
+void StoreKeeper::start() {
+  if (!log_ && options_.group_ttl.count() == 0) return;
+  expire();  // groups that went stale while flowgate was down go at once
+  thread_ = std::thread([this] { run(); });
+}
+
+void StoreKeeper::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    stop_requested_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (log_) {
+    compact();
+    store_.attach_journal(nullptr);
+    if (auto synced = log_->sync(); !synced) {
+      logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot sync the write-ahead log", {{"err", synced.error().message}});
+    }
+    log_.reset();
+  }
+}
+
+void StoreKeeper::when_durable(pushgw::CommitTicket ticket, std::function<void(bool)> done) {
+  if (!log_ || ticket == 0) {
+    done(true);
+    return;
+  }
+  log_->when_durable(ticket, std::move(done));
+}
+
+StoreKeeperFigures StoreKeeper::figures() const {
+  std::lock_guard lock(mutex_);
+  StoreKeeperFigures figures = figures_;
+  if (log_) figures.log = log_->stats();
+  return figures;
+}
+
+std::chrono::milliseconds StoreKeeper::tick() const {
+  using std::chrono::milliseconds;
+  milliseconds tick{1000};  // how often the log size is looked at
+  if (options_.group_ttl.count() > 0) {
+    tick = std::min(tick, std::clamp(options_.group_ttl / 10, milliseconds{100}, milliseconds{10'000}));
+  }
+  return tick;
+}
+
+void StoreKeeper::run() {
+  auto next_compaction = std::chrono::steady_clock::now() + options_.compaction_interval;
+  std::unique_lock lock(mutex_);
+  while (!stop_requested_) {
+    wake_.wait_for(lock, tick(), [this] { return stop_requested_; });
+    if (stop_requested_) break;
+    lock.unlock();
+    if (options_.group_ttl.count() > 0) expire();
+    if (log_) {
+      const auto log_bytes = log_->stats().bytes;
+      const bool due = std::chrono::steady_clock::now() >= next_compaction;
+      const bool outgrown = log_bytes > std::max(kEarlyCompactionBytes, snapshot_bytes_);
+      if (due || outgrown) {
+        compact();
+        next_compaction = std::chrono::steady_clock::now() + options_.compaction_interval;
+      }
+    }
+    lock.lock();
+  }
+}
+
+void StoreKeeper::compact() {
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<pushgw::PersistenceError> rotate_error;
+  std::uint64_t closed_segment = 0;
+  const auto snapshot = store_.checkpoint([&] {
+    auto rotated = log_->rotate();
+    if (rotated) {
+      closed_segment = *rotated;
+    } else {
+      rotate_error = rotated.error();
+    }
+  });
+  auto saved = rotate_error ? boost::system::result<void, pushgw::PersistenceError>(*rotate_error)
+                            : pushgw::save_snapshot(*snapshot, options_.snapshot_file, closed_segment);
+  const double seconds = seconds_since(started);
+  if (!saved) {
+    logger_.log(LogLevel::error, FLOWGATE_CALLER, "error persisting metrics", {{"err", saved.error().message}});
+    std::lock_guard lock(mutex_);
+    ++figures_.compaction_failures;
+    return;
+  }
+  log_->remove_through(closed_segment);
+  std::error_code ec;
+  snapshot_bytes_ = std::filesystem::file_size(options_.snapshot_file, ec);
+  {
+    std::lock_guard lock(mutex_);
+    ++figures_.compactions;
+    figures_.last_compaction_time = unix_now();
+    figures_.last_compaction_seconds = seconds;
+  }
+  logger_.log(LogLevel::debug, FLOWGATE_CALLER, "metrics persisted",
+              {{"file", options_.snapshot_file.string()},
+               {"groups", snapshot->group_count()},
+               {"duration_seconds", seconds}});
+}
+
+void StoreKeeper::expire() {
+  if (options_.group_ttl.count() <= 0) return;
+  const double ttl = std::chrono::duration<double>(options_.group_ttl).count();
+  auto expiry = store_.expire(unix_now() - ttl);
+  for (const auto& group : expiry.expired) {
+    logger_.log(LogLevel::info, FLOWGATE_CALLER, "group expired",
+                {{"grouping_key", describe_key(group.key)},
+                 {"last_push", group.last_push_seconds},
+                 {"ttl", std::to_string(ttl) + "s"}});
+  }
+  if (expiry.error) {
+    logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot expire groups", {{"err", expiry.error->message}});
+  }
+  if (!expiry.expired.empty()) {
+    std::lock_guard lock(mutex_);
+    figures_.groups_expired += expiry.expired.size();
+  }
+}
+
+}  // namespace flowgate::exporter
