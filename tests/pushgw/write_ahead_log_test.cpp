@@ -1,0 +1,396 @@
+#include "pushgw/persistence/write_ahead_log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pushgw/group.hpp"
+#include "pushgw/persistence/change_codec.hpp"
+#include "pushgw/persistence/recovery.hpp"
+#include "pushgw/snapshot.hpp"
+#include "tests/pushgw/store_testing.hpp"
+
+namespace flowgate::pushgw::persistence {
+namespace {
+
+using pushgw::testing::key;
+using pushgw::testing::post;
+using pushgw::testing::put;
+using pushgw::testing::scrape;
+
+class WriteAheadLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() /
+              ("pushgw_wal_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(folder_);
+    std::filesystem::create_directories(folder_);
+    snapshot_file_ = folder_ / "store.db";
+    log_folder_ = folder_ / "store.db.wal";
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+
+  std::unique_ptr<WriteAheadLog> open_log(std::uint64_t first_segment = 1, SyncPolicy sync = SyncPolicy::always) {
+    LogOptions options;
+    options.folder = log_folder_;
+    options.sync = sync;
+    options.sync_interval = std::chrono::milliseconds(20);
+    auto log = WriteAheadLog::open(options, first_segment, {});
+    EXPECT_TRUE(log) << (log ? "" : log.error().message);
+    return log ? std::move(*log) : nullptr;
+  }
+
+  // Pushes of every kind the store journals, ending with a recorded failure.
+  static void fill(GroupStore& store) {
+    ASSERT_TRUE(put(store, "job/a", "# TYPE c counter\nc{x=\"1\"} 1\nc{x=\"2\"} 2\n", 1.5));
+    ASSERT_TRUE(put(store, "job/b/instance/i", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+                                               "h_sum 0.1\nh_count 2\n", 2.25));
+    ASSERT_TRUE(post(store, "job/a", "# TYPE g gauge\ng 3\n", 3.125));
+    ASSERT_TRUE(put(store, "job/gone", "gone_metric 1\n", 4));
+    ASSERT_TRUE(store.remove(key("job/gone")));
+    ASSERT_FALSE(put(store, "job/b/instance/i", "c 1\n", 5.0625));  // type conflict: failure time recorded
+  }
+
+  RecoveredStore recover() const {
+    auto recovered = recover_store(snapshot_file_, log_folder_);
+    EXPECT_TRUE(recovered) << (recovered ? "" : recovered.error().message);
+    return recovered ? std::move(*recovered) : RecoveredStore{};
+  }
+
+  static void expect_same_groups(const Snapshot& restored, const Snapshot& original) {
+    EXPECT_EQ(scrape(restored), scrape(original));
+    EXPECT_EQ(scrape(restored, exposition::Format::protobuf), scrape(original, exposition::Format::protobuf));
+    const auto& a = restored.groups();
+    const auto& b = original.groups();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i]->key, b[i]->key);
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(a[i]->push_time_seconds),
+                std::bit_cast<std::uint64_t>(b[i]->push_time_seconds));
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(a[i]->push_failure_time_seconds),
+                std::bit_cast<std::uint64_t>(b[i]->push_failure_time_seconds));
+    }
+  }
+
+  std::string read(const std::filesystem::path& path) const {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+  void write(const std::filesystem::path& path, const std::string& bytes) const {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  }
+
+  std::filesystem::path folder_;
+  std::filesystem::path snapshot_file_;
+  std::filesystem::path log_folder_;
+};
+
+TEST(ChangeCodec, RoundTripsEveryKind) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a/instance/b", "# HELP m help\n# TYPE m gauge\nm{y=\"z\"} 1\n", 7));
+  const auto* group = store.snapshot()->find(key("job/a/instance/b").id());
+  ASSERT_NE(group, nullptr);
+  Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families};
+  for (const auto& change : {put_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}},
+                             Change{ChangeKind::expire, group->key, 0, 0, false, {}}, Change{ChangeKind::wipe, {}, 0, 0, false, {}}}) {
+    std::string payload;
+    encode_change(change, payload);
+    const auto decoded = decode_change(payload);
+    ASSERT_TRUE(decoded) << static_cast<char>(change.kind);
+    EXPECT_EQ(decoded->kind, change.kind);
+    EXPECT_EQ(decoded->key, change.key);
+    EXPECT_EQ(decoded->replaces_group, change.replaces_group);
+    EXPECT_EQ(decoded->push_failure_time_seconds, change.push_failure_time_seconds);
+    ASSERT_EQ(decoded->families.size(), change.families.size());
+    for (std::size_t i = 0; i < change.families.size(); ++i) {
+      EXPECT_EQ(decoded->families[i]->text_block, change.families[i]->text_block);
+      EXPECT_EQ(decoded->families[i]->series_hashes, change.families[i]->series_hashes);
+    }
+  }
+}
+
+TEST(ChangeCodec, RefusesTrailingBytesAndUnknownKinds) {
+  std::string payload;
+  encode_change(Change{ChangeKind::wipe, {}, 0, 0, false, {}}, payload);
+  EXPECT_FALSE(decode_change(payload + "x"));
+  EXPECT_FALSE(decode_change("Q"));
+  EXPECT_FALSE(decode_change(""));
+}
+
+TEST(SegmentNames, AreTwentyDigitsAndParseBack) {
+  EXPECT_EQ(segment_path("/x", 42).filename().string(), "00000000000000000042.log");
+  EXPECT_EQ(segment_number("00000000000000000042.log"), 42u);
+  EXPECT_FALSE(segment_number("42.log"));
+  EXPECT_FALSE(segment_number("0000000000000000004x.log"));
+  EXPECT_FALSE(segment_number("00000000000000000042.log.tmp"));
+}
+
+TEST_F(WriteAheadLogTest, ReplaysEveryJournaledChangeBitForBit) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    store.attach_journal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::clean);
+  EXPECT_EQ(recovered.report.records_replayed, 6u);
+  EXPECT_EQ(recovered.next_segment, 2u);
+  GroupStore restored({});
+  restored.restore(recovered.groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+  // The index is rebuilt: the conflict that failed before still fails.
+  EXPECT_FALSE(put(restored, "job/z", "# TYPE c gauge\nc 1\n"));
+}
+
+TEST_F(WriteAheadLogTest, AWipeReplaysToAnEmptyStore) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    ASSERT_TRUE(store.wipe());
+    store.attach_journal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_TRUE(recovered.groups.empty());
+  EXPECT_EQ(recovered.report.records_replayed, 7u);
+}
+
+TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    std::uint64_t closed = 0;
+    const auto snapshot = store.checkpoint([&] {
+      auto rotated = log->rotate();
+      ASSERT_TRUE(rotated);
+      closed = *rotated;
+    });
+    EXPECT_EQ(closed, 1u);
+    ASSERT_TRUE(save_snapshot(*snapshot, snapshot_file_, closed));
+    log->remove_through(closed);
+    EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 1)));
+    ASSERT_TRUE(post(store, "job/a", "# TYPE g gauge\ng 4\n", 9.5));
+    store.attach_journal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.snapshot_groups, 2u);
+  EXPECT_EQ(recovered.report.records_replayed, 1u);
+  EXPECT_EQ(recovered.next_segment, 3u);
+  GroupStore restored({});
+  restored.restore(recovered.groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+}
+
+TEST_F(WriteAheadLogTest, ASegmentTheSnapshotAlreadyHoldsIsDeletedNotReplayed) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    const auto snapshot = store.checkpoint([&] { ASSERT_TRUE(log->rotate()); });
+    // A crash between writing the snapshot and deleting segment 1.
+    ASSERT_TRUE(save_snapshot(*snapshot, snapshot_file_, 1));
+    store.attach_journal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.records_replayed, 0u);
+  EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 1)));
+  GroupStore restored({});
+  restored.restore(recovered.groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+}
+
+TEST_F(WriteAheadLogTest, ATornTailIsCutAndEverythingBeforeItKept) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    store.attach_journal(nullptr);
+  }
+  const auto segment = segment_path(log_folder_, 1);
+  // The last record (the recorded failure) is the one a crash tears.
+  const std::string whole = read(segment);
+  for (std::size_t cut : {std::size_t{1}, std::size_t{4}, std::size_t{9}, std::size_t{40}}) {
+    write(segment, whole.substr(0, whole.size() - cut));
+    const auto recovered = recover();
+    EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut) << "cut " << cut;
+    EXPECT_EQ(recovered.report.records_replayed, 5u) << "cut " << cut;
+    EXPECT_EQ(recovered.report.cut_file, segment);
+    EXPECT_EQ(recovered.report.dropped_bytes, whole.size() - cut - recovered.report.cut_offset);
+    EXPECT_EQ(std::filesystem::file_size(segment), recovered.report.cut_offset) << "the file is cut";
+    GroupStore restored({});
+    restored.restore(recovered.groups);
+    // Everything but the recorded failure: job/b has no failure time.
+    const auto* b = restored.snapshot()->find(key("job/b/instance/i").id());
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->push_failure_time_seconds, 0);
+    EXPECT_EQ(restored.snapshot()->find(key("job/gone").id()), nullptr);
+    EXPECT_NE(scrape(restored).find("g{instance=\"\",job=\"a\"} 3"), std::string::npos);
+  }
+}
+
+TEST_F(WriteAheadLogTest, AFlippedBitInTheLastRecordIsCaughtByItsCrc) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    store.attach_journal(nullptr);
+  }
+  const auto segment = segment_path(log_folder_, 1);
+  std::string bytes = read(segment);
+  bytes[bytes.size() - 3] = static_cast<char>(bytes[bytes.size() - 3] ^ 0x04);
+  write(segment, bytes);
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut);
+  EXPECT_EQ(recovered.report.cut_reason, "CRC mismatch");
+  EXPECT_EQ(recovered.report.records_replayed, 5u);
+  EXPECT_EQ(recovered.report.dropped_bytes, bytes.size() - recovered.report.cut_offset);
+}
+
+TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnes) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    ASSERT_TRUE(log->rotate());
+    ASSERT_TRUE(put(store, "job/later", "x 1\n", 10));
+    store.attach_journal(nullptr);
+  }
+  const auto first = segment_path(log_folder_, 1);
+  std::string bytes = read(first);
+  bytes[kSegmentMagic.size() + 9] = static_cast<char>(bytes[kSegmentMagic.size() + 9] ^ 0x01);
+  write(first, bytes);
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut);
+  EXPECT_EQ(recovered.report.records_replayed, 0u);
+  EXPECT_TRUE(recovered.groups.empty());
+  EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 2)));
+  EXPECT_EQ(recovered.next_segment, 3u) << "never reuse a number a dropped segment had";
+}
+
+TEST_F(WriteAheadLogTest, ASegmentWithoutAWholeHeaderIsRemoved) {
+  std::filesystem::create_directories(log_folder_);
+  write(segment_path(log_folder_, 3), "FGW");
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut);
+  EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 3)));
+  EXPECT_EQ(recovered.next_segment, 4u);
+}
+
+TEST_F(WriteAheadLogTest, NothingOnDiskIsAnEmptyRecovery) {
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::empty);
+  EXPECT_EQ(recovered.next_segment, 1u);
+}
+
+TEST_F(WriteAheadLogTest, TicketsBecomeDurableAndConcurrentPushesShareSyncs) {
+  GroupStore store({});
+  auto log = open_log();
+  store.attach_journal(log.get());
+  constexpr int kThreads = 8;
+  constexpr int kPushes = 50;
+  std::atomic<int> durable{0};
+  std::vector<std::thread> pushers;
+  for (int t = 0; t < kThreads; ++t) {
+    pushers.emplace_back([&, t] {
+      for (int i = 0; i < kPushes; ++i) {
+        auto ticket = put(store, "job/t" + std::to_string(t), "m " + std::to_string(i) + "\n", i);
+        ASSERT_TRUE(ticket);
+        ASSERT_NE(*ticket, 0u);
+        std::promise<bool> done;
+        log->when_durable(*ticket, [&done](bool ok) { done.set_value(ok); });
+        if (done.get_future().get()) durable.fetch_add(1);
+      }
+    });
+  }
+  for (auto& pusher : pushers) pusher.join();
+  EXPECT_EQ(durable.load(), kThreads * kPushes);
+  const auto stats = log->stats();
+  EXPECT_EQ(stats.records, static_cast<std::uint64_t>(kThreads * kPushes));
+  EXPECT_GE(stats.syncs, 1u);
+  EXPECT_LE(stats.syncs, stats.records);
+  store.attach_journal(nullptr);
+}
+
+TEST_F(WriteAheadLogTest, TheIntervalPolicyAnswersAtOnceAndSyncsInTheBackground) {
+  GroupStore store({});
+  auto log = open_log(1, SyncPolicy::interval);
+  store.attach_journal(log.get());
+  auto ticket = put(store, "job/a", "m 1\n");
+  ASSERT_TRUE(ticket);
+  EXPECT_EQ(*ticket, 0u);
+  for (int i = 0; i < 500 && log->stats().syncs == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(log->stats().syncs, 1u);
+  store.attach_journal(nullptr);
+}
+
+// A journal that refuses: the store must stay exactly as it was.
+class RefusingJournal final : public ChangeJournal {
+ public:
+  boost::system::result<CommitTicket, PushError> record(const Change&) override {
+    ++attempts;
+    return PushError(PushErrorKind::storage_failure, "disk full");
+  }
+  int attempts = 0;
+};
+
+TEST(GroupStoreJournal, ARefusedChangeLeavesTheStoreAsItWas) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a", "# TYPE c counter\nc 1\n", 1));
+  const auto before = store.snapshot();
+  RefusingJournal journal;
+  store.attach_journal(&journal);
+  const auto pushed = put(store, "job/a", "# TYPE d gauge\nd 2\n", 2);
+  ASSERT_FALSE(pushed);
+  EXPECT_EQ(pushed.error().kind, PushErrorKind::storage_failure);
+  EXPECT_FALSE(store.remove(key("job/a")));
+  EXPECT_FALSE(store.wipe());
+  EXPECT_FALSE(put(store, "job/b", "# TYPE c gauge\nc 1\n", 3));  // inconsistent: its failure is not recorded either
+  EXPECT_TRUE(store.expire(1e12).error);
+  EXPECT_EQ(journal.attempts, 5);  // put, remove, wipe, the failure record, the one expiry
+  EXPECT_EQ(store.snapshot(), before) << "not a single new snapshot was published";
+  store.attach_journal(nullptr);
+  // The index is untouched too: d is still free, c still a counter.
+  EXPECT_TRUE(put(store, "job/b", "# TYPE d counter\nd 1\n", 4));
+  EXPECT_FALSE(put(store, "job/b", "# TYPE c gauge\nc 1\n", 5));
+}
+
+TEST(GroupStoreExpiry, RemovesGroupsWhoseLastSuccessfulPushIsOlderThanTheCutoff) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/old", "m 1\n", 100));
+  ASSERT_TRUE(put(store, "job/fresh", "f 1\n", 200));
+  ASSERT_FALSE(put(store, "job/old", "m 1 5\n", 300));  // a failed push does not keep a group alive
+  const auto expiry = store.expire(150);
+  ASSERT_EQ(expiry.expired.size(), 1u);
+  EXPECT_EQ(expiry.expired[0].key, key("job/old"));
+  EXPECT_EQ(expiry.expired[0].last_push_seconds, 100);
+  EXPECT_FALSE(expiry.error);
+  EXPECT_EQ(store.snapshot()->find(key("job/old").id()), nullptr);
+  EXPECT_NE(store.snapshot()->find(key("job/fresh").id()), nullptr);
+  // Gone from the index as well: the name is free for another type.
+  EXPECT_TRUE(put(store, "job/x", "# TYPE m counter\nm 1\n", 400));
+}
+
+}  // namespace
+}  // namespace flowgate::pushgw::persistence
