@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <functional>
 #include <thread>
@@ -208,6 +209,10 @@ const std::vector<FlagSpec>& flag_specs() {
       {"prefect.tls-insecure-skip-verify", "Prefect", Kind::boolean, "false",
        "Do not verify the Prefect API's TLS certificate (the system CAs are used otherwise).",
        bool_into(&Flags::prefect_tls_insecure_skip_verify)},
+      {"prefect.state-file", "Prefect", Kind::text, "<dir of --persistence.file>/prefect-state.json",
+       "File keeping the Prefect counters across restarts; empty: none (counters not re-seeded from Prefect "
+       "restart from zero). Defaults to empty when --persistence.file is empty.",
+       text_into(&Flags::prefect_state_file)},
       {"log.level", "Logging", Kind::text, "info", "Only log messages with the given severity or above. One of: "
        "[debug, info, warn, error]",
        [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); }},
@@ -304,6 +309,7 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
   flags.prefect_api_url = environment_prefect_api_url;
   bool listen_default = true;
   bool route_prefix_given = false;
+  bool prefect_state_file_given = false;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
@@ -344,6 +350,7 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       listen_default = false;
     }
     if (spec->name == "web.route-prefix") route_prefix_given = true;
+    if (spec->name == "prefect.state-file") prefect_state_file_given = true;
     if (!spec->apply(flags, text)) {
       return FlagError("invalid value '" + std::string(text) + "' for flag '--" + std::string(spec->name) + "'");
     }
@@ -351,6 +358,9 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
 
   flags.route_prefix = normalize_prefix(route_prefix_given ? flags.route_prefix : path_of_url(flags.external_url));
   if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (!prefect_state_file_given && !flags.persistence_file.empty()) {
+    flags.prefect_state_file = (std::filesystem::path(flags.persistence_file).parent_path() / "prefect-state.json").string();
+  }
 
   // Go's time.Duration.String(), which the Pushgateway's /api/v1/status
   // shows: "5m0s", "30s", "1h30m0s", "250ms", "1.5s", "0s".
@@ -411,6 +421,7 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       {"prefect.deployments-include", flags.prefect_deployments_include},
       {"prefect.deployments-exclude", flags.prefect_deployments_exclude},
       {"prefect.tls-insecure-skip-verify", flags.prefect_tls_insecure_skip_verify ? "true" : "false"},
+      {"prefect.state-file", flags.prefect_state_file},
       {"log.level", std::string(level_name(flags.log_level))},
       {"log.format", flags.log_format == LogFormat::json ? "json" : "logfmt"},
   };
