@@ -5,6 +5,9 @@ is one attempt (a second attempt would recover from files the first one already
 changed), except when the probed port was taken meanwhile."""
 import pathlib
 import signal
+import subprocess
+import tempfile
+import time
 
 import servers
 
@@ -41,10 +44,7 @@ class DurableFlowgate:
         assert self.server is None, "flowgate is already running"
         for _ in range(3):
             port = servers.free_port()
-            server = servers.ServerProcess("flowgate", [
-                servers.flowgate_binary(), f"--web.listen-address=127.0.0.1:{port}",
-                f"--persistence.file={self.store}", "--collector.host=false",
-                *self.flags, *flags], port)
+            server = servers.ServerProcess("flowgate", self._argv(port, flags), port)
             try:
                 self.server = server.start()
                 return self.server
@@ -56,6 +56,19 @@ class DurableFlowgate:
                     self.logs.append(log)
                     raise FlowgateExited(server.process.returncode, log) from None
         raise RuntimeError("no free port for flowgate after 3 tries")
+
+    def kill_while_starting(self, delay_seconds, flags=()):
+        """Starts flowgate and kills it with SIGKILL `delay_seconds` later, ready
+        or not (in the middle of recovering its files, say)."""
+        assert self.server is None, "flowgate is already running"
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(self._argv(servers.free_port(), flags), stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            time.sleep(delay_seconds)
+            process.kill()
+            process.wait()
+            log.seek(0)
+            self.logs.append(log.read().decode("utf-8", "replace"))
 
     def kill(self):
         """SIGKILL: no chance to flush, sync or compact anything."""
@@ -78,6 +91,10 @@ class DurableFlowgate:
     def log(self):
         """The running flowgate's log so far."""
         return self.server.output()
+
+    def _argv(self, port, flags):
+        return [servers.flowgate_binary(), f"--web.listen-address=127.0.0.1:{port}",
+                f"--persistence.file={self.store}", "--collector.host=false", *self.flags, *flags]
 
     def _finish(self):
         self.logs.append(self.server.output())

@@ -1,11 +1,11 @@
 """No acknowledged push is ever lost: several pushers PUT, POST and DELETE over
 keep-alive connections while flowgate (--persistence.sync=always, compacting
 every 300ms) is killed with SIGKILL at a random moment (now and then the moment
-a compaction starts writing its snapshot), again and again. After
-every restart each group must hold at least its last acknowledged push and at
-most its last sent one, whole (every series of a push carries its sequence
-number), with a push time no earlier than that push was sent; /metrics must
-parse and /api/v1/metrics must be JSON.
+a compaction starts writing its snapshot, or while it recovers at start), again
+and again. After every restart each group must hold at least its last
+acknowledged push and at most its last sent one, whole (every series of a push
+carries its sequence number), with a push time no earlier than that push was
+sent; /metrics must parse and /api/v1/metrics must be JSON.
 
 FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000),
 FLOWGATE_DURABILITY_SEED replays a run's choices (not its timing)."""
@@ -28,6 +28,7 @@ FLAGS = ["--persistence.interval=300ms"]  # --persistence.sync=always is the def
 # survive every cycle unchanged.
 STATIC_GROUPS, ROWS_PER_STATIC_GROUP = 500, 10
 HUNTED_KILLS = 0.3  # the share of kills aimed at a compaction writing its snapshot
+KILLS_WHILE_STARTING = 0.2  # the share of cycles with one more kill, during the recovery
 SHARED_JOB = "crash_shared"
 
 
@@ -273,6 +274,8 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
         if cycle == CYCLES:
             break
         push_until_killed(gate, server, pushers, rng)
+        if rng.random() < KILLS_WHILE_STARTING:
+            gate.kill_while_starting(rng.uniform(0.0, 0.05))
         temporary_files |= set(leftover_temporary_files(gate))
         shutil.rmtree(files_before_restart, ignore_errors=True)
         shutil.copytree(gate.folder, files_before_restart)

@@ -1,7 +1,7 @@
 """After a restart flowgate serves exactly what it served before: the pushed
 families of /metrics byte for byte in the text and the protobuf format, and the
 whole /api/v1/metrics body (push and failure times, time stamps included),
-after kill -9 and after a clean SIGTERM alike."""
+after kill -9 and after a clean SIGTERM alike; a wipe is restored too."""
 import base64
 
 import exposition_normalizer
@@ -121,3 +121,15 @@ def test_restart_serves_exactly_what_was_served_before(gate):
     for view in before:
         assert after_stop[view] == before[view], f"{view} differs after SIGTERM"
     assert gate.stop() == 0
+
+
+def test_a_wipe_survives_kill_9(gate):
+    server = gate.start(["--web.enable-admin-api"])
+    push_everything(server)
+    assert raw_http.request(server, "PUT", "/api/v1/admin/wipe").status == 202
+    assert raw_http.request(server, "PUT", "/metrics/job/after_wipe", b"after_wipe 1\n").status == 200
+    before = served(server)
+    assert "exact_" not in before["text"] and "after_wipe" in before["text"]
+    after_kill = served(gate.restart_after_kill(["--web.enable-admin-api"]))
+    for view in before:
+        assert after_kill[view] == before[view], f"{view} differs after a wipe and kill -9"

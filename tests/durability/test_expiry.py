@@ -3,7 +3,8 @@ is logged (`group expired` with its labels) and counted
 (flowgate_store_groups_expired_total); a group pushed often enough stays. The
 expiry is written to the log like a DELETE, so it holds across restarts, and a
 group that outlived its TTL while flowgate was down is gone right at start.
-Without the flag nothing expires, as in the Pushgateway.
+A failed push keeps nothing alive; a group with only failed pushes expires
+too. Without the flag nothing expires, as in the Pushgateway.
 
 Waits poll with a deadline; nothing asserts how fast flowgate is."""
 import signal
@@ -137,6 +138,27 @@ def test_expired_group_stays_gone_after_a_restart_without_ttl(gate, stop):
     samples = store_view.scrape(gate.start())  # no TTL now: only the logged expiry removes it
     assert not present(samples, "expired")
     assert present(samples, "kept")
+
+
+def test_failed_pushes_neither_keep_a_group_alive_nor_escape_expiry(gate):
+    server = gate.start([TTL_FLAG])
+    push(server, "failing")
+    refused = b"ttl_value 1 1000\n"  # a timestamp: refused by the store, recorded as a failure
+    # A group that never had a successful push is measured from its first failed one.
+    assert raw_http.request(server, "PUT", "/metrics/job/never_ok", refused).status == 400
+    samples = store_view.scrape(server)
+    assert store_view.value(samples, "push_failure_time_seconds", **store_view.group_labels("never_ok")) > 0
+
+    def fail_again(samples):
+        assert raw_http.request(server, "PUT", "/metrics/job/failing", refused).status == 400
+
+    wait_until_gone(server, "failing", fail_again)
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while store_view.value(store_view.scrape(server), "push_failure_time_seconds",
+                           **store_view.group_labels("never_ok")) is not None:
+        assert time.monotonic() < deadline, "the group with only a failed push never expired"
+        time.sleep(0.1)
+    assert expired_total(store_view.scrape(server)) == 2
 
 
 def test_without_ttl_nothing_expires(gate):
