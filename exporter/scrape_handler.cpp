@@ -26,7 +26,7 @@ ScrapeHandler::ScrapeHandler(pushgw::GroupStore& store, std::vector<const collec
                              SelfMetrics& self, std::function<void(const pushgw::Snapshot&)> before_scrape)
     : store_(store), collectors_(std::move(collectors)), self_(self), before_scrape_(std::move(before_scrape)) {}
 
-StreamedBody ScrapeHandler::render(exposition::Format format) const {
+StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip) const {
   auto memory = std::make_shared<ScrapeMemory>();
   memory->snapshot = store_.snapshot();
   if (before_scrape_) before_scrape_(*memory->snapshot);
@@ -52,20 +52,28 @@ StreamedBody ScrapeHandler::render(exposition::Format format) const {
     if (inserted) it->second.header = {family.name, family.help, family.type, family.unit};
     it->second.sample_blocks.push_back(memory->own_blocks[i]);
   }
-  for (const auto& pushed : memory->snapshot->merged(format)) {
+  // Pushed groups' blocks come deflated once per family for gzip scrapes, so
+  // only our own few families are compressed per scrape.
+  const auto& pushed_families = gzip ? memory->snapshot->merged_deflated(format) : memory->snapshot->merged(format);
+  for (const auto& pushed : pushed_families) {
     auto [it, inserted] = merged.try_emplace(pushed.header.name);
     if (inserted) {
       it->second = pushed;
     } else {
-      auto& blocks = it->second.sample_blocks;
-      blocks.insert(blocks.end(), pushed.sample_blocks.begin(), pushed.sample_blocks.end());
+      auto& into = it->second;
+      if (!pushed.deflated_blocks.empty()) {
+        into.deflated_blocks.resize(into.sample_blocks.size(), nullptr);  // ours: compressed per scrape
+        into.deflated_blocks.insert(into.deflated_blocks.end(), pushed.deflated_blocks.begin(),
+                                    pushed.deflated_blocks.end());
+      }
+      into.sample_blocks.insert(into.sample_blocks.end(), pushed.sample_blocks.begin(), pushed.sample_blocks.end());
     }
   }
   std::vector<exposition::FamilyBlocks> families;
   families.reserve(merged.size());
   for (auto& [name, blocks] : merged) families.push_back(std::move(blocks));
 
-  memory->body = exposition::assemble(format, families);
+  memory->body = gzip ? exposition::assemble_gzip(format, families) : exposition::assemble(format, families);
   StreamedBody streamed;
   streamed.pieces = memory->body.pieces;
   streamed.size = memory->body.size();
@@ -90,14 +98,11 @@ Reply ScrapeHandler::handle(const Request& request) const {
     }
   }
   const exposition::Format format = negotiate_format(request.accept);
-  StreamedBody body = render(format);
+  const bool gzip = accepts_gzip(request.accept_encoding);
   Reply reply;
   reply.content_type = exposition::content_type(format);
-  reply.streamed = std::make_shared<const StreamedBody>(std::move(body));
-  if (accepts_gzip(request.accept_encoding)) {
-    reply.gzip_streamed = true;
-    reply.headers.emplace_back("Content-Encoding", "gzip");
-  }
+  reply.streamed = std::make_shared<const StreamedBody>(render(format, gzip));
+  if (gzip) reply.headers.emplace_back("Content-Encoding", "gzip");
   reply.headers.emplace_back("Vary", "Accept-Encoding");
   return reply;
 }

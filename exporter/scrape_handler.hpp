@@ -32,8 +32,9 @@ class ScrapeHandler {
   // until the offending group is deleted.
   Reply handle(const Request& request) const;
 
-  // The body in `format`, uncompressed (tests and the handler).
-  StreamedBody render(exposition::Format format) const;
+  // The body in `format`, uncompressed or as one gzip member (tests and the
+  // handler). The gzip body joins blocks deflated once per stored family.
+  StreamedBody render(exposition::Format format, bool gzip = false) const;
 
  private:
   pushgw::GroupStore& store_;

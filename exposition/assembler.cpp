@@ -51,4 +51,29 @@ AssembledBody assemble(Format format, std::span<const FamilyBlocks> families) {
   return body;
 }
 
+AssembledBody assemble_gzip(Format format, std::span<const FamilyBlocks> families) {
+  const AssembledBody plain = assemble(format, families);
+  GzipJoiner joiner;
+  // Walks the plain pieces in the order assemble() laid them out: each
+  // family's header, then its non-empty sample blocks; last the # EOF line.
+  std::size_t next = 0;
+  for (const FamilyBlocks& family : families) {
+    joiner.add(plain.pieces[next++]);
+    for (std::size_t i = 0; i < family.sample_blocks.size(); ++i) {
+      if (family.sample_blocks[i].empty()) continue;
+      const DeflatedBlock* deflated = i < family.deflated_blocks.size() ? family.deflated_blocks[i] : nullptr;
+      if (deflated != nullptr) {
+        joiner.add(*deflated);
+      } else {
+        joiner.add(plain.pieces[next]);
+      }
+      ++next;
+    }
+  }
+  for (; next < plain.pieces.size(); ++next) joiner.add(plain.pieces[next]);
+  AssembledBody body;
+  joiner.finish(body.owned.emplace_back(), body.pieces);
+  return body;
+}
+
 }  // namespace flowgate::exposition

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exposition/gzip.hpp"
 #include "exposition/writer.hpp"
 
 namespace flowgate::exposition {
@@ -17,6 +18,9 @@ namespace flowgate::exposition {
 struct FamilyBlocks {
   FamilyHeader header;
   std::vector<std::string_view> sample_blocks;  // written by write_samples in the same format
+  // Empty, or one per sample block: its deflated form (null: compress it per
+  // body). Only assemble_gzip reads it.
+  std::vector<const DeflatedBlock*> deflated_blocks = {};
 };
 
 struct AssembledBody {
@@ -29,5 +33,10 @@ struct AssembledBody {
 
 // `families` must be sorted by header.name and unique by name.
 AssembledBody assemble(Format format, std::span<const FamilyBlocks> families);
+
+// The same body as one gzip member: blocks with a deflated form are joined
+// as they are, everything else is compressed here. The pieces point into the
+// body's `owned` and into the deflated blocks.
+AssembledBody assemble_gzip(Format format, std::span<const FamilyBlocks> families);
 
 }  // namespace flowgate::exposition

@@ -1,6 +1,7 @@
 #include "exposition/gzip.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -12,6 +13,7 @@ namespace {
 constexpr int kGzipWindow = 16 + MAX_WBITS;  // windowBits + 16: gzip wrapper, no zlib header
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kMaxFeed = std::size_t{1} << 30;  // z_stream counts in 32 bits
+constexpr int kJoinedLevel = 6;  // zlib's and Go's default
 
 // zlib's sentence for a broken stream, said the way Go's compress/gzip says
 // it, since the Pushgateway answers a bad gzip push with Go's text.
@@ -82,6 +84,53 @@ class Inflater {
   z_stream z_{};
 };
 
+// Feeds `in` to the deflate stream `z`, then `flush`, appending what comes out.
+void pump(z_stream& z, std::string_view in, int flush, std::string& out) {
+  do {
+    const std::size_t feed = std::min(in.size(), kMaxFeed);
+    z.next_in = const_cast<unsigned char*>(bytes(in));  // zlib's API is not const-correct
+    z.avail_in = static_cast<uInt>(feed);
+    const int mode = feed == in.size() ? flush : Z_NO_FLUSH;
+    do {
+      unsigned char buffer[kChunk];
+      z.next_out = buffer;
+      z.avail_out = sizeof buffer;
+      deflate(&z, mode);
+      out.append(reinterpret_cast<const char*>(buffer), sizeof buffer - z.avail_out);
+    } while (z.avail_out == 0);
+    in.remove_prefix(feed);
+  } while (!in.empty());
+}
+
+uLong crc_of(uLong crc, std::string_view in) {
+  while (!in.empty()) {
+    const std::size_t feed = std::min(in.size(), kMaxFeed);
+    crc = crc32(crc, bytes(in), static_cast<uInt>(feed));
+    in.remove_prefix(feed);
+  }
+  return crc;
+}
+
+// Raw deflate (no header, no trailer): the pieces of a joined gzip member.
+class RawDeflater {
+ public:
+  RawDeflater() {
+    if (deflateInit2(&z_, kJoinedLevel, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
+  }
+  ~RawDeflater() { deflateEnd(&z_); }
+  RawDeflater(const RawDeflater&) = delete;
+  RawDeflater& operator=(const RawDeflater&) = delete;
+  void reset() { deflateReset(&z_); }
+  void pump(std::string_view in, int flush, std::string& out) { exposition::pump(z_, in, flush, out); }
+
+ private:
+  z_stream z_{};
+};
+
+void append_little_endian(std::uint32_t value, std::string& out) {
+  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>((value >> shift) & 0xffU));
+}
+
 }  // namespace
 
 boost::system::result<std::string, GzipError> gunzip(std::string_view compressed, std::size_t max_output) {
@@ -90,22 +139,6 @@ boost::system::result<std::string, GzipError> gunzip(std::string_view compressed
 
 struct GzipWriter::State {
   z_stream z{};
-  void pump(std::string_view in, int flush, std::string& out) {
-    do {
-      const std::size_t feed = std::min(in.size(), kMaxFeed);
-      z.next_in = const_cast<unsigned char*>(bytes(in));  // zlib's API is not const-correct
-      z.avail_in = static_cast<uInt>(feed);
-      const int mode = feed == in.size() ? flush : Z_NO_FLUSH;
-      do {
-        unsigned char buffer[kChunk];
-        z.next_out = buffer;
-        z.avail_out = sizeof buffer;
-        deflate(&z, mode);
-        out.append(reinterpret_cast<const char*>(buffer), sizeof buffer - z.avail_out);
-      } while (z.avail_out == 0);
-      in.remove_prefix(feed);
-    } while (!in.empty());
-  }
 };
 
 GzipWriter::GzipWriter(int level) : state_(std::make_unique<State>()) {
@@ -117,9 +150,83 @@ GzipWriter::GzipWriter(int level) : state_(std::make_unique<State>()) {
 GzipWriter::~GzipWriter() { deflateEnd(&state_->z); }
 
 void GzipWriter::write(std::string_view piece, std::string& out) {
-  if (!piece.empty()) state_->pump(piece, Z_NO_FLUSH, out);
+  if (!piece.empty()) pump(state_->z, piece, Z_NO_FLUSH, out);
 }
 
-void GzipWriter::finish(std::string& out) { state_->pump({}, Z_FINISH, out); }
+void GzipWriter::finish(std::string& out) { pump(state_->z, {}, Z_FINISH, out); }
+
+DeflatedBlock deflate_block(std::string_view input) {
+  // deflateInit allocates ~256 KiB: once per thread, then reset per block.
+  thread_local RawDeflater deflater;
+  deflater.reset();
+  DeflatedBlock block;
+  block.input_size = input.size();
+  block.crc32 = static_cast<std::uint32_t>(crc_of(crc32(0, nullptr, 0), input));
+  // A sync flush ends the block on a byte boundary without the final bit.
+  deflater.pump(input, Z_SYNC_FLUSH, block.bytes);
+  block.bytes.shrink_to_fit();
+  return block;
+}
+
+struct GzipJoiner::State {
+  struct Piece {
+    const DeflatedBlock* block;  // or, when null, `size` bytes of `out` at `offset`
+    std::size_t offset = 0;
+    std::size_t size = 0;
+  };
+  RawDeflater deflater;
+  std::string out{"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10};  // gzip header: no name, no time, OS unknown
+  std::vector<Piece> pieces;
+  std::size_t own_start = 0;  // where the bytes compressed here since the last joined block begin
+  bool unflushed = false;     // plain input went in since the last full flush
+  uLong crc = crc32(0, nullptr, 0);
+  std::uint64_t input_size = 0;
+
+  void close_own_piece() {
+    if (out.size() > own_start) pieces.push_back({nullptr, own_start, out.size() - own_start});
+    own_start = out.size();
+  }
+};
+
+GzipJoiner::GzipJoiner() : state_(std::make_unique<State>()) {}
+
+GzipJoiner::~GzipJoiner() = default;
+
+void GzipJoiner::add(std::string_view plain) {
+  if (plain.empty()) return;
+  State& s = *state_;
+  s.crc = crc_of(s.crc, plain);
+  s.input_size += plain.size();
+  s.deflater.pump(plain, Z_NO_FLUSH, s.out);
+  s.unflushed = true;
+}
+
+void GzipJoiner::add(const DeflatedBlock& block) {
+  if (block.input_size == 0) return;
+  State& s = *state_;
+  // A full flush byte-aligns the stream and forgets its history, so neither
+  // the block nor what follows it refers back across the seam.
+  if (s.unflushed) s.deflater.pump({}, Z_FULL_FLUSH, s.out);
+  s.unflushed = false;
+  s.close_own_piece();
+  s.pieces.push_back({&block});
+  s.crc = crc32_combine(s.crc, block.crc32, static_cast<z_off_t>(block.input_size));
+  s.input_size += block.input_size;
+}
+
+void GzipJoiner::finish(std::string& owned, std::vector<std::string_view>& pieces) {
+  State& s = *state_;
+  s.deflater.pump({}, Z_FINISH, s.out);
+  append_little_endian(static_cast<std::uint32_t>(s.crc), s.out);
+  append_little_endian(static_cast<std::uint32_t>(s.input_size & 0xffffffffU), s.out);  // ISIZE: length mod 2^32
+  s.close_own_piece();
+  owned = std::move(s.out);
+  pieces.clear();
+  pieces.reserve(s.pieces.size());
+  for (const auto& piece : s.pieces) {
+    pieces.push_back(piece.block != nullptr ? std::string_view(piece.block->bytes)
+                                            : std::string_view(owned).substr(piece.offset, piece.size));
+  }
+}
 
 }  // namespace flowgate::exposition

@@ -3,10 +3,12 @@
 // Pure functions over memory; safe from any thread.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <memory>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/system/result.hpp>
 
@@ -30,6 +32,39 @@ class GzipWriter {
   GzipWriter& operator=(const GzipWriter&) = delete;
   void write(std::string_view piece, std::string& out);
   void finish(std::string& out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// A block deflated on its own: raw deflate at level 6 ending on a byte
+// boundary without the final bit, plus the CRC-32 and length of its input.
+// Such blocks join into one gzip body without being compressed again, so a
+// block that did not change is compressed once, not once per scrape.
+struct DeflatedBlock {
+  std::string bytes;
+  std::uint32_t crc32 = 0;
+  std::size_t input_size = 0;
+};
+DeflatedBlock deflate_block(std::string_view input);
+
+// Builds one gzip member from a sequence of inputs: plain pieces are
+// compressed here (level 6), deflated blocks are joined as they are. The
+// result's views point into `owned` and into the deflated blocks given, which
+// must outlive it. Not thread-safe; one body per joiner.
+class GzipJoiner {
+ public:
+  GzipJoiner();
+  ~GzipJoiner();
+  GzipJoiner(const GzipJoiner&) = delete;
+  GzipJoiner& operator=(const GzipJoiner&) = delete;
+
+  void add(std::string_view plain);
+  void add(const DeflatedBlock& block);
+  // Ends the member; `owned` receives the bytes compressed here, `pieces` the
+  // whole body in order (header, blocks, final block, CRC and length).
+  void finish(std::string& owned, std::vector<std::string_view>& pieces);
 
  private:
   struct State;

@@ -79,8 +79,22 @@ std::string_view StoredFamily::block(exposition::Format format) const {
     case exposition::Format::openmetrics:
       break;
   }
-  std::call_once(openmetrics_once_, [this] { exposition::write_samples(exposition::Format::openmetrics, model(), openmetrics_block_); });
-  return openmetrics_block_;
+  std::call_once(openmetrics_once_, [this] {
+    std::string rendered;
+    exposition::write_samples(exposition::Format::openmetrics, model(), rendered);
+    // Non-integral gauges and counters read the same in both formats: keep one copy.
+    openmetrics_is_text_ = rendered == text_block;
+    if (!openmetrics_is_text_) openmetrics_block_ = std::move(rendered);
+  });
+  return openmetrics_is_text_ ? std::string_view(text_block) : std::string_view(openmetrics_block_);
+}
+
+const exposition::DeflatedBlock& StoredFamily::deflated(exposition::Format format) const {
+  const auto slot = static_cast<std::size_t>(format);
+  std::call_once(deflated_once_[slot], [this, format, slot] {
+    deflated_[slot] = std::make_unique<const exposition::DeflatedBlock>(exposition::deflate_block(block(format)));
+  });
+  return *deflated_[slot];
 }
 
 exposition::Family StoredFamily::model() const {

@@ -1,10 +1,12 @@
 #pragma once
 // One grouping key's families as the store keeps them: each family's samples
 // already serialized (text 0.0.4 and protobuf at push time, OpenMetrics on
-// first request), its series hashes and its metadata; not the metric model,
-// which model() re-parses on demand (JSON API). Immutable once built and shared
-// between snapshots; the lazy OpenMetrics block is a thread-safe cache.
+// first request; gzip'd blocks on first gzip scrape), its series hashes and its
+// metadata; not the metric model, which model() re-parses on demand (JSON API).
+// Immutable once built and shared between snapshots; the lazy blocks are
+// thread-safe caches.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,6 +17,7 @@
 
 #include <boost/system/result.hpp>
 
+#include "exposition/gzip.hpp"
 #include "exposition/model.hpp"
 #include "exposition/writer.hpp"
 #include "pushgw/grouping_key.hpp"
@@ -38,14 +41,22 @@ struct StoredFamily {
   std::vector<std::uint64_t> series_hashes;  // ascending; one per series
 
   exposition::FamilyHeader header() const;
-  // The samples in `format`; the OpenMetrics block is rendered on first use.
+  // The samples in `format`; the OpenMetrics block is rendered on first use
+  // (and not kept apart when it equals the text block).
   std::string_view block(exposition::Format format) const;
+  // block(format) deflated on its own for gzip scrapes: compressed on first
+  // use, then cached, so an unchanged family is compressed once.
+  const exposition::DeflatedBlock& deflated(exposition::Format format) const;
   // The family as a model, re-parsed from the protobuf block.
   exposition::Family model() const;
 
  private:
   mutable std::once_flag openmetrics_once_;
   mutable std::string openmetrics_block_;
+  mutable bool openmetrics_is_text_ = false;
+  static constexpr std::size_t kFormats = 3;
+  mutable std::array<std::once_flag, kFormats> deflated_once_;
+  mutable std::array<std::unique_ptr<const exposition::DeflatedBlock>, kFormats> deflated_;
 };
 using FamilyPtr = std::shared_ptr<const StoredFamily>;
 

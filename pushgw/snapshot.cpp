@@ -9,8 +9,13 @@ namespace flowgate::pushgw {
 
 namespace {
 
-std::shared_ptr<const std::vector<GroupPtr>> empty_shard() {
-  static const auto empty = std::make_shared<const std::vector<GroupPtr>>();
+template <class ShardTable>
+std::shared_ptr<const ShardTable> empty_table() {
+  static const auto empty = [] {
+    auto table = std::make_shared<ShardTable>();
+    table->fill(std::make_shared<const std::vector<GroupPtr>>());
+    return std::shared_ptr<const ShardTable>(std::move(table));
+  }();
   return empty;
 }
 
@@ -20,43 +25,53 @@ auto by_id() {
 
 }  // namespace
 
-Snapshot::Snapshot() { shards_.fill(empty_shard()); }
+Snapshot::Snapshot() { tables_.fill(empty_table<ShardTable>()); }
 
 std::size_t Snapshot::shard_of(std::string_view id) { return std::hash<std::string_view>{}(id) % kShards; }
 
 const Group* Snapshot::find(std::string_view id) const {
-  const Shard& shard = *shards_[shard_of(id)];
-  const auto it = std::lower_bound(shard.begin(), shard.end(), id, by_id());
-  return it != shard.end() && (*it)->id == id ? it->get() : nullptr;
+  const Shard& found = shard_at(shard_of(id));
+  const auto it = std::lower_bound(found.begin(), found.end(), id, by_id());
+  return it != found.end() && (*it)->id == id ? it->get() : nullptr;
 }
 
 std::vector<GroupPtr> Snapshot::groups() const {
   std::vector<GroupPtr> all;
   all.reserve(group_count_);
-  for (const auto& shard : shards_) all.insert(all.end(), shard->begin(), shard->end());
+  for (std::size_t i = 0; i < kShards; ++i) all.insert(all.end(), shard_at(i).begin(), shard_at(i).end());
   std::sort(all.begin(), all.end(), [](const GroupPtr& a, const GroupPtr& b) { return a->id < b->id; });
   return all;
 }
 
+std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format, bool deflated) const {
+  // One pass over the groups in key order appends each family's block to its
+  // name's slot; only the distinct names are sorted.
+  std::vector<exposition::FamilyBlocks> merged;
+  boost::unordered_flat_map<std::string_view, std::size_t> slot_of_name;
+  for (const auto& group : groups()) {
+    for (const auto& family : group->families) {
+      auto [it, inserted] = slot_of_name.try_emplace(family->name, merged.size());
+      if (inserted) merged.push_back({family->header(), {}, {}});
+      auto& blocks = merged[it->second];
+      if (blocks.header.help.empty()) blocks.header.help = family->help;
+      blocks.sample_blocks.push_back(family->block(format));
+      if (deflated) blocks.deflated_blocks.push_back(&family->deflated(format));
+    }
+  }
+  std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.header.name < b.header.name; });
+  return merged;
+}
+
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format format) const {
   const auto slot = static_cast<std::size_t>(format);
-  std::call_once(merged_once_[slot], [&] {
-    // One pass over the groups in key order appends each family's block to
-    // its name's slot; only the distinct names are sorted.
-    auto& merged = merged_[slot];
-    boost::unordered_flat_map<std::string_view, std::size_t> slot_of_name;
-    for (const auto& group : groups()) {
-      for (const auto& family : group->families) {
-        auto [it, inserted] = slot_of_name.try_emplace(family->name, merged.size());
-        if (inserted) merged.push_back({family->header(), {}});
-        auto& blocks = merged[it->second];
-        if (blocks.header.help.empty()) blocks.header.help = family->help;
-        blocks.sample_blocks.push_back(family->block(format));
-      }
-    }
-    std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.header.name < b.header.name; });
-  });
+  std::call_once(merged_once_[slot], [&] { merged_[slot] = merge(format, false); });
   return merged_[slot];
+}
+
+const std::vector<exposition::FamilyBlocks>& Snapshot::merged_deflated(exposition::Format format) const {
+  const auto slot = static_cast<std::size_t>(format);
+  std::call_once(merged_deflated_once_[slot], [&] { merged_deflated_[slot] = merge(format, true); });
+  return merged_deflated_[slot];
 }
 
 Snapshot::Delta Snapshot::delta_of(const Group& group, std::ptrdiff_t sign) {
@@ -64,12 +79,14 @@ Snapshot::Delta Snapshot::delta_of(const Group& group, std::ptrdiff_t sign) {
           sign * static_cast<std::ptrdiff_t>(group.block_bytes())};
 }
 
-std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content,
+std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t index, std::shared_ptr<const Shard> content,
                                                     Delta delta) const {
-  // Unfilled: copying the table once is enough (each copy is kShards refcount bumps).
+  // Unfilled: the tables are copied once (each pointer copy is a refcount bump).
   auto next = std::make_shared<Snapshot>(Unfilled{});
-  next->shards_ = shards_;
-  next->shards_[shard] = std::move(content);
+  next->tables_ = tables_;
+  auto table = std::make_shared<ShardTable>(*tables_[index / kTableWidth]);
+  (*table)[index % kTableWidth] = std::move(content);
+  next->tables_[index / kTableWidth] = std::move(table);
   next->version_ = version_ + 1;
   auto add = [](std::size_t count, std::ptrdiff_t change) {
     return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(count) + change);
@@ -82,7 +99,7 @@ std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t shard, std::shar
 
 std::shared_ptr<const Snapshot> Snapshot::with_group(GroupPtr group) const {
   const std::size_t index = shard_of(group->id);
-  auto shard = std::make_shared<Shard>(*shards_[index]);
+  auto shard = std::make_shared<Shard>(shard_at(index));
   const auto it = std::lower_bound(shard->begin(), shard->end(), std::string_view(group->id), by_id());
   Delta delta = delta_of(*group, 1);
   if (it != shard->end() && (*it)->id == group->id) {
@@ -97,7 +114,7 @@ std::shared_ptr<const Snapshot> Snapshot::with_group(GroupPtr group) const {
 
 std::shared_ptr<const Snapshot> Snapshot::without_group(std::string_view id) const {
   const std::size_t index = shard_of(id);
-  auto shard = std::make_shared<Shard>(*shards_[index]);
+  auto shard = std::make_shared<Shard>(shard_at(index));
   const auto it = std::lower_bound(shard->begin(), shard->end(), id, by_id());
   if (it == shard->end() || (*it)->id != id) return next_with_shard(index, std::move(shard), {});
   const Delta delta = delta_of(**it, -1);
@@ -118,7 +135,11 @@ std::shared_ptr<const Snapshot> Snapshot::of_groups(std::vector<GroupPtr> groups
     ++next->group_count_;
     shards[shard_of(groups[i]->id)]->push_back(std::move(groups[i]));
   }
-  for (std::size_t i = 0; i < kShards; ++i) next->shards_[i] = std::move(shards[i]);
+  for (std::size_t t = 0; t < kTableWidth; ++t) {
+    auto table = std::make_shared<ShardTable>();
+    for (std::size_t i = 0; i < kTableWidth; ++i) (*table)[i] = std::move(shards[t * kTableWidth + i]);
+    next->tables_[t] = std::move(table);
+  }
   next->version_ = version;
   return next;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // An immutable state of the group store, shared by readers through
 // shared_ptr<const Snapshot>. Groups live in kShards shards (by hash of the
-// key id), each a sorted vector of shared group pointers, so the writer's next
-// snapshot copies one shard's pointers and the shard table, never all groups.
+// key id), each a sorted vector of shared group pointers, reached through a
+// two-level table (kTableWidth x kTableWidth), so the writer's next snapshot
+// copies one shard's pointers and two small tables, never all groups.
 // Every const member is thread-safe; the merged scrape view is computed once
 // per snapshot and format and cached.
 
@@ -21,7 +22,8 @@ namespace flowgate::pushgw {
 
 class Snapshot {
  public:
-  static constexpr std::size_t kShards = 256;
+  static constexpr std::size_t kTableWidth = 16;
+  static constexpr std::size_t kShards = kTableWidth * kTableWidth;
 
   Snapshot();  // empty, version 0
   // Only Snapshot itself can name the key: a snapshot whose shards the caller fills.
@@ -48,6 +50,9 @@ class Snapshot {
   // order. Computed on first call per format; the views point into this
   // snapshot.
   const std::vector<exposition::FamilyBlocks>& merged(exposition::Format format) const;
+  // The same with each block's deflated form (for exposition::assemble_gzip);
+  // deflating a family happens once, on the first gzip scrape that sees it.
+  const std::vector<exposition::FamilyBlocks>& merged_deflated(exposition::Format format) const;
 
   // For the writer: the next snapshot with `group` added or replaced, or with
   // the group `id` removed, or holding exactly `groups`.
@@ -65,17 +70,24 @@ class Snapshot {
     std::ptrdiff_t bytes = 0;
   };
   static Delta delta_of(const Group& group, std::ptrdiff_t sign);
-  std::shared_ptr<Snapshot> next_with_shard(std::size_t shard, std::shared_ptr<const Shard> content, Delta delta) const;
+  std::shared_ptr<Snapshot> next_with_shard(std::size_t index, std::shared_ptr<const Shard> content, Delta delta) const;
 
-  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+  using ShardTable = std::array<std::shared_ptr<const Shard>, kTableWidth>;
+  const Shard& shard_at(std::size_t index) const { return *(*tables_[index / kTableWidth])[index % kTableWidth]; }
+  // A pointer copy costs an atomic increment now and a decrement when the
+  // snapshot is retired: per push, 2 x kTableWidth of them, not kShards.
+  std::array<std::shared_ptr<const ShardTable>, kTableWidth> tables_;
   std::uint64_t version_ = 0;
   std::size_t group_count_ = 0;
   std::size_t series_count_ = 0;
   std::size_t block_bytes_ = 0;
 
+  std::vector<exposition::FamilyBlocks> merge(exposition::Format format, bool deflated) const;
   static constexpr std::size_t kFormats = 3;
   mutable std::array<std::once_flag, kFormats> merged_once_;
   mutable std::array<std::vector<exposition::FamilyBlocks>, kFormats> merged_;
+  mutable std::array<std::once_flag, kFormats> merged_deflated_once_;
+  mutable std::array<std::vector<exposition::FamilyBlocks>, kFormats> merged_deflated_;
 };
 
 }  // namespace flowgate::pushgw

@@ -1,6 +1,8 @@
 #include "exposition/gzip.hpp"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +82,53 @@ TEST(Gzip, DamagedChecksumIsInvalidChecksum) {
 
 TEST(Gzip, TrailingGarbageAfterAMemberIsRejected) {
   EXPECT_EQ(gunzip(gzip("a\n") + "garbage!!!!!", 100).error().message, "gzip: invalid header");
+}
+
+std::string joined(GzipJoiner& joiner) {
+  std::string owned;
+  std::vector<std::string_view> pieces;
+  joiner.finish(owned, pieces);
+  std::string body;
+  for (auto piece : pieces) body += piece;
+  return body;
+}
+
+TEST(GzipJoiner, PlainPiecesAndDeflatedBlocksInflateToTheirConcatenation) {
+  const auto body = sample_body();
+  const auto first = deflate_block(body.substr(0, 70000));
+  const auto second = deflate_block(body.substr(70000));
+  GzipJoiner joiner;
+  joiner.add("# HELP a A.\n");
+  joiner.add(first);
+  joiner.add("# HELP b B.\n");
+  joiner.add("# TYPE b gauge\n");
+  joiner.add(second);
+  joiner.add(first);
+  const auto compressed = joined(joiner);
+  EXPECT_LT(compressed.size(), body.size() / 3);
+  auto inflated = gunzip(compressed, 4 * body.size());
+  ASSERT_TRUE(inflated.has_value()) << inflated.error().message;  // gunzip checks CRC-32 and length
+  EXPECT_EQ(*inflated, "# HELP a A.\n" + body.substr(0, 70000) + "# HELP b B.\n# TYPE b gauge\n" + body.substr(70000) +
+                           body.substr(0, 70000));
+}
+
+TEST(GzipJoiner, OnlyDeflatedBlocksMakeAValidMember) {
+  const auto block = deflate_block("g 1\n");
+  GzipJoiner joiner;
+  joiner.add(block);
+  joiner.add(block);
+  auto inflated = gunzip(joined(joiner), 100);
+  ASSERT_TRUE(inflated.has_value()) << inflated.error().message;
+  EXPECT_EQ(*inflated, "g 1\ng 1\n");
+}
+
+TEST(GzipJoiner, NothingAddedIsAnEmptyMember) {
+  GzipJoiner joiner;
+  joiner.add("");
+  joiner.add(deflate_block(""));
+  auto inflated = gunzip(joined(joiner), 10);
+  ASSERT_TRUE(inflated.has_value()) << inflated.error().message;
+  EXPECT_TRUE(inflated->empty());
 }
 
 }  // namespace

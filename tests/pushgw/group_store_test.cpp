@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "exposition/assembler.hpp"
+#include "exposition/gzip.hpp"
 #include "exposition/protobuf_parser.hpp"
 #include "pushgw/group.hpp"
 #include "pushgw/snapshot.hpp"
@@ -213,6 +215,32 @@ TEST(GroupStore, FamilyBlocksAreCachedPerSnapshot) {
   const auto snapshot = store.snapshot();
   EXPECT_EQ(&snapshot->merged(exposition::Format::text), &snapshot->merged(exposition::Format::text));
   EXPECT_EQ(family_blocks(*snapshot, exposition::Format::text).size(), 3u);
+}
+
+TEST(GroupStore, GzipScrapeOfDeflatedBlocksInflatesToThePlainScrape) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/b", "# HELP m from b\nm 2\n"));
+  ASSERT_TRUE(put(store, "job/a", "m 1\nz 1\n"));
+  const auto snapshot = store.snapshot();
+  for (const auto format : {exposition::Format::text, exposition::Format::openmetrics, exposition::Format::protobuf}) {
+    const auto& merged = snapshot->merged_deflated(format);
+    for (const auto& family : merged) ASSERT_EQ(family.deflated_blocks.size(), family.sample_blocks.size());
+    std::string plain;
+    for (auto piece : exposition::assemble(format, snapshot->merged(format)).pieces) plain += piece;
+    std::string compressed;
+    for (auto piece : exposition::assemble_gzip(format, merged).pieces) compressed += piece;
+    auto inflated = exposition::gunzip(compressed, 1 << 20);
+    ASSERT_TRUE(inflated.has_value()) << inflated.error().message;
+    EXPECT_EQ(*inflated, plain);
+  }
+}
+
+TEST(GroupStore, OpenMetricsBlockEqualToTheTextBlockIsNotKeptTwice) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a", "# TYPE g gauge\ng 1.5\n"));  // OpenMetrics writes 1 as 1.0
+  const StoredFamily* gauge = store.snapshot()->find(key("job/a").id())->find("g");
+  ASSERT_NE(gauge, nullptr);
+  EXPECT_EQ(gauge->block(exposition::Format::openmetrics).data(), gauge->text_block.data());
 }
 
 TEST(GroupStore, ProtobufAndOpenMetricsScrapesCarryTheSameFamilies) {
