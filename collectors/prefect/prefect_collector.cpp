@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "collectors/name_filter.hpp"
+#include "collectors/prefect/prefect_state_file.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -44,7 +45,15 @@ boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> PrefectC
 }
 
 PrefectCollector::PrefectCollector(PrefectCollectorOptions options, PrefectClient client)
-    : options_(std::move(options)), client_(std::move(client)) {}
+    : options_(std::move(options)), client_(std::move(client)) {
+  if (options_.state_file.empty()) return;
+  auto loaded = load_state_file(options_.state_file, options_.api_url, options_.model);
+  state_file_warning_ = std::move(loaded.warning);
+  if (loaded.state) {
+    state_ = std::move(*loaded.state);
+    saved_state_ = state_to_json(state_, options_.api_url, options_.model);
+  }
+}
 
 bool PrefectCollector::refresh() {
   client_.set_deadline(std::chrono::steady_clock::now() + options_.poll_timeout);
@@ -90,7 +99,18 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
   auto outcome = build_families(state_, *poll, options_.model);
   state_ = std::move(outcome.state);
   last_error_.store(std::make_shared<const std::string>());
+  save_state();
   return std::move(outcome.families);
+}
+
+// Written only when the counters moved: an idle poll costs no disk write.
+void PrefectCollector::save_state() {
+  if (options_.state_file.empty()) return;
+  auto text = state_to_json(state_, options_.api_url, options_.model);
+  if (text == saved_state_) return;
+  auto written = write_state_file(options_.state_file, text);
+  state_file_error_.store(std::make_shared<const std::string>(written ? std::string() : written.error().message));
+  if (written) saved_state_ = std::move(text);
 }
 
 std::vector<prometheus::MetricFamily> PrefectCollector::Collect() const {

@@ -44,6 +44,10 @@ struct PrefectCollectorOptions {
   // matches. A pattern that does not compile throws std::invalid_argument
   // naming the flag (start-up misconfiguration), as the host collector's do.
   std::string flows_include, flows_exclude, deployments_include, deployments_exclude;
+  // Where the counters are kept across restarts (prefect_state_file.hpp):
+  // loaded by create(), rewritten after each poll that changed them; empty:
+  // nowhere (only the finished-runs counter continues, through the seed).
+  std::string state_file;
   ClientOptions client;
   PollPlan plan;
   ModelOptions model;
@@ -69,10 +73,16 @@ class PrefectCollector final : public Collector {
   ClientStats client_stats() const { return spent_.load()->client; }
   // refresh() calls so far (polls skipped for Retry-After included).
   std::uint64_t polls() const { return spent_.load()->polls; }
+  // Why the state file was not used at start (empty when it was, or when
+  // there was none), for the caller to log once.
+  const std::string& state_file_warning() const { return state_file_warning_; }
+  // The last failure to write the state file (empty after a good write).
+  std::string state_file_error() const { return *state_file_error_.load(); }
 
  private:
   PrefectCollector(PrefectCollectorOptions options, PrefectClient client);
   std::optional<MetricFamilies> gather();
+  void save_state();
 
   PrefectCollectorOptions options_;
   PrefectClient client_;
@@ -83,6 +93,9 @@ class PrefectCollector final : public Collector {
   std::chrono::steady_clock::time_point inventory_read_at_{};
   std::chrono::steady_clock::time_point not_before_{};
   std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
+  std::string state_file_warning_;
+  std::string saved_state_;  // the file's content as last written or loaded
+  std::atomic<std::shared_ptr<const std::string>> state_file_error_{std::make_shared<const std::string>()};
   // Replaced after each refresh(): one snapshot, so that a scrape never sees
   // the requests of a poll without the poll.
   struct Spent {

@@ -105,19 +105,11 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     return !options.keep || options.keep(flow, deployment);
   };
 
-  // At the seeding poll the finished runs read are already in the seed's
-  // totals: they only mark the overlap window and the watermark.
-  const bool seeding = !state.seeded && !poll.finished_seed.empty();
-  if (!state.seeded) {
-    for (const auto& seed : poll.finished_seed) {
-      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
-                            seed.state_name};
-      if (!kept(key[0], key[1])) continue;
-      double& value = state.flow_runs_finished[key];
-      value = std::max(value, static_cast<double>(seed.count));
-    }
-    state.seeded = true;
-  }
+  // At a fresh process's seeding poll the finished runs read are already in
+  // the seed's totals: they only mark the overlap window and the watermark.
+  // A restored state counts them (they finished since its watermark) and
+  // then takes the seed as a floor.
+  const bool seeding = !state.seeded && !state.restored && !poll.finished_seed.empty();
 
   // Finished flow runs: counters, durations, failures.
   std::vector<const FlowRun*> finished;
@@ -161,6 +153,16 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     }
   }
   while (state.latest_failures.size() > options.failure_info_limit) state.latest_failures.pop_back();
+  if (!state.seeded) {
+    for (const auto& seed : poll.finished_seed) {
+      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
+                            seed.state_name};
+      if (!kept(key[0], key[1])) continue;
+      double& value = state.flow_runs_finished[key];
+      value = std::max(value, static_cast<double>(seed.count));
+    }
+    state.seeded = true;
+  }
 
   // Finished task runs: counters and retries (run_count - 1).
   std::unordered_map<std::string, std::string> flow_id_by_run = poll.flow_id_by_flow_run_id;

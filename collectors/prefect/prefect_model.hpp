@@ -90,9 +90,13 @@ struct FailureInfo {
   LabelValues labels;  // flow_name, deployment_name, flow_run_id, flow_run_name, state_name, exception_type
 };
 
-// Carried from poll to poll (and, later, to disk).
+// Carried from poll to poll and, with a state file, across restarts
+// (prefect_state_file.hpp: all but the gauges' label sets and `seeded`).
 struct PrefectState {
   bool seeded = false;
+  // Loaded from a state file: the first poll counts what finished since the
+  // watermarks, then raises the finished counters to the seed (never lowers).
+  bool restored = false;
   std::optional<Timestamp> watermark;       // largest flow-run end_time counted
   std::optional<Timestamp> task_watermark;  // largest task-run end_time counted
   // Label values in the order of the family's labels (docs/metrics.md).

@@ -1,6 +1,10 @@
 #include "collectors/prefect/prefect_collector.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -168,6 +172,69 @@ TEST(PrefectCollector, AppliesNameFiltersAndRefusesOnesThatDoNotCompile) {
   }
   options.flows_exclude = "(";
   EXPECT_THROW((void)PrefectCollector::create(options), std::invalid_argument);
+}
+
+// Every counter sample (histograms as _count, _sum and each bucket) by series.
+std::map<std::string, double> counter_samples(const std::vector<prometheus::MetricFamily>& families) {
+  std::map<std::string, double> out;
+  for (const auto& family : families) {
+    if (family.type != prometheus::MetricType::Counter && family.type != prometheus::MetricType::Histogram) continue;
+    if (family.name.starts_with("flowgate_")) continue;  // the process's own cost starts at zero
+    for (const auto& metric : family.metric) {
+      std::string series = family.name + "{";
+      for (const auto& pair : metric.label) series += pair.name + "=" + pair.value + ",";
+      if (family.type == prometheus::MetricType::Counter) {
+        out[series + "}"] = metric.counter.value;
+        continue;
+      }
+      out[series + "}_count"] = static_cast<double>(metric.histogram.sample_count);
+      out[series + "}_sum"] = metric.histogram.sample_sum;
+      for (const auto& bucket : metric.histogram.bucket) {
+        out[series + "le=" + std::to_string(bucket.upper_bound) + "}"] = static_cast<double>(bucket.cumulative_count);
+      }
+    }
+  }
+  return out;
+}
+
+TEST(PrefectCollector, CountersContinueInACollectorRecreatedFromItsStateFile) {
+  const auto folder = std::filesystem::temp_directory_path() / ("prefect-collector-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(folder);
+  const auto state_file = (folder / "prefect-state.json").string();
+  const auto collector_with_state = [&](const CannedServer& server) {
+    PrefectCollectorOptions options;
+    options.api_url = server.url();
+    options.seed_finished_counters = false;
+    options.state_file = state_file;
+    auto collector = PrefectCollector::create(options);
+    if (!collector) throw std::logic_error(collector.error().message);
+    return std::move(*collector);
+  };
+
+  // One server for both processes (the state belongs to its URL); the
+  // second process reads the same runs again (they are inside the overlap):
+  // nothing is counted twice and nothing restarts from zero.
+  auto replies = first_poll();
+  for (auto reply : first_poll()) replies.push_back(std::move(reply));
+  CannedServer server(replies);
+  auto first = collector_with_state(server);
+  EXPECT_EQ(first->state_file_warning(), "");  // no file yet: a fresh start
+  ASSERT_TRUE(first->refresh()) << first->last_error();
+  EXPECT_EQ(first->state_file_error(), "");
+  ASSERT_TRUE(std::filesystem::exists(state_file));
+  const auto counted = counter_samples(first->Collect());
+  ASSERT_GT(counted.size(), 20u);
+  first.reset();
+
+  auto second = collector_with_state(server);
+  EXPECT_EQ(second->state_file_warning(), "");
+  ASSERT_TRUE(second->refresh()) << second->last_error();
+  EXPECT_EQ(counter_samples(second->Collect()), counted);
+  // The finished runs are read from the restored watermark, not from "now".
+  const auto finished_read = server.seen().at(first_poll().size() + 7).body;
+  EXPECT_NE(finished_read.find(R"("end_time":{"after_":"2026-11-23T13:58:43.159390Z")"), std::string::npos)
+      << finished_read;
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

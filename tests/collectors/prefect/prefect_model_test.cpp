@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "tests/collectors/prefect/fixture.hpp"
+#include "tests/collectors/prefect/recorded_poll.hpp"
 
 namespace flowgate::collectors::prefect {
 namespace {
 
 using testing::fixture;
+using testing::recorded_poll;
 using namespace std::chrono_literals;
 
 const prometheus::MetricFamily& family(const MetricFamilies& families, const std::string& name) {
@@ -39,23 +41,6 @@ double value(const MetricFamilies& families, const std::string& name,
   }
   if (found == nullptr) throw std::logic_error("no sample of " + name + " matches");
   return f.type == prometheus::MetricType::Counter ? found->counter.value : found->gauge.value;
-}
-
-// The recorded Prefect 3.8.8 server, split as the poll plan reads it.
-PollResult recorded_poll() {
-  PollResult poll;
-  poll.now = *parse_timestamp("2026-11-23T14:01:30Z");
-  poll.server_version = "3.8.8";
-  poll.flows = *parse_flows(fixture("flows_filter.json"));
-  poll.deployments = *parse_deployments(fixture("deployments_filter.json"));
-  poll.work_pools = *parse_work_pools(fixture("work_pools_filter.json"));
-  poll.work_queues = *parse_work_queues(fixture("work_queues_filter.json"));
-  for (auto& worker : *parse_workers(fixture("workers_filter.json"))) poll.workers.push_back({"pool-a", worker});
-  for (auto& run : *parse_flow_runs(fixture("flow_runs_filter.json"))) {
-    (is_terminal_state_type(run.state.type) ? poll.finished_flow_runs : poll.current_flow_runs).push_back(run);
-  }
-  poll.finished_task_runs = *parse_task_runs(fixture("task_runs_filter.json"));
-  return poll;
 }
 
 TEST(PrefectExceptionType, ReadsTheTypeNamedInPrefectsMessages) {
@@ -182,6 +167,27 @@ TEST(PrefectModel, SeedsFinishedCountersOnlyAtTheFirstPollAndNeverBelowWhatWasCo
   const auto second = build_families(first.state, poll, {});
   EXPECT_EQ(value(second.families, "prefect_flow_runs_finished_total", {{"flow_name", "etl-bad"}, {"state_name", "Failed"}}),
             40);
+}
+
+TEST(PrefectModel, ARestoredStateCountsWhatFinishedSinceItsWatermarkThenTakesTheSeedAsAFloor) {
+  auto poll = recorded_poll();
+  const auto flow_id = std::find_if(poll.flows.begin(), poll.flows.end(), [](const Flow& f) { return f.name == "etl-bad"; })->id;
+  PrefectState restored;
+  restored.restored = true;
+  restored.watermark = poll.now - 1h;
+  restored.flow_runs_finished[{"etl-bad", "", "FAILED", "Failed"}] = 10;
+  restored.flow_run_failures[{"etl-bad", "", "ValueError"}] = 10;
+  // Prefect's database forgot old runs: its count is below what was published.
+  poll.finished_seed = {{flow_id, "", "FAILED", "Failed", 3}};
+  const auto lower = build_families(restored, poll, {});
+  const std::vector<std::pair<std::string, std::string>> bad_failed{{"flow_name", "etl-bad"}, {"state_name", "Failed"}};
+  EXPECT_EQ(value(lower.families, "prefect_flow_runs_finished_total", bad_failed), 11);  // + the run read
+  EXPECT_EQ(value(lower.families, "prefect_flow_run_failures_total", {{"flow_name", "etl-bad"}}), 11);
+  // Prefect counts runs flowgate never saw: the seed is the floor.
+  poll.finished_seed = {{flow_id, "", "FAILED", "Failed", 40}};
+  const auto higher = build_families(restored, poll, {});
+  EXPECT_EQ(value(higher.families, "prefect_flow_runs_finished_total", bad_failed), 40);
+  EXPECT_EQ(value(higher.families, "prefect_flow_run_failures_total", {{"flow_name", "etl-bad"}}), 11);
 }
 
 TEST(PrefectModel, BoundsFailureInfoAndExceptionTypes) {
