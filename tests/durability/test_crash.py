@@ -9,6 +9,7 @@ sent; /metrics must parse and /api/v1/metrics must be JSON.
 
 FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000),
 FLOWGATE_DURABILITY_SEED replays a run's choices (not its timing)."""
+import collections
 import http.client
 import os
 import random
@@ -283,8 +284,11 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     lost, problems = check_store(gate.start(), pushers)  # and after a clean stop
     assert not (lost or problems), f"seed {seed}, after SIGTERM: lost {lost}, other problems {problems}"
     assert gate.stop() == 0
+    cuts = collections.Counter(line.get("reason") for log in gate.logs
+                               for line in store_view.log_records(log, "write-ahead log tail cut"))
     with capsys.disabled():
         print(f"\ncrash test (seed {seed}): {CYCLES} kill -9 cycles, {totals(pushers)} acknowledged "
               f"pushes, 0 lost; {len(temporary_files)} kills interrupted a compaction; temporary "
-              f"snapshot files left after the last restart: {len(leftover_temporary_files(gate))}")
+              f"snapshot files left after the last restart: {len(leftover_temporary_files(gate))}; "
+              f"torn tails cut at restarts: {dict(cuts)}")
     assert totals(pushers) > CYCLES  # the pushers really pushed between the kills

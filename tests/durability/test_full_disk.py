@@ -1,7 +1,8 @@
 """A full disk: the write of a push's log record fails, so the push gets 500
 naming the file and the errno text, and nothing of it is applied; DELETEs fail
 the same way and change nothing; once there is space again pushes succeed, and
-a restart brings back exactly what was acknowledged.
+a restart brings back exactly what was acknowledged. Compactions failing on the
+full disk lose nothing either.
 
 Two ways to fill the disk: a 256 KiB tmpfs with a filler file (ENOSPC; needs
 root to mount), and RLIMIT_FSIZE set on the running flowgate with prlimit (EFBIG;
@@ -12,6 +13,7 @@ import http.client
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -169,3 +171,40 @@ def test_full_disk_fails_the_push_with_500_and_changes_nothing(disk):
     assert gate.stop(signal.SIGTERM) == 0
     expect_store(gate.start(), range(big + 1), range(small), long_key_held=False)
     assert gate.stop() == 0
+
+
+def compactions(server, results=("success", "failure")):
+    samples = store_view.scrape(server)
+    return sum(store_view.value(samples, "flowgate_persistence_compactions_total", result=result) or 0
+               for result in results)
+
+
+def wait_for_compactions(gate, count, results=("success", "failure")):
+    deadline = time.monotonic() + 20
+    while compactions(gate.server, results) < count:
+        assert gate.server.running(), gate.log()
+        assert time.monotonic() < deadline, f"not {count} compactions {results} in 20s:\n{gate.log()}"
+        time.sleep(0.1)
+
+
+def test_compactions_on_a_full_disk_lose_nothing(disk):
+    medium, gate = disk
+    gate.flags = ["--persistence.interval=300ms"]
+    server = gate.start()
+    for index in range(8):
+        assert put(gate, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
+    assert put(gate, f"/metrics/job/long/key/{LONG_KEY}", b"long 1\n").status == 200
+    medium.fill(gate)
+    big = 8 + push_until_refused(gate, medium, lambda n: f"/metrics/job/disk/index/{8 + n}",
+                                 lambda n: big_body(8 + n))
+    wait_for_compactions(gate, compactions(server) + 3)  # a few on the full disk
+    expect_store(server, range(big), [], long_key_held=True)
+
+    medium.free(gate)
+    reply = put(gate, f"/metrics/job/disk/index/{big}", big_body(big))
+    assert reply.status == 200, (reply.status, reply.text())
+    wait_for_compactions(gate, compactions(server, ["success"]) + 1, ["success"])
+    gate.kill()
+    expect_store(gate.start(), range(big + 1), [], long_key_held=True)
+    assert gate.stop() == 0
+    assert [path.name for path in gate.folder.iterdir() if ".in_progress." in path.name] == []
