@@ -122,6 +122,18 @@ def push_until_refused(gate, medium, path_of, body):
     pytest.fail(f"{MAX_PUSHES_UNTIL_FULL} pushes and the disk is still not full")
 
 
+def fill_up(gate, medium):
+    """Pushes big groups (and the long-key group) until the disk is full;
+    returns how many big groups were acknowledged."""
+    # The log grows before the disk fills up (the file size limit is set above it).
+    for index in range(8):
+        assert put(gate, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
+    assert put(gate, f"/metrics/job/long/key/{LONG_KEY}", b"long 1\n").status == 200
+    medium.fill(gate)
+    return 8 + push_until_refused(gate, medium, lambda n: f"/metrics/job/disk/index/{8 + n}",
+                                  lambda n: big_body(8 + n))
+
+
 def expect_store(server, big_groups, small_groups, long_key_held):
     """Exactly the acknowledged groups, each whole, and nothing of a refused change."""
     samples = store_view.scrape(server)
@@ -143,14 +155,7 @@ def expect_store(server, big_groups, small_groups, long_key_held):
 def test_full_disk_fails_the_push_with_500_and_changes_nothing(disk):
     medium, gate = disk
     server = gate.start()
-    # The log grows before the disk fills up (the file size limit is set above it).
-    for index in range(8):
-        assert put(gate, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
-    assert put(gate, f"/metrics/job/long/key/{LONG_KEY}", b"long 1\n").status == 200
-
-    medium.fill(gate)
-    big = 8 + push_until_refused(gate, medium, lambda n: f"/metrics/job/disk/index/{8 + n}",
-                                 lambda n: big_body(8 + n))
+    big = fill_up(gate, medium)
     # Small pushes use up what is left, so every larger record fails from here on.
     small = push_until_refused(gate, medium, lambda n: f"/metrics/job/small/index/{n}",
                                lambda n: b"small 1\n")
@@ -191,12 +196,7 @@ def test_compactions_on_a_full_disk_lose_nothing(disk):
     medium, gate = disk
     gate.flags = ["--persistence.interval=300ms"]
     server = gate.start()
-    for index in range(8):
-        assert put(gate, f"/metrics/job/disk/index/{index}", big_body(index)).status == 200
-    assert put(gate, f"/metrics/job/long/key/{LONG_KEY}", b"long 1\n").status == 200
-    medium.fill(gate)
-    big = 8 + push_until_refused(gate, medium, lambda n: f"/metrics/job/disk/index/{8 + n}",
-                                 lambda n: big_body(8 + n))
+    big = fill_up(gate, medium)
     wait_for_compactions(gate, compactions(server) + 3)  # a few on the full disk
     expect_store(server, range(big), [], long_key_held=True)
 
