@@ -49,6 +49,11 @@ struct DeflatedBlock {
 };
 DeflatedBlock deflate_block(std::string_view input);
 
+// Below this size a block compresses much better inside the body's stream
+// (which has seen the label names already) than on its own: callers compress
+// such blocks per body instead of joining a deflated copy.
+inline constexpr std::size_t kSmallestJoinedBlock = 4096;
+
 // Builds one gzip member from a sequence of inputs: plain pieces are
 // compressed here (level 6), deflated blocks are joined as they are. The
 // result's views point into `owned` and into the deflated blocks given, which

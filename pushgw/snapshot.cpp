@@ -55,7 +55,10 @@ std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format,
       auto& blocks = merged[it->second];
       if (blocks.header.help.empty()) blocks.header.help = family->help;
       blocks.sample_blocks.push_back(family->block(format));
-      if (deflated) blocks.deflated_blocks.push_back(&family->deflated(format));
+      if (deflated) {
+        const bool joined = blocks.sample_blocks.back().size() >= exposition::kSmallestJoinedBlock;
+        blocks.deflated_blocks.push_back(joined ? &family->deflated(format) : nullptr);
+      }
     }
   }
   std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.header.name < b.header.name; });

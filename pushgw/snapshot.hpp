@@ -50,8 +50,9 @@ class Snapshot {
   // order. Computed on first call per format; the views point into this
   // snapshot.
   const std::vector<exposition::FamilyBlocks>& merged(exposition::Format format) const;
-  // The same with each block's deflated form (for exposition::assemble_gzip);
-  // deflating a family happens once, on the first gzip scrape that sees it.
+  // The same with each block's deflated form (for exposition::assemble_gzip),
+  // null for blocks under exposition::kSmallestJoinedBlock; deflating a family
+  // happens once, on the first gzip scrape that sees it.
   const std::vector<exposition::FamilyBlocks>& merged_deflated(exposition::Format format) const;
 
   // For the writer: the next snapshot with `group` added or replaced, or with

@@ -219,12 +219,19 @@ TEST(GroupStore, FamilyBlocksAreCachedPerSnapshot) {
 
 TEST(GroupStore, GzipScrapeOfDeflatedBlocksInflatesToThePlainScrape) {
   GroupStore store({});
-  ASSERT_TRUE(put(store, "job/b", "# HELP m from b\nm 2\n"));
+  std::string big;  // big enough to be joined deflated; the other blocks are compressed per body
+  for (int i = 0; big.size() < 2 * exposition::kSmallestJoinedBlock; ++i) big += "m{i=\"" + std::to_string(i) + "\"} 2\n";
+  ASSERT_TRUE(put(store, "job/b", big));
   ASSERT_TRUE(put(store, "job/a", "m 1\nz 1\n"));
   const auto snapshot = store.snapshot();
   for (const auto format : {exposition::Format::text, exposition::Format::openmetrics, exposition::Format::protobuf}) {
     const auto& merged = snapshot->merged_deflated(format);
-    for (const auto& family : merged) ASSERT_EQ(family.deflated_blocks.size(), family.sample_blocks.size());
+    std::size_t joined = 0;
+    for (const auto& family : merged) {
+      ASSERT_EQ(family.deflated_blocks.size(), family.sample_blocks.size());
+      for (const auto* block : family.deflated_blocks) joined += block != nullptr ? 1 : 0;
+    }
+    EXPECT_EQ(joined, 1u);
     std::string plain;
     for (auto piece : exposition::assemble(format, snapshot->merged(format)).pieces) plain += piece;
     std::string compressed;
