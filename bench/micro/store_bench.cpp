@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include "exposition/assembler.hpp"
+#include "exposition/gzip.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/snapshot.hpp"
 
@@ -111,12 +112,20 @@ FilledStore& filled_store(int groups) {
   return *slot;
 }
 
-void scrape_after_change(benchmark::State& state, int groups, Format format = Format::text) {
+// The body as a scrape builds it: plain, or gzip from blocks deflated once per family.
+std::size_t scrape_body_size(const flowgate::pushgw::Snapshot& snapshot, Format format, bool gzip) {
+  const auto body = gzip ? flowgate::exposition::assemble_gzip(format, snapshot.merged_deflated(format))
+                         : flowgate::exposition::assemble(format, snapshot.merged(format));
+  return body.size();
+}
+
+void scrape_after_change(benchmark::State& state, int groups, Format format = Format::text, bool gzip = false) {
   FilledStore& filled = filled_store(groups);
   GroupStore& store = filled.store;
-  // OpenMetrics blocks are rendered on first request and cached per family:
-  // render them all once, so the loop measures the steady state (one group new).
-  (void)flowgate::exposition::assemble(format, store.snapshot()->merged(format));
+  // OpenMetrics blocks are rendered, and gzip blocks deflated, on first
+  // request and cached per family: do that once, so the loop measures the
+  // steady state (one group new).
+  (void)scrape_body_size(*store.snapshot(), format, gzip);
   const Families push = make_push(10, 10, 3);
   std::size_t bytes = 0;
   int round = 0;
@@ -125,9 +134,7 @@ void scrape_after_change(benchmark::State& state, int groups, Format format = Fo
     ++round;
     (void)store.push(PushMode::replace_group, group_key(round % groups), push, 9000.0 + round);
     state.ResumeTiming();
-    const auto snapshot = store.snapshot();
-    const auto body = flowgate::exposition::assemble(format, snapshot->merged(format));
-    bytes = body.size();
+    bytes = scrape_body_size(*store.snapshot(), format, gzip);
     benchmark::DoNotOptimize(bytes);
   }
   const auto series = static_cast<double>(store.snapshot()->series_count());
@@ -149,20 +156,28 @@ BENCHMARK(BM_Scrape_Merge1MSeriesOpenMetrics)->Unit(benchmark::kMillisecond)->It
 void BM_Scrape_Merge1MSeriesProtobuf(benchmark::State& state) { scrape_after_change(state, 10000, Format::protobuf); }
 BENCHMARK(BM_Scrape_Merge1MSeriesProtobuf)->Unit(benchmark::kMillisecond)->Iterations(5);
 
-// The first OpenMetrics scrape of a million series pushed as text/protobuf:
-// every family's OpenMetrics block is rendered (re-parsed from protobuf) once.
-void BM_Scrape_FirstOpenMetrics1MSeries(benchmark::State& state) {
+void BM_Scrape_Merge1MSeriesGzip(benchmark::State& state) { scrape_after_change(state, 10000, Format::text, true); }
+BENCHMARK(BM_Scrape_Merge1MSeriesGzip)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// The first scrape of a million series in a format whose blocks are made on
+// first request: OpenMetrics (each family re-parsed from protobuf and
+// rendered) or gzip (each family's text block deflated). Both are cached.
+void first_scrape(benchmark::State& state, Format format, bool gzip) {
   std::unique_ptr<GroupStore> store;
   for (auto _ : state) {
     state.PauseTiming();
     store = std::make_unique<GroupStore>(flowgate::pushgw::StoreOptions{});
     fill(*store, 10000, 10, 10);
     state.ResumeTiming();
-    const auto body = flowgate::exposition::assemble(Format::openmetrics, store->snapshot()->merged(Format::openmetrics));
-    benchmark::DoNotOptimize(body.size());
+    benchmark::DoNotOptimize(scrape_body_size(*store->snapshot(), format, gzip));
   }
 }
+
+void BM_Scrape_FirstOpenMetrics1MSeries(benchmark::State& state) { first_scrape(state, Format::openmetrics, false); }
 BENCHMARK(BM_Scrape_FirstOpenMetrics1MSeries)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_Scrape_FirstGzip1MSeries(benchmark::State& state) { first_scrape(state, Format::text, true); }
+BENCHMARK(BM_Scrape_FirstGzip1MSeries)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The same store scraped again without a change: the merge is cached.
 void BM_Scrape_Unchanged1MSeries(benchmark::State& state) {
