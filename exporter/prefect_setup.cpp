@@ -60,7 +60,11 @@ std::string environment_variable(const char* name) {
 class LoggedPrefectCollector final : public collectors::Collector {
  public:
   LoggedPrefectCollector(std::unique_ptr<prefect::PrefectCollector> collector, Logger& logger)
-      : collector_(std::move(collector)), logger_(logger) {}
+      : collector_(std::move(collector)), logger_(logger) {
+    if (const auto& warning = collector_->state_file_warning(); !warning.empty()) {
+      logger_.log(LogLevel::warn, FLOWGATE_CALLER, "Prefect state file not used", {{"err", warning}});
+    }
+  }
 
   std::string_view name() const override { return collector_->name(); }
   std::chrono::milliseconds interval() const override { return collector_->interval(); }
@@ -81,13 +85,26 @@ class LoggedPrefectCollector final : public collectors::Collector {
       }
       logged_error_ = std::move(error);
     }
+    auto state_error = collector_->state_file_error();
+    if (state_error != logged_state_error_) {
+      if (state_error.empty()) {
+        logger_.log(LogLevel::info, FLOWGATE_CALLER, "Prefect state file written again");
+      } else {
+        logger_.log(LogLevel::warn, FLOWGATE_CALLER,
+                    "cannot write the Prefect state file; counters would restart from zero after a restart",
+                    {{"err", state_error}});
+      }
+      logged_state_error_ = std::move(state_error);
+    }
     return ok;
   }
 
  private:
   std::unique_ptr<prefect::PrefectCollector> collector_;
   Logger& logger_;
-  std::string logged_error_;  // touched by refresh() only (one thread at a time)
+  // Touched by refresh() only (one thread at a time).
+  std::string logged_error_;
+  std::string logged_state_error_;
 };
 
 }  // namespace
@@ -123,6 +140,7 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   options.flows_exclude = flags.prefect_flows_exclude;
   options.deployments_include = flags.prefect_deployments_include;
   options.deployments_exclude = flags.prefect_deployments_exclude;
+  options.state_file = flags.prefect_state_file;
   return options;
 }
 
@@ -136,7 +154,8 @@ std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags
   try {
     auto collector = prefect::PrefectCollector::create(std::move(*options));
     if (!collector) throw std::runtime_error("invalid --prefect.api-url: " + collector.error().message);
-    logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect collector on", {{"url", flags.prefect_api_url}, {"auth", auth}});
+    logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect collector on",
+               {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file}});
     return std::make_unique<LoggedPrefectCollector>(std::move(*collector), logger);
   } catch (const std::invalid_argument& error) {  // a regex that does not compile
     throw std::runtime_error(error.what());

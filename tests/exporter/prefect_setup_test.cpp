@@ -59,9 +59,20 @@ TEST(PrefectFlags, EveryPrefectFlagIsInTheHelpText) {
                     "prefect.inventory-interval", "prefect.poll-timeout", "prefect.request-timeout",
                     "prefect.stuck-running-after", "prefect.finished-overlap", "prefect.failure-info-limit",
                     "prefect.flows-include", "prefect.flows-exclude", "prefect.deployments-include",
-                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify"}) {
+                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;  // booleans show as --[no-]name
   }
+}
+
+TEST(PrefectFlags, TheStateFileLivesNextToThePersistenceFileUnlessGiven) {
+  EXPECT_EQ(parse({}).prefect_state_file, "data/prefect-state.json");  // --persistence.file=data/flowgate.db
+  EXPECT_EQ(parse({"--persistence.file=/var/lib/flowgate/db"}).prefect_state_file,
+            "/var/lib/flowgate/prefect-state.json");
+  EXPECT_EQ(parse({"--persistence.file=flowgate.db"}).prefect_state_file, "prefect-state.json");
+  EXPECT_EQ(parse({"--persistence.file="}).prefect_state_file, "");
+  EXPECT_EQ(parse({"--persistence.file=", "--prefect.state-file=/s/p.json"}).prefect_state_file, "/s/p.json");
+  EXPECT_EQ(parse({"--prefect.state-file="}).prefect_state_file, "");
+  EXPECT_EQ(parse({"--persistence.file=/d/db"}).values.at("prefect.state-file"), "/d/prefect-state.json");
 }
 
 TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
@@ -89,6 +100,7 @@ TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
   EXPECT_EQ(options->deployments_exclude, "^tmp");
   EXPECT_TRUE(options->api_key.empty());
   EXPECT_TRUE(options->auth_string.empty());
+  EXPECT_EQ(options->state_file, "data/prefect-state.json");
 }
 
 TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {
