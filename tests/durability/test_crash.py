@@ -1,13 +1,14 @@
 """No acknowledged push is ever lost: several pushers PUT, POST and DELETE over
 keep-alive connections while flowgate (--persistence.sync=always, compacting
 every 300ms) is killed with SIGKILL at a random moment (now and then the moment
-a compaction starts writing its snapshot, or while it recovers at start), again
-and again. After every restart each group must hold at least its last
+a compaction starts writing its snapshot, or while it recovers at start; a few
+times SIGTERM instead), again and again. After every restart each group must hold at least its last
 acknowledged push and at most its last sent one, whole (every series of a push
 carries its sequence number), with a push time no earlier than that push was
 sent; /metrics must parse and /api/v1/metrics must be JSON.
 
-FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000),
+FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000;
+the SIGTERM cycles come on top),
 FLOWGATE_DURABILITY_SEED replays a run's choices (not its timing)."""
 import collections
 import http.client
@@ -30,6 +31,7 @@ FLAGS = ["--persistence.interval=300ms"]  # --persistence.sync=always is the def
 STATIC_GROUPS, ROWS_PER_STATIC_GROUP = 500, 10
 HUNTED_KILLS = 0.3  # the share of kills aimed at a compaction writing its snapshot
 KILLS_WHILE_STARTING = 0.2  # the share of cycles with one more kill, during the recovery
+GRACEFUL_STOPS = 0.1  # the share of cycles ended by SIGTERM while the pushers push
 SHARED_JOB = "crash_shared"
 
 
@@ -242,18 +244,30 @@ def totals(pushers):
 
 def push_until_killed(gate, server, pushers, rng):
     """The pushers push until flowgate is killed, at a random moment or, now
-    and then, the moment a compaction starts writing its snapshot."""
+    and then, the moment a compaction starts writing its snapshot; a few cycles
+    end with a graceful stop instead (pushes answered meanwhile must be kept
+    too). Returns how the cycle ended."""
     stop = threading.Event()
     threads = [threading.Thread(target=pusher.run, args=(server.port, stop)) for pusher in pushers]
     for thread in threads:
         thread.start()
     time.sleep(rng.uniform(*KILL_DELAY_SECONDS))
-    if rng.random() < HUNTED_KILLS:
-        wait_for_compaction(gate)
-    gate.kill()
+    ending = rng.choices(["graceful", "hunted", "kill"],
+                         [GRACEFUL_STOPS, HUNTED_KILLS, 1 - GRACEFUL_STOPS - HUNTED_KILLS])[0]
+    if ending == "graceful":
+        assert gate.stop() == 0, gate.logs[-1]
+    else:
+        if ending == "hunted":
+            wait_for_compaction(gate)
+        gate.kill()
     stop.set()
     for thread in threads:
         thread.join()
+    return ending
+
+
+def kills(endings):
+    return endings["kill"] + endings["hunted"]
 
 
 def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys):
@@ -263,20 +277,22 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     pushers = [Pusher(index, seed) for index in range(PUSHERS)]
     files_before_restart = tmp_path / "files-before-last-restart"
     temporary_files = set()  # one per kill that interrupted a compaction
-    for cycle in range(CYCLES + 1):
+    endings = collections.Counter()
+    while True:
         server = gate.start()
         lost, problems = check_store(server, pushers)
         unexpected = [answer for pusher in pushers for answer in pusher.unexpected]
         assert not (lost or problems or unexpected), (
-            f"seed {seed}, after kill -9 number {cycle} of {CYCLES} "
-            f"({totals(pushers)} acknowledged pushes so far): {len(lost)} lost {lost[:8]}, "
-            f"other problems {problems[:8]}, unexpected answers {unexpected[:8]}; the files before "
-            f"that restart are in {files_before_restart}; the log of that restart:\n{gate.log()}")
-        if cycle == CYCLES:
+            f"seed {seed}, after {dict(endings)} cycles, {totals(pushers)} acknowledged pushes: "
+            f"{len(lost)} lost {lost[:8]}, other problems {problems[:8]}, unexpected answers "
+            f"{unexpected[:8]}; the files before that restart are in {files_before_restart}; the "
+            f"log of that restart:\n{gate.log()}")
+        if kills(endings) == CYCLES:
             break
-        push_until_killed(gate, server, pushers, rng)
+        endings[push_until_killed(gate, server, pushers, rng)] += 1
         if rng.random() < KILLS_WHILE_STARTING:
             gate.kill_while_starting(rng.uniform(0.0, 0.05))
+            endings["while starting"] += 1
         temporary_files |= set(leftover_temporary_files(gate))
         shutil.rmtree(files_before_restart, ignore_errors=True)
         shutil.copytree(gate.folder, files_before_restart)
@@ -287,8 +303,10 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     cuts = collections.Counter(line.get("reason") for log in gate.logs
                                for line in store_view.log_records(log, "write-ahead log tail cut"))
     with capsys.disabled():
-        print(f"\ncrash test (seed {seed}): {CYCLES} kill -9 cycles, {totals(pushers)} acknowledged "
-              f"pushes, 0 lost; {len(temporary_files)} kills interrupted a compaction; temporary "
-              f"snapshot files left after the last restart: {len(leftover_temporary_files(gate))}; "
-              f"torn tails cut at restarts: {dict(cuts)}")
+        print(f"\ncrash test (seed {seed}): {kills(endings)} kill -9 cycles ({endings['hunted']} aimed "
+              f"at a compaction; {len(temporary_files)} kills hit one), "
+              f"{endings['graceful']} SIGTERM cycles, {endings['while starting']} more kills during "
+              f"recovery; {totals(pushers)} acknowledged pushes, 0 lost; temporary snapshot files "
+              f"left after the last restart: {len(leftover_temporary_files(gate))}; torn tails cut at "
+              f"restarts: {dict(cuts)}")
     assert totals(pushers) > CYCLES  # the pushers really pushed between the kills
