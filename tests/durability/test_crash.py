@@ -2,14 +2,15 @@
 keep-alive connections while flowgate (--persistence.sync=always, compacting
 every 300ms) is killed with SIGKILL at a random moment (now and then the moment
 a compaction starts writing its snapshot, or while it recovers at start; a few
-times SIGTERM instead), again and again. After every restart each group must hold at least its last
-acknowledged push and at most its last sent one, whole (every series of a push
-carries its sequence number), with a push time no earlier than that push was
-sent; /metrics must parse and /api/v1/metrics must be JSON.
+times SIGTERM instead), again and again. After every restart each group must
+hold at least its last acknowledged push and at most its last sent one, whole
+(every series of a push carries its sequence number), with a push time no
+earlier than that push was sent; /metrics must parse and /api/v1/metrics must
+be JSON.
 
 FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000;
-the SIGTERM cycles come on top),
-FLOWGATE_DURABILITY_SEED replays a run's choices (not its timing)."""
+the SIGTERM cycles come on top), FLOWGATE_DURABILITY_SEED replays a run's
+choices (not its timing)."""
 import collections
 import http.client
 import os
@@ -306,7 +307,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
         print(f"\ncrash test (seed {seed}): {kills(endings)} kill -9 cycles ({endings['hunted']} aimed "
               f"at a compaction; {len(temporary_files)} kills hit one), "
               f"{endings['graceful']} SIGTERM cycles, {endings['while starting']} more kills during "
-              f"recovery; {totals(pushers)} acknowledged pushes, 0 lost; temporary snapshot files "
-              f"left after the last restart: {len(leftover_temporary_files(gate))}; torn tails cut at "
-              f"restarts: {dict(cuts)}")
+              f"recovery; {totals(pushers)} acknowledged pushes (DELETEs included), 0 lost; "
+              f"temporary snapshot files left after the last restart: "
+              f"{len(leftover_temporary_files(gate))}; torn tails cut at restarts: {dict(cuts)}")
     assert totals(pushers) > CYCLES  # the pushers really pushed between the kills
