@@ -10,10 +10,10 @@
 // server's CPU between polls; without it the polls run back to back.
 // Credentials come from PREFECT_API_KEY / PREFECT_API_AUTH_STRING.
 
-#include <ctime>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <string_view>
