@@ -13,6 +13,7 @@ Environment: FLOWGATE_BINARY, PREFECT_VENV (set by CMake)."""
 
 import collections
 import datetime
+import json
 import pathlib
 import sys
 import tempfile
@@ -156,7 +157,8 @@ def world():
         key_file.write_text(API_KEY + "\n")
         post(prefect, "/work_pools/", {"name": POOL, "type": "process"})
         post(prefect, f"/work_pools/{POOL}/workers/heartbeat", {"name": "w1", "heartbeat_interval_seconds": 60})
-        with flowgate(prefect, key_file=key_file) as watcher:
+        state_file = pathlib.Path(scratch) / "prefect-state.json"
+        with flowgate(prefect, f"--prefect.state-file={state_file}", key_file=key_file) as watcher:
             deployment_id = prefect.run_flow(HERE / "flows.py", POOL).stdout.strip().splitlines()[-1]
             cancelled = post(prefect, f"/deployments/{deployment_id}/create_flow_run", {})
             # Cancelling a run no worker has picked up: the server moves it
@@ -179,7 +181,7 @@ def world():
             wait_for("flowgate to see the Late run", lambda: total(
                 scrape(watcher), "prefect_flow_runs", state_name="Late") == 1)
             yield {"prefect": prefect, "flowgate": watcher, "deployment_id": deployment_id,
-                   "key_file": key_file}
+                   "key_file": key_file, "state_file": state_file}
 
 
 def test_finished_runs_per_flow_deployment_and_state_match_prefect(world):
@@ -326,22 +328,49 @@ def test_idle_polls_cost_six_requests_and_fifty_finished_runs_add_none(world):
           f"finished: {busy_requests / busy_polls:.1f} requests, {busy_bytes / busy_polls:.0f} bytes per poll")
 
 
+def prefect_counters(samples):
+    """Every sample of the prefect_* counters and of the duration histogram
+    (_count, _sum, _bucket), by name and labels."""
+    return {name: rows for name, rows in counters(samples).items() if name.startswith("prefect_")}
+
+
 def test_counters_keep_growing_across_a_flowgate_restart(world):
     prefect = world["prefect"]
     last = scrape(world["flowgate"])
     world["flowgate"].stop()
+    state = json.loads(world["state_file"].read_text())
+    assert state["api_url"] == prefect.url
     etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
-    finish_run(prefect, etl, "FAILED", "Flow run encountered an exception: KeyError: 'id'")  # while flowgate is down
+    down_run = finish_run(prefect, etl, "FAILED", "Flow run encountered an exception: KeyError: 'id'")  # while down
     # A long interval: the scrape shows exactly the first poll of the new process.
-    with flowgate(prefect, "--prefect.poll-interval=1h") as restarted:
+    with flowgate(prefect, "--prefect.poll-interval=1h", f"--prefect.state-file={world['state_file']}") as restarted:
         samples = scrape(restarted)
         assert total(samples, "flowgate_prefect_polls_total") == 1
         got = series(samples, "prefect_flow_runs_finished_total", FINISHED_KEYS)
         assert got == prefect_finished(prefect)
-        for labels, value in series(last, "prefect_flow_runs_finished_total", FINISHED_KEYS).items():
-            assert got[labels] >= value, labels
         assert got[("etl", "", "FAILED", "Failed")] == \
             series(last, "prefect_flow_runs_finished_total", FINISHED_KEYS)[("etl", "", "FAILED", "Failed")] + 1
+        # Every counter series continues from the state file: none restarts
+        # from zero, and the run that failed while flowgate was down is in all
+        # of them exactly once.
+        before, after = prefect_counters(last), prefect_counters(samples)
+        assert {"prefect_flow_run_failures_total", "prefect_task_runs_finished_total", "prefect_task_run_retries_total",
+                "prefect_flow_run_duration_seconds_count", "prefect_flow_run_duration_seconds_sum",
+                "prefect_flow_run_duration_seconds_bucket"} <= set(before)
+        for name, rows in before.items():
+            for labels, value in rows.items():
+                assert after.get(name, {}).get(labels, 0) >= value, (name, labels, value)
+        assert total(samples, "prefect_flow_run_failures_total", flow_name="etl", exception_type="KeyError") == 1
+        assert total(samples, "prefect_flow_run_failures_total") == total(last, "prefect_flow_run_failures_total") + 1
+        assert total(samples, "prefect_task_runs_finished_total") == total(last, "prefect_task_runs_finished_total")
+        assert total(samples, "prefect_task_run_retries_total", flow_name="etl") == 2
+        assert total(samples, "prefect_flow_run_duration_seconds_count") == \
+            total(last, "prefect_flow_run_duration_seconds_count") + 1
+        assert total(samples, "prefect_flow_run_duration_seconds_sum") == pytest.approx(
+            total(last, "prefect_flow_run_duration_seconds_sum") + call(
+                prefect, "GET", f"/flow_runs/{down_run['id']}")["total_run_time"], abs=1e-3)
+        assert down_run["id"] in {labels["flow_run_id"] for labels, _ in samples["prefect_flow_run_last_failure_info"]}
+        assert "Prefect state file not used" not in restarted.output()
         flows = post(prefect, "/flows/count", {})
         deployments = post(prefect, "/deployments/count", {})
         # version, 4 inventories, the idle poll's 6, and the seed: one
@@ -349,7 +378,8 @@ def test_counters_keep_growing_across_a_flowgate_restart(world):
         assert total(samples, "flowgate_prefect_requests_total") == 5 + IDLE_POLL_REQUESTS + flows + deployments
         print(f"\nfirst poll ({flows} flows, {deployments} deployment, 1 pool, {terminal_count(prefect)} finished runs): "
               f"{total(samples, 'flowgate_prefect_requests_total'):.0f} requests, "
-              f"{total(samples, 'flowgate_prefect_response_bytes_total'):.0f} bytes")
+              f"{total(samples, 'flowgate_prefect_response_bytes_total'):.0f} bytes; "
+              f"state file {world['state_file'].stat().st_size} bytes")
 
 
 def test_a_stopped_prefect_flips_success_to_zero_and_metrics_keep_answering(world):
