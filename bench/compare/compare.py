@@ -269,6 +269,12 @@ def ratio_row(name, flowgate, pushgateway, unit, higher_is_better, goal=None):
     return f"| {name} | {flowgate:,.{unit[1]}f} {unit[0]} | {pushgateway:,.{unit[1]}f} {unit[0]} | {better:,.1f}× | {verdict} |"
 
 
+def latency_text(summary, pct):
+    if summary["requests"] == 0:
+        return f"none finished in {summary['duration_us'] / 1e6:.0f} s"
+    return f"{summary[pct + '_us'] / 1000:,.2f} ms"
+
+
 def report(results):
     fg, pg = results["flowgate"], results["pushgateway"]
     rows = ["| figure | flowgate | Pushgateway | flowgate better by | goal |", "|---|---|---|---|---|"]
@@ -280,11 +286,16 @@ def report(results):
                                   pg["push"][key][f"{pct}_us"] / 1000, ("ms", 2), False))
         rows.append(ratio_row(f"server CPU per push, {label}", fg["push"][key]["cpu_us_per_push"],
                               pg["push"][key]["cpu_us_per_push"], ("µs", 0), False))
-    for key, label in (("push_interval", "sync=interval"),):
-        if key in fg:
-            for group in ("one", "spread"):
-                rows.append(ratio_row(f"push/s {group}, flowgate {label}", fg[key][group]["rps"],
-                                      pg["push"][group]["rps"], ("/s", 0), True))
+    if "push_interval" in fg:
+        for label, key in (("one group", "one"), (f"{results['spread_groups']:,} groups", "spread")):
+            interval, other = fg["push_interval"][key], pg["push"][key]
+            rows.append(ratio_row(f"push/s, {label}, flowgate --persistence.sync=interval", interval["rps"],
+                                  other["rps"], ("/s", 0), True, 10 if key == "one" else 50))
+            for pct in ("p50", "p99"):
+                rows.append(ratio_row(f"push {pct}, {label}, sync=interval", interval[f"{pct}_us"] / 1000,
+                                      other[f"{pct}_us"] / 1000, ("ms", 2), False))
+            rows.append(ratio_row(f"server CPU per push, {label}, sync=interval", interval["cpu_us_per_push"],
+                                  other["cpu_us_per_push"], ("µs", 0), False))
     for series, formats in fg["stores"]["scrape"].items():
         for fmt, figures in formats.items():
             other = pg["stores"]["scrape"][series][fmt]
@@ -307,26 +318,39 @@ def report(results):
                           stores_pg["startup_seconds"], ("s", 2), False))
     for name, key in (("idle", "push_idle"), ("during back-to-back scrapes", "push_under_scrapes")):
         for pct in ("p50", "p99"):
-            rows.append(ratio_row(f"push {pct} at {series:,} series, {name} (1 conn)",
-                                  stores_fg[key][f"{pct}_us"] / 1000, stores_pg[key][f"{pct}_us"] / 1000,
-                                  ("ms", 2), False))
+            title = f"push {pct} at {series:,} series, {name} (1 conn)"
+            if min(stores_fg[key]["requests"], stores_pg[key]["requests"]) == 0:
+                rows.append(f"| {title} | {latency_text(stores_fg[key], pct)} | {latency_text(stores_pg[key], pct)} | | |")
+            else:
+                rows.append(ratio_row(title, stores_fg[key][f"{pct}_us"] / 1000, stores_pg[key][f"{pct}_us"] / 1000,
+                                      ("ms", 2), False))
     for kind in KINDS:
         s = results[kind]["stores"]
-        rows.append(f"| {kind}: push p99 under scrapes / idle | {s['push_under_scrapes']['p99_us'] / s['push_idle']['p99_us']:.2f}"
-                    f" ({s['scrapes_during']} scrapes, {s['push_under_scrapes']['requests']} pushes) | | | "
-                    f"{'goal ≤2 (flowgate)' if kind == 'flowgate' else ''} |")
+        idle, busy = s["push_idle"], s["push_under_scrapes"]
+        ratio = f"{busy['p99_us'] / idle['p99_us']:.2f}" if busy["requests"] and idle["requests"] else "n/a"
+        rows.append(f"| {kind}: push p99 under scrapes / idle | {ratio} ({s['scrapes_during']} scrapes, "
+                    f"{busy['requests']} pushes finished) | | | {'goal ≤2 (flowgate)' if kind == 'flowgate' else ''} |")
     return "\n".join(rows)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--flowgate", required=True, help="flowgate binary (Release build)")
+    parser.add_argument("--flowgate", help="flowgate binary (Release build)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: proves the harness runs (seconds)")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--only", choices=("push", "stores"), help="run one half")
     parser.add_argument("--interval", action="store_true",
                         help="also measure flowgate's pushes with --persistence.sync=interval")
+    parser.add_argument("--from-json", help="print the table of an earlier --json file; measure nothing")
     args = parser.parse_args()
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as saved:
+            results = json.load(saved)
+        for kind in KINDS:  # JSON object keys are strings
+            scrapes = results[kind]["stores"]["scrape"]
+            results[kind]["stores"]["scrape"] = {int(series): figures for series, figures in scrapes.items()}
+        print(report(results))
+        return
     sizes = Sizes(args.smoke)
     results = {"spread_groups": sizes.spread_groups}
     work = tempfile.mkdtemp(prefix="flowgate-compare-")
