@@ -3,8 +3,9 @@
 // the secret files into the Prefect collector, the way Prefect's own clients
 // read their settings. prefect_collector_options() is pure (the environment
 // and the files come in as values); make_prefect_collector() reads them, and
-// wraps the collector so that a failing Prefect is logged once per change of
-// its error, not at every poll. Secrets never reach a log line or an error.
+// wraps the collector so that a failing Prefect (or state file write) is
+// logged once per change of its error, not at every poll, and a state file
+// not used at start once. Secrets never reach a log line or an error.
 
 #include <functional>
 #include <memory>

@@ -384,9 +384,12 @@ def test_counters_keep_growing_across_a_flowgate_restart(world):
 
 def test_a_stopped_prefect_flips_success_to_zero_and_metrics_keep_answering(world):
     prefect = world["prefect"]
-    with flowgate(prefect) as watcher:
+    damaged = world["state_file"].with_name("damaged-state.json")
+    damaged.write_text('{"format":"flowgate-prefect-state","vers')  # a crash mid-write, say
+    with flowgate(prefect, f"--prefect.state-file={damaged}") as watcher:
         before = wait_for("a successful poll", lambda: (lambda s: s if total(
             s, "flowgate_scrape_collector_success", collector="prefect") == 1 else None)(scrape(watcher)))
+        finished_in_prefect = terminal_count(prefect)
         prefect.stop()
         down = wait_for("the collector to report failure", lambda: (lambda s: s if total(
             s, "flowgate_scrape_collector_success", collector="prefect") == 0 else None)(scrape(watcher)))
@@ -401,3 +404,6 @@ def test_a_stopped_prefect_flips_success_to_zero_and_metrics_keep_answering(worl
         warnings = [line for line in log.splitlines() if "Prefect API poll failed" in line]
         assert failed_polls >= 3
         assert 1 <= len(warnings) <= 2, warnings  # once per change of the error, not per poll
+        # The damaged state file: one warning, a fresh start, no crash.
+        assert len([line for line in log.splitlines() if "Prefect state file not used" in line]) == 1
+        assert total(before, "prefect_flow_runs_finished_total") == finished_in_prefect
