@@ -233,10 +233,11 @@ boost::system::result<PrefectState, StateFileError> state_from_json(std::string_
     return StateFileError(std::string("not JSON: ") + rapidjson::GetParseError_En(document.GetParseError()) +
                           " at offset " + std::to_string(document.GetErrorOffset()));
   }
+  const Value& root = document;
   const auto field_is = [&](const char* key, auto&& check) {
-    if (!document.IsObject()) return false;
-    const auto it = document.FindMember(key);
-    return it != document.MemberEnd() && check(it->value);
+    if (!root.IsObject()) return false;
+    const auto it = root.FindMember(key);
+    return it != root.MemberEnd() && check(it->value);
   };
   if (!field_is("format", [](const Value& v) { return v.IsString() && v.GetString() == kFormat; })) {
     return StateFileError("not a flowgate Prefect state file");
@@ -249,7 +250,7 @@ boost::system::result<PrefectState, StateFileError> state_from_json(std::string_
     return StateFileError("belongs to another Prefect API URL");
   }
 
-  Reader read(document);
+  Reader read(root);
   PrefectState state;
   state.restored = true;
   state.watermark = read.watermark("flow_watermark_us");
