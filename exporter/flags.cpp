@@ -210,8 +210,8 @@ const std::vector<FlagSpec>& flag_specs() {
        "Do not verify the Prefect API's TLS certificate (the system CAs are used otherwise).",
        bool_into(&Flags::prefect_tls_insecure_skip_verify)},
       {"prefect.state-file", "Prefect", Kind::text, "<dir of --persistence.file>/prefect-state.json",
-       "File keeping the Prefect counters across restarts; empty: none (counters not re-seeded from Prefect "
-       "restart from zero). Defaults to empty when --persistence.file is empty.",
+       "File that keeps the Prefect counters across restarts (empty when --persistence.file is). Empty: "
+       "none, and only prefect_flow_runs_finished_total continues after a restart (from Prefect's totals).",
        text_into(&Flags::prefect_state_file)},
       {"log.level", "Logging", Kind::text, "info", "Only log messages with the given severity or above. One of: "
        "[debug, info, warn, error]",

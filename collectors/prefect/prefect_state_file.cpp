@@ -296,14 +296,14 @@ LoadedState load_state_file(const std::string& path, std::string_view api_url, c
   if (!in) {
     if (errno == ENOENT) return {};
     return {std::nullopt, "cannot read the Prefect state file " + path + " (" + std::strerror(errno) +
-                              "); counters not re-seeded from Prefect start from zero"};
+                              "); counters other than prefect_flow_runs_finished_total start from zero"};
   }
   std::ostringstream text;
   text << in.rdbuf();
   auto state = state_from_json(text.str(), api_url, model);
   if (!state) {
     return {std::nullopt, "ignoring the Prefect state file " + path + ": " + state.error().message +
-                              "; counters not re-seeded from Prefect start from zero"};
+                              "; counters other than prefect_flow_runs_finished_total start from zero"};
   }
   return {std::move(*state), {}};
 }
