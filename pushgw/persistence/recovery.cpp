@@ -76,12 +76,23 @@ SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
   return replay;
 }
 
+// save_snapshot's temporary files that a crash left behind ("<name>.in_progress.<pid>").
+void remove_unfinished_snapshots(const std::filesystem::path& snapshot_file) {
+  const auto folder = snapshot_file.has_parent_path() ? snapshot_file.parent_path() : std::filesystem::path(".");
+  const std::string prefix = snapshot_file.filename().string() + ".in_progress.";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(prefix)) ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 boost::system::result<RecoveredStore, PersistenceError> recover_store(const std::filesystem::path& snapshot_file,
                                                                       const std::filesystem::path& log_folder) {
   auto snapshot = load_snapshot(snapshot_file);
   if (!snapshot) return snapshot.error();
+  remove_unfinished_snapshots(snapshot_file);
   RecoveredStore recovered;
   recovered.report.snapshot_groups = snapshot->groups.size();
   GroupMap groups;

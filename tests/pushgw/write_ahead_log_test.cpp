@@ -298,6 +298,14 @@ TEST_F(WriteAheadLogTest, ASegmentWithoutAWholeHeaderIsRemoved) {
   EXPECT_EQ(recovered.next_segment, 4u);
 }
 
+TEST_F(WriteAheadLogTest, RecoveryRemovesSnapshotFilesACrashLeftUnfinished) {
+  write(folder_ / "store.db.in_progress.4242", "half a snapshot");
+  write(folder_ / "other.db.in_progress.4242", "not ours");
+  (void)recover();
+  EXPECT_FALSE(std::filesystem::exists(folder_ / "store.db.in_progress.4242"));
+  EXPECT_TRUE(std::filesystem::exists(folder_ / "other.db.in_progress.4242"));
+}
+
 TEST_F(WriteAheadLogTest, NothingOnDiskIsAnEmptyRecovery) {
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::empty);
