@@ -160,12 +160,15 @@ def earliest_shared_push_time(pushers):
     return None if None in sent else min(sent)
 
 
-def check_store(server, pushers):
+def check_store(gate, server, pushers):
     """(lost, other problems) found in what the restarted flowgate serves."""
     samples = store_view.scrape(server)
     store_view.api_groups(server)
     problems, lost = [], []
     check_static_groups(samples, problems)
+    stale = [name for name in leftover_temporary_files(gate) if not name.endswith(f".{gate.pid}")]
+    if stale:
+        problems.append(f"temporary snapshot files of earlier runs still there: {stale}")
 
     def push_time(labels):
         return store_view.value(samples, "push_time_seconds", **labels)
@@ -281,7 +284,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     endings = collections.Counter()
     while True:
         server = gate.start()
-        lost, problems = check_store(server, pushers)
+        lost, problems = check_store(gate, server, pushers)
         unexpected = [answer for pusher in pushers for answer in pusher.unexpected]
         assert not (lost or problems or unexpected), (
             f"seed {seed}, after {dict(endings)} cycles, {totals(pushers)} acknowledged pushes: "
@@ -298,7 +301,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
         shutil.rmtree(files_before_restart, ignore_errors=True)
         shutil.copytree(gate.folder, files_before_restart)
     assert gate.stop() == 0
-    lost, problems = check_store(gate.start(), pushers)  # and after a clean stop
+    lost, problems = check_store(gate, gate.start(), pushers)  # and after a clean stop
     assert not (lost or problems), f"seed {seed}, after SIGTERM: lost {lost}, other problems {problems}"
     assert gate.stop() == 0
     cuts = collections.Counter(line.get("reason") for log in gate.logs
