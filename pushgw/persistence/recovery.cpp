@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
 #include "pushgw/change.hpp"
 #include "pushgw/persistence/change_codec.hpp"
@@ -46,11 +47,15 @@ struct SegmentReplay {
   std::string bad;               // empty when the whole segment was good
 };
 
+// A segment shorter than its header was being created when flowgate
+// stopped: no record was ever in it. A whole header that is not ours is
+// damage recovery must not paper over (the caller refuses to start).
 SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
   SegmentReplay replay;
-  if (content.size() < kSegmentMagic.size() || content.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
-    replay.bad = content.size() < kSegmentMagic.size() ? "the segment header is cut short" : "bad segment header";
-    return replay;  // good_bytes 0: nothing in the segment can be trusted
+  if (content.size() < kSegmentMagic.size()) return replay;  // good_bytes 0, bad empty: header never completed
+  if (content.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
+    replay.bad = "bad segment header";
+    return replay;
   }
   std::size_t offset = kSegmentMagic.size();
   while (offset < content.size()) {
@@ -104,52 +109,67 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
   auto segments = list_segments(log_folder);
   if (!segments) return segments.error();
   std::uint64_t last_segment = snapshot->log_segment;
-  bool cut = false;
+  std::vector<std::filesystem::path> doomed;  // held by the snapshot, header never completed, or after a cut
+  std::optional<std::uint64_t> cut_segment;
   for (const auto number : *segments) {
     const auto path = segment_path(log_folder, number);
     last_segment = std::max(last_segment, number);
-    if (number <= snapshot->log_segment || cut) {
-      // Older: the snapshot holds it (a crash came between writing the
-      // snapshot and deleting it). After a cut: unreachable.
-      if (cut) {
-        std::error_code ec;
-        recovered.report.dropped_bytes += std::filesystem::file_size(path, ec);
-      }
-      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return PersistenceError(file_error(path, "cannot remove", errno).message);
-      }
+    if (number <= snapshot->log_segment) {
+      doomed.push_back(path);  // a crash came between writing the snapshot and deleting it
       continue;
     }
-    auto file = File::open(path, O_RDWR);
+    if (cut_segment) {
+      std::error_code ec;
+      recovered.report.dropped_bytes += std::filesystem::file_size(path, ec);
+      doomed.push_back(path);
+      continue;
+    }
+    auto file = File::open(path, O_RDONLY);
     if (!file) return PersistenceError(file.error().message);
     auto content = file->read_all();
     if (!content) return PersistenceError(content.error().message);
     const auto replay = replay_segment(*content, groups);
     recovered.report.records_replayed += replay.records;
+    if (replay.bad == "bad segment header") {
+      return PersistenceError(path.string() + ": not a flowgate log segment (bad header); move the folder " +
+                              log_folder.string() + " away to start from the snapshot alone");
+    }
+    if (replay.bad.empty() && content->size() < kSegmentMagic.size()) {
+      doomed.push_back(path);
+      continue;
+    }
     if (replay.bad.empty()) {
       recovered.live_segments[number] = content->size();
       continue;
     }
-    cut = true;
+    cut_segment = number;
     recovered.report.outcome = RecoveryReport::Outcome::tail_cut;
     recovered.report.cut_file = path;
     recovered.report.cut_offset = replay.good_bytes;
     recovered.report.cut_reason = replay.bad;
     recovered.report.dropped_bytes += content->size() - replay.good_bytes;
-    if (replay.good_bytes < kSegmentMagic.size()) {
-      // Not even a header: nothing in it to keep.
-      if (::unlink(path.c_str()) != 0) return PersistenceError(file_error(path, "cannot remove", errno).message);
-      continue;
+    recovered.live_segments[number] = replay.good_bytes;
+  }
+  // Later segments go before the cut one is truncated, and for good (folder
+  // synced): a crash in between must never leave a gap that a later start
+  // would replay across.
+  for (const auto& path : doomed) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return PersistenceError(file_error(path, "cannot remove", errno).message);
     }
-    if (auto truncated = file->truncate(replay.good_bytes); !truncated) {
+  }
+  if (!doomed.empty()) {
+    if (auto synced = sync_folder(log_folder); !synced) return PersistenceError(synced.error().message);
+  }
+  if (cut_segment) {
+    auto file = File::open(recovered.report.cut_file, O_WRONLY);
+    if (!file) return PersistenceError(file.error().message);
+    if (auto truncated = file->truncate(recovered.report.cut_offset); !truncated) {
       return PersistenceError(truncated.error().message);
     }
     if (auto synced = file->datasync(); !synced) return PersistenceError(synced.error().message);
-    recovered.live_segments[number] = replay.good_bytes;
   }
-  if (cut) {
-    if (auto synced = sync_folder(log_folder); !synced) return PersistenceError(synced.error().message);
-  }
+  const bool cut = cut_segment.has_value();
   if (!cut && (!groups.empty() || recovered.report.records_replayed > 0 || recovered.report.snapshot_groups > 0)) {
     recovered.report.outcome = RecoveryReport::Outcome::clean;
   }

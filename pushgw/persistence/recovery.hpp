@@ -1,10 +1,11 @@
 #pragma once
 // Start-up: the snapshot file plus the write-ahead log segments after it,
 // replayed into the groups the store had when flowgate stopped or crashed.
-// The first record that is cut short or fails its CRC ends the log: the
-// segment is truncated there and later segments are deleted (a crash can
+// The first record that is cut short or fails its CRC ends the log: later
+// segments are deleted, then the segment is truncated there (a crash can
 // only tear the tail; everything before the damage is kept), and the report
-// says where and how much was dropped. Not thread-safe; run once, before the
+// says where and how much was dropped. A segment whose header never got
+// written whole is removed silently; one with a foreign header is an error. Not thread-safe; run once, before the
 // log is opened for appending.
 
 #include <cstdint>

@@ -267,7 +267,7 @@ TEST_F(WriteAheadLogTest, AFlippedBitInTheLastRecordIsCaughtByItsCrc) {
   EXPECT_EQ(recovered.report.dropped_bytes, bytes.size() - recovered.report.cut_offset);
 }
 
-TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnes) {
+TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnesBeforeCuttingIt) {
   GroupStore store({});
   {
     auto log = open_log();
@@ -289,13 +289,31 @@ TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnes) {
   EXPECT_EQ(recovered.next_segment, 3u) << "never reuse a number a dropped segment had";
 }
 
-TEST_F(WriteAheadLogTest, ASegmentWithoutAWholeHeaderIsRemoved) {
+TEST_F(WriteAheadLogTest, ASegmentWhoseHeaderNeverGotWrittenIsRemovedWithoutAlarm) {
   std::filesystem::create_directories(log_folder_);
   write(segment_path(log_folder_, 3), "FGW");
   const auto recovered = recover();
-  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut);
+  EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::empty) << "nothing was ever in it";
   EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 3)));
   EXPECT_EQ(recovered.next_segment, 4u);
+}
+
+TEST_F(WriteAheadLogTest, ASegmentWithAForeignHeaderStopsTheStart) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    store.attach_journal(nullptr);
+  }
+  const auto segment = segment_path(log_folder_, 1);
+  std::string bytes = read(segment);
+  bytes[2] = static_cast<char>(bytes[2] ^ 0x01);
+  write(segment, bytes);
+  const auto recovered = recover_store(snapshot_file_, log_folder_);
+  ASSERT_FALSE(recovered);
+  EXPECT_NE(recovered.error().message.find("bad header"), std::string::npos);
+  EXPECT_EQ(read(segment), bytes) << "nothing on disk is touched";
 }
 
 TEST_F(WriteAheadLogTest, RecoveryRemovesSnapshotFilesACrashLeftUnfinished) {
