@@ -1,6 +1,7 @@
 #include "exporter/store_keeper.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
 
 #include "pushgw/persistence/snapshot_file.hpp"
@@ -48,6 +49,17 @@ StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, 
   const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
   if (options_.snapshot_file.has_parent_path()) std::filesystem::create_directories(options_.snapshot_file.parent_path(), ec);
+  // Two processes on one store would delete each other's log segments.
+  auto lock_path = options_.snapshot_file;
+  lock_path += ".lock";
+  auto locked = pushgw::persistence::lock_file(lock_path);
+  if (!locked) {
+    throw std::runtime_error(locked.error().errno_value == EWOULDBLOCK
+                                 ? "another flowgate is using " + options_.snapshot_file.string() + " (" +
+                                       lock_path.string() + " is locked)"
+                                 : locked.error().message);
+  }
+  lock_ = std::move(*locked);
   const auto log_folder = log_folder_of(options_.snapshot_file);
   auto recovered = pushgw::persistence::recover_store(options_.snapshot_file, log_folder);
   if (!recovered) {
@@ -90,6 +102,8 @@ StoreKeeper::~StoreKeeper() { stop(); }
 
 void StoreKeeper::start() {
   if (!log_ && options_.group_ttl.count() == 0) return;
+  if (started_) return;
+  started_ = true;
   expire();  // groups that went stale while flowgate was down go at once
   thread_ = std::thread([this] { run(); });
 }
@@ -104,13 +118,14 @@ void StoreKeeper::stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (log_) {
-    compact();
+    if (started_) compact();  // a start that failed later leaves the files as it found them
     store_.attach_journal(nullptr);
     if (auto synced = log_->sync(); !synced) {
       logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot sync the write-ahead log", {{"err", synced.error().message}});
     }
     log_.reset();
   }
+  lock_ = pushgw::persistence::File();  // the files are closed: another flowgate may have them now
 }
 
 void StoreKeeper::when_durable(pushgw::CommitTicket ticket, std::function<void(bool)> done) {
@@ -148,7 +163,8 @@ void StoreKeeper::run() {
     if (log_) {
       const auto log_bytes = log_->stats().bytes;
       const bool due = std::chrono::steady_clock::now() >= next_compaction;
-      const bool outgrown = log_bytes > std::max(kEarlyCompactionBytes, snapshot_bytes_);
+      // After a failure (e.g. a full disk) only the interval retries, not every tick.
+      const bool outgrown = !compaction_failed_ && log_bytes > std::max(kEarlyCompactionBytes, snapshot_bytes_);
       if (due || outgrown) {
         compact();
         next_compaction = std::chrono::steady_clock::now() + options_.compaction_interval;
@@ -175,10 +191,12 @@ void StoreKeeper::compact() {
   const double seconds = seconds_since(started);
   if (!saved) {
     logger_.log(LogLevel::error, FLOWGATE_CALLER, "error persisting metrics", {{"err", saved.error().message}});
+    compaction_failed_ = true;
     std::lock_guard lock(mutex_);
     ++figures_.compaction_failures;
     return;
   }
+  compaction_failed_ = false;
   log_->remove_through(closed_segment);
   std::error_code ec;
   snapshot_bytes_ = std::filesystem::file_size(options_.snapshot_file, ec);
@@ -204,9 +222,11 @@ void StoreKeeper::expire() {
                  {"last_push", group.last_push_seconds},
                  {"ttl", std::to_string(ttl) + "s"}});
   }
-  if (expiry.error) {
-    logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot expire groups", {{"err", expiry.error->message}});
+  const std::string error = expiry.error ? expiry.error->message : "";
+  if (!error.empty() && error != last_expiry_error_) {
+    logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot expire groups", {{"err", error}});
   }
+  last_expiry_error_ = error;
   if (!expiry.expired.empty()) {
     std::lock_guard lock(mutex_);
     figures_.groups_expired += expiry.expired.size();

@@ -18,6 +18,7 @@
 
 #include "exporter/log.hpp"
 #include "pushgw/group_store.hpp"
+#include "pushgw/persistence/posix_file.hpp"
 #include "pushgw/persistence/recovery.hpp"
 #include "pushgw/persistence/write_ahead_log.hpp"
 
@@ -71,13 +72,17 @@ class StoreKeeper {
   const StoreKeeperOptions options_;
   pushgw::GroupStore& store_;
   Logger& logger_;
+  pushgw::persistence::File lock_;  // flock on "<file>.lock": one flowgate per store
   std::unique_ptr<pushgw::persistence::WriteAheadLog> log_;
   std::uint64_t snapshot_bytes_ = 0;  // size of the last snapshot written, to size the next compaction
+  bool compaction_failed_ = false;     // the last compaction failed: wait a full interval before the next
+  std::string last_expiry_error_;      // logged once per change, not every tick
 
   mutable std::mutex mutex_;  // guards figures_ and stop_requested_
   StoreKeeperFigures figures_;
   std::condition_variable wake_;
   bool stop_requested_ = false;
+  bool started_ = false;
   bool stopped_ = false;
   std::thread thread_;
 };

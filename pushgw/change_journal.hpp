@@ -22,6 +22,10 @@ class ChangeJournal {
   // Writes `change`; the ticket becomes durable once the journal syncs it.
   // Errors are storage_failure PushErrors whose message names the file.
   virtual boost::system::result<CommitTicket, PushError> record(const Change& change) = 0;
+  // The ticket of the last change written (0 when none needs waiting for): a
+  // request that changed nothing but saw the store waits for this, so it is
+  // never answered before the change it observed is durable.
+  virtual CommitTicket last_ticket() const = 0;
 };
 
 }  // namespace flowgate::pushgw

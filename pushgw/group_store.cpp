@@ -211,7 +211,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::remove(const Grouping
   std::lock_guard lock(state_->writer);
   const auto current = state_->published.load();
   const Group* old = current->find(id);
-  if (old == nullptr) return CommitTicket{0};
+  // Already gone, maybe by a change not yet on disk: wait for that one.
+  if (old == nullptr) return state_->journal != nullptr ? state_->journal->last_ticket() : CommitTicket{0};
   Change change;
   change.kind = ChangeKind::remove;
   change.key = key;

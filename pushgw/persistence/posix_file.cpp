@@ -1,6 +1,7 @@
 #include "pushgw/persistence/posix_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,13 @@ boost::system::result<void, FileError> File::close() {
   const int fd = std::exchange(fd_, -1);
   if (fd >= 0 && ::close(fd) != 0) return file_error(path_, "cannot close", errno);
   return {};
+}
+
+boost::system::result<File, FileError> lock_file(const std::filesystem::path& path) {
+  auto file = File::open(path, O_RDWR | O_CREAT, 0600);
+  if (!file) return file.error();
+  if (::flock(file->fd(), LOCK_EX | LOCK_NB) != 0) return file_error(path, "cannot lock", errno);
+  return file;
 }
 
 boost::system::result<void, FileError> sync_folder(const std::filesystem::path& folder) {

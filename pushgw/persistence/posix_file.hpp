@@ -49,6 +49,10 @@ class File {
   std::filesystem::path path_;
 };
 
+// Opens (creating) `path` and takes an exclusive flock on it without
+// waiting; the lock lasts as long as the File. errno_value EWOULDBLOCK: held.
+boost::system::result<File, FileError> lock_file(const std::filesystem::path& path);
+
 // fsync of a folder, so a create, rename or unlink in it is durable.
 boost::system::result<void, FileError> sync_folder(const std::filesystem::path& folder);
 

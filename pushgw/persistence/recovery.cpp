@@ -119,8 +119,18 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
       continue;
     }
     if (cut_segment) {
+      // rotate() syncs a segment before it starts the next, so a crash can
+      // only tear the last one: damage before a segment that holds records
+      // is the disk's, and cutting there would drop acknowledged changes.
       std::error_code ec;
-      recovered.report.dropped_bytes += std::filesystem::file_size(path, ec);
+      const auto size = std::filesystem::file_size(path, ec);
+      if (!ec && size > kSegmentMagic.size()) {
+        return PersistenceError(recovered.report.cut_file.string() + ": damaged at byte " +
+                                std::to_string(recovered.report.cut_offset) + " (" + recovered.report.cut_reason +
+                                ") with later segments after it; move the folder " + log_folder.string() +
+                                " away to start from the snapshot alone");
+      }
+      recovered.report.dropped_bytes += size;
       doomed.push_back(path);
       continue;
     }

@@ -43,8 +43,15 @@ WriteAheadLog::WriteAheadLog(LogOptions options) : options_(std::move(options)) 
 boost::system::result<std::unique_ptr<WriteAheadLog>, PersistenceError> WriteAheadLog::open(
     LogOptions options, std::uint64_t first_segment, std::map<std::uint64_t, std::uint64_t> older_segments) {
   std::error_code ec;
-  std::filesystem::create_directories(options.folder, ec);
+  const bool created = std::filesystem::create_directories(options.folder, ec);
   if (ec) return PersistenceError(options.folder.string() + ": cannot create the log folder: " + ec.message());
+  if (created) {
+    // The new folder's own entry must be durable too, or a power cut could
+    // take the whole log with it.
+    if (auto synced = sync_folder(options.folder.parent_path()); !synced) {
+      return PersistenceError(synced.error().message);
+    }
+  }
   std::unique_ptr<WriteAheadLog> log(new WriteAheadLog(std::move(options)));
   auto segment = log->create_segment(first_segment);
   if (!segment) return segment.error();
@@ -109,6 +116,12 @@ boost::system::result<CommitTicket, PushError> WriteAheadLog::record(const Chang
   lock.unlock();
   wake_syncer_.notify_one();
   return ticket;
+}
+
+CommitTicket WriteAheadLog::last_ticket() const {
+  if (options_.sync != SyncPolicy::always) return 0;
+  std::lock_guard lock(mutex_);
+  return written_;
 }
 
 void WriteAheadLog::when_durable(CommitTicket ticket, std::function<void(bool)> done) {

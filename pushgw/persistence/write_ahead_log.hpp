@@ -71,6 +71,7 @@ class WriteAheadLog final : public ChangeJournal {
   // with when_durable(); with interval it is 0. A failed write is cut off
   // the segment again, so nothing of the change remains.
   boost::system::result<CommitTicket, PushError> record(const Change& change) override;
+  CommitTicket last_ticket() const override;
 
   // Calls done(true) once `ticket` is on disk, done(false) if the log failed
   // first: at once or from the sync thread, so `done` must only hand off.

@@ -236,10 +236,10 @@ def wait_for_compaction(gate):
 
 
 def leftover_temporary_files(gate):
-    """Files in the snapshot's folder besides the snapshot and the log folder:
-    temporary snapshots of compactions a kill interrupted."""
+    """Files in the snapshot's folder besides the snapshot, the log folder and
+    the lock file: temporary snapshots of compactions a kill interrupted."""
     return [path.name for path in gate.folder.iterdir()
-            if path.name not in (gate.store.name, gate.wal_folder.name)]
+            if path.name not in (gate.store.name, gate.wal_folder.name, gate.store.name + ".lock")]
 
 
 def totals(pushers):

@@ -267,7 +267,7 @@ TEST_F(WriteAheadLogTest, AFlippedBitInTheLastRecordIsCaughtByItsCrc) {
   EXPECT_EQ(recovered.report.dropped_bytes, bytes.size() - recovered.report.cut_offset);
 }
 
-TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnesBeforeCuttingIt) {
+TEST_F(WriteAheadLogTest, DamageBeforeALaterSegmentStopsTheStartAndTouchesNothing) {
   GroupStore store({});
   {
     auto log = open_log();
@@ -277,16 +277,48 @@ TEST_F(WriteAheadLogTest, DamageInAnEarlierSegmentDropsTheLaterOnesBeforeCutting
     ASSERT_TRUE(put(store, "job/later", "x 1\n", 10));
     store.attach_journal(nullptr);
   }
+  // A crash cannot tear segment 1 (it was synced before 2 began): this is the disk's damage.
   const auto first = segment_path(log_folder_, 1);
   std::string bytes = read(first);
   bytes[kSegmentMagic.size() + 9] = static_cast<char>(bytes[kSegmentMagic.size() + 9] ^ 0x01);
   write(first, bytes);
+  const auto recovered = recover_store(snapshot_file_, log_folder_);
+  ASSERT_FALSE(recovered);
+  EXPECT_NE(recovered.error().message.find("later segments"), std::string::npos) << recovered.error().message;
+  EXPECT_EQ(read(first), bytes);
+  EXPECT_TRUE(std::filesystem::exists(segment_path(log_folder_, 2)));
+}
+
+TEST_F(WriteAheadLogTest, DamageBeforeAnEmptyLaterSegmentIsATornTail) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    ASSERT_TRUE(log->rotate());  // segment 2: a header, no record yet
+    store.attach_journal(nullptr);
+  }
+  const auto first = segment_path(log_folder_, 1);
+  const std::string bytes = read(first);
+  write(first, bytes.substr(0, bytes.size() - 3));
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::tail_cut);
-  EXPECT_EQ(recovered.report.records_replayed, 0u);
-  EXPECT_TRUE(recovered.groups.empty());
+  EXPECT_EQ(recovered.report.records_replayed, 5u);
   EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 2)));
   EXPECT_EQ(recovered.next_segment, 3u) << "never reuse a number a dropped segment had";
+}
+
+TEST_F(WriteAheadLogTest, ADeleteOfAGroupAlreadyGoneWaitsForTheChangeItSaw) {
+  GroupStore store({});
+  auto log = open_log();
+  store.attach_journal(log.get());
+  ASSERT_TRUE(put(store, "job/a", "m 1\n"));
+  const auto removed = store.remove(key("job/a"));
+  ASSERT_TRUE(removed);
+  const auto again = store.remove(key("job/a"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *removed) << "answered only once the first DELETE is on disk";
+  store.attach_journal(nullptr);
 }
 
 TEST_F(WriteAheadLogTest, ASegmentWhoseHeaderNeverGotWrittenIsRemovedWithoutAlarm) {
@@ -378,6 +410,7 @@ class RefusingJournal final : public ChangeJournal {
     ++attempts;
     return PushError(PushErrorKind::storage_failure, "disk full");
   }
+  CommitTicket last_ticket() const override { return 0; }
   int attempts = 0;
 };
 

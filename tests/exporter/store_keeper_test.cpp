@@ -1,0 +1,79 @@
+#include "exporter/store_keeper.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "exposition/text_parser.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::exporter {
+namespace {
+
+class StoreKeeperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() /
+              ("store_keeper_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(folder_);
+    options_.snapshot_file = folder_ / "data" / "flowgate.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+
+  static void push(pushgw::GroupStore& store, const std::string& job, const std::string& body) {
+    auto families = exposition::parse_text(body);
+    ASSERT_TRUE(families);
+    ASSERT_TRUE(store.push(pushgw::PushMode::replace_group, pushgw::GroupingKey{{{"job", job}}}, *families, 100));
+  }
+
+  std::filesystem::path folder_;
+  StoreKeeperOptions options_;
+  std::FILE* null_ = std::fopen("/dev/null", "w");
+  Logger logger_{LogLevel::error, LogFormat::logfmt, null_};
+};
+
+TEST_F(StoreKeeperTest, ASecondFlowgateOnTheSameStoreIsRefusedBeforeItReadsAnything) {
+  pushgw::GroupStore running({});
+  StoreKeeper first(options_, running, logger_);
+  first.start();
+  push(running, "a", "m 1\n");
+
+  pushgw::GroupStore intruder({});
+  try {
+    StoreKeeper second(options_, intruder, logger_);
+    FAIL() << "a second keeper opened a store in use";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("another flowgate is using"), std::string::npos) << error.what();
+  }
+  push(running, "b", "m 2\n");
+  first.stop();
+
+  pushgw::GroupStore restarted({});
+  StoreKeeper again(options_, restarted, logger_);
+  EXPECT_EQ(restarted.snapshot()->group_count(), 2u) << "nothing of the running store was touched";
+}
+
+TEST_F(StoreKeeperTest, AKeeperNeverStartedLeavesTheFilesAsItFoundThem) {
+  {
+    pushgw::GroupStore store({});
+    StoreKeeper keeper(options_, store, logger_);
+    keeper.start();
+    push(store, "a", "m 1\n");
+    keeper.stop();
+  }
+  const auto before = std::filesystem::last_write_time(options_.snapshot_file);
+  {
+    pushgw::GroupStore store({});
+    StoreKeeper keeper(options_, store, logger_);  // e.g. the listen address was taken
+  }
+  EXPECT_EQ(std::filesystem::last_write_time(options_.snapshot_file), before) << "no compaction without a start";
+}
+
+}  // namespace
+}  // namespace flowgate::exporter
