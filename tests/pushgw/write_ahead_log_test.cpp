@@ -64,6 +64,14 @@ class WriteAheadLogTest : public ::testing::Test {
     ASSERT_FALSE(put(store, "job/b/instance/i", "c 1\n", 5.0625));  // type conflict: failure time recorded
   }
 
+  // fill() with a fresh log (segment 1) attached, closed again afterwards.
+  void fill_journaled(GroupStore& store) {
+    auto log = open_log();
+    store.attach_journal(log.get());
+    fill(store);
+    store.attach_journal(nullptr);
+  }
+
   RecoveredStore recover() const {
     auto recovered = recover_store(snapshot_file_, log_folder_);
     EXPECT_TRUE(recovered) << (recovered ? "" : recovered.error().message);
@@ -140,12 +148,7 @@ TEST(SegmentNames, AreTwentyDigitsAndParseBack) {
 
 TEST_F(WriteAheadLogTest, ReplaysEveryJournaledChangeBitForBit) {
   GroupStore store({});
-  {
-    auto log = open_log();
-    store.attach_journal(log.get());
-    fill(store);
-    store.attach_journal(nullptr);
-  }
+  fill_journaled(store);
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::clean);
   EXPECT_EQ(recovered.report.records_replayed, 6u);
@@ -220,12 +223,7 @@ TEST_F(WriteAheadLogTest, ASegmentTheSnapshotAlreadyHoldsIsDeletedNotReplayed) {
 
 TEST_F(WriteAheadLogTest, ATornTailIsCutAndEverythingBeforeItKept) {
   GroupStore store({});
-  {
-    auto log = open_log();
-    store.attach_journal(log.get());
-    fill(store);
-    store.attach_journal(nullptr);
-  }
+  fill_journaled(store);
   const auto segment = segment_path(log_folder_, 1);
   // The last record (the recorded failure) is the one a crash tears.
   const std::string whole = read(segment);
@@ -250,12 +248,7 @@ TEST_F(WriteAheadLogTest, ATornTailIsCutAndEverythingBeforeItKept) {
 
 TEST_F(WriteAheadLogTest, AFlippedBitInTheLastRecordIsCaughtByItsCrc) {
   GroupStore store({});
-  {
-    auto log = open_log();
-    store.attach_journal(log.get());
-    fill(store);
-    store.attach_journal(nullptr);
-  }
+  fill_journaled(store);
   const auto segment = segment_path(log_folder_, 1);
   std::string bytes = read(segment);
   bytes[bytes.size() - 3] = static_cast<char>(bytes[bytes.size() - 3] ^ 0x04);
@@ -332,12 +325,7 @@ TEST_F(WriteAheadLogTest, ASegmentWhoseHeaderNeverGotWrittenIsRemovedWithoutAlar
 
 TEST_F(WriteAheadLogTest, ASegmentWithAForeignHeaderStopsTheStart) {
   GroupStore store({});
-  {
-    auto log = open_log();
-    store.attach_journal(log.get());
-    fill(store);
-    store.attach_journal(nullptr);
-  }
+  fill_journaled(store);
   const auto segment = segment_path(log_folder_, 1);
   std::string bytes = read(segment);
   bytes[2] = static_cast<char>(bytes[2] ^ 0x01);
