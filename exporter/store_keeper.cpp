@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "pushgw/group.hpp"
 #include "pushgw/persistence/snapshot_file.hpp"
 #include "pushgw/snapshot.hpp"
 
@@ -30,15 +31,6 @@ std::filesystem::path log_folder_of(const std::filesystem::path& snapshot_file) 
   auto folder = snapshot_file;
   folder += ".wal";
   return folder;
-}
-
-std::string describe_key(const pushgw::GroupingKey& key) {
-  std::string text = "{";
-  for (const auto& label : key.labels) {
-    if (text.size() > 1) text += ',';
-    text += label.name + "=\"" + label.value + '"';
-  }
-  return text + "}";
 }
 
 }  // namespace
@@ -218,7 +210,7 @@ void StoreKeeper::expire() {
   auto expiry = store_.expire(unix_now() - ttl);
   for (const auto& group : expiry.expired) {
     logger_.log(LogLevel::info, FLOWGATE_CALLER, "group expired",
-                {{"grouping_key", describe_key(group.key)},
+                {{"grouping_key", pushgw::describe_series("", group.key.labels)},
                  {"last_push", group.last_push_seconds},
                  {"ttl", std::to_string(ttl) + "s"}});
   }
