@@ -76,6 +76,11 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
   request.read_inventory = !inventory_ || started - inventory_read_at_ >= options_.inventory_interval;
   request.read_seed = options_.seed_finished_counters && !state_.seeded;
   request.inventory = inventory_ ? &*inventory_ : nullptr;
+  if (!request.read_inventory && current_read_at_) {
+    request.previous_current_flow_runs = &current_flow_runs_;
+    request.previous_now = current_read_at_;
+    request.previous_flow_run_events = &flow_run_events_;
+  }
 
   auto poll = read_poll(client_, options_.plan, request);
   if (!poll) {
@@ -96,6 +101,9 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
     inventory_->work_queues = poll->work_queues;
     inventory_read_at_ = started;
   }
+  current_flow_runs_ = poll->current_flow_runs;
+  current_read_at_ = request.now;
+  flow_run_events_ = std::move(poll->flow_run_events);
   auto outcome = build_families(state_, *poll, options_.model);
   state_ = std::move(outcome.state);
   last_error_.store(std::make_shared<const std::string>());

@@ -91,6 +91,12 @@ class PrefectCollector final : public Collector {
   PrefectState state_;
   std::optional<PollResult> inventory_;
   std::chrono::steady_clock::time_point inventory_read_at_{};
+  // The last good poll's current flow runs and its `now`: the next poll
+  // reads only what changed since. Read whole again with every inventory,
+  // which also heals a change whose event came too late to be seen.
+  std::vector<FlowRun> current_flow_runs_;
+  std::optional<Timestamp> current_read_at_;
+  std::unordered_map<std::string, std::string> flow_run_events_;
   std::chrono::steady_clock::time_point not_before_{};
   std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
   std::string state_file_warning_;

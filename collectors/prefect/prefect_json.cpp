@@ -367,8 +367,41 @@ JsonResult<std::vector<WorkQueue>> parse_work_queues(std::string_view body) {
   return parse_array(body, &read_work_queue);
 }
 JsonResult<std::vector<Worker>> parse_workers(std::string_view body) { return parse_array(body, &read_worker); }
-JsonResult<std::vector<HistoryInterval>> parse_flow_run_history(std::string_view body) {
+JsonResult<std::vector<HistoryInterval>> parse_run_history(std::string_view body) {
   return parse_array(body, &read_history_interval);
+}
+
+JsonResult<EventPage> parse_event_page(std::string_view body) {
+  auto document = parse_document(body);
+  if (!document) return document.error();
+  std::optional<PrefectJsonError> error;
+  ObjectReader page(*document, "", error);
+  EventPage out;
+  if (const Value* events = page.array("events")) {
+    for (rapidjson::SizeType i = 0; i < events->Size() && !error; ++i) {
+      ObjectReader event((*events)[i], "/events/" + std::to_string(i), error);
+      EventSighting sighting;
+      sighting.id = event.string("id");
+      const Value* resource = event.nullable_object("resource");
+      if (resource == nullptr) continue;
+      ObjectReader resource_reader(*resource, event.path() + "/resource", error);
+      sighting.resource_id = resource_reader.string("prefect.resource.id");
+      out.events.push_back(std::move(sighting));
+    }
+  }
+  // Prefect writes the next page as an absolute URL built from the Host it
+  // was asked on; only its token is used, sent to our own endpoint.
+  const std::string next = page.nullable_string("next_page");
+  if (!next.empty()) {
+    static constexpr std::string_view kKey = "page-token=";
+    const auto at = next.find(kKey);
+    if (at == std::string::npos) return PrefectJsonError("/next_page", "no page-token in " + next);
+    auto token = next.substr(at + kKey.size());
+    token = token.substr(0, token.find('&'));
+    out.next_page_token = std::move(token);
+  }
+  if (error) return *error;
+  return out;
 }
 
 JsonResult<WorkQueueStatus> parse_work_queue_status(std::string_view body) {

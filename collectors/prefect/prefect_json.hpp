@@ -119,8 +119,8 @@ struct WorkQueueStatus {
   std::int64_t late_runs_count = 0;
 };
 
-// One bucket of /flow_runs/history: runs by (state type, state name) whose
-// expected start falls in [start, end).
+// One bucket of /flow_runs/history or /task_runs/history: runs by (state
+// type, state name) whose expected start falls in [start, end).
 struct HistoryStateCount {
   std::string state_type;
   std::string state_name;
@@ -135,6 +135,18 @@ struct HistoryInterval {
   std::vector<HistoryStateCount> states;
 };
 
+// One page of POST /events/filter or GET /events/filter/next: each event's
+// id and resource id ("prefect.flow-run.<uuid>"), and the next page's token.
+struct EventSighting {
+  std::string id;
+  std::string resource_id;
+};
+
+struct EventPage {
+  std::vector<EventSighting> events;
+  std::optional<std::string> next_page_token;  // the page-token of next_page; none on the last page
+};
+
 JsonResult<std::vector<FlowRun>> parse_flow_runs(std::string_view body);
 JsonResult<std::vector<TaskRun>> parse_task_runs(std::string_view body);
 JsonResult<std::vector<Flow>> parse_flows(std::string_view body);
@@ -143,7 +155,8 @@ JsonResult<std::vector<WorkPool>> parse_work_pools(std::string_view body);
 JsonResult<std::vector<WorkQueue>> parse_work_queues(std::string_view body);
 JsonResult<std::vector<Worker>> parse_workers(std::string_view body);
 JsonResult<WorkQueueStatus> parse_work_queue_status(std::string_view body);
-JsonResult<std::vector<HistoryInterval>> parse_flow_run_history(std::string_view body);
+JsonResult<std::vector<HistoryInterval>> parse_run_history(std::string_view body);
+JsonResult<EventPage> parse_event_page(std::string_view body);
 // /version and /admin/version: a JSON string.
 JsonResult<std::string> parse_version(std::string_view body);
 // Every /count route: a JSON integer.

@@ -105,11 +105,23 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     return !options.keep || options.keep(flow, deployment);
   };
 
-  // At a fresh process's seeding poll the finished runs read are already in
-  // the seed's totals: they only mark the overlap window and the watermark.
-  // A restored state counts them (they finished since its watermark) and
-  // then takes the seed as a floor.
+  // At a fresh process's seeding poll the seed is the counters' start, and
+  // the finished runs read that it already holds (end_time <= seed_until)
+  // only mark the overlap window and the watermark. A restored state counts
+  // every run read (they finished since its watermark) and then takes the
+  // seed as a floor.
   const bool seeding = !state.seeded && !state.restored && !poll.finished_seed.empty();
+  const auto in_seed = [&](const FlowRun& run) {
+    return seeding && (!poll.seed_until || *run.end_time <= *poll.seed_until);
+  };
+  if (seeding) {
+    for (const auto& seed : poll.finished_seed) {
+      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
+                            seed.state_name};
+      if (kept(key[0], key[1])) state.flow_runs_finished[key] += static_cast<double>(seed.count);
+    }
+    state.seeded = true;
+  }
 
   // Finished flow runs: counters, durations, failures.
   std::vector<const FlowRun*> finished;
@@ -122,7 +134,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   std::sort(finished.begin(), finished.end(), [](const FlowRun* a, const FlowRun* b) { return *a->end_time < *b->end_time; });
   for (const FlowRun* run : finished) {
     if (!state.watermark || *run->end_time > *state.watermark) state.watermark = run->end_time;
-    if (seeding) continue;
+    if (in_seed(*run)) continue;
     const std::string flow = names.flow(run->flow_id);
     const std::string deployment = names.deployment(run->deployment_id);
     if (!kept(flow, deployment)) continue;
@@ -207,9 +219,9 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   }
 
   for (auto& entry : state.task_runs_current_seen) entry.second = 0;
-  for (const auto& task : poll.current_task_runs) {
-    if (is_terminal_state_type(task.state.type) || task.state.type.empty()) continue;
-    state.task_runs_current_seen[{task.state.type, task.state.name}] += 1;
+  for (const auto& counted : poll.current_task_states) {
+    if (is_terminal_state_type(counted.state_type) || counted.state_type.empty()) continue;
+    state.task_runs_current_seen[{counted.state_type, counted.state_name}] += static_cast<double>(counted.count_runs);
   }
 
   MetricFamilies out;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -60,12 +61,22 @@ struct PollResult {
   std::vector<PoolWorker> workers;
   std::vector<FlowRun> current_flow_runs;   // non-terminal
   std::vector<FlowRun> finished_flow_runs;  // terminal, end_time >= watermark - overlap
-  std::vector<TaskRun> current_task_runs;
+  // Non-terminal task runs by (type, name) due within a day (task-run history).
+  std::vector<HistoryStateCount> current_task_states;
   std::vector<TaskRun> finished_task_runs;
   // flow_run_id -> flow_id for task runs whose flow run is in neither list.
   std::unordered_map<std::string, std::string> flow_id_by_flow_run_id;
   std::vector<FinishedSeed> finished_seed;  // applied only at the first poll
+  // The seed holds the terminal runs with end_time <= seed_until; finished
+  // runs read by the same poll that ended later are counted on top of it.
+  // None: the seed holds every finished run this poll read.
+  std::optional<Timestamp> seed_until;
   bool inventory_read = false;  // flows ... version above were read by this poll, not copied
+  // current_flow_runs were read whole, not updated from the previous poll's
+  // with the runs that changed since.
+  bool current_read_whole = true;
+  // Flow run id -> its latest event's id, read by an updating poll.
+  std::unordered_map<std::string, std::string> flow_run_events;
 };
 
 struct ModelOptions {

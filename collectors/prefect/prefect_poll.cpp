@@ -1,7 +1,9 @@
 #include "collectors/prefect/prefect_poll.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <map>
 #include <unordered_set>
 
 #include <rapidjson/stringbuffer.h>
@@ -118,26 +120,190 @@ std::optional<PollError> read_inventory(PrefectClient& client, const PollPlan& p
   return std::nullopt;
 }
 
-// Terminal runs per (type, name) over all time for one filter, in one bucket.
-std::optional<PollError> read_seed(PrefectClient& client, const std::string& filter, Timestamp now,
-                                   const std::string& flow_id, const std::string& deployment_id,
-                                   std::vector<FinishedSeed>& out) {
+// Runs per (state type, state name) matching `filter`, from one request for
+// one bucket of `path` (/flow_runs/history, /task_runs/history): numbers,
+// not rows. History buckets by expected start; the bucket spans the epoch to
+// a day ahead so that every run due by then falls in it.
+PollValue<std::vector<HistoryStateCount>> read_state_counts(PrefectClient& client, std::string_view path,
+                                                            const std::string& filter, Timestamp now) {
   const Timestamp start{};  // the epoch
   const Timestamp end = now + std::chrono::hours{24};
   const double interval = std::chrono::duration<double>(end - start).count();
   const std::string body = "{\"history_start\":" + json_time(start) + ",\"history_end\":" + json_time(end) +
                            ",\"history_interval_seconds\":" + std::to_string(interval) + "," + filter + "}";
-  auto text = client.post("/flow_runs/history", body);
+  auto text = client.post(path, body);
   if (!text) return PollError(text.error());
-  auto history = parse_flow_run_history(*text);
-  if (!history) return bad_body("/flow_runs/history", history.error());
-  for (const auto& bucket : *history) {
-    for (const auto& state : bucket.states) {
-      if (!is_terminal_state_type(state.state_type)) continue;
-      out.push_back({flow_id, deployment_id, state.state_type, state.state_name, state.count_runs});
-    }
+  auto history = parse_run_history(*text);
+  if (!history) return bad_body(path, history.error());
+  std::vector<HistoryStateCount> counts;
+  for (auto& bucket : *history) std::move(bucket.states.begin(), bucket.states.end(), std::back_inserter(counts));
+  return counts;
+}
+
+// Terminal runs per (type, name) over all time for one filter.
+std::optional<PollError> read_seed(PrefectClient& client, const std::string& filter, Timestamp now,
+                                   const std::string& flow_id, const std::string& deployment_id,
+                                   std::vector<FinishedSeed>& out) {
+  auto counts = read_state_counts(client, "/flow_runs/history", filter, now);
+  if (!counts) return counts.error();
+  for (const auto& state : *counts) {
+    if (!is_terminal_state_type(state.state_type)) continue;
+    out.push_back({flow_id, deployment_id, state.state_type, state.state_name, state.count_runs});
   }
   return std::nullopt;
+}
+
+constexpr std::string_view kActive = R"(["PENDING","RUNNING","PAUSED","CANCELLING"])";
+
+// The flow runs with these ids (a gone one is left out), 200 ids a request.
+PollValue<std::vector<FlowRun>> read_flow_runs_by_id(PrefectClient& client, const PollPlan& plan,
+                                                     const std::vector<std::string>& ids) {
+  std::vector<FlowRun> runs;
+  for (std::size_t first = 0; first < ids.size(); first += plan.page_size) {
+    std::string list;
+    for (std::size_t i = first; i < std::min(ids.size(), first + plan.page_size); ++i) {
+      list += (list.empty() ? "" : ",") + json_string(ids[i]);
+    }
+    auto page = read_flow_runs(client, plan, "\"flow_runs\":{\"id\":{\"any_\":[" + list + "]}}");
+    if (!page) return page.error();
+    std::move(page->begin(), page->end(), std::back_inserter(runs));
+  }
+  return runs;
+}
+
+// Whether a run counts as current at a poll: active, or SCHEDULED and due by
+// `due_by` (the scheduler's future runs are not current).
+bool is_current(const FlowRun& run, Timestamp due_by) {
+  if (run.state.type == "SCHEDULED") return run.expected_start_time && *run.expected_start_time <= due_by;
+  return run.state.type == "PENDING" || run.state.type == "RUNNING" || run.state.type == "PAUSED" ||
+         run.state.type == "CANCELLING";
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned byte = 0;
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const char* first = text.data() + i + 1;
+      const auto [end, ec] = std::from_chars(first, first + 2, byte, 16);
+      if (ec == std::errc{} && end == first + 2) {
+        out += static_cast<char>(byte);
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+// Flow run id -> id of its latest event since `since`: Prefect emits an
+// event for every state a run enters (prefect.flow-run.<State name>), so
+// these are the runs whose state changed. One event per run (distinct,
+// newest first), 50 a page. None when there are more than
+// `plan.max_event_pages` pages, or when the server has no events API (404):
+// the caller then reads every current run.
+using LatestEvents = std::unordered_map<std::string, std::string>;
+PollValue<std::optional<LatestEvents>> read_flow_run_events(PrefectClient& client, const PollPlan& plan,
+                                                            Timestamp since) {
+  static constexpr std::string_view kPrefix = "prefect.flow-run.";
+  auto text = client.post("/events/filter",
+                          R"({"filter":{"occurred":{"since":)" + json_time(since) +
+                              R"(},"event":{"prefix":["prefect.flow-run."],"exclude_name":["prefect.flow-run.heartbeat"]},)"
+                              R"("resource":{"distinct":true},"order":"DESC"},"limit":50})");
+  LatestEvents latest;
+  for (std::size_t page = 0; page < plan.max_event_pages; ++page) {
+    if (!text) {
+      if (page == 0 && text.error().kind == ClientErrorKind::http_status && text.error().status == 404) {
+        return std::optional<LatestEvents>();
+      }
+      return PollError(text.error());
+    }
+    auto decoded = parse_event_page(*text);
+    if (!decoded) return bad_body("/events/filter", decoded.error());
+    for (auto& event : decoded->events) {
+      if (event.resource_id.starts_with(kPrefix)) {
+        latest.emplace(event.resource_id.substr(kPrefix.size()), std::move(event.id));
+      }
+    }
+    if (!decoded->next_page_token) return std::optional(std::move(latest));
+    text = client.get("/events/filter/next?page-token=" + encode_segment(percent_decode(*decoded->next_page_token)));
+  }
+  return std::optional<LatestEvents>();
+}
+
+// Every current flow run: active states, and SCHEDULED ones due by the
+// horizon. Two filter bodies, since OR across state types and time is not
+// expressible in one.
+PollValue<std::vector<FlowRun>> read_current_flow_runs(PrefectClient& client, const PollPlan& plan, Timestamp now) {
+  auto active = read_flow_runs(client, plan,
+                               R"("flow_runs":{"state":{"type":{"any_":)" + std::string(kActive) + R"(}}},"sort":"ID_DESC")");
+  if (!active) return active.error();
+  auto due = read_flow_runs(client, plan,
+                            R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{"before_":)" +
+                                json_time(now + plan.scheduled_horizon) + R"(}},"sort":"ID_DESC")");
+  if (!due) return due.error();
+  std::move(due->begin(), due->end(), std::back_inserter(*active));
+  return active;
+}
+
+// The previous poll's current runs brought up to date, or none when the
+// changes are not known (see read_flow_run_events). Reads by id the runs
+// with an event not seen before, except those `finished` holds, and the
+// scheduled runs that came due since the last poll (coming due is no
+// event); a run that left the current states is dropped.
+PollValue<std::optional<std::vector<FlowRun>>> update_current_flow_runs(PrefectClient& client, const PollPlan& plan,
+                                                                       const PollRequest& request,
+                                                                       const std::vector<FlowRun>& finished,
+                                                                       LatestEvents& events_out) {
+  const Timestamp since = *request.previous_now - plan.finished_overlap;
+  auto events = read_flow_run_events(client, plan, since);
+  if (!events) return events.error();
+  if (!*events) return std::optional<std::vector<FlowRun>>();
+  const Timestamp due_by = request.now + plan.scheduled_horizon;
+  auto due = read_flow_runs(client, plan,
+                            R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{"after_":)" +
+                                json_time(since + plan.scheduled_horizon) + R"(,"before_":)" + json_time(due_by) +
+                                R"(}},"sort":"ID_DESC")");
+  if (!due) return due.error();
+
+  std::map<std::string, FlowRun> current;
+  for (const auto& run : *request.previous_current_flow_runs) current.emplace(run.id, run);
+  std::unordered_set<std::string> read_already;
+  for (const auto& run : finished) {
+    read_already.insert(run.id);
+    current.erase(run.id);
+  }
+  for (auto& run : *due) {
+    read_already.insert(run.id);
+    current.insert_or_assign(run.id, std::move(run));
+  }
+  std::vector<std::string> to_read;
+  const auto seen_before = [&request](const std::string& run_id, const std::string& event_id) {
+    const auto* seen = request.previous_flow_run_events;
+    if (seen == nullptr) return false;
+    const auto before = seen->find(run_id);
+    return before != seen->end() && before->second == event_id;
+  };
+  for (const auto& [run_id, event_id] : **events) {
+    if (!seen_before(run_id, event_id) && read_already.insert(run_id).second) to_read.push_back(run_id);
+  }
+  std::sort(to_read.begin(), to_read.end());  // the same request for the same changes
+  auto runs = read_flow_runs_by_id(client, plan, to_read);
+  if (!runs) return runs.error();
+  for (const auto& id : to_read) current.erase(id);  // left the current states, or deleted
+  for (auto& run : *runs) {
+    if (is_current(run, due_by)) {
+      current.insert_or_assign(run.id, std::move(run));
+    } else {
+      current.erase(run.id);
+    }
+  }
+  events_out = std::move(**events);
+  std::vector<FlowRun> out;
+  out.reserve(current.size());
+  for (auto& [id, run] : current) out.push_back(std::move(run));
+  return std::optional(std::move(out));
 }
 
 bool names_unknown_flow_or_deployment(const PollResult& poll) {
@@ -182,21 +348,22 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
     poll.work_queues = request.inventory->work_queues;
   }
 
-  // Current flow runs: active states, and SCHEDULED ones due soon (the
-  // scheduler's future runs are not "current").
-  auto active = read_flow_runs(
-      client, plan, R"("flow_runs":{"state":{"type":{"any_":["PENDING","RUNNING","PAUSED","CANCELLING"]}}},"sort":"ID_DESC")");
-  if (!active) return active.error();
-  auto due = read_flow_runs(client, plan,
-                            R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{"before_":)" +
-                                json_time(request.now + plan.scheduled_horizon) + R"(}},"sort":"ID_DESC")");
-  if (!due) return due.error();
-  poll.current_flow_runs = std::move(*active);
-  std::move(due->begin(), due->end(), std::back_inserter(poll.current_flow_runs));
-
+  // Finished runs first: an updating read of the current runs need not
+  // read them again by id.
   auto finished = read_flow_runs(client, plan, finished_members("flow_runs", request.flow_watermark, plan, request.now));
   if (!finished) return finished.error();
   poll.finished_flow_runs = std::move(*finished);
+  if (request.previous_current_flow_runs != nullptr && request.previous_now) {
+    auto updated = update_current_flow_runs(client, plan, request, poll.finished_flow_runs, poll.flow_run_events);
+    if (!updated) return updated.error();
+    if (*updated) poll.current_flow_runs = std::move(**updated);
+    poll.current_read_whole = !*updated;
+  }
+  if (poll.current_read_whole) {
+    auto current = read_current_flow_runs(client, plan, request.now);
+    if (!current) return current.error();
+    poll.current_flow_runs = std::move(*current);
+  }
   // A run of a flow or deployment created since the inventory was read: read
   // it again now, so that the run is labelled by names from its first count
   // on (a counter first published under an id would have to stay there).
@@ -205,11 +372,14 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
     poll.inventory_read = true;
   }
 
-  auto current_tasks = read_task_runs(
-      client, plan,
-      R"("task_runs":{"state":{"type":{"any_":["SCHEDULED","PENDING","RUNNING","PAUSED","CANCELLING"]}}},"sort":"ID_DESC")");
+  // Current task runs are only counted (no flow label): one history bucket
+  // instead of every row. Task runs left Running by a killed flow never end,
+  // so rows would make every poll grow with them.
+  auto current_tasks = read_state_counts(
+      client, "/task_runs/history",
+      R"("task_runs":{"state":{"type":{"any_":["SCHEDULED","PENDING","RUNNING","PAUSED","CANCELLING"]}}})", request.now);
   if (!current_tasks) return current_tasks.error();
-  poll.current_task_runs = std::move(*current_tasks);
+  poll.current_task_states = std::move(*current_tasks);
   auto finished_tasks =
       read_task_runs(client, plan, finished_members("task_runs", request.task_watermark, plan, request.now));
   if (!finished_tasks) return finished_tasks.error();
@@ -226,15 +396,9 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
       missing.push_back(task.flow_run_id);
     }
   }
-  for (std::size_t first = 0; first < missing.size(); first += plan.page_size) {
-    std::string ids;
-    for (std::size_t i = first; i < std::min(missing.size(), first + plan.page_size); ++i) {
-      ids += (ids.empty() ? "" : ",") + json_string(missing[i]);
-    }
-    auto parents = read_flow_runs(client, plan, "\"flow_runs\":{\"id\":{\"any_\":[" + ids + "]}}");
-    if (!parents) return parents.error();
-    for (const auto& run : *parents) poll.flow_id_by_flow_run_id.emplace(run.id, run.flow_id);
-  }
+  auto parents = read_flow_runs_by_id(client, plan, missing);
+  if (!parents) return parents.error();
+  for (const auto& run : *parents) poll.flow_id_by_flow_run_id.emplace(run.id, run.flow_id);
 
   for (const auto& pool : poll.work_pools) {
     const std::string path = "/work_pools/" + encode_segment(pool.name) + "/workers/filter";
@@ -245,17 +409,21 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   }
 
   if (request.read_seed) {
+    // Bounded by end time, so that a run finishing while the seed is read
+    // is either in the seed or counted by a finished read, never both.
+    poll.seed_until = request.now - plan.seed_settle;
+    const std::string terminal_until = "\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) +
+                                       "}},\"end_time\":{\"before_\":" + json_time(*poll.seed_until) + "}";
     for (const auto& deployment : poll.deployments) {
       const std::string filter = "\"flow_runs\":{\"deployment_id\":{\"any_\":[" + json_string(deployment.id) +
-                                 "]},\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) + "}}}";
+                                 "]}," + terminal_until + "}";
       if (auto error = read_seed(client, filter, request.now, deployment.flow_id, deployment.id, poll.finished_seed)) {
         return *error;
       }
     }
     for (const auto& flow : poll.flows) {
       const std::string filter = "\"flows\":{\"id\":{\"any_\":[" + json_string(flow.id) +
-                                 "]}},\"flow_runs\":{\"deployment_id\":{\"is_null_\":true},\"state\":{\"type\":{\"any_\":" +
-                                 std::string(kTerminal) + "}}}";
+                                 "]}},\"flow_runs\":{\"deployment_id\":{\"is_null_\":true}," + terminal_until + "}";
       if (auto error = read_seed(client, filter, request.now, flow.id, "", poll.finished_seed)) return *error;
     }
   }

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <boost/system/result.hpp>
 
@@ -23,6 +25,13 @@ struct PollPlan {
   std::size_t max_pages = 500;  // per paged read; more is an error, not a partial result
   std::chrono::seconds finished_overlap{120};
   std::chrono::seconds scheduled_horizon{60};  // SCHEDULED runs due within this count as current
+  // The seed counts runs that ended at least this long before the poll's
+  // `now`: by the time it is read, every one of them is committed, and the
+  // finished read counts the later ones (PollResult::seed_until).
+  std::chrono::seconds seed_settle{5};
+  // Pages of flow-run events (50 each) an incremental poll reads before it
+  // reads every current run instead, which is then the cheaper read.
+  std::size_t max_event_pages = 20;
 };
 
 struct PollRequest {
@@ -33,6 +42,16 @@ struct PollRequest {
   bool read_seed = false;      // /flow_runs/history per deployment and per flow (needs the inventory)
   // Used when read_inventory is false (the collector's last inventory).
   const PollResult* inventory = nullptr;
+  // The current flow runs a previous poll returned and that poll's `now`.
+  // With both, only the runs with a flow-run event since then (less the
+  // overlap) and the scheduled runs that came due are read, and merged into
+  // these; without, every current run is read.
+  const std::vector<FlowRun>* previous_current_flow_runs = nullptr;
+  std::optional<Timestamp> previous_now;
+  // Flow run id -> id of its latest event, as the previous poll saw them
+  // (PollResult::flow_run_events): a run whose latest event is unchanged is
+  // not read again while its event stays in the overlap window.
+  const std::unordered_map<std::string, std::string>* previous_flow_run_events = nullptr;
 };
 
 struct PollError {

@@ -26,13 +26,15 @@ Reply ok(std::string body) { return {200, std::move(body), {}, false}; }
 std::vector<Reply> first_poll() {
   return {ok(fixture("admin_version.json")),      ok(fixture("flows_filter.json")),
           ok(fixture("deployments_filter.json")), ok(fixture("work_pools_filter.json")),
-          ok(fixture("work_queues_filter.json")), ok(fixture("flow_runs_filter.json")),  // active
+          ok(fixture("work_queues_filter.json")), ok(fixture("flow_runs_filter.json")),  // finished
+          ok(fixture("flow_runs_filter.json")),                                           // active
           ok("[]"),                                                                       // due
-          ok(fixture("flow_runs_filter.json")),                                           // finished
-          ok("[]"),                                                                       // current tasks
+          ok("[]"),                                                                       // current tasks (history)
           ok(fixture("task_runs_filter.json")),                                           // finished tasks
           ok(fixture("workers_filter.json"))};
 }
+
+constexpr const char* kNoEvents = R"({"events":[],"total":0,"next_page":null})";
 
 std::unique_ptr<PrefectCollector> collector_for(const CannedServer& server) {
   PrefectCollectorOptions options;
@@ -59,12 +61,32 @@ TEST(PrefectCollector, FirstPollFollowsThePlanInElevenRequests) {
   EXPECT_EQ(targets, (std::vector<std::string>{
                          "GET /api/admin/version", "POST /api/flows/filter", "POST /api/deployments/filter",
                          "POST /api/work_pools/filter", "POST /api/work_queues/filter", "POST /api/flow_runs/filter",
-                         "POST /api/flow_runs/filter", "POST /api/flow_runs/filter", "POST /api/task_runs/filter",
+                         "POST /api/flow_runs/filter", "POST /api/flow_runs/filter", "POST /api/task_runs/history",
                          "POST /api/task_runs/filter", "POST /api/work_pools/pool-a/workers/filter"}));
   const auto seen = server.seen();
-  EXPECT_NE(seen[7].body.find(R"("end_time":{"after_":)"), std::string::npos) << seen[7].body;
-  EXPECT_NE(seen[7].body.find(R"("limit":200,"offset":0)"), std::string::npos) << seen[7].body;
+  EXPECT_NE(seen[5].body.find(R"("end_time":{"after_":)"), std::string::npos) << seen[5].body;
+  EXPECT_NE(seen[5].body.find(R"("limit":200,"offset":0)"), std::string::npos) << seen[5].body;
   EXPECT_EQ(sample(collector->Collect(), "prefect_up"), 1);
+}
+
+TEST(PrefectCollector, SeedsFromHistoryBoundedByEndTimeOnePerDeploymentAndOnePerFlow) {
+  auto replies = first_poll();
+  for (int i = 0; i < 1 + 5; ++i) replies.push_back(ok(fixture("flow_runs_history.json")));  // 1 deployment, 5 flows
+  CannedServer server(replies);
+  PrefectCollectorOptions options;
+  options.api_url = server.url();
+  options.client.first_backoff = 1ms;
+  auto collector = PrefectCollector::create(options);
+  ASSERT_TRUE(collector);
+  ASSERT_TRUE((*collector)->refresh()) << (*collector)->last_error();
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), replies.size());
+  for (std::size_t i = first_poll().size(); i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].target, "/api/flow_runs/history");
+    EXPECT_NE(seen[i].body.find(R"("end_time":{"before_":")"), std::string::npos) << seen[i].body;
+    EXPECT_NE(seen[i].body.find(R"("type":{"any_":["COMPLETED","FAILED","CRASHED","CANCELLED"]})"), std::string::npos)
+        << seen[i].body;
+  }
 }
 
 TEST(PrefectCollector, ReportsItsPollsRequestsAndBytes) {
@@ -102,7 +124,7 @@ TEST(PrefectCollector, ReadsTheInventoryInTheSamePollWhenARunNamesAnUnknownFlow)
   // the inventory is read again before anything is counted under an id.
   std::vector<Reply> replies(10, ok("[]"));
   replies[0] = ok(fixture("admin_version.json"));
-  for (auto reply : {ok(fixture("flow_runs_filter.json")), ok("[]"), ok(fixture("flow_runs_filter.json")),
+  for (auto reply : {ok(fixture("flow_runs_filter.json")), ok(kNoEvents), ok("[]"),
                      ok(fixture("admin_version.json")), ok(fixture("flows_filter.json")),
                      ok(fixture("deployments_filter.json")), ok(fixture("work_pools_filter.json")),
                      ok(fixture("work_queues_filter.json")), ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))}) {
@@ -128,8 +150,9 @@ TEST(PrefectCollector, ReadsTheInventoryInTheSamePollWhenARunNamesAnUnknownFlow)
 
 TEST(PrefectCollector, KeepsTheLastWholePollWhenAPollFailsHalfway) {
   auto replies = first_poll();
-  replies.push_back(ok(fixture("flow_runs_filter.json")));  // second poll: active runs read...
-  replies.push_back({422, fixture("error_422_limit.json"), {}, false});  // ...then the due runs fail
+  replies.push_back(ok("[]"));       // second poll: none finished...
+  replies.push_back(ok(kNoEvents));  // ...no run changed...
+  replies.push_back({422, fixture("error_422_limit.json"), {}, false});  // ...then the runs come due fail
   CannedServer server(replies);
   auto collector = collector_for(server);
   ASSERT_TRUE(collector->refresh()) << collector->last_error();
@@ -142,6 +165,90 @@ TEST(PrefectCollector, KeepsTheLastWholePollWhenAPollFailsHalfway) {
   ASSERT_EQ(after.size(), before.size());
   EXPECT_EQ(sample(after, "prefect_up"), 0);
   EXPECT_EQ(sample(after, "prefect_flow_runs_finished_total"), sample(before, "prefect_flow_runs_finished_total"));
+}
+
+double value_of(const std::vector<prometheus::MetricFamily>& families, const std::string& name,
+                const std::string& label, const std::string& wanted) {
+  double sum = 0;
+  for (const auto& family : families) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& pair : metric.label) {
+        if (pair.name == label && pair.value == wanted) sum += metric.gauge.value;
+      }
+    }
+  }
+  return sum;
+}
+
+// After the first poll only the runs with a flow-run event since it are
+// read (by id), merged into the runs already known: cost follows changes.
+TEST(PrefectCollector, LaterPollsReadOnlyTheRunsWhoseStateChanged) {
+  auto replies = first_poll();
+  const std::vector<Reply> second{ok("[]"),                                // finished since the watermark
+                                  ok(fixture("events_filter.json")),       // page 1: the Running run completed
+                                  ok(fixture("events_filter_next.json")),  // page 2: a new run started
+                                  ok("[]"),                                // scheduled runs come due: none
+                                  ok(fixture("flow_runs_changed.json")),   // the two runs, by id
+                                  ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))};
+  replies.insert(replies.end(), second.begin(), second.end());
+  CannedServer server(replies);
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  EXPECT_EQ(value_of(collector->Collect(), "prefect_flow_runs", "state_name", "Running"), 1);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), replies.size());
+  const std::size_t at = first_poll().size() + 1;
+  EXPECT_EQ(seen[at].method + " " + seen[at].target, "POST /api/events/filter");
+  EXPECT_NE(seen[at].body.find(R"("prefix":["prefect.flow-run."])"), std::string::npos) << seen[at].body;
+  EXPECT_NE(seen[at].body.find(R"("distinct":true)"), std::string::npos) << seen[at].body;
+  // The next page's token, sent to our own endpoint (not the host in Prefect's link), encoded.
+  EXPECT_EQ(seen[at + 1].method + " " + seen[at + 1].target,
+            "GET /api/events/filter/next?page-token=YWJj%2BZGVm%2FZ2g%3D");
+  EXPECT_NE(seen[at + 2].body.find(R"("expected_start_time":{"after_":)"), std::string::npos) << seen[at + 2].body;
+  EXPECT_NE(seen[at + 3].body.find(R"("id":{"any_":["5e7d2c1a-9b8f-4a3e-8d6c-1f2e3d4c5b6a","a53c49ca-ccba-4790-a9aa-2bfe0f47bed2"]})"),
+            std::string::npos)
+      << seen[at + 3].body;
+  const auto families = collector->Collect();
+  // The old Running run completed, the new one runs; the Late run, unchanged, is still counted.
+  EXPECT_EQ(value_of(families, "prefect_flow_runs", "state_name", "Running"), 1);
+  EXPECT_EQ(value_of(families, "prefect_flow_runs", "state_name", "Late"), 1);
+}
+
+// An event still inside the overlap window that was seen before names a
+// run already read: the next poll does not read it again.
+TEST(PrefectCollector, DoesNotReadARunAgainForAnEventItHasSeen) {
+  auto replies = first_poll();
+  for (int poll = 0; poll < 2; ++poll) {
+    const std::vector<Reply> later{ok("[]"), ok(fixture("events_filter_next.json")), ok("[]")};
+    replies.insert(replies.end(), later.begin(), later.end());
+    if (poll == 0) replies.push_back(ok(fixture("flow_runs_changed.json")));  // by id, the first time only
+    replies.insert(replies.end(), {ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))});
+  }
+  CannedServer server(replies);
+  auto collector = collector_for(server);
+  for (int poll = 0; poll < 3; ++poll) ASSERT_TRUE(collector->refresh()) << poll << ": " << collector->last_error();
+  EXPECT_EQ(server.seen().size(), replies.size());
+  EXPECT_EQ(server.seen()[replies.size() - 4].target, "/api/flow_runs/filter");  // due, then no read by id
+  // The canned read by id also says the first poll's Running run completed.
+  EXPECT_EQ(value_of(collector->Collect(), "prefect_flow_runs", "state_name", "Running"), 1);
+}
+
+TEST(PrefectCollector, ReadsEveryCurrentRunWhenTheServerHasNoEventsApi) {
+  auto replies = first_poll();
+  const std::vector<Reply> second{ok("[]"),                                      // finished
+                                  {404, fixture("error_404.json"), {}, false},  // no /events/filter
+                                  ok(fixture("flow_runs_filter.json")),          // every active run
+                                  ok("[]"),                                      // every due run
+                                  ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))};
+  replies.insert(replies.end(), second.begin(), second.end());
+  CannedServer server(replies);
+  auto collector = collector_for(server);
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  ASSERT_TRUE(collector->refresh()) << collector->last_error();
+  EXPECT_EQ(server.seen().size(), replies.size());
+  EXPECT_EQ(value_of(collector->Collect(), "prefect_flow_runs", "state_name", "Running"), 1);
 }
 
 TEST(PrefectCollector, SendsNothingBeforeRetryAfterHasPassed) {
@@ -231,7 +338,7 @@ TEST(PrefectCollector, CountersContinueInACollectorRecreatedFromItsStateFile) {
   ASSERT_TRUE(second->refresh()) << second->last_error();
   EXPECT_EQ(counter_samples(second->Collect()), counted);
   // The finished runs are read from the restored watermark, not from "now".
-  const auto finished_read = server.seen().at(first_poll().size() + 7).body;
+  const auto finished_read = server.seen().at(first_poll().size() + 5).body;
   EXPECT_NE(finished_read.find(R"("end_time":{"after_":"2026-11-23T13:58:43.159390Z")"), std::string::npos)
       << finished_read;
   std::filesystem::remove_all(folder);

@@ -138,7 +138,7 @@ TEST(PrefectJson, DecodesRecordedQueueStatusHistoryVersionAndCount) {
   EXPECT_FALSE(status->healthy);
   EXPECT_EQ(status->late_runs_count, 1);
 
-  const auto history = parse_flow_run_history(fixture("flow_runs_history.json"));
+  const auto history = parse_run_history(fixture("flow_runs_history.json"));
   ASSERT_TRUE(history) << history.error().describe();
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ(history->front().start, utc(2026, 11, 23, 13, 0, 54));
@@ -165,6 +165,22 @@ TEST(PrefectJson, ReadsTheSentenceOfEachErrorBodyShape) {
   EXPECT_EQ(parse_api_error(fixture("error_422_unknown_key.json")),
             "Invalid request received. body.flow_runs.bogus: Extra inputs are not permitted");
   EXPECT_EQ(parse_api_error("<html>bad gateway</html>"), std::nullopt);
+}
+
+TEST(PrefectJson, ReadsAnEventPagesResourcesAndTheNextPagesToken) {
+  const auto first = parse_event_page(fixture("events_filter.json"));
+  ASSERT_TRUE(first) << first.error().describe();
+  ASSERT_EQ(first->events.size(), 1u);
+  EXPECT_EQ(first->events[0].id, "01a209c6-fbb2-77a3-87fe-fcd3508753a6");
+  EXPECT_EQ(first->events[0].resource_id, "prefect.flow-run.a53c49ca-ccba-4790-a9aa-2bfe0f47bed2");
+  EXPECT_EQ(first->next_page_token, "YWJj+ZGVm/Z2g=");
+  const auto last = parse_event_page(fixture("events_filter_next.json"));
+  ASSERT_TRUE(last) << last.error().describe();
+  EXPECT_EQ(last->events.size(), 1u);
+  EXPECT_FALSE(last->next_page_token);
+  const auto no_token = parse_event_page(R"({"events":[],"total":0,"next_page":"http://h/api/events/filter/next"})");
+  ASSERT_FALSE(no_token);
+  EXPECT_EQ(no_token.error().where, "/next_page");
 }
 
 TEST(PrefectJson, NamesTheFieldThatIsWrong) {

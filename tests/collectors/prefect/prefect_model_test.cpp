@@ -169,6 +169,39 @@ TEST(PrefectModel, SeedsFinishedCountersOnlyAtTheFirstPollAndNeverBelowWhatWasCo
             40);
 }
 
+// A run that finishes while the seed is read: the seed is bounded by end
+// time, so the run is either in it or counted on top of it, never both.
+TEST(PrefectModel, CountsRunsThatEndedAfterTheSeedsBoundOnTopOfTheSeed) {
+  PollResult poll;
+  poll.now = *parse_timestamp("2026-11-23T14:10:00Z");
+  poll.flows = {{"f", "etl"}};
+  poll.seed_until = poll.now - 5s;
+  poll.finished_seed = {{"f", "", "FAILED", "Failed", 40}};
+  for (const auto& [id, ended] : {std::pair{"in-seed", poll.now - 30s}, std::pair{"at-bound", poll.now - 5s},
+                                  std::pair{"after-bound", poll.now - 2s}}) {
+    FlowRun run;
+    run.id = id;
+    run.flow_id = "f";
+    run.total_run_time = 7;
+    run.state = {std::string(id) + "-state", "FAILED", "Failed", "Flow run encountered an exception: KeyError: x", ended};
+    run.end_time = ended;
+    poll.finished_flow_runs.push_back(run);
+  }
+  const auto first = build_families({}, poll, {});
+  const std::vector<std::pair<std::string, std::string>> failed{{"flow_name", "etl"}, {"state_name", "Failed"}};
+  EXPECT_EQ(value(first.families, "prefect_flow_runs_finished_total", failed), 41);
+  EXPECT_EQ(value(first.families, "prefect_flow_run_failures_total", {{"flow_name", "etl"}}), 1);
+  EXPECT_EQ(value(first.families, "prefect_flow_run_last_failure_info", {{"flow_run_id", "after-bound"}}), 1);
+  EXPECT_EQ(first.state.watermark, poll.now - 2s);
+  // The next poll reads the same window again: nothing is counted twice.
+  PollResult next = poll;
+  next.now = poll.now + 30s;
+  next.finished_seed.clear();
+  next.seed_until.reset();
+  const auto second = build_families(first.state, next, {});
+  EXPECT_EQ(value(second.families, "prefect_flow_runs_finished_total", failed), 41);
+}
+
 TEST(PrefectModel, ARestoredStateCountsWhatFinishedSinceItsWatermarkThenTakesTheSeedAsAFloor) {
   auto poll = recorded_poll();
   const auto flow_id = std::find_if(poll.flows.begin(), poll.flows.end(), [](const Flow& f) { return f.name == "etl-bad"; })->id;
@@ -188,6 +221,21 @@ TEST(PrefectModel, ARestoredStateCountsWhatFinishedSinceItsWatermarkThenTakesThe
   const auto higher = build_families(restored, poll, {});
   EXPECT_EQ(value(higher.families, "prefect_flow_runs_finished_total", bad_failed), 40);
   EXPECT_EQ(value(higher.families, "prefect_flow_run_failures_total", {{"flow_name", "etl-bad"}}), 11);
+}
+
+TEST(PrefectModel, CountsCurrentTaskRunsFromHistoryAndZeroFillsStatesThatEmptied) {
+  PollResult poll;
+  poll.now = *parse_timestamp("2026-11-23T14:10:00Z");
+  poll.current_task_states = {{"RUNNING", "Running", 1200, 0, 0}, {"SCHEDULED", "AwaitingRetry", 3, 0, 0},
+                              {"COMPLETED", "Completed", 9, 0, 0}};
+  const auto first = build_families({}, poll, {});
+  EXPECT_EQ(value(first.families, "prefect_task_runs", {{"state_name", "Running"}}), 1200);
+  EXPECT_EQ(value(first.families, "prefect_task_runs", {{"state_name", "AwaitingRetry"}}), 3);
+  EXPECT_THROW(value(first.families, "prefect_task_runs", {{"state_name", "Completed"}}), std::logic_error);
+  poll.current_task_states = {{"RUNNING", "Running", 1199, 0, 0}};
+  const auto second = build_families(first.state, poll, {});
+  EXPECT_EQ(value(second.families, "prefect_task_runs", {{"state_name", "Running"}}), 1199);
+  EXPECT_EQ(value(second.families, "prefect_task_runs", {{"state_name", "AwaitingRetry"}}), 0);
 }
 
 TEST(PrefectModel, BoundsFailureInfoAndExceptionTypes) {
