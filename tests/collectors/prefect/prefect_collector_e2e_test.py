@@ -33,8 +33,10 @@ import servers  # noqa: E402  (flowgate on a free port, always stopped)
 TERMINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 POOL = "pool-a"
 API_KEY = "pnu_e2e_never_printed"
-# An idle poll: active and due flow runs, finished flow runs, current and
-# finished task runs, one pool's workers (docs/design-notes/prefect-collector.md).
+# An idle poll: finished flow runs, flow-run events, runs come due, current
+# and finished task runs, one pool's workers; the first poll reads every
+# current run (active, due) in place of the events and runs come due
+# (docs/design-notes/prefect-collector.md).
 IDLE_POLL_REQUESTS = 6
 
 
@@ -297,8 +299,27 @@ def assert_no_counter_went_down(before, after):
             assert counters(after).get(name, {}).get(labels, 0) >= value, (name, labels)
 
 
-def test_idle_polls_cost_six_requests_and_fifty_finished_runs_add_none(world):
+def flow_run_events(prefect):
+    """How many flow-run events (state changes) Prefect has written in the last hour."""
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    return post(prefect, "/events/filter", {"filter": {"occurred": {"since": iso(since)}, "event": {
+        "prefix": ["prefect.flow-run."], "exclude_name": ["prefect.flow-run.heartbeat"]}}, "limit": 1})["total"]
+
+
+def wait_for_written_events(prefect):
+    """Prefect's event persister writes events a few seconds (its flush
+    interval, 5 s) after the change: until then a poll may meet an event newer
+    than the run it read, and read that run again."""
+    def unchanged():
+        before = flow_run_events(prefect)
+        time.sleep(6)
+        return flow_run_events(prefect) == before
+    wait_for("Prefect to write every flow-run event", unchanged, seconds=90)
+
+
+def test_idle_polls_cost_six_requests_and_thirty_five_finished_runs_add_none(world):
     prefect, server = world["prefect"], world["flowgate"]
+    wait_for_written_events(prefect)
     first = after_next_polls(server, 1)
     idle = after_next_polls(server, 3)
     polls = total(idle, "flowgate_prefect_polls_total") - total(first, "flowgate_prefect_polls_total")
@@ -308,23 +329,29 @@ def test_idle_polls_cost_six_requests_and_fifty_finished_runs_add_none(world):
     assert requests == IDLE_POLL_REQUESTS * polls
     assert_no_counter_went_down(first, idle)
 
+    # Every run changed inside the overlap window fits one page of events (50).
+    new_runs = 35
+    assert post(prefect, "/flow_runs/count", {}) + new_runs <= 50
     etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
     before = terminal_count(prefect)
-    for _ in range(50):
+    for _ in range(new_runs):
         finish_run(prefect, etl, "COMPLETED")
-    wait_for("flowgate to count the 50 new runs",
-             lambda: total(scrape(server), "prefect_flow_runs_finished_total") == before + 50)
-    busy = after_next_polls(server, 1)  # one more poll, which still re-reads them (overlap)
+    wait_for(f"flowgate to count the {new_runs} new runs",
+             lambda: total(scrape(server), "prefect_flow_runs_finished_total") == before + new_runs)
+    wait_for_written_events(prefect)
+    idle = after_next_polls(server, 1)
+    # Polls that still re-read the runs (overlap) and their events: the
+    # events name runs the finished read returned, so none is read by id.
+    busy = after_next_polls(server, 2)
     busy_polls = total(busy, "flowgate_prefect_polls_total") - total(idle, "flowgate_prefect_polls_total")
     busy_requests = total(busy, "flowgate_prefect_requests_total") - total(idle, "flowgate_prefect_requests_total")
     busy_bytes = total(busy, "flowgate_prefect_response_bytes_total") - \
         total(idle, "flowgate_prefect_response_bytes_total")
-    # Fewer than 200 changes per poll: still one page per read.
     assert busy_requests == IDLE_POLL_REQUESTS * busy_polls
     assert busy_bytes / busy_polls > idle_bytes / polls
     assert_no_counter_went_down(idle, busy)
     assert series(busy, "prefect_flow_runs_finished_total", FINISHED_KEYS) == prefect_finished(prefect)
-    print(f"\nidle poll: {requests / polls:.0f} requests, {idle_bytes / polls:.0f} bytes; while 50 runs "
+    print(f"\nidle poll: {requests / polls:.0f} requests, {idle_bytes / polls:.0f} bytes; after {new_runs} runs "
           f"finished: {busy_requests / busy_polls:.1f} requests, {busy_bytes / busy_polls:.0f} bytes per poll")
 
 
