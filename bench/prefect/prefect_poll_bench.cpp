@@ -33,15 +33,22 @@ double process_cpu_seconds() {
 
 struct Published {
   std::size_t series = 0;
-  double finished_total = 0;  // sum of prefect_flow_runs_finished_total, to check against Prefect's count
+  // Sums to check against Prefect's counts: prefect_flow_runs_finished_total,
+  // prefect_flow_runs, prefect_task_runs.
+  double finished_total = 0;
+  double current_flow_runs = 0;
+  double current_task_runs = 0;
 };
 
 Published count_published(const PrefectCollector& collector) {
   Published published;
   for (const auto& family : collector.Collect()) {
     published.series += family.metric.size();
-    if (family.name != "prefect_flow_runs_finished_total") continue;
-    for (const auto& metric : family.metric) published.finished_total += metric.counter.value;
+    for (const auto& metric : family.metric) {
+      if (family.name == "prefect_flow_runs_finished_total") published.finished_total += metric.counter.value;
+      if (family.name == "prefect_flow_runs") published.current_flow_runs += metric.gauge.value;
+      if (family.name == "prefect_task_runs") published.current_task_runs += metric.gauge.value;
+    }
   }
   return published;
 }
@@ -57,12 +64,12 @@ bool measure_poll(PrefectCollector& collector, std::string_view label) {
   const auto& after = collector.client_stats();
   const Published published = count_published(collector);
   std::printf("poll=%.*s ok=%d requests=%llu response_bytes=%llu connections=%llu wall_s=%.4f cpu_s=%.4f "
-              "series=%zu finished_total=%.0f",
+              "series=%zu finished_total=%.0f current_flow_runs=%.0f current_task_runs=%.0f",
               static_cast<int>(label.size()), label.data(), ok ? 1 : 0,
               static_cast<unsigned long long>(after.requests - before.requests),
               static_cast<unsigned long long>(after.response_bytes - before.response_bytes),
               static_cast<unsigned long long>(after.connections - before.connections), wall, cpu, published.series,
-              published.finished_total);
+              published.finished_total, published.current_flow_runs, published.current_task_runs);
   if (!ok) std::printf(" error=\"%s\"", collector.last_error().c_str());
   std::printf("\n");
   std::fflush(stdout);

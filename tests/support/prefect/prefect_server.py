@@ -102,11 +102,15 @@ def clean_environment(extra=None):
 class PrefectServer:
     """`prefect server start --host 127.0.0.1 --port <free> --no-ui --analytics-off`
     with a throwaway PREFECT_HOME. `url` is the API base (http://127.0.0.1:<port>/api).
-    `settings` adds server environment variables (e.g. PREFECT_SERVER_API_AUTH_STRING)."""
+    `settings` adds server environment variables (e.g. PREFECT_SERVER_API_AUTH_STRING).
+    `home` is a PREFECT_HOME to use and keep (a benchmark's filled database)."""
 
-    def __init__(self, venv=None, settings=None):
+    def __init__(self, venv=None, settings=None, home=None):
         self.venv = ensure_venv(venv)
-        self.home = pathlib.Path(tempfile.mkdtemp(prefix="prefect-home-"))
+        self.keep_home = home is not None
+        if home is not None:
+            pathlib.Path(home).mkdir(parents=True, exist_ok=True)
+        self.home = pathlib.Path(home) if home is not None else pathlib.Path(tempfile.mkdtemp(prefix="prefect-home-"))
         self.settings = {**FAST_SERVICES, **(settings or {})}
         self.process = None
         self.port = None
@@ -123,7 +127,8 @@ class PrefectServer:
 
     def __exit__(self, *exc):
         self.stop()
-        shutil.rmtree(self.home, ignore_errors=True)
+        if not self.keep_home:
+            shutil.rmtree(self.home, ignore_errors=True)
 
     def start(self):
         """Starts the server (a free port can be taken meanwhile: three tries)."""
