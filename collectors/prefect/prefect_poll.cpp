@@ -162,7 +162,8 @@ PollValue<std::vector<FlowRun>> read_flow_runs_by_id(PrefectClient& client, cons
   for (std::size_t first = 0; first < ids.size(); first += plan.page_size) {
     std::string list;
     for (std::size_t i = first; i < std::min(ids.size(), first + plan.page_size); ++i) {
-      list += (list.empty() ? "" : ",") + json_string(ids[i]);
+      if (!list.empty()) list += ',';
+      list += json_string(ids[i]);
     }
     auto page = read_flow_runs(client, plan, "\"flow_runs\":{\"id\":{\"any_\":[" + list + "]}}");
     if (!page) return page.error();
