@@ -228,6 +228,7 @@ PollValue<std::optional<LatestEvents>> read_flow_run_events(PrefectClient& clien
       }
     }
     if (!decoded->next_page_token) return std::optional(std::move(latest));
+    if (page + 1 == plan.max_event_pages) break;
     text = client.get("/events/filter/next?page-token=" + encode_segment(percent_decode(*decoded->next_page_token)));
   }
   return std::optional<LatestEvents>();

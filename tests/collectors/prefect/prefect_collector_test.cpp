@@ -251,6 +251,32 @@ TEST(PrefectCollector, ReadsEveryCurrentRunWhenTheServerHasNoEventsApi) {
   EXPECT_EQ(value_of(collector->Collect(), "prefect_flow_runs", "state_name", "Running"), 1);
 }
 
+// More changed runs than max_event_pages of events: reading every current
+// run is then the cheaper read, and the events are not paged further.
+TEST(PrefectCollector, ReadsEveryCurrentRunWhenMoreRunsChangedThanItsEventPages) {
+  auto replies = first_poll();
+  const std::vector<Reply> second{ok("[]"),                           // finished
+                                  ok(fixture("events_filter.json")),  // one page, and a next one
+                                  ok(fixture("flow_runs_filter.json")), ok("[]"),  // every active and due run
+                                  ok("[]"), ok("[]"), ok(fixture("workers_filter.json"))};
+  replies.insert(replies.end(), second.begin(), second.end());
+  CannedServer server(replies);
+  PrefectCollectorOptions options;
+  options.api_url = server.url();
+  options.seed_finished_counters = false;
+  options.plan.max_event_pages = 1;
+  auto collector = PrefectCollector::create(options);
+  ASSERT_TRUE(collector);
+  ASSERT_TRUE((*collector)->refresh()) << (*collector)->last_error();
+  ASSERT_TRUE((*collector)->refresh()) << (*collector)->last_error();
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), replies.size());
+  EXPECT_NE(seen[first_poll().size() + 2].body.find(R"("any_":["PENDING","RUNNING","PAUSED","CANCELLING"])"),
+            std::string::npos)
+      << seen[first_poll().size() + 2].body;
+  EXPECT_EQ(value_of((*collector)->Collect(), "prefect_flow_runs", "state_name", "Running"), 1);
+}
+
 TEST(PrefectCollector, SendsNothingBeforeRetryAfterHasPassed) {
   CannedServer server({{429, R"({"detail":"slow down"})", {{"Retry-After", "60"}}, false}});
   auto collector = collector_for(server);
