@@ -411,9 +411,12 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   }
 
   if (request.read_seed) {
-    // Bounded by end time, so that a run finishing while the seed is read
-    // is either in the seed or counted by a finished read, never both.
-    poll.seed_until = request.now - plan.seed_settle;
+    // Bounded by end time where the finished reads begin, so that a run is
+    // either in the seed or counted by a finished read, never both. A run
+    // ends (end_time) before its transaction commits; the overlap already
+    // has to cover that lag, and so does this bound (a bound of a few
+    // seconds counted runs committed later twice on a busy server).
+    poll.seed_until = request.now - plan.finished_overlap;
     const std::string terminal_until = "\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) +
                                        "}},\"end_time\":{\"before_\":" + json_time(*poll.seed_until) + "}";
     for (const auto& deployment : poll.deployments) {

@@ -25,10 +25,6 @@ struct PollPlan {
   std::size_t max_pages = 500;  // per paged read; more is an error, not a partial result
   std::chrono::seconds finished_overlap{120};
   std::chrono::seconds scheduled_horizon{60};  // SCHEDULED runs due within this count as current
-  // The seed counts runs that ended at least this long before the poll's
-  // `now`: by the time it is read, every one of them is committed, and the
-  // finished read counts the later ones (PollResult::seed_until).
-  std::chrono::seconds seed_settle{5};
   // Pages of flow-run events (50 each) an incremental poll reads before it
   // reads every current run instead, which is then the cheaper read.
   std::size_t max_event_pages = 20;
