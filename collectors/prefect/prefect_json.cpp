@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -390,15 +392,18 @@ JsonResult<EventPage> parse_event_page(std::string_view body) {
     }
   }
   // Prefect writes the next page as an absolute URL built from the Host it
-  // was asked on; only its token is used, sent to our own endpoint.
+  // was asked on; only its token is used, sent to our own endpoint. The
+  // token is base64 written unencoded: '+' is a plus, not a space.
   const std::string next = page.nullable_string("next_page");
   if (!next.empty()) {
-    static constexpr std::string_view kKey = "page-token=";
-    const auto at = next.find(kKey);
-    if (at == std::string::npos) return PrefectJsonError("/next_page", "no page-token in " + next);
-    auto token = next.substr(at + kKey.size());
-    token = token.substr(0, token.find('&'));
-    out.next_page_token = std::move(token);
+    const auto url = boost::urls::parse_uri_reference(next);
+    if (!url) return PrefectJsonError("/next_page", "not a URL: " + next);
+    const auto params = url->params(boost::urls::encoding_opts{});
+    const auto token = params.find("page-token");
+    if (token == params.end() || !(*token).has_value) {
+      return PrefectJsonError("/next_page", "no page-token in " + next);
+    }
+    out.next_page_token = (*token).value;
   }
   if (error) return *error;
   return out;

@@ -1,11 +1,12 @@
 #include "collectors/prefect/prefect_poll.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <map>
 #include <unordered_set>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -24,23 +25,10 @@ std::string json_string(std::string_view text) {
 
 std::string json_time(Timestamp at) { return json_string(format_timestamp(at)); }
 
-// Path segment percent-encoding for names in routes (/work_pools/{name}/...).
-std::string encode_segment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '_' || c == '.' || c == '~';
-    if (plain) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 15];
-    }
-  }
-  return out;
+// Percent-encoding for a path segment or a query value: everything but the
+// unreserved characters ('+', '/' and '=' of a base64 page token included).
+std::string encode_component(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 PollError bad_body(std::string_view path, const PrefectJsonError& error) {
@@ -180,24 +168,6 @@ bool is_current(const FlowRun& run, Timestamp due_by) {
          run.state.type == "CANCELLING";
 }
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned byte = 0;
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const char* first = text.data() + i + 1;
-      const auto [end, ec] = std::from_chars(first, first + 2, byte, 16);
-      if (ec == std::errc{} && end == first + 2) {
-        out += static_cast<char>(byte);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
 // Flow run id -> id of its latest event since `since`: Prefect emits an
 // event for every state a run enters (prefect.flow-run.<State name>), so
 // these are the runs whose state changed. One event per run (distinct,
@@ -229,7 +199,7 @@ PollValue<std::optional<LatestEvents>> read_flow_run_events(PrefectClient& clien
     }
     if (!decoded->next_page_token) return std::optional(std::move(latest));
     if (page + 1 == plan.max_event_pages) break;
-    text = client.get("/events/filter/next?page-token=" + encode_segment(percent_decode(*decoded->next_page_token)));
+    text = client.get("/events/filter/next?page-token=" + encode_component(*decoded->next_page_token));
   }
   return std::optional<LatestEvents>();
 }
@@ -403,7 +373,7 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   for (const auto& run : *parents) poll.flow_id_by_flow_run_id.emplace(run.id, run.flow_id);
 
   for (const auto& pool : poll.work_pools) {
-    const std::string path = "/work_pools/" + encode_segment(pool.name) + "/workers/filter";
+    const std::string path = "/work_pools/" + encode_component(pool.name) + "/workers/filter";
     auto workers = read_pages<Worker>(client, plan, path, "", &parse_workers,
                                       [](const Worker& worker) { return worker.name; });
     if (!workers) return workers.error();
