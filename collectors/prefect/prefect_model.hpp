@@ -72,9 +72,6 @@ struct PollResult {
   // None: the seed holds every finished run this poll read.
   std::optional<Timestamp> seed_until;
   bool inventory_read = false;  // flows ... version above were read by this poll, not copied
-  // current_flow_runs were read whole, not updated from the previous poll's
-  // with the runs that changed since.
-  bool current_read_whole = true;
   // Flow run id -> its latest event's id, read by an updating poll.
   std::unordered_map<std::string, std::string> flow_run_events;
 };

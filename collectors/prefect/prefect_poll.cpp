@@ -204,6 +204,13 @@ PollValue<std::optional<LatestEvents>> read_flow_run_events(PrefectClient& clien
   return std::optional<LatestEvents>();
 }
 
+// SCHEDULED runs expected to start by `due_by` (and after `after`).
+std::string scheduled_due_members(std::optional<Timestamp> after, Timestamp due_by) {
+  return R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{)" +
+         (after ? R"("after_":)" + json_time(*after) + "," : std::string()) + R"("before_":)" + json_time(due_by) +
+         R"(}},"sort":"ID_DESC")";
+}
+
 // Every current flow run: active states, and SCHEDULED ones due by the
 // horizon. Two filter bodies, since OR across state types and time is not
 // expressible in one.
@@ -211,9 +218,7 @@ PollValue<std::vector<FlowRun>> read_current_flow_runs(PrefectClient& client, co
   auto active = read_flow_runs(client, plan,
                                R"("flow_runs":{"state":{"type":{"any_":)" + std::string(kActive) + R"(}}},"sort":"ID_DESC")");
   if (!active) return active.error();
-  auto due = read_flow_runs(client, plan,
-                            R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{"before_":)" +
-                                json_time(now + plan.scheduled_horizon) + R"(}},"sort":"ID_DESC")");
+  auto due = read_flow_runs(client, plan, scheduled_due_members(std::nullopt, now + plan.scheduled_horizon));
   if (!due) return due.error();
   std::move(due->begin(), due->end(), std::back_inserter(*active));
   return active;
@@ -233,10 +238,7 @@ PollValue<std::optional<std::vector<FlowRun>>> update_current_flow_runs(PrefectC
   if (!events) return events.error();
   if (!*events) return std::optional<std::vector<FlowRun>>();
   const Timestamp due_by = request.now + plan.scheduled_horizon;
-  auto due = read_flow_runs(client, plan,
-                            R"("flow_runs":{"state":{"type":{"any_":["SCHEDULED"]}},"expected_start_time":{"after_":)" +
-                                json_time(since + plan.scheduled_horizon) + R"(,"before_":)" + json_time(due_by) +
-                                R"(}},"sort":"ID_DESC")");
+  auto due = read_flow_runs(client, plan, scheduled_due_members(since + plan.scheduled_horizon, due_by));
   if (!due) return due.error();
 
   std::map<std::string, FlowRun> current;
@@ -325,13 +327,14 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   auto finished = read_flow_runs(client, plan, finished_members("flow_runs", request.flow_watermark, plan, request.now));
   if (!finished) return finished.error();
   poll.finished_flow_runs = std::move(*finished);
+  bool updated_current = false;
   if (request.previous_current_flow_runs != nullptr && request.previous_now) {
     auto updated = update_current_flow_runs(client, plan, request, poll.finished_flow_runs, poll.flow_run_events);
     if (!updated) return updated.error();
     if (*updated) poll.current_flow_runs = std::move(**updated);
-    poll.current_read_whole = !*updated;
+    updated_current = updated->has_value();
   }
-  if (poll.current_read_whole) {
+  if (!updated_current) {
     auto current = read_current_flow_runs(client, plan, request.now);
     if (!current) return current.error();
     poll.current_flow_runs = std::move(*current);
