@@ -40,21 +40,27 @@ boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segment
   return numbers;
 }
 
-// Where replay of one segment stopped: at its end, or at a bad frame.
-struct SegmentReplay {
-  std::uint64_t records = 0;
-  std::uint64_t good_bytes = 0;  // everything before the stop
-  std::string bad;               // empty when the whole segment was good
-};
-
 // A segment shorter than its header was being created when flowgate
 // stopped: no record was ever in it. A whole header that is not ours is
 // damage recovery must not paper over (the caller refuses to start).
+enum class SegmentHeader { whole, cut_short, foreign };
+
+// Where replay of one segment stopped: at its end, or at a bad frame.
+struct SegmentReplay {
+  SegmentHeader header = SegmentHeader::whole;  // not whole: nothing was replayed
+  std::uint64_t records = 0;
+  std::uint64_t good_bytes = 0;  // everything before the stop
+  std::string bad;               // empty when every frame was good
+};
+
 SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
   SegmentReplay replay;
-  if (content.size() < kSegmentMagic.size()) return replay;  // good_bytes 0, bad empty: header never completed
+  if (content.size() < kSegmentMagic.size()) {
+    replay.header = SegmentHeader::cut_short;
+    return replay;
+  }
   if (content.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
-    replay.bad = "bad segment header";
+    replay.header = SegmentHeader::foreign;
     return replay;
   }
   std::size_t offset = kSegmentMagic.size();
@@ -140,11 +146,11 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
     if (!content) return PersistenceError(content.error().message);
     const auto replay = replay_segment(*content, groups);
     recovered.report.records_replayed += replay.records;
-    if (replay.bad == "bad segment header") {
+    if (replay.header == SegmentHeader::foreign) {
       return PersistenceError(path.string() + ": not a flowgate log segment (bad header); move the folder " +
                               log_folder.string() + " away to start from the snapshot alone");
     }
-    if (replay.bad.empty() && content->size() < kSegmentMagic.size()) {
+    if (replay.header == SegmentHeader::cut_short) {
       doomed.push_back(path);
       continue;
     }

@@ -5,8 +5,8 @@
 // segments are deleted, then the segment is truncated there (a crash can
 // only tear the tail; everything before the damage is kept), and the report
 // says where and how much was dropped. A segment whose header never got
-// written whole is removed silently; one with a foreign header is an error. Not thread-safe; run once, before the
-// log is opened for appending.
+// written whole is removed silently; one with a foreign header is an error.
+// Not thread-safe; run once, before the log is opened for appending.
 
 #include <cstdint>
 #include <filesystem>
