@@ -40,6 +40,8 @@ set_tests_properties(exposition.openmetrics_writer_output_parsed_by_prometheus_c
 find_program(FLOWGATE_GO go PATHS /usr/local/go/bin NO_DEFAULT_PATH)
 find_program(FLOWGATE_GO go)
 set(text_go_reference_dir ${CMAKE_CURRENT_BINARY_DIR}/text_go_reference)
+# The adversarial tests check every scrape with it too (fixture text_go_reference).
+set(FLOWGATE_TEXT_GO_REFERENCE ${text_go_reference_dir}/text_go_reference CACHE INTERNAL "expfmt reference binary")
 set(text_go_reference_script ${CMAKE_CURRENT_SOURCE_DIR}/text_go_reference/text_go_reference.cmake)
 add_test(NAME exposition.text_go_reference.build
   COMMAND ${CMAKE_COMMAND} -DMODE=build -DGO=${FLOWGATE_GO} -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/text_go_reference
