@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <functional>
 #include <optional>
 
 #include "collectors/metric_family_builder.hpp"
@@ -97,33 +98,61 @@ std::string exception_type_from_message(std::string_view message) {
   return "unknown";
 }
 
-PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options) {
-  PrefectState state = previous;
-  const Names names(poll);
-  const auto now = poll.now;
-  const auto kept = [&](const std::string& flow, const std::string& deployment) {
-    return !options.keep || options.keep(flow, deployment);
-  };
+namespace {
 
-  // At a fresh process's seeding poll the seed is the counters' start, and
-  // the finished runs read that it already holds (end_time <= seed_until)
-  // only mark the overlap window and the watermark. A restored state counts
-  // every run read (they finished since its watermark) and then takes the
-  // seed as a floor.
-  const bool seeding = !state.seeded && !state.restored && !poll.finished_seed.empty();
-  const auto in_seed = [&](const FlowRun& run) {
-    return seeding && (!poll.seed_until || *run.end_time <= *poll.seed_until);
-  };
-  if (seeding) {
-    for (const auto& seed : poll.finished_seed) {
-      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
-                            seed.state_name};
-      if (kept(key[0], key[1])) state.flow_runs_finished[key] += static_cast<double>(seed.count);
-    }
-    state.seeded = true;
+using Keep = std::function<bool(const std::string& flow, const std::string& deployment)>;
+
+// How a seed (terminal runs per label set, from /flow_runs/history) meets the
+// finished counters: a fresh process starts them from it; a restored state
+// only takes it as a floor, since it already counted since its watermark.
+enum class SeedUse { start_from, floor };
+
+void apply_seed(PrefectState& state, const PollResult& poll, const Names& names, const Keep& kept, SeedUse use) {
+  for (const auto& seed : poll.finished_seed) {
+    const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
+                          seed.state_name};
+    if (!kept(key[0], key[1])) continue;
+    double& value = state.flow_runs_finished[key];
+    const auto count = static_cast<double>(seed.count);
+    value = use == SeedUse::start_from ? value + count : std::max(value, count);
   }
+  state.seeded = true;
+}
 
-  // Finished flow runs: counters, durations, failures.
+void observe_duration(DurationHistogram& histogram, double seconds, const std::vector<double>& buckets) {
+  histogram.bucket_counts.resize(buckets.size());
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (seconds <= buckets[i]) {
+      ++histogram.bucket_counts[i];
+      break;
+    }
+  }
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+// A FAILED or CRASHED run: its exception type (capped per deployment, the
+// rest as "other") and the newest-first ring of failures for alert links.
+void record_failure(PrefectState& state, const FlowRun& run, const std::string& flow, const std::string& deployment,
+                    const ModelOptions& options) {
+  std::string exception = exception_type_from_message(run.state.message);
+  std::size_t types_here = 0;
+  bool known = false;
+  for (const auto& [key, value] : state.flow_run_failures) {
+    if (key[0] == flow && key[1] == deployment) {
+      ++types_here;
+      known = known || key[2] == exception;
+    }
+  }
+  if (!known && types_here >= options.exception_types_per_deployment) exception = "other";
+  state.flow_run_failures[{flow, deployment, exception}] += 1;
+  state.latest_failures.push_front({{flow, deployment, run.id, run.name, run.state.name, exception}});
+}
+
+// Finished flow runs not counted before: counters, durations, failures. Runs
+// the seed already holds (`in_seed`) only move the watermark.
+void count_finished_flow_runs(PrefectState& state, const PollResult& poll, const Names& names, const Keep& kept,
+                              const std::function<bool(const FlowRun&)>& in_seed, const ModelOptions& options) {
   std::vector<const FlowRun*> finished;
   for (const auto& run : poll.finished_flow_runs) {
     if (!is_terminal_state_type(run.state.type) || !run.end_time) continue;
@@ -139,44 +168,14 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     const std::string deployment = names.deployment(run->deployment_id);
     if (!kept(flow, deployment)) continue;
     state.flow_runs_finished[{flow, deployment, run->state.type, run->state.name}] += 1;
-    auto& histogram = state.flow_run_durations[{flow, deployment}];
-    histogram.bucket_counts.resize(options.duration_buckets.size());
-    for (std::size_t i = 0; i < options.duration_buckets.size(); ++i) {
-      if (run->total_run_time <= options.duration_buckets[i]) {
-        ++histogram.bucket_counts[i];
-        break;
-      }
-    }
-    ++histogram.count;
-    histogram.sum += run->total_run_time;
-    if (run->state.type == "FAILED" || run->state.type == "CRASHED") {
-      std::string exception = exception_type_from_message(run->state.message);
-      std::size_t types_here = 0;
-      bool known = false;
-      for (const auto& [key, value] : state.flow_run_failures) {
-        if (key[0] == flow && key[1] == deployment) {
-          ++types_here;
-          known = known || key[2] == exception;
-        }
-      }
-      if (!known && types_here >= options.exception_types_per_deployment) exception = "other";
-      state.flow_run_failures[{flow, deployment, exception}] += 1;
-      state.latest_failures.push_front({{flow, deployment, run->id, run->name, run->state.name, exception}});
-    }
+    observe_duration(state.flow_run_durations[{flow, deployment}], run->total_run_time, options.duration_buckets);
+    if (run->state.type == "FAILED" || run->state.type == "CRASHED") record_failure(state, *run, flow, deployment, options);
   }
   while (state.latest_failures.size() > options.failure_info_limit) state.latest_failures.pop_back();
-  if (!state.seeded) {
-    for (const auto& seed : poll.finished_seed) {
-      const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
-                            seed.state_name};
-      if (!kept(key[0], key[1])) continue;
-      double& value = state.flow_runs_finished[key];
-      value = std::max(value, static_cast<double>(seed.count));
-    }
-    state.seeded = true;
-  }
+}
 
-  // Finished task runs: counters and retries (run_count - 1).
+// Finished task runs: counters and retries (run_count - 1) by flow.
+void count_finished_task_runs(PrefectState& state, const PollResult& poll, const Names& names) {
   std::unordered_map<std::string, std::string> flow_id_by_run = poll.flow_id_by_flow_run_id;
   for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
     for (const auto& run : *runs) flow_id_by_run.emplace(run.id, run.flow_id);
@@ -192,15 +191,21 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     }
     if (!state.task_watermark || *task.end_time > *state.task_watermark) state.task_watermark = task.end_time;
   }
-  if (state.watermark) forget_before(state.counted_flow_states, *state.watermark - options.finished_overlap);
-  if (state.task_watermark) forget_before(state.counted_task_states, *state.task_watermark - options.finished_overlap);
+}
 
-  // Current runs: gauges, zero-filled for label sets seen before.
+// Gauges of one poll that the state does not carry.
+struct CurrentGauges {
+  std::map<LabelValues, double> lateness;    // flow, deployment
+  std::map<LabelValues, double> stuck;       // flow, deployment
+  std::map<LabelValues, double> queue_late;  // work pool, work queue
+};
+
+// Current runs: gauges, zero-filled for label sets seen before.
+CurrentGauges count_current_runs(PrefectState& state, const PollResult& poll, const Names& names, const Keep& kept,
+                                 const ModelOptions& options) {
+  CurrentGauges gauges;
   for (auto& entry : state.flow_runs_current_seen) entry.second = 0;
-  std::map<LabelValues, double> lateness;
-  std::map<LabelValues, double> stuck;
-  std::map<LabelValues, double> queue_late;
-  for (const auto& queue : poll.work_queues) queue_late[{queue.work_pool_name, queue.name}] = 0;
+  for (const auto& queue : poll.work_queues) gauges.queue_late[{queue.work_pool_name, queue.name}] = 0;
   for (const auto& run : poll.current_flow_runs) {
     if (is_terminal_state_type(run.state.type) || run.state.type.empty()) continue;
     const std::string flow = names.flow(run.flow_id);
@@ -208,23 +213,45 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
     if (!kept(flow, deployment)) continue;
     state.flow_runs_current_seen[{flow, deployment, run.state.type, run.state.name}] += 1;
     if (run.state.type == "SCHEDULED") {
-      double& late = lateness[{flow, deployment}];
-      if (run.expected_start_time) late = std::max(late, seconds_between(*run.expected_start_time, now));
-      if (run.state.name == "Late") queue_late[{run.work_pool_name, run.work_queue_name}] += 1;
+      double& late = gauges.lateness[{flow, deployment}];
+      if (run.expected_start_time) late = std::max(late, seconds_between(*run.expected_start_time, poll.now));
+      if (run.state.name == "Late") gauges.queue_late[{run.work_pool_name, run.work_queue_name}] += 1;
     }
     if (run.state.type == "RUNNING") {
-      double& count = stuck[{flow, deployment}];
-      if (run.start_time && now - *run.start_time >= options.stuck_running_after) count += 1;
+      double& count = gauges.stuck[{flow, deployment}];
+      if (run.start_time && poll.now - *run.start_time >= options.stuck_running_after) count += 1;
     }
   }
-
   for (auto& entry : state.task_runs_current_seen) entry.second = 0;
   for (const auto& counted : poll.current_task_states) {
     if (is_terminal_state_type(counted.state_type) || counted.state_type.empty()) continue;
     state.task_runs_current_seen[{counted.state_type, counted.state_name}] += static_cast<double>(counted.count_runs);
   }
+  return gauges;
+}
 
-  MetricFamilies out;
+prometheus::MetricFamily duration_family(const PrefectState& state, const std::vector<double>& buckets) {
+  auto durations = make_family("prefect_flow_run_duration_seconds", "Run time of finished flow runs.",
+                               MetricType::Histogram);
+  for (const auto& [key, histogram] : state.flow_run_durations) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"flow_name", key[0]}, {"deployment_name", key[1]}};
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+      cumulative += i < histogram.bucket_counts.size() ? histogram.bucket_counts[i] : 0;
+      metric.histogram.bucket.push_back({cumulative, buckets[i]});
+    }
+    metric.histogram.bucket.push_back({histogram.count, std::numeric_limits<double>::infinity()});
+    metric.histogram.sample_count = histogram.count;
+    metric.histogram.sample_sum = histogram.sum;
+    durations.metric.push_back(std::move(metric));
+  }
+  return durations;
+}
+
+// prefect_up, the server version and the flow- and task-run families.
+void render_run_families(MetricFamilies& out, const PrefectState& state, const CurrentGauges& gauges,
+                         const PollResult& poll, const ModelOptions& options) {
   out.push_back(single_sample_family("prefect_up", "1 if the last poll of the Prefect API succeeded.", MetricType::Gauge, 1));
   add_map_family(out, "prefect_server_info", "Prefect server version.", MetricType::Gauge, {"version"},
                  {{{poll.server_version}, 1}});
@@ -233,30 +260,13 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
                  state.flow_runs_current_seen);
   add_map_family(out, "prefect_flow_runs_finished_total", "Flow runs that reached a terminal state.",
                  MetricType::Counter, run_labels, state.flow_runs_finished);
-
-  auto durations = make_family("prefect_flow_run_duration_seconds", "Run time of finished flow runs.",
-                               MetricType::Histogram);
-  for (const auto& [key, histogram] : state.flow_run_durations) {
-    prometheus::ClientMetric metric;
-    metric.label = {{"flow_name", key[0]}, {"deployment_name", key[1]}};
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < options.duration_buckets.size(); ++i) {
-      cumulative += i < histogram.bucket_counts.size() ? histogram.bucket_counts[i] : 0;
-      metric.histogram.bucket.push_back({cumulative, options.duration_buckets[i]});
-    }
-    metric.histogram.bucket.push_back({histogram.count, std::numeric_limits<double>::infinity()});
-    metric.histogram.sample_count = histogram.count;
-    metric.histogram.sample_sum = histogram.sum;
-    durations.metric.push_back(std::move(metric));
-  }
-  out.push_back(std::move(durations));
-
+  out.push_back(duration_family(state, options.duration_buckets));
   const std::vector<std::string> flow_labels{"flow_name", "deployment_name"};
   add_map_family(out, "prefect_flow_run_lateness_seconds",
                  "Largest lateness (now - expected start) of runs still scheduled.", MetricType::Gauge, flow_labels,
-                 lateness);
+                 gauges.lateness);
   add_map_family(out, "prefect_flow_runs_stuck_running", "Runs in RUNNING longer than the stuck threshold.",
-                 MetricType::Gauge, flow_labels, stuck);
+                 MetricType::Gauge, flow_labels, gauges.stuck);
   add_map_family(out, "prefect_flow_run_failures_total",
                  "FAILED/CRASHED runs by the exception type named in the state message.", MetricType::Counter,
                  {"flow_name", "deployment_name", "exception_type"}, state.flow_run_failures);
@@ -266,14 +276,17 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
                  MetricType::Gauge,
                  {"flow_name", "deployment_name", "flow_run_id", "flow_run_name", "state_name", "exception_type"},
                  failure_info);
-
   add_map_family(out, "prefect_task_runs", "Current non-terminal task runs.", MetricType::Gauge,
                  {"state_type", "state_name"}, state.task_runs_current_seen);
   add_map_family(out, "prefect_task_runs_finished_total", "Task runs that reached a terminal state.",
                  MetricType::Counter, {"state_type", "state_name"}, state.task_runs_finished);
   add_map_family(out, "prefect_task_run_retries_total", "Task run retries.", MetricType::Counter, {"flow_name"},
                  state.task_run_retries);
+}
 
+// Deployments, work pools and queues, workers.
+void render_inventory_families(MetricFamilies& out, const CurrentGauges& gauges, const PollResult& poll,
+                               const Names& names, const Keep& kept) {
   std::map<LabelValues, double> deployments;
   for (const auto& d : poll.deployments) {
     if (!kept(names.flow(d.flow_id), d.name)) continue;
@@ -294,21 +307,51 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   add_map_family(out, "prefect_info_work_pools", "1 per work pool that is not paused.", MetricType::Gauge,
                  {"work_pool_name", "type", "status", "is_paused"}, pools);
   add_map_family(out, "prefect_work_queues_late_runs_count", "Late runs waiting in the queue.", MetricType::Gauge,
-                 {"work_pool_name", "work_queue_name"}, queue_late);
+                 {"work_pool_name", "work_queue_name"}, gauges.queue_late);
 
   std::map<LabelValues, double> online;
   std::map<LabelValues, double> heartbeat_age;
   for (const auto& [pool, worker] : poll.workers) {
     online[{pool, worker.name}] = worker.status == "ONLINE" ? 1 : 0;
     if (worker.last_heartbeat_time) {
-      heartbeat_age[{pool, worker.name}] = std::max(0.0, seconds_between(*worker.last_heartbeat_time, now));
+      heartbeat_age[{pool, worker.name}] = std::max(0.0, seconds_between(*worker.last_heartbeat_time, poll.now));
     }
   }
   add_map_family(out, "prefect_worker_online", "1 if the worker's status is ONLINE.", MetricType::Gauge,
                  {"work_pool_name", "worker_name"}, online);
   add_map_family(out, "prefect_worker_heartbeat_age_seconds", "Seconds since the worker's last heartbeat.",
                  MetricType::Gauge, {"work_pool_name", "worker_name"}, heartbeat_age);
+}
 
+}  // namespace
+
+PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options) {
+  PrefectState state = previous;
+  const Names names(poll);
+  const Keep kept = [&options](const std::string& flow, const std::string& deployment) {
+    return !options.keep || options.keep(flow, deployment);
+  };
+
+  // At a fresh process's seeding poll the seed is the counters' start, and
+  // the finished runs read that it already holds (end_time <= seed_until)
+  // only mark the overlap window and the watermark. A restored state counts
+  // every run read (they finished since its watermark) and then takes the
+  // seed as a floor.
+  const bool seeding = !state.seeded && !state.restored && !poll.finished_seed.empty();
+  if (seeding) apply_seed(state, poll, names, kept, SeedUse::start_from);
+  const auto in_seed = [&](const FlowRun& run) {
+    return seeding && (!poll.seed_until || *run.end_time <= *poll.seed_until);
+  };
+  count_finished_flow_runs(state, poll, names, kept, in_seed, options);
+  if (!state.seeded) apply_seed(state, poll, names, kept, SeedUse::floor);
+  count_finished_task_runs(state, poll, names);
+  if (state.watermark) forget_before(state.counted_flow_states, *state.watermark - options.finished_overlap);
+  if (state.task_watermark) forget_before(state.counted_task_states, *state.task_watermark - options.finished_overlap);
+  const CurrentGauges gauges = count_current_runs(state, poll, names, kept, options);
+
+  MetricFamilies out;
+  render_run_families(out, state, gauges, poll, options);
+  render_inventory_families(out, gauges, poll, names, kept);
   return {std::move(state), std::move(out)};
 }
 

@@ -307,23 +307,30 @@ std::string format_timestamp(Timestamp at) {
   return text;
 }
 
-boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, const PollPlan& plan,
-                                                       const PollRequest& request) {
-  PollResult poll;
-  poll.now = request.now;
-  if (request.read_inventory || request.inventory == nullptr) {
-    if (auto error = read_inventory(client, plan, poll)) return *error;
-    poll.inventory_read = true;
-  } else {
-    poll.server_version = request.inventory->server_version;
-    poll.flows = request.inventory->flows;
-    poll.deployments = request.inventory->deployments;
-    poll.work_pools = request.inventory->work_pools;
-    poll.work_queues = request.inventory->work_queues;
-  }
+namespace {
 
-  // Finished runs first: an updating read of the current runs need not
-  // read them again by id.
+// Flows, deployments, pools, queues and the version: read, or copied from the
+// inventory the previous poll read.
+std::optional<PollError> take_inventory(PrefectClient& client, const PollPlan& plan, const PollRequest& request,
+                                        PollResult& poll) {
+  if (request.read_inventory || request.inventory == nullptr) {
+    if (auto error = read_inventory(client, plan, poll)) return error;
+    poll.inventory_read = true;
+    return std::nullopt;
+  }
+  poll.server_version = request.inventory->server_version;
+  poll.flows = request.inventory->flows;
+  poll.deployments = request.inventory->deployments;
+  poll.work_pools = request.inventory->work_pools;
+  poll.work_queues = request.inventory->work_queues;
+  return std::nullopt;
+}
+
+// Finished runs first: an updating read of the current runs need not read
+// them again by id. The current runs are the previous poll's brought up to
+// date where the events allow it, else read whole.
+std::optional<PollError> read_flow_run_phase(PrefectClient& client, const PollPlan& plan, const PollRequest& request,
+                                             PollResult& poll) {
   auto finished = read_flow_runs(client, plan, finished_members("flow_runs", request.flow_watermark, plan, request.now));
   if (!finished) return finished.error();
   poll.finished_flow_runs = std::move(*finished);
@@ -343,13 +350,19 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   // it again now, so that the run is labelled by names from its first count
   // on (a counter first published under an id would have to stay there).
   if (!poll.inventory_read && names_unknown_flow_or_deployment(poll)) {
-    if (auto error = read_inventory(client, plan, poll)) return *error;
+    if (auto error = read_inventory(client, plan, poll)) return error;
     poll.inventory_read = true;
   }
+  return std::nullopt;
+}
 
-  // Current task runs are only counted (no flow label): one history bucket
-  // instead of every row. Task runs left Running by a killed flow never end,
-  // so rows would make every poll grow with them.
+// Current task runs are only counted (no flow label): one history bucket
+// instead of every row. Task runs left Running by a killed flow never end,
+// so rows would make every poll grow with them. Finished task runs are read
+// whole, with the flow of retried tasks whose flow run was not read above
+// (200 ids a request).
+std::optional<PollError> read_task_run_phase(PrefectClient& client, const PollPlan& plan, const PollRequest& request,
+                                             PollResult& poll) {
   auto current_tasks = read_state_counts(
       client, "/task_runs/history",
       R"("task_runs":{"state":{"type":{"any_":["SCHEDULED","PENDING","RUNNING","PAUSED","CANCELLING"]}}})", request.now);
@@ -360,7 +373,6 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   if (!finished_tasks) return finished_tasks.error();
   poll.finished_task_runs = std::move(*finished_tasks);
 
-  // Flow of retried tasks whose flow run was not read above, 200 ids a request.
   std::unordered_set<std::string> known;
   for (const auto* runs : {&poll.current_flow_runs, &poll.finished_flow_runs}) {
     for (const auto& run : *runs) known.insert(run.id);
@@ -374,7 +386,10 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   auto parents = read_flow_runs_by_id(client, plan, missing);
   if (!parents) return parents.error();
   for (const auto& run : *parents) poll.flow_id_by_flow_run_id.emplace(run.id, run.flow_id);
+  return std::nullopt;
+}
 
+std::optional<PollError> read_workers(PrefectClient& client, const PollPlan& plan, PollResult& poll) {
   for (const auto& pool : poll.work_pools) {
     const std::string path = "/work_pools/" + encode_component(pool.name) + "/workers/filter";
     auto workers = read_pages<Worker>(client, plan, path, "", &parse_workers,
@@ -382,28 +397,47 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
     if (!workers) return workers.error();
     for (auto& worker : *workers) poll.workers.push_back({pool.name, std::move(worker)});
   }
+  return std::nullopt;
+}
 
+// Terminal runs per deployment and per flow (ad-hoc runs), bounded by end
+// time where the finished reads begin, so that a run is either in the seed
+// or counted by a finished read, never both. A run ends (end_time) before
+// its transaction commits; the overlap already has to cover that lag, and so
+// does this bound (a bound of a few seconds counted runs committed later
+// twice on a busy server).
+std::optional<PollError> read_seeds(PrefectClient& client, const PollPlan& plan, const PollRequest& request,
+                                    PollResult& poll) {
+  poll.seed_until = request.now - plan.finished_overlap;
+  const std::string terminal_until = "\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) +
+                                     "}},\"end_time\":{\"before_\":" + json_time(*poll.seed_until) + "}";
+  for (const auto& deployment : poll.deployments) {
+    const std::string filter = "\"flow_runs\":{\"deployment_id\":{\"any_\":[" + json_string(deployment.id) +
+                               "]}," + terminal_until + "}";
+    if (auto error = read_seed(client, filter, request.now, deployment.flow_id, deployment.id, poll.finished_seed)) {
+      return error;
+    }
+  }
+  for (const auto& flow : poll.flows) {
+    const std::string filter = "\"flows\":{\"id\":{\"any_\":[" + json_string(flow.id) +
+                               "]}},\"flow_runs\":{\"deployment_id\":{\"is_null_\":true}," + terminal_until + "}";
+    if (auto error = read_seed(client, filter, request.now, flow.id, "", poll.finished_seed)) return error;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, const PollPlan& plan,
+                                                       const PollRequest& request) {
+  PollResult poll;
+  poll.now = request.now;
+  if (auto error = take_inventory(client, plan, request, poll)) return *error;
+  if (auto error = read_flow_run_phase(client, plan, request, poll)) return *error;
+  if (auto error = read_task_run_phase(client, plan, request, poll)) return *error;
+  if (auto error = read_workers(client, plan, poll)) return *error;
   if (request.read_seed) {
-    // Bounded by end time where the finished reads begin, so that a run is
-    // either in the seed or counted by a finished read, never both. A run
-    // ends (end_time) before its transaction commits; the overlap already
-    // has to cover that lag, and so does this bound (a bound of a few
-    // seconds counted runs committed later twice on a busy server).
-    poll.seed_until = request.now - plan.finished_overlap;
-    const std::string terminal_until = "\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) +
-                                       "}},\"end_time\":{\"before_\":" + json_time(*poll.seed_until) + "}";
-    for (const auto& deployment : poll.deployments) {
-      const std::string filter = "\"flow_runs\":{\"deployment_id\":{\"any_\":[" + json_string(deployment.id) +
-                                 "]}," + terminal_until + "}";
-      if (auto error = read_seed(client, filter, request.now, deployment.flow_id, deployment.id, poll.finished_seed)) {
-        return *error;
-      }
-    }
-    for (const auto& flow : poll.flows) {
-      const std::string filter = "\"flows\":{\"id\":{\"any_\":[" + json_string(flow.id) +
-                                 "]}},\"flow_runs\":{\"deployment_id\":{\"is_null_\":true}," + terminal_until + "}";
-      if (auto error = read_seed(client, filter, request.now, flow.id, "", poll.finished_seed)) return *error;
-    }
+    if (auto error = read_seeds(client, plan, request, poll)) return *error;
   }
   return poll;
 }
