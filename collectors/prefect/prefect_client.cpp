@@ -187,7 +187,7 @@ struct PrefectClient::Connection {
     return ec;
   }
 
-  ClientResult<std::string> request(http::verb verb, std::string_view path, std::string_view body) {
+  http::request<http::string_body> build_request(http::verb verb, std::string_view path, std::string_view body) const {
     http::request<http::string_body> request{verb, endpoint.target(path), 11};
     const bool default_port = endpoint.port == (endpoint.tls ? "443" : "80");
     request.set(http::field::host, default_port ? endpoint.host : endpoint.host + ":" + endpoint.port);
@@ -200,6 +200,47 @@ struct PrefectClient::Connection {
     }
     request.keep_alive(true);
     request.prepare_payload();
+    return request;
+  }
+
+  // One exchange on the kept connection or a new one.
+  error_code send_once(const http::request<http::string_body>& request, http::response<http::string_body>& response) {
+    ++stats.requests;
+    const bool reused = connected();
+    error_code ec = reused ? error_code{} : connect();
+    if (!ec) ec = exchange(request, response);
+    if (ec && reused) {
+      // The server closed an idle kept-alive connection (uvicorn does after
+      // 5 s, Prefect's --keep-alive-timeout): not a failure, reconnect now.
+      close();
+      ++stats.requests;
+      ec = connect();
+      if (!ec) ec = exchange(request, response);
+    }
+    return ec;
+  }
+
+  // A 2xx answer's body, else the error: throttled (429, or 503 with
+  // Retry-After) and statuses that are not retried end the request; others
+  // are retried by the caller.
+  static ClientResult<std::string> judge(http::response<http::string_body>& response, const std::string& what) {
+    const int status = static_cast<int>(response.result_int());
+    if (status >= 200 && status < 300) return std::move(response.body());
+    const auto prefect_says = parse_api_error(response.body());
+    ClientError error(ClientErrorKind::http_status, status,
+                      what + ": HTTP " + std::to_string(status) + (prefect_says ? ": " + *prefect_says : ""));
+    // A self-hosted server answers 503 without Retry-After when its
+    // database is busy or briefly unavailable: transient, retried like 502.
+    const bool announced_pause = response.find(http::field::retry_after) != response.end();
+    if (status == 429 || (status == 503 && announced_pause)) {
+      error.kind = ClientErrorKind::throttled;
+      error.retry_after = parse_retry_after(response[http::field::retry_after], std::chrono::system_clock::now());
+    }
+    return error;
+  }
+
+  ClientResult<std::string> request(http::verb verb, std::string_view path, std::string_view body) {
+    const auto request = build_request(verb, path, body);
     const std::string what = std::string(request.method_string()) + " " + std::string(request.target());
 
     if (connected() && std::chrono::steady_clock::now() - last_used > options.max_idle) close();
@@ -215,21 +256,8 @@ struct PrefectClient::Connection {
         backoff *= 2;
       }
       if (past_deadline()) return deadline_passed("before sending");
-      ++stats.requests;
-      error_code ec;
-      const bool reused = connected();
-      if (!reused) ec = connect();
       http::response<http::string_body> response;
-      if (!ec) ec = exchange(request, response);
-      if (ec && reused) {
-        // The server closed an idle kept-alive connection (uvicorn does after
-        // 5 s, Prefect's --keep-alive-timeout): not a failure, reconnect now.
-        close();
-        ++stats.requests;
-        ec = connect();
-        if (!ec) ec = exchange(request, response);
-      }
-      if (ec) {
+      if (const error_code ec = send_once(request, response)) {
         close();
         if (past_deadline()) return deadline_passed(ec.message());
         last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
@@ -238,21 +266,11 @@ struct PrefectClient::Connection {
       last_used = std::chrono::steady_clock::now();
       stats.response_bytes += response.body().size();
       if (!response.keep_alive()) close();
-      const int status = static_cast<int>(response.result_int());
-      if (status >= 200 && status < 300) return std::move(response.body());
-      const auto prefect_says = parse_api_error(response.body());
-      ClientError error(ClientErrorKind::http_status, status,
-                        what + ": HTTP " + std::to_string(status) + (prefect_says ? ": " + *prefect_says : ""));
-      // A self-hosted server answers 503 without Retry-After when its
-      // database is busy or briefly unavailable: transient, retried like 502.
-      const bool announced_pause = response.find(http::field::retry_after) != response.end();
-      if (status == 429 || (status == 503 && announced_pause)) {
-        error.kind = ClientErrorKind::throttled;
-        error.retry_after = parse_retry_after(response[http::field::retry_after], std::chrono::system_clock::now());
-        return error;
+      auto judged = judge(response, what);
+      if (judged || judged.error().kind == ClientErrorKind::throttled || !is_retried_status(judged.error().status)) {
+        return judged;
       }
-      if (!is_retried_status(status)) return error;
-      last = std::move(error);
+      last = std::move(judged.error());
     }
     return last;
   }
