@@ -119,20 +119,17 @@ std::string basic(std::string_view user_and_password) {
 
 struct Judged {
   AuthVerdict verdict;
-  bool at_once = false;  // decided inside check(), without the verifier
+  bool at_once = false;  // decided on the caller's thread, without the verifier
 };
 
 Judged judge(BasicAuth& auth, PasswordVerifier& verifier, const std::map<std::string, std::string>& users,
              std::string_view header) {
-  std::promise<AuthVerdict> decided;
-  bool returned = false;
-  bool at_once = false;
-  auth.check(users, header, verifier, [&](AuthVerdict verdict) {
-    at_once = !returned;
-    decided.set_value(std::move(verdict));
+  std::promise<std::pair<AuthVerdict, std::thread::id>> decided;
+  auth.check(users, header, verifier, [&decided](AuthVerdict verdict) {
+    decided.set_value({std::move(verdict), std::this_thread::get_id()});
   });
-  returned = true;
-  return {decided.get_future().get(), at_once};
+  auto [verdict, thread] = decided.get_future().get();
+  return {std::move(verdict), thread == std::this_thread::get_id()};
 }
 
 // Holds the verifier's only thread until release(), so a test can see whether
