@@ -14,6 +14,7 @@
 
 #include "collectors/host/host_collector.hpp"
 #include "collectors/process/process_collector.hpp"
+#include "exporter/authorization_file.hpp"
 #include "exporter/build_info.hpp"
 #include "exporter/collector_scheduler.hpp"
 #include "exporter/dispatcher.hpp"
@@ -48,9 +49,21 @@ StoreKeeperOptions keeper_options(const Flags& flags) {
   return options;
 }
 
-std::unique_ptr<WebConfigFile> open_web_config(const std::string& path) {
-  auto opened = WebConfigFile::open(path);
+std::unique_ptr<WebConfigFile> open_web_config(const Flags& flags) {
+  auto opened = WebConfigFile::open(flags.web_config_file, flags.web_config_refuse_auth_removal);
   if (!opened) throw std::runtime_error("invalid --web.config.file: " + opened.error().message);
+  return std::move(*opened);
+}
+
+std::unique_ptr<AuthorizationFile> open_authorization(const Flags& flags, const WebConfig& web_config) {
+  if (flags.web_authorization_file.empty()) return nullptr;
+  auto opened = AuthorizationFile::open(flags.web_authorization_file);
+  if (!opened) throw std::runtime_error("invalid --web.authorization.file: " + opened.error().message);
+  if (web_config.basic_auth_users.empty()) {
+    // Every request would be anonymous, and anonymous requests may only scrape.
+    throw std::runtime_error("--web.authorization.file needs basic_auth_users in --web.config.file: without "
+                             "users nobody could push");
+  }
   return std::move(*opened);
 }
 
@@ -64,7 +77,9 @@ struct App::Impl {
         collector_families(std::make_shared<const FamilyTypes>()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); }}),
-        web_config(open_web_config(flags.web_config_file)) {
+        web_config(open_web_config(flags)),
+        authorization(open_authorization(flags, *web_config->current())) {
+    warn_about_unknown_authorized_users();
     if (flags.collector_process) {
       collectors.push_back(std::make_unique<collectors::ProcessCollector>());
     }
@@ -102,7 +117,7 @@ struct App::Impl {
                                       "Received termination request via web service, exiting gracefully...");
                            request_stop();
                          },
-                         &logger};
+                         &logger, authorization.get()};
     dispatcher = std::make_unique<Dispatcher>(build_routes(context), flags.route_prefix);
 
     ServerOptions server_options;
@@ -121,6 +136,19 @@ struct App::Impl {
       self_metrics.record_request(handler, method, code, seconds);
     };
     server = std::make_unique<HttpServer>(server_options, std::move(hooks), *web_config, logger);
+  }
+
+  // A user the authorization file names but the web config does not know is
+  // most likely a typo; it can never log in, so its rights are dead.
+  void warn_about_unknown_authorized_users() {
+    if (!authorization) return;
+    auto config = web_config->current();
+    for (const auto& [user, rights] : authorization->current()->users) {
+      if (!config->basic_auth_users.contains(user)) {
+        logger.log(LogLevel::warn, FLOWGATE_CALLER, "--web.authorization.file names a user that is not in "
+                   "basic_auth_users of --web.config.file", {{"user", user}});
+      }
+    }
   }
 
   std::optional<exposition::MetricType> own_family_type(std::string_view name) const {
@@ -185,6 +213,7 @@ struct App::Impl {
   std::atomic<std::shared_ptr<const FamilyTypes>> collector_families;
   pushgw::GroupStore store;
   std::unique_ptr<WebConfigFile> web_config;
+  std::unique_ptr<AuthorizationFile> authorization;  // null without --web.authorization.file
   std::vector<std::unique_ptr<collectors::Collector>> collectors;
   std::unique_ptr<ScrapeHandler> scrape;
   std::unique_ptr<CollectorScheduler> scheduler;
@@ -232,12 +261,28 @@ void App::stop(std::chrono::milliseconds grace) {
 }
 
 void App::reload_web_config() {
+  Logger& logger = impl_->logger;
   if (auto reloaded = impl_->web_config->reload(); !reloaded) {
-    impl_->logger.log(LogLevel::error, FLOWGATE_CALLER, "web config not reloaded; keeping the previous one",
-                      {{"err", reloaded.error().message}});
+    logger.log(LogLevel::error, FLOWGATE_CALLER, "web config not reloaded; keeping the previous one",
+               {{"err", reloaded.error().message}});
   } else {
-    impl_->logger.log(LogLevel::info, FLOWGATE_CALLER, "web config reloaded", {{"file", impl_->web_config->path()}});
+    if (reloaded->authentication_removed) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "the reloaded web config has no basic_auth_users: authentication is now off and every request is "
+                 "let in (--web.config.refuse-auth-removal refuses such reloads)",
+                 {{"file", impl_->web_config->path()}});
+    }
+    logger.log(LogLevel::info, FLOWGATE_CALLER, "web config reloaded", {{"file", impl_->web_config->path()}});
   }
+  if (auto& authorization = impl_->authorization) {
+    if (auto reloaded = authorization->reload(); !reloaded) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, "authorization file not reloaded; keeping the previous one",
+                 {{"err", reloaded.error().message}});
+    } else {
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "authorization file reloaded", {{"file", authorization->path()}});
+    }
+  }
+  impl_->warn_about_unknown_authorized_users();
 }
 
 int run(std::span<const std::string_view> args) {

@@ -19,8 +19,8 @@ namespace flowgate::exporter {
 
 class App {
  public:
-  // Throws std::runtime_error on a start-up misconfiguration (bad web config,
-  // unreadable persistence file, bad collector regex).
+  // Throws std::runtime_error on a start-up misconfiguration (bad web config or
+  // authorization file, unreadable persistence file, bad collector regex).
   App(Flags flags, Logger& logger);
   ~App();
   App(const App&) = delete;
@@ -38,7 +38,9 @@ class App {
   // stop collectors, persist the store. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
 
-  // Re-reads --web.config.file (SIGHUP).
+  // Re-reads --web.config.file and --web.authorization.file (SIGHUP); a file
+  // that does not load leaves its previous version in force, and each
+  // outcome is logged.
   void reload_web_config();
 
  private:

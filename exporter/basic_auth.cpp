@@ -4,13 +4,27 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 
 namespace flowgate::exporter {
 namespace {
 
-constexpr const char* kDummyHash = "$2b$10$abcdefghijklmnopqrstuuoo9ZB/DQR4TBcbo5.yTGtDBJiEaxfYK";
+// A bcrypt salt (22 characters) and checksum (31) that no password produces
+// in practice: the tail of the dummy hashes unknown users are checked against.
+constexpr std::string_view kDummySaltAndChecksum = "abcdefghijklmnopqrstuuoo9ZB/DQR4TBcbo5.yTGtDBJiEaxfYK";
+constexpr int kDefaultBcryptCost = 10;  // the toolkit's own dummy hash has cost 10
+constexpr std::size_t kMaxCachedSuccesses = 1024;
+
+std::string dummy_bcrypt_hash(int cost) {
+  std::string hash = "$2b$";
+  hash += static_cast<char>('0' + cost / 10);
+  hash += static_cast<char>('0' + cost % 10);
+  hash += '$';
+  hash += kDummySaltAndChecksum;
+  return hash;
+}
 
 std::string digest(std::string_view user, std::string_view hash, std::string_view password) {
   std::string material;
@@ -22,40 +36,58 @@ std::string digest(std::string_view user, std::string_view hash, std::string_vie
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
+int sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
 }  // namespace
 
 bool decode_base64(std::string_view text, std::string& out) {
   out.clear();
-  unsigned buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (char c : text) {
-    int value;
-    if (c >= 'A' && c <= 'Z') {
-      value = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      value = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      value = c - '0' + 52;
-    } else if (c == '+') {
-      value = 62;
-    } else if (c == '/') {
-      value = 63;
-    } else if (c == '=') {
-      ++padding;
-      continue;
-    } else {
-      return false;
+  if (text.size() % 4 != 0) return false;
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    int values[4] = {0, 0, 0, 0};
+    int padding = 0;
+    for (int j = 0; j < 4; ++j) {
+      char c = text[i + static_cast<std::size_t>(j)];
+      if (c == '=' && last && j >= 2) {
+        ++padding;
+        continue;
+      }
+      if (padding > 0) return false;  // data after '='
+      values[j] = sextet(c);
+      if (values[j] < 0) return false;
     }
-    if (padding > 0) return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
+    if ((padding == 2 && (values[1] & 0x0f) != 0) || (padding == 1 && (values[2] & 0x03) != 0)) return false;
+    const unsigned bits = static_cast<unsigned>(values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3]);
+    out += static_cast<char>((bits >> 16) & 0xff);
+    if (padding < 2) out += static_cast<char>((bits >> 8) & 0xff);
+    if (padding < 1) out += static_cast<char>(bits & 0xff);
   }
-  return padding <= 2 && (text.size() % 4 == 0 || padding == 0);
+  return true;
+}
+
+std::optional<Credentials> parse_basic_authorization(std::string_view header) {
+  constexpr std::string_view kScheme = "basic ";
+  if (header.size() < kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
+  }
+  std::string decoded;
+  if (!decode_base64(header.substr(kScheme.size()), decoded)) return std::nullopt;
+  std::optional<Credentials> credentials;
+  auto colon = decoded.find(':');
+  if (colon != std::string::npos && decoded.find('\0', colon) == std::string::npos) {
+    credentials = Credentials{decoded.substr(0, colon), decoded.substr(colon + 1)};
+  }
+  OPENSSL_cleanse(decoded.data(), decoded.size());
+  return credentials;
 }
 
 bool password_matches(std::string_view password, const std::string& hash) {
@@ -68,32 +100,87 @@ bool password_matches(std::string_view password, const std::string& hash) {
   return computed.size() == hash.size() && CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }
 
-bool BasicAuth::allows(const std::map<std::string, std::string>& users, std::string_view authorization) {
-  if (users.empty()) return true;
-  constexpr std::string_view kScheme = "Basic ";
-  if (authorization.size() <= kScheme.size()) return false;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != std::tolower(static_cast<unsigned char>(kScheme[i]))) return false;
+std::optional<int> bcrypt_cost(std::string_view hash) {
+  // "$2b$12$" then 53 characters of salt and checksum.
+  if (hash.size() != 7 + kDummySaltAndChecksum.size() || !hash.starts_with("$2") || hash[3] != '$' ||
+      hash[6] != '$' || std::string_view("abxy").find(hash[2]) == std::string_view::npos ||
+      !std::isdigit(static_cast<unsigned char>(hash[4])) || !std::isdigit(static_cast<unsigned char>(hash[5]))) {
+    return std::nullopt;
   }
-  std::string credentials;
-  if (!decode_base64(authorization.substr(kScheme.size()), credentials)) return false;
-  auto colon = credentials.find(':');
-  if (colon == std::string::npos) return false;
-  std::string_view user = std::string_view(credentials).substr(0, colon);
-  std::string_view password = std::string_view(credentials).substr(colon + 1);
+  int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  if (cost < 4 || cost > 31) return std::nullopt;
+  return cost;
+}
 
-  auto found = users.find(std::string(user));
-  const std::string hash = found != users.end() ? found->second : std::string(kDummyHash);
-  std::string key = digest(user, hash, password);
-  {
-    std::lock_guard lock(mutex_);
-    if (auto cached = cache_.find(key); cached != cache_.end()) return cached->second && found != users.end();
+PasswordWork password_work(const std::map<std::string, std::string>& users, const std::string& user) {
+  std::optional<int> highest;
+  for (const auto& [name, hash] : users) {
+    if (auto cost = bcrypt_cost(hash); cost && (!highest || *cost > *highest)) highest = cost;
   }
-  bool ok = password_matches(password, hash) && found != users.end();
+  PasswordWork work;
+  auto found = users.find(user);
+  work.known_user = found != users.end();
+  if (work.known_user) {
+    work.hashes.push_back(found->second);
+    if (auto cost = bcrypt_cost(found->second)) {
+      for (int dummy = *cost; dummy < *highest; ++dummy) work.hashes.push_back(dummy_bcrypt_hash(dummy));
+    }
+  } else if (highest || users.empty()) {
+    work.hashes.push_back(dummy_bcrypt_hash(highest.value_or(kDefaultBcryptCost)));
+  } else {
+    work.hashes.push_back(users.begin()->second);  // no bcrypt at all: a real hash's work, verdict ignored
+  }
+  return work;
+}
+
+void BasicAuth::check(const std::map<std::string, std::string>& users, std::string_view authorization,
+                      PasswordVerifier& verifier, Done done) {
+  auto credentials = parse_basic_authorization(authorization);
+  if (!credentials) {
+    done(AuthVerdict{});
+    return;
+  }
+  std::string key;
+  if (auto found = users.find(credentials->user); found != users.end()) {
+    key = digest(credentials->user, found->second, credentials->password);
+    if (cached(key)) {
+      done(AuthVerdict{AuthOutcome::allowed, std::move(credentials->user)});
+      return;
+    }
+  }
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  PasswordWork work = password_work(users, credentials->user);
+  auto job = [this, credentials = std::move(*credentials), work = std::move(work), key = std::move(key), shared_done]() mutable {
+    bool matched = false;
+    for (std::size_t i = 0; i < work.hashes.size(); ++i) {
+      bool matches = password_matches(credentials.password, work.hashes[i]);
+      if (i == 0) matched = matches;
+    }
+    OPENSSL_cleanse(credentials.password.data(), credentials.password.size());
+    if (matched && work.known_user) {
+      remember(std::move(key));
+      (*shared_done)(AuthVerdict{AuthOutcome::allowed, std::move(credentials.user)});
+    } else {
+      (*shared_done)(AuthVerdict{});
+    }
+  };
+  if (!verifier.submit(std::move(job))) (*shared_done)(AuthVerdict{AuthOutcome::busy, {}});
+}
+
+void BasicAuth::forget() {
   std::lock_guard lock(mutex_);
-  if (cache_.size() > 4096) cache_.clear();  // bounded: wrong guesses must not grow it forever
-  cache_.emplace(std::move(key), ok);
-  return ok;
+  verified_.clear();
+}
+
+bool BasicAuth::cached(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  return verified_.contains(key);
+}
+
+void BasicAuth::remember(std::string key) {
+  std::lock_guard lock(mutex_);
+  if (verified_.size() >= kMaxCachedSuccesses) verified_.clear();  // only valid credentials get here
+  verified_.insert(std::move(key));
 }
 
 }  // namespace flowgate::exporter

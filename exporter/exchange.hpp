@@ -23,6 +23,7 @@ struct Request {
   std::string_view body;
   std::string remote_address;
   double received_at = 0;  // Unix seconds
+  std::string_view user;   // the user basic auth let in; empty without basic_auth_users
 };
 
 struct StreamedBody {

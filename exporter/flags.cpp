@@ -101,6 +101,14 @@ const std::vector<FlagSpec>& flag_specs() {
        "Path to a web configuration file (exporter-toolkit format) that enables TLS and basic "
        "authentication. Read at start-up and again on SIGHUP.",
        text_into(&Flags::web_config_file)},
+      {"web.config.refuse-auth-removal", "Web server", Kind::boolean, "false",
+       "Refuse a SIGHUP reload whose web config has no basic_auth_users while the one in force has: keep the "
+       "old config and log an error (without this flag such a reload is taken, with a warning).",
+       bool_into(&Flags::web_config_refuse_auth_removal)},
+      {"web.authorization.file", "Web server", Kind::text, "",
+       "Path to a YAML file saying which basic-auth users may push or delete which grouping keys, scrape, and "
+       "use the admin and lifecycle APIs (docs/authorization.md). Read at start-up and again on SIGHUP.",
+       text_into(&Flags::web_authorization_file)},
       {"web.max-connections", "Web server", Kind::count, "512",
        "Maximum number of simultaneous connections; further connections are closed at once (0: no limit).",
        [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections); }},
@@ -391,6 +399,8 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       {"web.enable-lifecycle", flags.enable_lifecycle ? "true" : "false"},
       {"web.enable-admin-api", flags.enable_admin_api ? "true" : "false"},
       {"web.config.file", flags.web_config_file},
+      {"web.config.refuse-auth-removal", flags.web_config_refuse_auth_removal ? "true" : "false"},
+      {"web.authorization.file", flags.web_authorization_file},
       {"web.max-connections", std::to_string(flags.max_connections)},
       {"web.read-header-timeout", duration_text(flags.read_header_timeout)},
       {"web.idle-timeout", duration_text(flags.idle_timeout)},

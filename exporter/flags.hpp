@@ -28,6 +28,8 @@ struct Flags {
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   std::string web_config_file;
+  bool web_config_refuse_auth_removal = false;
+  std::string web_authorization_file;  // empty: every authenticated user may do everything
   std::string persistence_file = "data/flowgate.db";  // empty: memory only
   std::chrono::milliseconds persistence_interval = std::chrono::minutes(5);
   SyncPolicy persistence_sync = SyncPolicy::always;

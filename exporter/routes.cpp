@@ -1,5 +1,6 @@
 #include "exporter/routes.hpp"
 
+#include "exporter/quoted_string.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/handlers.hpp"
 #include "pushgw/snapshot.hpp"
@@ -41,6 +42,64 @@ void add_cors(Reply& reply) {
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
+// A grouping key as a 403 names it: {job="billing",instance="a"}, job first.
+std::string key_text(const exposition::Labels& labels) {
+  std::string out = "{";
+  auto append = [&out](const exposition::Label& label) {
+    if (out.size() > 1) out += ',';
+    out += label.name;
+    out += '=';
+    append_quoted(out, label.value, QuoteStyle::logfmt);
+  };
+  for (const auto& label : labels) {
+    if (label.name == "job") append(label);
+  }
+  for (const auto& label : labels) {
+    if (label.name != "job") append(label);
+  }
+  return out + "}";
+}
+
+Reply forbidden(std::string_view user, std::string_view action) {
+  std::string who = user.empty() ? std::string("a request without a user") : "user \"" + std::string(user) + "\"";
+  return error_reply(403, who + " may not " + std::string(action) + " (--web.authorization.file)");
+}
+
+// The handler, run only when the request's user has `permission`.
+Handler guarded(const AuthorizationFile* authorization, Permission permission, Handler handler) {
+  if (authorization == nullptr) return handler;
+  return [authorization, permission, handler = std::move(handler)](const Request& request) {
+    if (authorization->current()->may(request.user, permission)) return handler(request);
+    switch (permission) {
+      case Permission::scrape: return forbidden(request.user, "scrape (GET /metrics, /api/v1/*, the status pages)");
+      case Permission::admin: return forbidden(request.user, "use the admin API");
+      case Permission::lifecycle: return forbidden(request.user, "use the lifecycle API");
+    }
+    return forbidden(request.user, "do this");
+  };
+}
+
+// The push or delete handler, run only when one of the user's push selectors
+// covers the grouping key; otherwise 403 and the store is not touched (no
+// failure is recorded for the group). A key that does not parse goes to the
+// handler, which answers 400 as it always does.
+Handler guarded_change(const AuthorizationFile* authorization, std::string_view metrics_base, Logger* logger,
+                       Handler handler) {
+  if (authorization == nullptr) return handler;
+  return [authorization, metrics_base = std::string(metrics_base), logger,
+          handler = std::move(handler)](const Request& request) {
+    auto key = pushgw::parse_grouping_key(path_of(request.target).substr(metrics_base.size()));
+    if (!key || authorization->current()->may_change(request.user, key->labels)) return handler(request);
+    const std::string group = key_text(key->labels);
+    if (logger != nullptr) {
+      logger->log(LogLevel::info, FLOWGATE_CALLER, "change refused by --web.authorization.file",
+                  {{"user", request.user}, {"method", request.method}, {"grouping_key", group},
+                   {"source", request.remote_address}});
+    }
+    return forbidden(request.user, (request.method == "DELETE" ? "delete grouping key " : "push to grouping key ") + group);
+  };
+}
+
 }  // namespace
 
 Router build_routes(const RouteContext& context) {
@@ -57,7 +116,9 @@ Router build_routes(const RouteContext& context) {
   using Shape = Route::Shape;
 
   // Scrape (HEAD too: an improvement over the Pushgateway, which answers 405).
-  Handler scrape = [&scrape = context.scrape](const Request& request) { return scrape.handle(request); };
+  const AuthorizationFile* authorization = context.authorization;
+  Handler scrape = guarded(authorization, Permission::scrape,
+                           [&scrape = context.scrape](const Request& request) { return scrape.handle(request); });
   add("GET", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
   add("HEAD", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
 
@@ -98,6 +159,8 @@ Router build_routes(const RouteContext& context) {
   Handler remove = [&store = context.store, to_pushgw](const Request& request) {
     return from_pushgw(pushgw::handle_delete(to_pushgw(request), store));
   };
+  push = guarded_change(authorization, metrics_base, context.logger, std::move(push));
+  remove = guarded_change(authorization, metrics_base, context.logger, std::move(remove));
   for (const char* job : {"job/", "job@base64/"}) {
     add("PUT", metrics_base + job, Shape::param_rest, "push", push);
     add("POST", metrics_base + job, Shape::param_rest, "push", push);
@@ -107,11 +170,12 @@ Router build_routes(const RouteContext& context) {
   // Health and lifecycle.
   add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_text(200, "OK"); });
   add("GET", p + "/-/ready", Shape::exact, "ready", [](const Request&) { return plain_text(200, "OK"); });
-  Handler quit = [enabled = context.flags.enable_lifecycle, shutdown = context.request_shutdown](const Request&) {
-    if (!enabled) return plain_text(403, "Lifecycle API is not enabled.");
-    if (shutdown) shutdown();
-    return plain_text(200, "Requesting termination... Goodbye!");
-  };
+  Handler quit = guarded(authorization, Permission::lifecycle,
+                         [enabled = context.flags.enable_lifecycle, shutdown = context.request_shutdown](const Request&) {
+                           if (!enabled) return plain_text(403, "Lifecycle API is not enabled.");
+                           if (shutdown) shutdown();
+                           return plain_text(200, "Requesting termination... Goodbye!");
+                         });
   add("PUT", p + "/-/quit", Shape::exact, "quit", quit);
   add("POST", p + "/-/quit", Shape::exact, "quit", quit);
   // Registered without the prefix, as the Pushgateway does.
@@ -119,26 +183,29 @@ Router build_routes(const RouteContext& context) {
       [](const Request&) { return plain_text(405, "Only POST or PUT requests allowed."); });
 
   // Web UI.
-  Handler ui = [&store = context.store, status = context.status](const Request&) {
+  Handler ui = guarded(authorization, Permission::scrape, [&store = context.store, status = context.status](const Request&) {
     return status_page(*store.snapshot(), status);
-  };
+  });
   add("GET", p + "/", Shape::exact, "status", ui);
   add("GET", p + "/status", Shape::exact, "status", ui);
 
   // JSON API, with CORS headers on every answer and OPTIONS on any API path.
-  add("GET", api + "status", Shape::exact, "api/v1/status", [status = context.status](const Request&) {
-    auto reply = api_status(status);
-    add_cors(reply);
-    return reply;
-  });
-  add("GET", api + "metrics", Shape::exact, "api/v1/metrics", [&store = context.store](const Request&) {
-    auto reply = from_pushgw(pushgw::handle_api_metrics(*store.snapshot()));
-    add_cors(reply);
-    return reply;
-  });
+  add("GET", api + "status", Shape::exact, "api/v1/status",
+      guarded(authorization, Permission::scrape, [status = context.status](const Request&) {
+        auto reply = api_status(status);
+        add_cors(reply);
+        return reply;
+      }));
+  add("GET", api + "metrics", Shape::exact, "api/v1/metrics",
+      guarded(authorization, Permission::scrape, [&store = context.store](const Request&) {
+        auto reply = from_pushgw(pushgw::handle_api_metrics(*store.snapshot()));
+        add_cors(reply);
+        return reply;
+      }));
   if (context.flags.enable_admin_api) {
     add("PUT", api + "admin/wipe", Shape::exact, "wipe",
-        [&store = context.store](const Request&) { return from_pushgw(pushgw::handle_wipe(store)); });
+        guarded(authorization, Permission::admin,
+                [&store = context.store](const Request&) { return from_pushgw(pushgw::handle_wipe(store)); }));
   }
   add("OPTIONS", api, Shape::any_rest, "api/v1/options", [](const Request&) {
     Reply reply;

@@ -2,10 +2,13 @@
 // The one route table of flowgate, the Pushgateway's endpoints under the
 // route prefix, each with its flag gate (see docs/flags.md). Handlers are thin
 // adapters to pushgw's domain functions, the scrape handler and the status
-// pages. The Router it returns is immutable and safe from any thread.
+// pages. With an authorization file, each handler first checks that the
+// request's user may do what it asks (docs/authorization.md) and answers 403
+// naming the user otherwise. The Router it returns is safe from any thread.
 
 #include <functional>
 
+#include "exporter/authorization_file.hpp"
 #include "exporter/flags.hpp"
 #include "exporter/router.hpp"
 #include "exporter/scrape_handler.hpp"
@@ -23,6 +26,8 @@ struct RouteContext {
   StatusInfo status;
   std::function<void()> request_shutdown;  // /-/quit
   Logger* logger = nullptr;                 // refused pushes are logged here when set
+  // --web.authorization.file; null: every request may do everything, as without the flag.
+  const AuthorizationFile* authorization = nullptr;
 };
 
 Router build_routes(const RouteContext& context);

@@ -1,8 +1,6 @@
 #include "exporter/web_config.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "exporter/yaml_subset.hpp"
 
@@ -154,11 +152,9 @@ boost::system::result<WebConfig, WebConfigError> parse_web_config(std::string_vi
 }
 
 boost::system::result<WebConfig, WebConfigError> load_web_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return WebConfigError("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto config = parse_web_config(text.str());
+  auto text = read_config_file(path);
+  if (!text) return WebConfigError("cannot read " + path);
+  auto config = parse_web_config(*text);
   if (!config) return WebConfigError(path + ": " + config.error().message);
   if (config->tls) {
     auto folder = std::filesystem::path(path).parent_path();

@@ -2,7 +2,8 @@
 // The web config in force: read from --web.config.file at start-up (a bad
 // file refuses the start) and again on reload() (SIGHUP), where a bad file is
 // reported and the previous config stays. No file means no TLS and no
-// authentication. current() and authorize() are thread-safe and cheap.
+// authentication. current() and authenticate() are thread-safe and cheap; the
+// password checks behind authenticate() run on the caller's PasswordVerifier.
 
 #include <atomic>
 #include <memory>
@@ -15,25 +16,38 @@
 
 namespace flowgate::exporter {
 
+struct WebConfigReload {
+  // The config in force had basic_auth_users and the new one has none: from
+  // now on every request is let in (the caller warns).
+  bool authentication_removed = false;
+};
+
 class WebConfigFile {
  public:
-  // Reads `path` now (empty: no config); an unreadable or invalid file is an error.
-  static boost::system::result<std::unique_ptr<WebConfigFile>, WebConfigError> open(std::string path);
+  // Reads `path` now (empty: no config); an unreadable or invalid file is an
+  // error. With `refuse_auth_removal`, reload() refuses a file that would turn
+  // authentication off (--web.config.refuse-auth-removal).
+  static boost::system::result<std::unique_ptr<WebConfigFile>, WebConfigError> open(std::string path,
+                                                                                     bool refuse_auth_removal = false);
 
   std::shared_ptr<const WebConfig> current() const { return current_.load(); }
   const std::string& path() const { return path_; }
 
   // Re-reads the file; on error keeps the config in force and returns why.
-  boost::system::result<void, WebConfigError> reload();
+  // Cached password checks are forgotten when the new config is taken.
+  boost::system::result<WebConfigReload, WebConfigError> reload();
 
-  // True when the request's Authorization header passes basic_auth_users.
-  bool authorize(const WebConfig& config, std::string_view authorization) {
-    return auth_.allows(config.basic_auth_users, authorization);
+  // Judges an Authorization header value against config.basic_auth_users (not
+  // empty); see BasicAuth::check.
+  void authenticate(const WebConfig& config, std::string_view authorization, PasswordVerifier& verifier,
+                    BasicAuth::Done done) {
+    auth_.check(config.basic_auth_users, authorization, verifier, std::move(done));
   }
 
  private:
-  explicit WebConfigFile(std::string path, WebConfig config);
+  WebConfigFile(std::string path, WebConfig config, bool refuse_auth_removal);
   std::string path_;
+  bool refuse_auth_removal_;
   std::atomic<std::shared_ptr<const WebConfig>> current_;
   BasicAuth auth_;
 };

@@ -1,6 +1,8 @@
 #include "exporter/yaml_subset.hpp"
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 namespace flowgate::exporter {
 namespace {
@@ -124,6 +126,7 @@ class Parser {
         if (!parsed) return parsed.error();
         child = std::move(*parsed);
       }
+      child.key_line = line.number;
       node.mapping.push_back(YamlEntry{std::move(key->scalar), std::move(child)});
     }
     if (pos_ < lines_.size() && lines_[pos_].indent > indent) {
@@ -246,6 +249,14 @@ boost::system::result<YamlNode, YamlError> parse_yaml_subset(std::string_view te
     lines.push_back(Line{number, indent, content});
   }
   return Parser(std::move(lines)).document();
+}
+
+std::optional<std::string> read_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
 }
 
 }  // namespace flowgate::exporter

@@ -6,6 +6,7 @@
 // a line number rather than misread. Pure function.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,7 +24,8 @@ struct YamlNode {
   std::string scalar;
   std::vector<YamlEntry> mapping;  // in file order
   std::vector<YamlNode> sequence;
-  int line = 0;  // 1-based line where the node starts
+  int line = 0;      // 1-based line where the node starts
+  int key_line = 0;  // a mapping value: the line of its key (a block value starts below it)
 };
 
 struct YamlEntry {
@@ -39,5 +41,8 @@ struct YamlError {
 };
 
 boost::system::result<YamlNode, YamlError> parse_yaml_subset(std::string_view text);
+
+// The whole text of a config file; nullopt when it cannot be read.
+std::optional<std::string> read_config_file(const std::string& path);
 
 }  // namespace flowgate::exporter

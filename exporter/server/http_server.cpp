@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "exporter/server/authenticator.hpp"
 #include "exporter/server/tls_context.hpp"
 #include "exposition/gzip.hpp"
 
@@ -110,6 +111,7 @@ struct HttpServer::Impl {
   Logger& logger;
 
   net::io_context ioc;
+  Authenticator authenticator{web_config};  // after ioc: its threads post to it until destroyed
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
@@ -305,14 +307,17 @@ struct HttpServer::Impl {
       const unsigned version = header.version();
       const std::string method(header.method_string());
 
-      // Authentication before a single body byte is read.
+      // Authentication before a single body byte is read; bcrypt runs on the
+      // authenticator's threads while this connection waits.
       auto config = web_config.current();
-      if (!config->basic_auth_users.empty() &&
-          !web_config.authorize(*config, header[http::field::authorization])) {
-        Reply reply = error_reply(401, "Unauthorized");
-        reply.headers.emplace_back("WWW-Authenticate", "Basic");
-        co_await write_reply(stream, reply, version, false, false, config.get());
-        co_return;
+      std::string user;
+      if (!config->basic_auth_users.empty()) {
+        AuthVerdict verdict = co_await authenticator.verdict(*config, header[http::field::authorization]);
+        if (verdict.outcome != AuthOutcome::allowed) {
+          co_await write_reply(stream, authenticator.refusal(verdict), version, false, false, config.get());
+          co_return;
+        }
+        user = std::move(verdict.user);
       }
       if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
         co_await write_reply(stream, error_reply(413, "request body too large"), version, false, false, config.get());
@@ -345,6 +350,7 @@ struct HttpServer::Impl {
       request.body = message.body();
       request.remote_address = remote;
       request.received_at = received_at;
+      request.user = user;
       Dispatched dispatched = hooks.dispatch(request);
       if (dispatched.reply.commit_ticket != 0 && hooks.when_durable) {
         if (!co_await until_durable(dispatched.reply.commit_ticket)) {

@@ -1,10 +1,14 @@
 """TLS and basic auth from an exporter-toolkit web config file (--web.config.file):
 the Python client's basic_auth_handler pushes over https to flowgate and, with
 the very same file, to the Pushgateway; prometheus-cpp's Gateway pushes with
-basic auth over plain HTTP; wrong or missing credentials get 401."""
+basic auth over plain HTTP; wrong or missing credentials get 401. The
+Authorization header is read as strictly by both; flowgate's password checks
+stay off its HTTP threads."""
 import base64
 import ssl
 import subprocess
+import threading
+import time
 import types
 import warnings
 
@@ -124,3 +128,56 @@ def test_plain_http_gets_no_metrics(tls_server):
     except OSError:
         pass  # closing the connection is as good as refusing
     assert tls_server.running()
+
+
+@pytest.mark.parametrize("header, status", [
+    (basic_authorization(USER, PASSWORD), 200),
+    ("bAsIc " + basic_authorization(USER, PASSWORD).split(" ", 1)[1], 200),      # the scheme in any case
+    ("Basic  " + basic_authorization(USER, PASSWORD).split(" ", 1)[1], 401),     # two spaces
+    (basic_authorization(USER, PASSWORD + "\0"), 401),                           # password then NUL
+    (basic_authorization(USER, PASSWORD + "\0junk"), 401),
+    (basic_authorization(USER, PASSWORD).rstrip("="), 401),                       # unpadded base64
+    (basic_authorization(USER, PASSWORD) + " x", 401),                            # trailing garbage
+])
+def test_authorization_header_is_read_alike(auth_server, header, status):
+    assert basic_authorization(USER, PASSWORD).endswith("=")  # the unpadded case really drops padding
+    assert raw_http.get(auth_server, "/-/healthy", headers={"Authorization": header}).status == status
+
+
+def test_wrong_password_flood_leaves_cached_clients_fast(tmp_path):
+    """8 clients sending wrong passwords for a cost-12 user (~0.6 s of bcrypt
+    each here) while a client whose password is cached asks /-/healthy: with
+    bcrypt on the HTTP threads those answers waited seconds behind the flood."""
+    dear = crypt.crypt("right", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 12))
+    cheap = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  {USER}: '{cheap}'\n  victim: '{dear}'\n")
+    valid = {"Authorization": basic_authorization(USER, PASSWORD)}
+    # The readiness probe's request puts the valid password in the cache.
+    with servers.flowgate([f"--web.config.file={config}"], ready_headers=valid) as server:
+        stop = threading.Event()
+        flood_statuses = []
+
+        def flood():
+            wrong = {"Authorization": basic_authorization("victim", "wrong")}
+            while not stop.is_set():
+                flood_statuses.append(raw_http.get(server, "/-/healthy", headers=wrong).status)
+
+        flooders = [threading.Thread(target=flood) for _ in range(8)]
+        for flooder in flooders:
+            flooder.start()
+        slowest = 0.0
+        try:
+            for _ in range(20):
+                started = time.monotonic()
+                assert raw_http.get(server, "/-/healthy", headers=valid).status == 200
+                slowest = max(slowest, time.monotonic() - started)
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for flooder in flooders:
+                flooder.join()
+        # Measured: 0.004 s now, 0.8-1.2 s with bcrypt on the HTTP threads.
+        assert slowest < 0.5, f"a cached client waited {slowest:.2f} s behind the flood"
+        assert flood_statuses and set(flood_statuses) <= {401, 503}
+        assert server.running()

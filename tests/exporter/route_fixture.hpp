@@ -15,17 +15,18 @@
 namespace flowgate::exporter::testing {
 
 struct RouteFixture {
-  explicit RouteFixture(Flags route_flags)
+  explicit RouteFixture(Flags route_flags, const AuthorizationFile* authorization = nullptr)
       : flags(std::move(route_flags)),
         store(pushgw::StoreOptions{!flags.disable_consistency_check, [](std::string_view name) { return SelfMetrics::family_type(name); }}),
         scrape(store, {}, self_metrics),
         dispatcher(build_routes(RouteContext{flags, store, scrape, self_metrics, StatusInfo{&flags.values, 0, false},
-                                             [this] { ++shutdown_requests; }}),
+                                             [this] { ++shutdown_requests; }, nullptr, authorization}),
                    flags.route_prefix) {}
 
   Dispatched send(std::string_view method, std::string_view target, std::string_view body = {},
-                  std::string_view accept = {}) const {
+                  std::string_view accept = {}, std::string_view user = {}) const {
     Request request;
+    request.user = user;
     request.method = method;
     request.target = target;
     request.body = body;

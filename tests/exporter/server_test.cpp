@@ -112,6 +112,128 @@ TEST_F(Server, BasicAuthIsCheckedBeforeTheBody) {
   std::filesystem::remove(path);
 }
 
+// A file under the temp folder, removed with the object.
+class TempFile {
+ public:
+  TempFile(std::string_view name, std::string_view text)
+      : path_(std::filesystem::temp_directory_path() /
+              ("flowgate-" + std::string(name) + "-" + std::to_string(::getpid()) + ".yml")) {
+    write(text);
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  void write(std::string_view text) const {
+    std::ofstream out(path_);
+    out << text;
+  }
+  std::string flag(std::string_view name) const { return "--" + std::string(name) + "=" + path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// alice / s3cret and bob / hunter2, both at bcrypt cost 4.
+constexpr std::string_view kTwoUsers =
+    "basic_auth_users:\n"
+    "  alice: $2b$04$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm\n"
+    "  bob: $2b$04$abcdefghijklmnopqrstuuV3duMsC0HpUex6N9qapiuOHHWkwRXVm\n";
+constexpr const char* kAlice = "Basic YWxpY2U6czNjcmV0";  // alice:s3cret
+
+std::string log_text(std::FILE* log) {
+  std::fflush(log);
+  std::rewind(log);
+  std::string text;
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, log)) text.append(buffer, n);
+  return text;
+}
+
+TEST_F(Server, AuthorizationHeaderIsParsedStrictly) {
+  TempFile web("web-strict", kTwoUsers);
+  std::string flag = web.flag("web.config.file");
+  start({flag});
+  auto status = [this](std::string authorization) {
+    return http_request(port_, "GET", "/-/healthy", {}, {{"Authorization", std::move(authorization)}}).status;
+  };
+  EXPECT_EQ(status(kAlice), 200);
+  EXPECT_EQ(status("basic YWxpY2U6czNjcmV0"), 200);           // the scheme in any case
+  EXPECT_EQ(status("Basic  YWxpY2U6czNjcmV0"), 401);          // two spaces
+  EXPECT_EQ(status("Basic YWxpY2U6czNjcmV0AA"), 401);         // unpadded "alice:s3cret\0"
+  EXPECT_EQ(status("Basic YWxpY2U6czNjcmV0AA=="), 401);       // "alice:s3cret\0", padded
+  EXPECT_EQ(status("Basic YWxpY2U6czNjcmV0YQ"), 401);         // unpadded "alice:s3creta"
+  EXPECT_EQ(status("Basic YWxpY2U6czNjcmV0 trailing"), 401);  // garbage after the credentials
+}
+
+TEST_F(Server, PushOutsideTheUsersScopeIs403NamingUserAndKey) {
+  TempFile web("web-tenancy", kTwoUsers);
+  TempFile rules("authorization", "users:\n  alice:\n    push: ['{job=\"billing\"}']\n");
+  std::string web_flag = web.flag("web.config.file");
+  std::string rules_flag = rules.flag("web.authorization.file");
+  start({web_flag, rules_flag});
+  auto inside = http_request(port_, "PUT", "/metrics/job/billing", "m 1\n", {{"Authorization", kAlice}});
+  EXPECT_EQ(inside.status, 200);
+  auto outside = http_request(port_, "PUT", "/metrics/job/payments/instance/x", "m 1\n", {{"Authorization", kAlice}});
+  EXPECT_EQ(outside.status, 403);
+  EXPECT_EQ(outside.body,
+            "user \"alice\" may not push to grouping key {job=\"payments\",instance=\"x\"} (--web.authorization.file)\n");
+  // bob is not listed: he may scrape, not push.
+  const std::pair<std::string, std::string> bob{"Authorization", "Basic Ym9iOmh1bnRlcjI="};
+  EXPECT_EQ(http_request(port_, "PUT", "/metrics/job/billing", "m 1\n", {bob}).status, 403);
+  auto scrape = http_request(port_, "GET", "/metrics", {}, {bob});
+  EXPECT_EQ(scrape.status, 200);
+  EXPECT_NE(scrape.body.find("m{instance=\"\",job=\"billing\"} 1"), std::string::npos);
+  EXPECT_EQ(scrape.body.find("payments"), std::string::npos);
+}
+
+TEST_F(Server, AuthorizationFileNeedsUsersInTheWebConfig) {
+  TempFile rules("authorization-alone", "users:\n  alice:\n    push: ['{}']\n");
+  std::string rules_flag = rules.flag("web.authorization.file");
+  auto flags = parse_flags(std::vector<std::string_view>{"--web.listen-address=127.0.0.1:0", "--persistence.file=",
+                                                         "--collector.host=false", rules_flag});
+  ASSERT_TRUE(flags);
+  try {
+    App app(std::move(*flags), logger_);
+    FAIL() << "started without basic_auth_users";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("--web.authorization.file needs basic_auth_users"), std::string::npos);
+  }
+}
+
+TEST_F(Server, ReloadThatTurnsAuthenticationOffIsTakenWithAWarning) {
+  TempFile web("web-removal", kTwoUsers);
+  std::string flag = web.flag("web.config.file");
+  start({flag});
+  ASSERT_EQ(http_request(port_, "GET", "/-/healthy").status, 401);
+  web.write("http_server_config:\n  http2: false\n");
+  app_->reload_web_config();
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy").status, 200);
+  EXPECT_NE(log_text(log_).find("level=warn"), std::string::npos);
+  EXPECT_NE(log_text(log_).find("authentication is now off"), std::string::npos);
+}
+
+TEST_F(Server, ReloadThatTurnsAuthenticationOffIsRefusedWhenAsked) {
+  TempFile web("web-refusal", kTwoUsers);
+  std::string flag = web.flag("web.config.file");
+  start({flag, "--web.config.refuse-auth-removal"});
+  web.write("http_server_config:\n  http2: false\n");
+  app_->reload_web_config();
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy").status, 401);
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy", {}, {{"Authorization", kAlice}}).status, 200);
+  EXPECT_NE(log_text(log_).find("refusing to turn authentication off"), std::string::npos);
+}
+
+TEST_F(Server, ReloadDropsCachedPasswordsOfChangedUsers) {
+  TempFile web("web-rotate", kTwoUsers);
+  std::string flag = web.flag("web.config.file");
+  start({flag});
+  ASSERT_EQ(http_request(port_, "GET", "/-/healthy", {}, {{"Authorization", kAlice}}).status, 200);
+  // alice's hash is rotated to bob's (password hunter2): s3cret must stop working.
+  web.write("basic_auth_users:\n  alice: $2b$04$abcdefghijklmnopqrstuuV3duMsC0HpUex6N9qapiuOHHWkwRXVm\n");
+  app_->reload_web_config();
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy", {}, {{"Authorization", kAlice}}).status, 401);
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy", {}, {{"Authorization", "Basic YWxpY2U6aHVudGVyMg=="}}).status,
+            200);
+}
+
 TEST_F(Server, ShutdownFinishesTheExchangeInFlight) {
   start();
   HttpConnection connection(port_);

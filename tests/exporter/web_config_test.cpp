@@ -1,6 +1,14 @@
+#include <crypt.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <unistd.h>
+
 #include "exporter/basic_auth.hpp"
+#include "exporter/web_config_file.hpp"
 #include "exporter/web_config.hpp"
 #include "exporter/yaml_subset.hpp"
 
@@ -86,33 +94,262 @@ TEST(WebConfig, ShippedExampleParses) {
 
 TEST(WebConfig, MissingFileIsAnError) { EXPECT_FALSE(load_web_config("/nonexistent/web.yml")); }
 
-TEST(BasicAuth, AcceptsTheRightPassword) {
+std::string basic(std::string_view user_and_password) {
+  // Standard base64 with padding, as every client sends it.
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "Basic ";
+  std::size_t i = 0;
+  for (; i + 3 <= user_and_password.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(user_and_password[i]) << 16 |
+                 static_cast<unsigned char>(user_and_password[i + 1]) << 8 |
+                 static_cast<unsigned char>(user_and_password[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  std::size_t rest = user_and_password.size() - i;
+  if (rest > 0) {
+    unsigned v = static_cast<unsigned char>(user_and_password[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(user_and_password[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+struct Judged {
+  AuthVerdict verdict;
+  bool at_once = false;  // decided on the caller's thread, without the verifier
+};
+
+Judged judge(BasicAuth& auth, PasswordVerifier& verifier, const std::map<std::string, std::string>& users,
+             std::string_view header) {
+  std::promise<std::pair<AuthVerdict, std::thread::id>> decided;
+  auth.check(users, header, verifier, [&decided](AuthVerdict verdict) {
+    decided.set_value({std::move(verdict), std::this_thread::get_id()});
+  });
+  auto [verdict, thread] = decided.get_future().get();
+  return {std::move(verdict), thread == std::this_thread::get_id()};
+}
+
+// Holds the verifier's only thread until release(), so a test can see whether
+// check() answered without it.
+class BlockedVerifier {
+ public:
+  BlockedVerifier() {
+    std::promise<void> started;
+    verifier.submit([&started, released = release_.get_future().share()] {
+      started.set_value();
+      released.wait();
+    });
+    started.get_future().wait();
+  }
+  ~BlockedVerifier() { release(); }
+  void release() {
+    if (!released_) release_.set_value();
+    released_ = true;
+  }
+  PasswordVerifier verifier{1, 1};
+
+ private:
+  std::promise<void> release_;
+  bool released_ = false;
+};
+
+const std::map<std::string, std::string> kAlice{{"alice", kHash}};
+
+TEST(BasicAuth, AcceptsTheRightPasswordOffTheCallersThreadThenFromTheCache) {
   BasicAuth auth;
-  std::map<std::string, std::string> users{{"alice", kHash}};
-  EXPECT_TRUE(auth.allows(users, "Basic YWxpY2U6czNjcmV0"));  // alice:s3cret
-  EXPECT_TRUE(auth.allows(users, "Basic YWxpY2U6czNjcmV0"));  // again, from the cache
+  PasswordVerifier verifier(1, 8);
+  auto first = judge(auth, verifier, kAlice, basic("alice:s3cret"));
+  EXPECT_EQ(first.verdict.outcome, AuthOutcome::allowed);
+  EXPECT_EQ(first.verdict.user, "alice");
+  EXPECT_FALSE(first.at_once);
+  auto again = judge(auth, verifier, kAlice, basic("alice:s3cret"));
+  EXPECT_EQ(again.verdict.outcome, AuthOutcome::allowed);
+  EXPECT_TRUE(again.at_once);
+  auth.forget();  // a reload drops the cache
+  EXPECT_FALSE(judge(auth, verifier, kAlice, basic("alice:s3cret")).at_once);
 }
 
 TEST(BasicAuth, RefusesWrongPasswordUnknownUserAndGarbage) {
   BasicAuth auth;
-  std::map<std::string, std::string> users{{"alice", kHash}};
-  EXPECT_FALSE(auth.allows(users, "Basic YWxpY2U6d3Jvbmc="));  // alice:wrong
-  EXPECT_FALSE(auth.allows(users, "Basic Ym9iOnMzY3JldA=="));  // bob:s3cret
-  EXPECT_FALSE(auth.allows(users, "Bearer abc"));
-  EXPECT_FALSE(auth.allows(users, "Basic !!!"));
-  EXPECT_FALSE(auth.allows(users, ""));
+  PasswordVerifier verifier(1, 8);
+  for (std::string header : {basic("alice:wrong"), basic("bob:s3cret"), std::string("Bearer abc"),
+                             std::string("Basic !!!"), std::string("")}) {
+    EXPECT_EQ(judge(auth, verifier, kAlice, header).verdict.outcome, AuthOutcome::denied) << header;
+  }
+  // Failures are not cached: the same wrong password is checked again.
+  EXPECT_FALSE(judge(auth, verifier, kAlice, basic("alice:wrong")).at_once);
 }
 
-TEST(BasicAuth, NoUsersMeansNoAuthentication) {
+TEST(BasicAuth, PasswordFollowedByNulDoesNotAuthenticate) {
   BasicAuth auth;
-  EXPECT_TRUE(auth.allows({}, ""));
+  PasswordVerifier verifier(1, 8);
+  using namespace std::string_view_literals;
+  EXPECT_EQ(judge(auth, verifier, kAlice, basic("alice:s3cret\0"sv)).verdict.outcome, AuthOutcome::denied);
+  EXPECT_EQ(judge(auth, verifier, kAlice, basic("alice:s3cret\0junk"sv)).verdict.outcome, AuthOutcome::denied);
 }
 
-TEST(BasicAuth, Base64DecodesStandardAlphabet) {
+TEST(BasicAuth, UnpaddedBase64DoesNotAuthenticate) {
+  BasicAuth auth;
+  PasswordVerifier verifier(1, 8);
+  std::string padded = basic("alice:s3cret1");  // 13 bytes: ends in "=="
+  ASSERT_TRUE(padded.ends_with("=="));
+  std::map<std::string, std::string> users{{"alice", "$2b$04$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"}};
+  EXPECT_EQ(judge(auth, verifier, kAlice, padded.substr(0, padded.size() - 2)).verdict.outcome, AuthOutcome::denied);
+  EXPECT_EQ(judge(auth, verifier, kAlice, padded.substr(0, padded.size() - 1)).verdict.outcome, AuthOutcome::denied);
+}
+
+TEST(BasicAuth, FullQueueAnswersBusyAtOnce) {
+  BasicAuth auth;
+  BlockedVerifier blocked;
+  ASSERT_TRUE(blocked.verifier.submit([] {}));  // the one waiting slot is taken
+  auto judged = judge(auth, blocked.verifier, kAlice, basic("alice:wrong"));
+  EXPECT_EQ(judged.verdict.outcome, AuthOutcome::busy);
+  EXPECT_TRUE(judged.at_once);
+}
+
+TEST(BasicAuth, NoBcryptRunsOnTheCallersThread) {
+  BasicAuth auth;
+  BlockedVerifier blocked;
+  std::promise<AuthVerdict> decided;
+  auth.check(kAlice, basic("alice:s3cret"), blocked.verifier,
+             [&decided](AuthVerdict verdict) { decided.set_value(std::move(verdict)); });
+  auto future = decided.get_future();
+  EXPECT_EQ(future.wait_for(std::chrono::seconds(0)), std::future_status::timeout);  // waits for the pool
+  blocked.release();
+  EXPECT_EQ(future.get().outcome, AuthOutcome::allowed);
+}
+
+TEST(BasicAuthHeader, SchemeIsCaseInsensitiveFollowedByExactlyOneSpace) {
+  auto credentials = parse_basic_authorization("bAsIc YWxpY2U6czNjcmV0");
+  ASSERT_TRUE(credentials);
+  EXPECT_EQ(credentials->user, "alice");
+  EXPECT_EQ(credentials->password, "s3cret");
+  EXPECT_FALSE(parse_basic_authorization("Basic  YWxpY2U6czNjcmV0"));
+  EXPECT_FALSE(parse_basic_authorization("Basic\tYWxpY2U6czNjcmV0"));
+  EXPECT_FALSE(parse_basic_authorization("BasicYWxpY2U6czNjcmV0"));
+  EXPECT_FALSE(parse_basic_authorization("Basics YWxpY2U6czNjcmV0"));
+  EXPECT_FALSE(parse_basic_authorization("Basic"));
+  EXPECT_FALSE(parse_basic_authorization("Basic "));
+}
+
+TEST(BasicAuthHeader, NothingMayFollowTheCredentials) {
+  EXPECT_FALSE(parse_basic_authorization("Basic YWxpY2U6czNjcmV0 "));
+  EXPECT_FALSE(parse_basic_authorization("Basic YWxpY2U6czNjcmV0,x"));
+  EXPECT_FALSE(parse_basic_authorization("Basic YWxpY2U6czNjcmV0YWxp Y2U6"));
+}
+
+TEST(BasicAuthHeader, PasswordMayBeEmptyOrHoldColonsButUserNeedsAColon) {
+  auto empty = parse_basic_authorization(basic("alice:"));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->password, "");
+  auto colons = parse_basic_authorization(basic("alice:a:b"));
+  ASSERT_TRUE(colons);
+  EXPECT_EQ(colons->user, "alice");
+  EXPECT_EQ(colons->password, "a:b");
+  EXPECT_FALSE(parse_basic_authorization(basic("alice")));
+}
+
+TEST(Base64, DecodesStandardAlphabetWithPaddingRequired) {
   std::string out;
   ASSERT_TRUE(decode_base64("YWxpY2U6czNjcmV0", out));
   EXPECT_EQ(out, "alice:s3cret");
-  EXPECT_FALSE(decode_base64("YQ=a", out));
+  ASSERT_TRUE(decode_base64("YQ==", out));
+  EXPECT_EQ(out, "a");
+  ASSERT_TRUE(decode_base64("YWI=", out));
+  EXPECT_EQ(out, "ab");
+  ASSERT_TRUE(decode_base64("", out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(decode_base64("YQ", out));       // unpadded
+  EXPECT_FALSE(decode_base64("YQ=", out));      // half padded
+  EXPECT_FALSE(decode_base64("YQ=a", out));     // data after '='
+  EXPECT_FALSE(decode_base64("YQ==YQ==", out)); // '=' before the end
+  EXPECT_FALSE(decode_base64("Y===", out));     // too much padding
+  EXPECT_FALSE(decode_base64("YR==", out));     // unused bits set
+  EXPECT_FALSE(decode_base64("YW-_", out));     // URL-safe alphabet
+}
+
+TEST(BcryptCost, ReadsTheCostOfBcryptHashesOnly) {
+  EXPECT_EQ(bcrypt_cost(kHash), 4);
+  EXPECT_EQ(bcrypt_cost("$2y$12$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"), 12);
+  EXPECT_EQ(bcrypt_cost("$6$salt$abcdef"), std::nullopt);
+  EXPECT_EQ(bcrypt_cost("$2b$04$short"), std::nullopt);
+  EXPECT_EQ(bcrypt_cost("$2b$99$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"), std::nullopt);
+}
+
+// 2^cost summed over the hashes a check computes.
+double bcrypt_rounds(const PasswordWork& work) {
+  double rounds = 0;
+  for (const auto& hash : work.hashes) rounds += std::ldexp(1.0, bcrypt_cost(hash).value_or(0));
+  return rounds;
+}
+
+TEST(PasswordWork, UnknownUsersAndEveryKnownUserCostTheRoundsOfTheCostliestHash) {
+  std::map<std::string, std::string> users{
+      {"cheap", "$2b$04$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"},
+      {"middle", "$2b$07$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"},
+      {"dear", "$2y$12$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"}};
+  for (const std::string user : {"cheap", "middle", "dear", "nobody"}) {
+    auto work = password_work(users, user);
+    EXPECT_EQ(bcrypt_rounds(work), std::ldexp(1.0, 12)) << user;
+    EXPECT_EQ(work.known_user, user != "nobody");
+    for (const auto& hash : work.hashes) EXPECT_TRUE(bcrypt_cost(hash)) << user << " " << hash;
+  }
+  EXPECT_EQ(password_work(users, "cheap").hashes.front(), users.at("cheap"));  // its own verdict comes first
+}
+
+TEST(PasswordWork, DummyHashesAreHashesLibxcryptComputes) {
+  // A dummy libxcrypt refused would fail at once and give the timing away.
+  std::map<std::string, std::string> users{{"alice", kHash}};
+  for (const auto& hash : password_work(users, "nobody").hashes) {
+    EXPECT_FALSE(password_matches("s3cret", hash));
+    EXPECT_TRUE(password_matches("s3cret", kHash));
+    std::string computed = crypt("anything", hash.c_str());
+    EXPECT_EQ(computed.substr(0, 29), hash.substr(0, 29)) << computed;
+  }
+}
+
+TEST(WebConfigFile, ReloadThatRemovesAuthenticationIsReportedOrRefused) {
+  auto path = std::filesystem::temp_directory_path() / ("flowgate-reload-" + std::to_string(::getpid()) + ".yml");
+  for (bool refuse : {false, true}) {
+    {
+      std::ofstream out(path);
+      out << "basic_auth_users:\n  alice: " << kHash << "\n";
+    }
+    auto file = WebConfigFile::open(path.string(), refuse);
+    ASSERT_TRUE(file) << file.error().message;
+    {
+      std::ofstream out(path);
+      out << "http_server_config:\n  http2: false\n";
+    }
+    auto reloaded = (*file)->reload();
+    if (refuse) {
+      ASSERT_FALSE(reloaded);
+      EXPECT_NE(reloaded.error().message.find("refusing to turn authentication off"), std::string::npos);
+      EXPECT_EQ((*file)->current()->basic_auth_users.size(), 1u);
+    } else {
+      ASSERT_TRUE(reloaded) << reloaded.error().message;
+      EXPECT_TRUE(reloaded->authentication_removed);
+      EXPECT_TRUE((*file)->current()->basic_auth_users.empty());
+    }
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(WebConfigFile, ReloadKeepingUsersIsNoRemoval) {
+  auto path = std::filesystem::temp_directory_path() / ("flowgate-keep-" + std::to_string(::getpid()) + ".yml");
+  {
+    std::ofstream out(path);
+    out << "basic_auth_users:\n  alice: " << kHash << "\n";
+  }
+  auto file = WebConfigFile::open(path.string(), true);
+  ASSERT_TRUE(file);
+  auto reloaded = (*file)->reload();
+  ASSERT_TRUE(reloaded);
+  EXPECT_FALSE(reloaded->authentication_removed);
+  std::filesystem::remove(path);
 }
 
 }  // namespace
