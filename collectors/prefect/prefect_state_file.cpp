@@ -225,15 +225,10 @@ std::string state_to_json(const PrefectState& state, std::string_view api_url, c
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-boost::system::result<PrefectState, StateFileError> state_from_json(std::string_view text, std::string_view api_url,
-                                                                    const ModelOptions& model) {
-  rapidjson::Document document;
-  document.Parse(text.data(), text.size());
-  if (document.HasParseError()) {
-    return StateFileError(std::string("not JSON: ") + rapidjson::GetParseError_En(document.GetParseError()) +
-                          " at offset " + std::to_string(document.GetErrorOffset()));
-  }
-  const Value& root = document;
+namespace {
+
+// The file names what it is, its format version and the API it counted.
+std::optional<StateFileError> check_identity(const Value& root, std::string_view api_url) {
   const auto field_is = [&](const char* key, auto&& check) {
     if (!root.IsObject()) return false;
     const auto it = root.FindMember(key);
@@ -249,6 +244,39 @@ boost::system::result<PrefectState, StateFileError> state_from_json(std::string_
   if (!field_is("api_url", [&](const Value& v) { return v.IsString() && v.GetString() == api_url; })) {
     return StateFileError("belongs to another Prefect API URL");
   }
+  return std::nullopt;
+}
+
+void read_durations(Reader& read, const ModelOptions& model, PrefectState& state) {
+  for (const Value* entry : read.entries("flow_run_durations")) {
+    if (!entry->IsArray() || entry->Size() != 4 || !(*entry)[1].IsArray() ||
+        (*entry)[1].Size() != model.duration_buckets.size() || !(*entry)[2].IsUint64()) {
+      read.fail("an entry of \"flow_run_durations\" is not [labels, bucket counts, count, sum]");
+      break;
+    }
+    auto labels = read.labels((*entry)[0], kFlowLabels, "flow_run_durations");
+    auto sum = read.count((*entry)[3], "flow_run_durations");
+    if (!labels || !sum) break;
+    DurationHistogram histogram;
+    for (const auto& bucket : (*entry)[1].GetArray()) histogram.bucket_counts.push_back(bucket.IsUint64() ? bucket.GetUint64() : 0);
+    histogram.count = (*entry)[2].GetUint64();
+    histogram.sum = *sum;
+    state.flow_run_durations[std::move(*labels)] = std::move(histogram);
+  }
+}
+
+}  // namespace
+
+boost::system::result<PrefectState, StateFileError> state_from_json(std::string_view text, std::string_view api_url,
+                                                                    const ModelOptions& model) {
+  rapidjson::Document document;
+  document.Parse(text.data(), text.size());
+  if (document.HasParseError()) {
+    return StateFileError(std::string("not JSON: ") + rapidjson::GetParseError_En(document.GetParseError()) +
+                          " at offset " + std::to_string(document.GetErrorOffset()));
+  }
+  const Value& root = document;
+  if (auto error = check_identity(root, api_url)) return *error;
 
   Reader read(root);
   PrefectState state;
@@ -265,21 +293,7 @@ boost::system::result<PrefectState, StateFileError> state_from_json(std::string_
   if (!read.problem() && buckets != model.duration_buckets) {
     return StateFileError("written with other duration buckets");
   }
-  for (const Value* entry : read.entries("flow_run_durations")) {
-    if (!entry->IsArray() || entry->Size() != 4 || !(*entry)[1].IsArray() ||
-        (*entry)[1].Size() != model.duration_buckets.size() || !(*entry)[2].IsUint64()) {
-      read.fail("an entry of \"flow_run_durations\" is not [labels, bucket counts, count, sum]");
-      break;
-    }
-    auto labels = read.labels((*entry)[0], kFlowLabels, "flow_run_durations");
-    auto sum = read.count((*entry)[3], "flow_run_durations");
-    if (!labels || !sum) break;
-    DurationHistogram histogram;
-    for (const auto& bucket : (*entry)[1].GetArray()) histogram.bucket_counts.push_back(bucket.IsUint64() ? bucket.GetUint64() : 0);
-    histogram.count = (*entry)[2].GetUint64();
-    histogram.sum = *sum;
-    state.flow_run_durations[std::move(*labels)] = std::move(histogram);
-  }
+  read_durations(read, model, state);
   for (const Value* entry : read.entries("latest_failures")) {
     auto labels = read.labels(*entry, kFailureInfoLabels, "latest_failures");
     if (!labels) break;
