@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails when a library includes a header from a library above or beside it.
 
-The graph (docs/design.md): exporter -> {pushgw, collectors} -> exposition.
+The graph (README.md, Development): exporter -> {pushgw, collectors} -> exposition.
 """
 import pathlib
 import re
