@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "exposition/names.hpp"
+#include "exposition/native_histogram_check.hpp"
 #include "exposition/utf8.hpp"
 
 namespace flowgate::exposition {
@@ -318,6 +320,7 @@ class Decoder {
     std::uint64_t type = 0;
     std::size_t type_offset = start;
     std::size_t series = 0;
+    std::size_t name_offset = start;
     Field f;
     for (Span first = span; !first.done();) {
       if (!next_field(first, f, "MetricFamily")) return false;
@@ -331,6 +334,7 @@ class Decoder {
         case 1:
           ok = read_string(f, family.name, "the family name");
           has_name = true;
+          name_offset = f.begin;
           break;
         case 2: ok = read_string(f, family.help, "the HELP text"); break;
         case 4: ++series; break;
@@ -342,6 +346,13 @@ class Decoder {
     if (!has_name || family.name.empty()) {
       return fail(start, "family-name-missing", "family " + std::to_string(family_) + " has no name");
     }
+    // Text 0.0.4 writes names as they are: only the grammar it can carry.
+    if (!is_metric_name(family.name)) {
+      return fail(name_offset, "metric-name",
+                  "the family name " + quoted_for_message(family.name) +
+                      " is not a valid metric name; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+    }
+    family_name_ = &family.name;
     if (type > 5) {
       return fail(type_offset, "unknown-metric-type",
                   "family \"" + family.name + "\" has type " + std::to_string(type) + ", which is not a metric type");
@@ -358,6 +369,11 @@ class Decoder {
         return fail(f.offset, "metric-type-mismatch",
                     "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
                         " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
+      }
+      if (auto violation = check_native_histogram(metric)) {
+        return fail(f.offset, violation->rule,
+                    "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
+                        "\": " + violation->sentence);
       }
     }
     return true;
@@ -382,7 +398,9 @@ class Decoder {
       has_value = has_value || ours;
       bool ok = true;
       switch (f.number) {
-        case 1: ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back()); }); break;
+        case 1:
+          ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back(), LabelOf::series); });
+          break;
         case 2: ok = read_message(f, [&](Span& s) { return decode_single_value(s, target.value, "Gauge"); }); break;
         case 3: ok = read_message(f, [&](Span& s) { return decode_counter(s, target); }); break;
         case 4: ok = read_message(f, [&](Span& s) { return decode_summary(s, target); }); break;
@@ -396,13 +414,29 @@ class Decoder {
     return true;
   }
 
-  bool decode_label(Span& span, Label& label) {
+  // The name rules are the text parser's: a series label may not be __name__.
+  enum class LabelOf : std::uint8_t { series, exemplar };
+  bool decode_label(Span& span, Label& label, LabelOf owner) {
+    const std::size_t start = span.pos;
+    std::size_t name_offset = start;
     Field f;
     while (!span.done()) {
       if (!next_field(span, f, "LabelPair")) return false;
       if (f.wire != Wire::len) continue;
+      if (f.number == 1) name_offset = f.begin;
       if (f.number == 1 && !read_string(f, label.name, "a label name")) return false;
       if (f.number == 2 && !read_string(f, label.value, "a label value")) return false;
+    }
+    if (!is_label_name(label.name)) {
+      const char* what = owner == LabelOf::series ? "invalid label name " : "invalid exemplar label name ";
+      return fail(name_offset, "label-name",
+                  what + quoted_for_message(label.name) + " for metric " + quoted_for_message(*family_name_) +
+                      "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+    }
+    if (owner == LabelOf::series && label.name == kMetricNameLabel) {
+      return fail(name_offset, "label-reserved",
+                  "label name \"__name__\" of metric " + quoted_for_message(*family_name_) +
+                      " is reserved; the metric name is the family's name");
     }
     return true;
   }
@@ -585,7 +619,7 @@ class Decoder {
       if (!next_field(span, f, "Exemplar")) return false;
       bool ok = true;
       if (f.number == 1 && f.wire == Wire::len) {
-        ok = read_message(f, [&](Span& s) { return decode_label(s, exemplar.labels.emplace_back()); });
+        ok = read_message(f, [&](Span& s) { return decode_label(s, exemplar.labels.emplace_back(), LabelOf::exemplar); });
       } else if (f.number == 2 && f.wire == Wire::fixed64) {
         exemplar.value = as_double(f.bits);
       } else if (f.number == 3 && f.wire == Wire::len) {
@@ -612,6 +646,7 @@ class Decoder {
   std::size_t family_ = 0;  // 1-based index of the family being read
   std::optional<ParseError> error_;
   Metric scratch_;  // where sub-messages for another type than the family's are checked
+  const std::string* family_name_ = nullptr;  // of the family whose series are being read
 };
 
 }  // namespace
