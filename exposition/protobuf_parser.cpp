@@ -1,5 +1,6 @@
 #include "exposition/protobuf_parser.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "exposition/names.hpp"
+#include "exposition/number_format.hpp"
 #include "exposition/native_histogram_check.hpp"
 #include "exposition/utf8.hpp"
 
@@ -119,6 +121,25 @@ double as_double(std::uint64_t bits) {
 
 // Counts past 2^53 round; this is the model's documented limit.
 double count_to_double(std::uint64_t count) { return static_cast<double>(count); }
+
+// The first bound that appears twice among `items` (NaN never equals
+// itself, and the text parser drops NaN bounds anyway). Items usually come
+// sorted; otherwise a sorted copy keeps the check n log n.
+template <typename Item, typename Bound>
+std::optional<double> repeated_bound(const std::vector<Item>& items, Bound bound) {
+  const auto same = [&](const Item& a, const Item& b) { return bound(a) == bound(b); };
+  const auto before = [&](const Item& a, const Item& b) { return bound(a) < bound(b); };
+  if (std::is_sorted(items.begin(), items.end(), before)) {
+    const auto it = std::adjacent_find(items.begin(), items.end(), same);
+    return it == items.end() ? std::nullopt : std::optional<double>(bound(*it));
+  }
+  std::vector<double> bounds;
+  bounds.reserve(items.size());
+  for (const Item& item : items) bounds.push_back(bound(item));
+  std::sort(bounds.begin(), bounds.end());  // NaN stays where it is, unequal to its neighbours
+  const auto it = std::adjacent_find(bounds.begin(), bounds.end());
+  return it == bounds.end() ? std::nullopt : std::optional<double>(*it);
+}
 
 MetricType to_metric_type(std::uint64_t value) {
   switch (value) {
@@ -370,6 +391,7 @@ class Decoder {
                     "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
                         " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
       }
+      if (!check_bounds(f.offset, family, metric)) return false;
       if (auto violation = check_native_histogram(metric)) {
         return fail(f.offset, violation->rule,
                     "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
@@ -377,6 +399,22 @@ class Decoder {
       }
     }
     return true;
+  }
+
+  // A bucket or quantile given twice would be two samples of one series in
+  // the text scrape (which the text parser, like Prometheus, refuses).
+  bool check_bounds(std::size_t offset, const Family& family, const Metric& metric) {
+    const bool summary = family.type == MetricType::summary;
+    const auto repeated = summary ? repeated_bound(metric.quantiles, [](const Quantile& q) { return q.quantile; })
+                                  : repeated_bound(metric.buckets, [](const Bucket& b) { return b.upper_bound; });
+    if (!repeated) return true;
+    std::string bound;
+    append_double(*repeated, bound);
+    const std::string item = summary ? "quantile" : "bucket";
+    return fail(offset, "duplicate-" + item,
+                "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
+                    " family \"" + family.name + "\" has two " + item + "s for " + (summary ? "quantile" : "le") +
+                    "=\"" + bound + "\"; each " + item + " may appear once per series");
   }
 
   // Reads one series of a family of `type`. Sub-messages of other types are

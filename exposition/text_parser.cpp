@@ -730,7 +730,8 @@ class TextParser {
 
   bool add_count(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric, double value) {
     if (family.type == MetricType::summary) {
-      if (!(value >= 0 && value < kTwoToThe64)) {
+      // 2^64 is how a double spells counts near 2^64-1 (protobuf pushes carry them).
+      if (!(value >= 0 && value <= kTwoToThe64)) {
         return fail(sample_pos_, "summary-count",
                     "summary " + quoted(family.name) + " has the count " + quoted(value_text(value)) +
                         "; a summary's count must be a non-negative number");

@@ -35,6 +35,9 @@ ParseError parse_error(const std::string& body) {
   return parsed ? ParseError{} : parsed.error();
 }
 
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 std::string gauge_metric(double v) { return bytes_field(2, double_field(1, v)); }
 
 TEST(ProtobufParser, EmptyBodyHasNoFamilies) { EXPECT_TRUE(parse_ok("").empty()); }
@@ -330,12 +333,31 @@ TEST(ProtobufParser, RejectsInvalidUtf8InHelp) {
   EXPECT_EQ(error.message, "the HELP text is not valid UTF-8");
 }
 
+TEST(ProtobufParser, RejectsTwoBucketsWithTheSameUpperBound) {
+  const auto bucket = [](double bound, std::uint64_t count) { return bytes_field(3, uint_field(1, count) + double_field(2, bound)); };
+  const auto error = parse_error(family("h", kHistogram, {bytes_field(7, concat({uint_field(1, 3), bucket(1, 1), bucket(0.5, 1),
+                                                                                  bucket(1, 2)}))}));
+  EXPECT_EQ(error.rule, "protobuf-duplicate-bucket");
+  EXPECT_EQ(error.message, "series 1 of histogram family \"h\" has two buckets for le=\"1\"; each bucket may appear once per series");
+}
+
+TEST(ProtobufParser, RejectsTwoQuantilesWithTheSameRank) {
+  const auto quantile = [](double rank) { return bytes_field(3, double_field(1, rank) + double_field(2, 1)); };
+  const auto error = parse_error(family("s", kSummary, {bytes_field(4, concat({quantile(0.5), quantile(0.5)}))}));
+  EXPECT_EQ(error.rule, "protobuf-duplicate-quantile");
+  EXPECT_EQ(error.message,
+            "series 1 of summary family \"s\" has two quantiles for quantile=\"0.5\"; each quantile may appear once per series");
+}
+
+TEST(ProtobufParser, AcceptsUnsortedAndNanBounds) {
+  const auto bucket = [](double bound) { return bytes_field(3, uint_field(1, 1) + double_field(2, bound)); };
+  const auto histogram = concat({uint_field(1, 1), bucket(2), bucket(kNan), bucket(1), bucket(kNan)});
+  EXPECT_EQ(parse_ok(family("h", kHistogram, {bytes_field(7, histogram)})).at(0).metrics.at(0).buckets.size(), 4U);
+}
+
 // ---------------------------------------------------------------------------
 // Native histograms: what Prometheus stores, and nothing whose size the
 // bytes sent do not pay for.
-
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string span(std::int32_t offset, std::uint32_t length) { return sint_field(1, offset) + uint_field(2, length); }
 
