@@ -1,5 +1,6 @@
 #include "exposition/native_histogram_check.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -46,7 +47,7 @@ struct Side {
 
 std::optional<Violation> check_spans(const Side& side, std::int32_t schema, bool float_counts) {
   const IndexRange range = reachable_indices(schema);
-  std::int64_t next = 0;  // the index after the previous span; spans can't add past int64 in any body
+  std::int64_t next = 0;  // the index after the previous span, kept <= range.max + 1 (see below)
   std::uint64_t buckets = 0;
   for (std::size_t i = 0; i < side.spans.size(); ++i) {
     const BucketSpan& span = side.spans[i];
@@ -63,7 +64,10 @@ std::optional<Violation> check_spans(const Side& side, std::int32_t schema, bool
                            "; at schema " + std::to_string(schema) + " a float64 observation lies between " +
                            std::to_string(range.min) + " and " + std::to_string(range.max)};
     }
-    next = last + 1;
+    // Past range.max every later bucket is refused anyway (offsets are >= 0
+    // from here on), so stopping there keeps the sum from overflowing,
+    // whatever number of empty spans follows.
+    next = std::min(last + 1, range.max + 1);
     buckets += span.length;
   }
   const std::size_t sent = float_counts ? side.counts.size() : side.deltas.size();
