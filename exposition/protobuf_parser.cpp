@@ -391,7 +391,7 @@ class Decoder {
                     "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
                         " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
       }
-      if (!check_bounds(f.offset, family, metric)) return false;
+      if (!check_bounds(f.offset, family, metric) || !check_classic_counts(f.offset, family, metric)) return false;
       if (auto violation = check_native_histogram(metric)) {
         return fail(f.offset, violation->rule,
                     "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
@@ -415,6 +415,22 @@ class Decoder {
                 "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
                     " family \"" + family.name + "\" has two " + item + "s for " + (summary ? "quantile" : "le") +
                     "=\"" + bound + "\"; each " + item + " may appear once per series");
+  }
+
+  // Float counts (the *_float fields) can be negative on the wire; the text
+  // parser refuses what they would be written as.
+  bool check_classic_counts(std::size_t offset, const Family& family, const Metric& metric) {
+    if (family.type != MetricType::histogram && family.type != MetricType::gauge_histogram) return true;
+    double negative = metric.sample_count;
+    for (const Bucket& bucket : metric.buckets) {
+      if (bucket.cumulative_count < 0) negative = bucket.cumulative_count;
+    }
+    if (!(negative < 0)) return true;
+    std::string count;
+    append_double(negative, count);
+    return fail(offset, "negative-count",
+                "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
+                    "\" has the negative count \"" + count + "\"; bucket populations and counts cannot be negative");
   }
 
   // Reads one series of a family of `type`. Sub-messages of other types are

@@ -349,6 +349,17 @@ TEST(ProtobufParser, RejectsTwoQuantilesWithTheSameRank) {
             "series 1 of summary family \"s\" has two quantiles for quantile=\"0.5\"; each quantile may appear once per series");
 }
 
+TEST(ProtobufParser, RejectsNegativeFloatCountsOfAClassicHistogramAsTheTextParserDoes) {
+  const auto bucket = bytes_field(3, double_field(4, -1.75) + double_field(2, 1));
+  const auto error = parse_error(family("h", kHistogram, {bytes_field(7, concat({double_field(4, 2), bucket}))}));
+  EXPECT_EQ(error.rule, "protobuf-negative-count");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\" has the negative count \"-1.75\"; bucket populations and counts "
+            "cannot be negative");
+  EXPECT_EQ(parse_error(family("h", kGaugeHistogram, {bytes_field(7, double_field(4, -2))})).rule,
+            "protobuf-negative-count");
+}
+
 TEST(ProtobufParser, AcceptsUnsortedAndNanBounds) {
   const auto bucket = [](double bound) { return bytes_field(3, uint_field(1, 1) + double_field(2, bound)); };
   const auto histogram = concat({uint_field(1, 1), bucket(2), bucket(kNan), bucket(1), bucket(kNan)});
