@@ -1,5 +1,6 @@
 #include "exposition/protobuf_parser.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -7,6 +8,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "exposition/names.hpp"
+#include "exposition/number_format.hpp"
+#include "exposition/native_histogram_check.hpp"
 #include "exposition/utf8.hpp"
 
 namespace flowgate::exposition {
@@ -117,6 +121,25 @@ double as_double(std::uint64_t bits) {
 
 // Counts past 2^53 round; this is the model's documented limit.
 double count_to_double(std::uint64_t count) { return static_cast<double>(count); }
+
+// The first bound that appears twice among `items` (NaN never equals
+// itself, and the text parser drops NaN bounds anyway). Items usually come
+// sorted; otherwise a sorted copy keeps the check n log n.
+template <typename Item, typename Bound>
+std::optional<double> repeated_bound(const std::vector<Item>& items, Bound bound) {
+  const auto same = [&](const Item& a, const Item& b) { return bound(a) == bound(b); };
+  const auto before = [&](const Item& a, const Item& b) { return bound(a) < bound(b); };
+  if (std::is_sorted(items.begin(), items.end(), before)) {
+    const auto it = std::adjacent_find(items.begin(), items.end(), same);
+    return it == items.end() ? std::nullopt : std::optional<double>(bound(*it));
+  }
+  std::vector<double> bounds;
+  bounds.reserve(items.size());
+  for (const Item& item : items) bounds.push_back(bound(item));
+  std::sort(bounds.begin(), bounds.end());  // NaN stays where it is, unequal to its neighbours
+  const auto it = std::adjacent_find(bounds.begin(), bounds.end());
+  return it == bounds.end() ? std::nullopt : std::optional<double>(*it);
+}
 
 MetricType to_metric_type(std::uint64_t value) {
   switch (value) {
@@ -318,6 +341,7 @@ class Decoder {
     std::uint64_t type = 0;
     std::size_t type_offset = start;
     std::size_t series = 0;
+    std::size_t name_offset = start;
     Field f;
     for (Span first = span; !first.done();) {
       if (!next_field(first, f, "MetricFamily")) return false;
@@ -331,6 +355,7 @@ class Decoder {
         case 1:
           ok = read_string(f, family.name, "the family name");
           has_name = true;
+          name_offset = f.begin;
           break;
         case 2: ok = read_string(f, family.help, "the HELP text"); break;
         case 4: ++series; break;
@@ -342,6 +367,13 @@ class Decoder {
     if (!has_name || family.name.empty()) {
       return fail(start, "family-name-missing", "family " + std::to_string(family_) + " has no name");
     }
+    // Text 0.0.4 writes names as they are: only the grammar it can carry.
+    if (!is_metric_name(family.name)) {
+      return fail(name_offset, "metric-name",
+                  "the family name " + quoted_for_message(family.name) +
+                      " is not a valid metric name; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+    }
+    family_name_ = &family.name;
     if (type > 5) {
       return fail(type_offset, "unknown-metric-type",
                   "family \"" + family.name + "\" has type " + std::to_string(type) + ", which is not a metric type");
@@ -359,8 +391,46 @@ class Decoder {
                     "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
                         " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
       }
+      if (!check_bounds(f.offset, family, metric) || !check_classic_counts(f.offset, family, metric)) return false;
+      if (auto violation = check_native_histogram(metric)) {
+        return fail(f.offset, violation->rule,
+                    "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
+                        "\": " + violation->sentence);
+      }
     }
     return true;
+  }
+
+  // A bucket or quantile given twice would be two samples of one series in
+  // the text scrape (which the text parser, like Prometheus, refuses).
+  bool check_bounds(std::size_t offset, const Family& family, const Metric& metric) {
+    const bool summary = family.type == MetricType::summary;
+    const auto repeated = summary ? repeated_bound(metric.quantiles, [](const Quantile& q) { return q.quantile; })
+                                  : repeated_bound(metric.buckets, [](const Bucket& b) { return b.upper_bound; });
+    if (!repeated) return true;
+    std::string bound;
+    append_double(*repeated, bound);
+    const std::string item = summary ? "quantile" : "bucket";
+    return fail(offset, "duplicate-" + item,
+                "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
+                    " family \"" + family.name + "\" has two " + item + "s for " + (summary ? "quantile" : "le") +
+                    "=\"" + bound + "\"; each " + item + " may appear once per series");
+  }
+
+  // Float counts (the *_float fields) can be negative on the wire; the text
+  // parser refuses what they would be written as.
+  bool check_classic_counts(std::size_t offset, const Family& family, const Metric& metric) {
+    if (family.type != MetricType::histogram && family.type != MetricType::gauge_histogram) return true;
+    double negative = metric.sample_count;
+    for (const Bucket& bucket : metric.buckets) {
+      if (bucket.cumulative_count < 0) negative = bucket.cumulative_count;
+    }
+    if (!(negative < 0)) return true;
+    std::string count;
+    append_double(negative, count);
+    return fail(offset, "negative-count",
+                "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
+                    "\" has the negative count \"" + count + "\"; bucket populations and counts cannot be negative");
   }
 
   // Reads one series of a family of `type`. Sub-messages of other types are
@@ -382,7 +452,9 @@ class Decoder {
       has_value = has_value || ours;
       bool ok = true;
       switch (f.number) {
-        case 1: ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back()); }); break;
+        case 1:
+          ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back(), LabelOf::series); });
+          break;
         case 2: ok = read_message(f, [&](Span& s) { return decode_single_value(s, target.value, "Gauge"); }); break;
         case 3: ok = read_message(f, [&](Span& s) { return decode_counter(s, target); }); break;
         case 4: ok = read_message(f, [&](Span& s) { return decode_summary(s, target); }); break;
@@ -396,13 +468,29 @@ class Decoder {
     return true;
   }
 
-  bool decode_label(Span& span, Label& label) {
+  // The name rules are the text parser's: a series label may not be __name__.
+  enum class LabelOf : std::uint8_t { series, exemplar };
+  bool decode_label(Span& span, Label& label, LabelOf owner) {
+    const std::size_t start = span.pos;
+    std::size_t name_offset = start;
     Field f;
     while (!span.done()) {
       if (!next_field(span, f, "LabelPair")) return false;
       if (f.wire != Wire::len) continue;
+      if (f.number == 1) name_offset = f.begin;
       if (f.number == 1 && !read_string(f, label.name, "a label name")) return false;
       if (f.number == 2 && !read_string(f, label.value, "a label value")) return false;
+    }
+    if (!is_label_name(label.name)) {
+      const char* what = owner == LabelOf::series ? "invalid label name " : "invalid exemplar label name ";
+      return fail(name_offset, "label-name",
+                  what + quoted_for_message(label.name) + " for metric " + quoted_for_message(*family_name_) +
+                      "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+    }
+    if (owner == LabelOf::series && label.name == kMetricNameLabel) {
+      return fail(name_offset, "label-reserved",
+                  "label name \"__name__\" of metric " + quoted_for_message(*family_name_) +
+                      " is reserved; the metric name is the family's name");
     }
     return true;
   }
@@ -585,7 +673,7 @@ class Decoder {
       if (!next_field(span, f, "Exemplar")) return false;
       bool ok = true;
       if (f.number == 1 && f.wire == Wire::len) {
-        ok = read_message(f, [&](Span& s) { return decode_label(s, exemplar.labels.emplace_back()); });
+        ok = read_message(f, [&](Span& s) { return decode_label(s, exemplar.labels.emplace_back(), LabelOf::exemplar); });
       } else if (f.number == 2 && f.wire == Wire::fixed64) {
         exemplar.value = as_double(f.bits);
       } else if (f.number == 3 && f.wire == Wire::len) {
@@ -612,6 +700,7 @@ class Decoder {
   std::size_t family_ = 0;  // 1-based index of the family being read
   std::optional<ParseError> error_;
   Metric scratch_;  // where sub-messages for another type than the family's are checked
+  const std::string* family_name_ = nullptr;  // of the family whose series are being read
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exposition/names.hpp"
 #include "exposition/number_format.hpp"
 #include "exposition/utf8.hpp"
 
@@ -23,61 +24,9 @@
 namespace flowgate::exposition {
 namespace {
 
-enum CharClass : std::uint8_t {
-  kMetricNameStart = 1,
-  kMetricNameContinue = 2,
-  kLabelNameStart = 4,
-  kLabelNameContinue = 8,
-};
-
-constexpr std::array<std::uint8_t, 256> make_char_classes() {
-  std::array<std::uint8_t, 256> classes{};
-  for (int c = 0; c < 256; ++c) {
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    const bool digit = c >= '0' && c <= '9';
-    std::uint8_t bits = 0;
-    if (letter || c == ':') bits |= kMetricNameStart | kMetricNameContinue;
-    if (digit) bits |= kMetricNameContinue | kLabelNameContinue;
-    if (letter) bits |= kLabelNameStart | kLabelNameContinue;
-    classes[static_cast<std::size_t>(c)] = bits;
-  }
-  return classes;
-}
-
-constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
-
-bool has_class(char c, CharClass bit) { return (kCharClasses[static_cast<unsigned char>(c)] & bit) != 0; }
-
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// A quoted, shortened rendering of input bytes for error sentences.
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kMaxShown = 64;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    const char c = text[i];
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      constexpr std::string_view kHex = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[static_cast<unsigned char>(c) >> 4];
-      out += kHex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  if (text.size() > kMaxShown) out += "...";
-  out += '"';
-  return out;
-}
+std::string quoted(std::string_view text) { return quoted_for_message(text); }
 
 std::string found(std::string_view line, std::size_t pos) {
   if (pos >= line.size()) return "the end of the line";
@@ -300,11 +249,11 @@ class TextParser {
     return line_.substr(begin, pos_ - begin);
   }
 
-  std::string_view read_name(CharClass start, CharClass next) {
+  std::string_view read_name(NameCharClass start, NameCharClass next) {
     const std::size_t begin = pos_;
-    if (pos_ < line_.size() && has_class(line_[pos_], start)) {
+    if (pos_ < line_.size() && has_name_class(line_[pos_], start)) {
       ++pos_;
-      while (pos_ < line_.size() && has_class(line_[pos_], next)) ++pos_;
+      while (pos_ < line_.size() && has_name_class(line_[pos_], next)) ++pos_;
     }
     return line_.substr(begin, pos_ - begin);
   }
@@ -395,6 +344,11 @@ class TextParser {
                       " was given a second HELP line; a family has at most one HELP");
     }
     const std::string_view text = line_.substr(pos_);
+    // Go's parser takes any bytes here, but a scrape carrying them is not
+    // UTF-8 and Prometheus' HELP is a Go string: refused, as in protobuf pushes.
+    if (!is_valid_utf8(text)) {
+      return fail(pos_, "help-utf8", "the HELP text of metric " + quoted(name) + " is not valid UTF-8");
+    }
     std::string help;
     help.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -553,7 +507,7 @@ class TextParser {
                     "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
                         ", found " + found(line_, pos_));
       }
-      if (name == "__name__") {
+      if (name == kMetricNameLabel) {
         return fail(name_pos, "label-reserved",
                     "label name \"__name__\" is reserved; the metric name goes before the '{'");
       }
@@ -776,7 +730,8 @@ class TextParser {
 
   bool add_count(SeriesEntry& entry, const Family& family, std::string_view name, Metric& metric, double value) {
     if (family.type == MetricType::summary) {
-      if (!(value >= 0 && value < kTwoToThe64)) {
+      // 2^64 is how a double spells counts near 2^64-1 (protobuf pushes carry them).
+      if (!(value >= 0 && value <= kTwoToThe64)) {
         return fail(sample_pos_, "summary-count",
                     "summary " + quoted(family.name) + " has the count " + quoted(value_text(value)) +
                         "; a summary's count must be a non-negative number");

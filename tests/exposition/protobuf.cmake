@@ -13,6 +13,7 @@ flowgate_protobuf_test(protobuf_roundtrip_test protobuf_roundtrip_test.cpp)
 target_link_libraries(protobuf_roundtrip_test PRIVATE flowgate::test_support)
 flowgate_protobuf_test(gzip_test gzip_test.cpp)
 flowgate_protobuf_test(bridge_test bridge_test.cpp)
+flowgate_protobuf_test(names_test names_test.cpp)
 
 # client_golang's bytes. Two fixtures build and run tests/clients/go_push;
 # the e2e tests may require `go_push_binary` too (the program is then at

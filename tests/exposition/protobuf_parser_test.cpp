@@ -1,7 +1,11 @@
 #include "exposition/protobuf_parser.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -30,6 +34,9 @@ ParseError parse_error(const std::string& body) {
   EXPECT_FALSE(parsed.has_value());
   return parsed ? ParseError{} : parsed.error();
 }
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string gauge_metric(double v) { return bytes_field(2, double_field(1, v)); }
 
@@ -102,8 +109,8 @@ TEST(ProtobufParser, AnyNativeFieldMakesTheHistogramNative) {
 }
 
 TEST(ProtobufParser, ReadsPackedAndUnpackedNativeBuckets) {
-  const auto packed_deltas = tag(13, 2) + varint(3) + varint(2) + varint(1) + varint(3);  // zigzag 1, -1, -2
-  const auto histogram = concat({uint_field(1, 5), sint_field(5, 3), double_field(6, 1e-128), uint_field(7, 1),
+  const auto packed_deltas = tag(13, 2) + varint(3) + varint(2) + varint(1) + varint(4);  // zigzag 1, -1, 2
+  const auto histogram = concat({uint_field(1, 15), sint_field(5, 3), double_field(6, 1e-128), uint_field(7, 1),
                                  bytes_field(12, sint_field(1, -1) + uint_field(2, 2)), bytes_field(12, sint_field(1, 4) + uint_field(2, 1)),
                                  packed_deltas, sint_field(10, 7), sint_field(10, -3),
                                  bytes_field(9, sint_field(1, 0) + uint_field(2, 2))});
@@ -114,7 +121,7 @@ TEST(ProtobufParser, ReadsPackedAndUnpackedNativeBuckets) {
   EXPECT_EQ(n.zero_threshold, 1e-128);
   EXPECT_EQ(n.zero_count, 1);
   EXPECT_EQ(n.positive_spans, (std::vector<BucketSpan>{{-1, 2}, {4, 1}}));
-  EXPECT_EQ(n.positive_deltas, (std::vector<std::int64_t>{1, -1, -2}));
+  EXPECT_EQ(n.positive_deltas, (std::vector<std::int64_t>{1, -1, 2}));
   EXPECT_EQ(n.negative_spans, (std::vector<BucketSpan>{{0, 2}}));
   EXPECT_EQ(n.negative_deltas, (std::vector<std::int64_t>{7, -3}));
   EXPECT_FALSE(m.float_counts);
@@ -123,6 +130,7 @@ TEST(ProtobufParser, ReadsPackedAndUnpackedNativeBuckets) {
 TEST(ProtobufParser, FloatFieldsMakeFloatCounts) {
   const auto counts = tag(14, 2) + varint(16) + fixed64(1.5) + fixed64(2.25);
   const auto histogram = concat({double_field(4, 3.75), double_field(8, 0.5), counts, double_field(11, 0.25),
+                                 bytes_field(12, uint_field(2, 2)), bytes_field(9, uint_field(2, 1)),
                                  bytes_field(3, double_field(4, 1.5) + double_field(2, 1))});
   const auto m = parse_ok(family("h", kHistogram, {bytes_field(7, histogram)})).at(0).metrics.at(0);
   EXPECT_TRUE(m.float_counts);
@@ -252,6 +260,262 @@ TEST(ProtobufParser, RejectsAnUnterminatedGroup) {
 TEST(ProtobufParser, DescribesErrorsWithFamilyAndByte) {
   const auto error = parse_error(delimited(uint_field(3, kGauge)));
   EXPECT_NE(error.describe().find("family 1"), std::string::npos) << error.describe();
+}
+
+// ---------------------------------------------------------------------------
+// Names: the text parser's grammar, so that nothing a protobuf push names can
+// break the text scrape it is written into.
+
+bool has_control_bytes(std::string_view text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') return true;
+  }
+  return false;
+}
+
+TEST(ProtobufParser, RejectsAMetricNameThatWouldInjectLines) {
+  const auto error = parse_error(family("up\nspoofed_metric{job=\"billing\"} 666", kGauge, {gauge_metric(1)}));
+  EXPECT_EQ(error.rule, "protobuf-metric-name");
+  EXPECT_EQ(error.message,
+            "the family name \"up\\nspoofed_metric{job=\\\"billing\\\"} 666\" is not a valid metric name; metric names "
+            "match [a-zA-Z_:][a-zA-Z0-9_:]*");
+  EXPECT_EQ(error.describe().rfind("family 1, byte 4: ", 0), 0U) << error.describe();
+}
+
+TEST(ProtobufParser, RejectsEveryMetricNameOutsideTheGrammar) {
+  for (const std::string& name : std::vector<std::string>{"a b", "a{b", std::string("a\0b", 3), "1a", "a-b", "a.b", "\xc3\xa9t\xc3\xa9", " a", "a\t"}) {
+    const auto error = parse_error(family(name, kGauge, {gauge_metric(1)}));
+    EXPECT_EQ(error.rule, "protobuf-metric-name") << name;
+    EXPECT_FALSE(has_control_bytes(error.describe())) << error.describe();
+  }
+}
+
+TEST(ProtobufParser, AcceptsColonsAndDigitsInMetricNames) {
+  EXPECT_EQ(parse_ok(family(":a_B:9", kGauge, {gauge_metric(1)})).at(0).name, ":a_B:9");
+}
+
+TEST(ProtobufParser, RejectsEveryLabelNameOutsideTheGrammar) {
+  for (const std::string& name : std::vector<std::string>{"a:b", "1a", "a-b", "a\nb", "", "\xc3\xa9", "a}", std::string("\0", 1)}) {
+    const auto error = parse_error(family("g", kGauge, {concat({label(name, "v"), gauge_metric(1)})}));
+    EXPECT_EQ(error.rule, "protobuf-label-name") << name;
+    EXPECT_FALSE(has_control_bytes(error.describe())) << error.describe();
+  }
+}
+
+TEST(ProtobufParser, NamesTheBadLabelAndItsMetric) {
+  const auto error = parse_error(family("g", kGauge, {concat({label("job", "x"), label("a\x01}", "v"), gauge_metric(1)})}));
+  EXPECT_EQ(error.message, "invalid label name \"a\\x01}\" for metric \"g\"; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+}
+
+TEST(ProtobufParser, RejectsTheNameLabelAsTheTextParserDoes) {
+  const auto error = parse_error(family("g", kGauge, {concat({label("__name__", "other"), gauge_metric(1)})}));
+  EXPECT_EQ(error.rule, "protobuf-label-reserved");
+  EXPECT_EQ(error.message, "label name \"__name__\" of metric \"g\" is reserved; the metric name is the family's name");
+}
+
+TEST(ProtobufParser, LeavesOtherDoubleUnderscoreLabelsToTheStoreAsTheTextParserDoes) {
+  const auto m = parse_ok(family("g", kGauge, {concat({label("__meta", "v"), gauge_metric(1)})})).at(0).metrics.at(0);
+  EXPECT_EQ(m.labels, (Labels{{"__meta", "v"}}));
+}
+
+TEST(ProtobufParser, RejectsAnExemplarLabelNameOutsideTheGrammar) {
+  const auto exemplar = concat({label("trace id", "abc"), double_field(2, 1)});
+  const auto counter = concat({double_field(1, 1), bytes_field(2, exemplar)});
+  const auto error = parse_error(family("c", kCounter, {bytes_field(3, counter)}));
+  EXPECT_EQ(error.rule, "protobuf-label-name");
+  EXPECT_EQ(error.message,
+            "invalid exemplar label name \"trace id\" for metric \"c\"; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+}
+
+TEST(ProtobufParser, RejectsInvalidUtf8InHelp) {
+  const auto error = parse_error(family("g", kGauge, {gauge_metric(1)}, "bad \xff help"));
+  EXPECT_EQ(error.rule, "protobuf-invalid-utf8");
+  EXPECT_EQ(error.message, "the HELP text is not valid UTF-8");
+}
+
+TEST(ProtobufParser, RejectsTwoBucketsWithTheSameUpperBound) {
+  const auto bucket = [](double bound, std::uint64_t count) { return bytes_field(3, uint_field(1, count) + double_field(2, bound)); };
+  const auto error = parse_error(family("h", kHistogram, {bytes_field(7, concat({uint_field(1, 3), bucket(1, 1), bucket(0.5, 1),
+                                                                                  bucket(1, 2)}))}));
+  EXPECT_EQ(error.rule, "protobuf-duplicate-bucket");
+  EXPECT_EQ(error.message, "series 1 of histogram family \"h\" has two buckets for le=\"1\"; each bucket may appear once per series");
+}
+
+TEST(ProtobufParser, RejectsTwoQuantilesWithTheSameRank) {
+  const auto quantile = [](double rank) { return bytes_field(3, double_field(1, rank) + double_field(2, 1)); };
+  const auto error = parse_error(family("s", kSummary, {bytes_field(4, concat({quantile(0.5), quantile(0.5)}))}));
+  EXPECT_EQ(error.rule, "protobuf-duplicate-quantile");
+  EXPECT_EQ(error.message,
+            "series 1 of summary family \"s\" has two quantiles for quantile=\"0.5\"; each quantile may appear once per series");
+}
+
+TEST(ProtobufParser, RejectsNegativeFloatCountsOfAClassicHistogramAsTheTextParserDoes) {
+  const auto bucket = bytes_field(3, double_field(4, -1.75) + double_field(2, 1));
+  const auto error = parse_error(family("h", kHistogram, {bytes_field(7, concat({double_field(4, 2), bucket}))}));
+  EXPECT_EQ(error.rule, "protobuf-negative-count");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\" has the negative count \"-1.75\"; bucket populations and counts "
+            "cannot be negative");
+  EXPECT_EQ(parse_error(family("h", kGaugeHistogram, {bytes_field(7, double_field(4, -2))})).rule,
+            "protobuf-negative-count");
+}
+
+TEST(ProtobufParser, AcceptsUnsortedAndNanBounds) {
+  const auto bucket = [](double bound) { return bytes_field(3, uint_field(1, 1) + double_field(2, bound)); };
+  const auto histogram = concat({uint_field(1, 1), bucket(2), bucket(kNan), bucket(1), bucket(kNan)});
+  EXPECT_EQ(parse_ok(family("h", kHistogram, {bytes_field(7, histogram)})).at(0).metrics.at(0).buckets.size(), 4U);
+}
+
+// ---------------------------------------------------------------------------
+// Native histograms: what Prometheus stores, and nothing whose size the
+// bytes sent do not pay for.
+
+std::string span(std::int32_t offset, std::uint32_t length) { return sint_field(1, offset) + uint_field(2, length); }
+
+// A histogram family "h" with one series made of `fields` (Histogram message fields).
+std::string native(std::initializer_list<std::string> fields) {
+  return family("h", kHistogram, {bytes_field(7, concat(fields))});
+}
+
+std::string positive_span(std::int32_t offset, std::uint32_t length) { return bytes_field(12, span(offset, length)); }
+std::string positive_delta(std::int64_t delta) { return sint_field(13, delta); }
+
+TEST(ProtobufParser, AcceptsANativeHistogramAsClientGolangWritesIt) {
+  // 5 observations: 1 in the zero bucket, 3 in positive buckets 1..2, 1 in negative bucket 0.
+  const auto m = parse_ok(native({uint_field(1, 5), double_field(2, 4.5), sint_field(5, 3), double_field(6, 1e-128),
+                                  uint_field(7, 1), positive_span(1, 2), positive_delta(2), positive_delta(-1),
+                                  bytes_field(9, span(0, 1)), sint_field(10, 1)}))
+                     .at(0)
+                     .metrics.at(0);
+  ASSERT_TRUE(m.native);
+  EXPECT_EQ(m.native->positive_deltas, (std::vector<std::int64_t>{2, -1}));
+}
+
+TEST(ProtobufParser, AcceptsTheNoOpSpanOfAnEmptyNativeHistogram) {
+  EXPECT_EQ(parse_ok(native({uint_field(1, 0), sint_field(5, 0), positive_span(0, 0)})).size(), 1U);
+}
+
+TEST(ProtobufParser, RejectsFiftySpansOfFourBillionBucketsAtOnce) {
+  // The finding: ~500 bytes that made every JSON API read walk 2^32 buckets.
+  std::vector<std::string> fields = {uint_field(1, 1), sint_field(5, 0)};
+  for (int i = 0; i < 50; ++i) fields.push_back(positive_span(0, 0xFFFFFFFFu));
+  fields.push_back(positive_delta(1));
+  std::string histogram;
+  for (const auto& f : fields) histogram += f;
+  const auto error = parse_error(family("h", kHistogram, {bytes_field(7, histogram)}));
+  EXPECT_EQ(error.rule, "protobuf-native-bucket-index");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\": span 1 of the positive side covers bucket indices 0 to 4294967294; "
+            "at schema 0 a float64 observation lies between -1076 and 1026");
+}
+
+TEST(ProtobufParser, RejectsSpanLengthsThatDoNotMatchTheDeltas) {
+  const auto error = parse_error(native({uint_field(1, 1), sint_field(5, 0), positive_span(0, 3), positive_delta(1)}));
+  EXPECT_EQ(error.rule, "protobuf-native-span-length");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\": the spans of the positive side cover 3 buckets but 1 deltas were "
+            "sent; the span lengths must add up to the number of buckets");
+}
+
+TEST(ProtobufParser, RejectsSpanLengthsThatDoNotMatchTheFloatCounts) {
+  const auto error = parse_error(native({double_field(4, 1), sint_field(5, 0), bytes_field(9, span(0, 2)),
+                                         double_field(11, 1)}));
+  EXPECT_EQ(error.rule, "protobuf-native-span-length");
+  EXPECT_NE(error.message.find("the spans of the negative side cover 2 buckets but 1 counts"), std::string::npos);
+}
+
+TEST(ProtobufParser, AcceptsSchemasMinus4To8Only) {
+  for (const std::int32_t schema : {-4, 0, 8}) {
+    EXPECT_EQ(parse_ok(native({uint_field(1, 0), sint_field(5, schema), positive_span(0, 0)})).size(), 1U) << schema;
+  }
+  for (const std::int32_t schema : {-5, 9, -53, 2147483647}) {
+    const auto error = parse_error(native({uint_field(1, 0), sint_field(5, schema), positive_span(0, 0)}));
+    EXPECT_EQ(error.rule, "protobuf-native-schema") << schema;
+    EXPECT_NE(error.message.find("Prometheus accepts -4 to 8"), std::string::npos) << error.message;
+  }
+}
+
+TEST(ProtobufParser, RejectsANegativeOrNonFiniteZeroThreshold) {
+  for (const double threshold : {-1.0, kNan, kInf}) {
+    const auto error = parse_error(native({uint_field(1, 0), double_field(6, threshold), positive_span(0, 0)}));
+    EXPECT_EQ(error.rule, "protobuf-native-zero-threshold") << threshold;
+  }
+}
+
+TEST(ProtobufParser, RejectsANegativeOffsetAfterTheFirstSpan) {
+  const auto error = parse_error(native({uint_field(1, 2), positive_span(-3, 1), positive_span(-1, 1), positive_delta(1),
+                                         positive_delta(0)}));
+  EXPECT_EQ(error.rule, "protobuf-native-span-offset");
+  EXPECT_NE(error.message.find("span 2 of the positive side has the offset -1"), std::string::npos) << error.message;
+}
+
+TEST(ProtobufParser, AcceptsBucketsUpToThoseOfInfinity) {
+  // Schema 0: MaxFloat64 is in bucket 1024, client_golang puts +Inf in 1025.
+  EXPECT_EQ(parse_ok(native({uint_field(1, 1), positive_span(1026, 1), positive_delta(1)})).size(), 1U);
+  EXPECT_EQ(parse_error(native({uint_field(1, 1), positive_span(1027, 1), positive_delta(1)})).rule,
+            "protobuf-native-bucket-index");
+  EXPECT_EQ(parse_error(native({uint_field(1, 1), sint_field(5, -4), positive_span(-70, 1), positive_delta(1)})).rule,
+            "protobuf-native-bucket-index");
+}
+
+TEST(ProtobufParser, RejectsSpanOffsetsThatAddUpPastTheIndexRange) {
+  std::vector<std::string> fields = {uint_field(1, 1), positive_span(0, 0)};
+  for (int i = 0; i < 3; ++i) fields.push_back(positive_span(2147483647, 0));
+  fields.push_back(positive_span(0, 1));
+  fields.push_back(positive_delta(1));
+  std::string histogram;
+  for (const auto& f : fields) histogram += f;
+  EXPECT_EQ(parse_error(family("h", kHistogram, {bytes_field(7, histogram)})).rule, "protobuf-native-bucket-index");
+}
+
+TEST(ProtobufParser, RejectsADeltaThatTakesABucketBelowZero) {
+  const auto error = parse_error(native({uint_field(1, 1), positive_span(0, 2), positive_delta(1), positive_delta(-2)}));
+  EXPECT_EQ(error.rule, "protobuf-native-bucket-count");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\": bucket 2 of the positive side has the delta -2, which takes its "
+            "count below 0 or past 2^63; counts are >= 0");
+}
+
+TEST(ProtobufParser, RejectsDeltasThatOverflow) {
+  const auto error = parse_error(native({uint_field(1, 1), positive_span(0, 2), positive_delta(INT64_MAX),
+                                         positive_delta(INT64_MAX)}));
+  EXPECT_EQ(error.rule, "protobuf-native-bucket-count");
+}
+
+TEST(ProtobufParser, RejectsNegativeOrNonFiniteFloatCounts) {
+  for (const double count : {-0.5, kNan, kInf}) {
+    const auto positive = parse_error(native({double_field(4, 1), positive_span(0, 1), double_field(14, count)}));
+    EXPECT_EQ(positive.rule, "protobuf-native-bucket-count") << count;
+    const auto zero = parse_error(native({double_field(4, 1), double_field(8, count), positive_span(0, 0)}));
+    EXPECT_EQ(zero.rule, "protobuf-native-bucket-count") << count;
+  }
+}
+
+TEST(ProtobufParser, RejectsACountOtherThanTheObservationsInTheBuckets) {
+  const auto error = parse_error(native({uint_field(1, 7), uint_field(7, 1), positive_span(0, 1), positive_delta(2)}));
+  EXPECT_EQ(error.rule, "protobuf-native-count");
+  EXPECT_EQ(error.message,
+            "series 1 of histogram family \"h\": the zero bucket and the buckets hold 3 observations but the count "
+            "is 7; the count must equal the observations in the buckets");
+}
+
+TEST(ProtobufParser, AllowsUnbucketedObservationsOnlyWithANanSum) {
+  // NaN observations count but fall in no bucket, and make the sum NaN.
+  EXPECT_EQ(parse_ok(native({uint_field(1, 7), double_field(2, NAN), positive_span(0, 1), positive_delta(2)})).size(),
+            1U);
+  EXPECT_EQ(parse_error(native({uint_field(1, 1), double_field(2, NAN), positive_span(0, 1), positive_delta(2)})).rule,
+            "protobuf-native-count");
+}
+
+TEST(ProtobufParser, LeavesTheCountOfFloatHistogramsAloneAsPrometheusDoes) {
+  EXPECT_EQ(parse_ok(native({double_field(4, 2.5), positive_span(0, 1), double_field(14, 1.25)})).size(), 1U);
+}
+
+TEST(ProtobufParser, IgnoresNativeFieldsOfAHistogramPrometheusReadsAsClassic) {
+  // No span, no zero threshold, no zero count: Prometheus ignores the rest.
+  const auto m = parse_ok(native({uint_field(1, 3), sint_field(5, 40), positive_delta(5)})).at(0).metrics.at(0);
+  ASSERT_TRUE(m.native);
+  EXPECT_EQ(m.native->schema, 40);
 }
 
 struct MediaTypeCase {

@@ -51,7 +51,7 @@ def deliberate(body, ours, theirs):
     if not ours.startswith("ERR"):
         return None
     _, line, rule = ours.split(" ")
-    if theirs == "OK" and rule in ("duplicate-series", "duplicate-label", "negative-count", "summary-count"):
+    if theirs == "OK" and rule in ("duplicate-series", "duplicate-label", "negative-count", "summary-count", "help-utf8"):
         return "flowgate rejects at parse time what the Pushgateway rejects later or keeps as garbage"
     text = body.split(b"\n")[int(line) - 1].lstrip(b" \t")
     if rule == "metric-name" and text.startswith(b"{"):

@@ -135,6 +135,23 @@ TEST(TextParser, SortsALongHistogramGivenInDescendingOrder) {
   EXPECT_EQ(buckets.back().upper_bound, 20000);
 }
 
+TEST(TextParser, RejectsHelpThatIsNotUtf8) {
+  const auto result = parse_text("# HELP a bad \xff\na 1\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().rule, "help-utf8");
+  EXPECT_EQ(result.error().describe(), "line 1, column 10: the HELP text of metric \"a\" is not valid UTF-8");
+}
+
+TEST(TextParser, AcceptsUtf8Help) { EXPECT_EQ(parsed("# HELP a caf\xc3\xa9\na 1\n").at(0).help, "caf\xc3\xa9"); }
+
+TEST(TextParser, QuotesControlBytesOfTheInputAsEscapesInErrors) {
+  const auto result = parse_text("a \x7f\x1b[2J\n");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().message,
+            "expected a number as the value of metric \"a\", got \"\\x7f\\x1b[2J\"; numbers look like 1, -1.5e3, NaN "
+            "or +Inf");
+}
+
 TEST(TextParser, DescribesErrorsWithLineAndColumn) {
   const auto result = parse_text("a 1\nb{x=1} 2\n");
   ASSERT_FALSE(result.has_value());

@@ -197,7 +197,28 @@ class Generator {
     metric.buckets.push_back(Bucket{std::numeric_limits<double>::infinity(), count, std::nullopt});
     metric.sample_count = count;
     metric.sample_sum = value(om || gauge);
-    if (options_.native_histograms && !gauge && random_.chance(50)) metric.native = native(metric.float_counts);
+    if (options_.native_histograms && !gauge && random_.chance(50)) {
+      metric.native = native(metric.float_counts);
+      if (!metric.float_counts) match_count(metric);
+    }
+  }
+
+  // Prometheus' rule for integer native histograms: the count is the zero
+  // bucket plus every bucket. The zero bucket takes up what is missing, or
+  // the count (and the classic +Inf bucket with it) grows.
+  static void match_count(Metric& metric) {
+    NativeHistogram& native = *metric.native;
+    double observed = native.zero_count;
+    for (const auto* deltas : {&native.negative_deltas, &native.positive_deltas}) {
+      std::int64_t running = 0;
+      for (const std::int64_t delta : *deltas) observed += static_cast<double>(running += delta);
+    }
+    if (observed <= metric.sample_count) {
+      native.zero_count += metric.sample_count - observed;
+    } else {
+      metric.sample_count = observed;
+      metric.buckets.back().cumulative_count = observed;
+    }
   }
 
   NativeHistogram native(bool float_counts) {
@@ -210,7 +231,9 @@ class Generator {
       std::int64_t previous = 0;
       for (std::size_t i = 0; i < span_count; ++i) {
         const auto length = static_cast<std::uint32_t>(1 + random_.below(3));
-        spans.push_back(BucketSpan{static_cast<std::int32_t>(random_.below(7)) - 3, length});
+        // Only the first span of a side may step back.
+        const auto offset = static_cast<std::int32_t>(random_.below(i == 0 ? 7 : 4)) - (i == 0 ? 3 : 0);
+        spans.push_back(BucketSpan{offset, length});
         for (std::uint32_t j = 0; j < length; ++j) {
           const auto next = static_cast<std::int64_t>(random_.below(50));
           if (float_counts) {

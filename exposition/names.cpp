@@ -1,0 +1,63 @@
+#include "exposition/names.hpp"
+
+#include <algorithm>
+
+#include "exposition/utf8.hpp"
+
+namespace flowgate::exposition {
+namespace {
+
+bool matches(std::string_view name, NameCharClass start, NameCharClass next) {
+  if (name.empty() || !has_name_class(name.front(), start)) return false;
+  for (const char c : name.substr(1)) {
+    if (!has_name_class(c, next)) return false;
+  }
+  return true;
+}
+
+void append_hex_escape(unsigned char byte, std::string& out) {
+  constexpr std::string_view kHex = "0123456789abcdef";
+  out += "\\x";
+  out += kHex[byte >> 4];
+  out += kHex[byte & 0xF];
+}
+
+}  // namespace
+
+bool is_metric_name(std::string_view name) { return matches(name, kMetricNameStart, kMetricNameContinue); }
+
+bool is_label_name(std::string_view name) { return matches(name, kLabelNameStart, kLabelNameContinue); }
+
+std::string quoted_for_message(std::string_view text) {
+  constexpr std::size_t kMaxShown = 64;
+  std::size_t shown_size = std::min(text.size(), kMaxShown);
+  // Cut before a character, not inside one, so that valid text stays readable.
+  while (shown_size > 0 && shown_size < text.size() && (static_cast<unsigned char>(text[shown_size]) & 0xC0) == 0x80) {
+    --shown_size;
+  }
+  const std::string_view shown = text.substr(0, shown_size);
+  const bool utf8 = is_valid_utf8(shown);
+  std::string out = "\"";
+  for (const char c : shown) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (byte < 0x20 || byte == 0x7F || (byte >= 0x80 && !utf8)) {
+      append_hex_escape(byte, out);
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > shown_size) out += "...";
+  out += '"';
+  return out;
+}
+
+}  // namespace flowgate::exposition

@@ -1,0 +1,57 @@
+#pragma once
+// The legacy Prometheus name grammar, the one text 0.0.4 can carry unquoted,
+// applied alike to text and protobuf pushes so that every stored name can be
+// written back as text: metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names
+// [a-zA-Z_][a-zA-Z0-9_]*. Pure functions; safe from any thread.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace flowgate::exposition {
+
+bool is_metric_name(std::string_view name);
+bool is_label_name(std::string_view name);
+
+// The one label name a push may not set: the metric name goes before the '{'
+// (text) or in the family (protobuf). Other "__" names are the store's to
+// refuse (pushgw), as the Pushgateway does after parsing.
+inline constexpr std::string_view kMetricNameLabel = "__name__";
+
+// Byte classes of the grammar, for scanners that read names in place.
+enum NameCharClass : std::uint8_t {
+  kMetricNameStart = 1,
+  kMetricNameContinue = 2,
+  kLabelNameStart = 4,
+  kLabelNameContinue = 8,
+};
+
+namespace detail {
+constexpr std::array<std::uint8_t, 256> make_name_char_classes() {
+  std::array<std::uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    std::uint8_t bits = 0;
+    if (letter || c == ':') bits |= kMetricNameStart | kMetricNameContinue;
+    if (digit) bits |= kMetricNameContinue | kLabelNameContinue;
+    if (letter) bits |= kLabelNameStart | kLabelNameContinue;
+    classes[static_cast<std::size_t>(c)] = bits;
+  }
+  return classes;
+}
+inline constexpr std::array<std::uint8_t, 256> kNameCharClasses = make_name_char_classes();
+}  // namespace detail
+
+inline bool has_name_class(char c, NameCharClass bit) {
+  return (detail::kNameCharClasses[static_cast<unsigned char>(c)] & bit) != 0;
+}
+
+// Input bytes as a quoted, one-line string for an error sentence: `"` and `\`
+// escaped, control bytes, DEL and bytes that are not UTF-8 as \xNN or \n, \t,
+// \r, and at most 64 bytes shown ("..." after), so a message never carries
+// the raw bytes a pusher chose.
+std::string quoted_for_message(std::string_view text);
+
+}  // namespace flowgate::exposition

@@ -1,0 +1,72 @@
+#include "tests/fuzz/push_invariant.hpp"
+
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "exposition/assembler.hpp"
+#include "exposition/names.hpp"
+#include "exposition/protobuf_parser.hpp"
+#include "exposition/text_parser.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/handlers.hpp"
+#include "pushgw/snapshot.hpp"
+
+namespace flowgate::fuzz {
+namespace {
+
+using exposition::Format;
+
+std::string joined(const exposition::AssembledBody& body) {
+  std::string out;
+  out.reserve(body.size());
+  for (const std::string_view piece : body.pieces) out += piece;
+  return out;
+}
+
+std::string scrape(const pushgw::Snapshot& snapshot, Format format) {
+  return joined(exposition::assemble(format, std::span(snapshot.merged(format))));
+}
+
+std::optional<std::string> name_violation(const exposition::Families& families) {
+  for (const auto& family : families) {
+    if (!exposition::is_metric_name(family.name)) return "the scrape has the metric name " + family.name;
+    for (const auto& metric : family.metrics) {
+      for (const auto& label : metric.labels) {
+        if (!exposition::is_label_name(label.name)) {
+          return "the scrape has the label name " + label.name + " on " + family.name;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> push_invariant_violation(exposition::Families families) {
+  pushgw::GroupStore store{pushgw::StoreOptions{}};
+  auto key = pushgw::parse_grouping_key("job/fuzz");
+  if (!key) return "the fixed grouping key does not parse: " + key.error().message;
+  constexpr double kNow = 1700000000;
+  if (!store.push(pushgw::PushMode::replace_group, std::move(*key), std::move(families), kNow)) return std::nullopt;
+  const auto snapshot = store.snapshot();
+
+  const std::string text = scrape(*snapshot, Format::text);
+  auto parsed = exposition::parse_text(text);
+  if (!parsed) return "the text scrape does not parse: " + parsed.error().describe() + "\n" + text;
+  if (auto violation = name_violation(*parsed)) return *violation + "\n" + text;
+
+  // A Prometheus that negotiates protobuf reads the same store.
+  auto protobuf = exposition::parse_protobuf(scrape(*snapshot, Format::protobuf));
+  if (!protobuf) return "the protobuf scrape does not parse: " + protobuf.error().describe() + "\n" + text;
+
+  // Rendered for their side effects only: a crash, a hang or an allocation
+  // the fuzzer's limits catch.
+  static_cast<void>(scrape(*snapshot, Format::openmetrics));
+  static_cast<void>(pushgw::handle_api_metrics(*snapshot));
+  return std::nullopt;
+}
+
+}  // namespace flowgate::fuzz
