@@ -11,6 +11,7 @@
 
 #include "exposition/model.hpp"
 #include "pushgw/push_error.hpp"
+#include "pushgw/push_limits.hpp"
 
 namespace flowgate::pushgw {
 
@@ -25,8 +26,13 @@ struct GroupingKey {
 
 // `path` is the raw (still percent-encoded) request path after the route
 // prefix and "/metrics/", e.g. "job/etl/instance/host%201" or
-// "job@base64/ZXRs/path@base64/L3Zhci90bXA". Errors are bad_grouping_key.
+// "job@base64/ZXRs/path@base64/L3Zhci90bXA". Every value must be valid
+// UTF-8. Errors are bad_grouping_key. O(path) plus O(n log n) in the labels.
 boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path);
+// The same within `limits` (max_grouping_labels, max_label_name_bytes,
+// max_label_value_bytes), checked before the labels are sorted; errors are
+// also too_many_grouping_labels, label_name_too_long, label_value_too_long.
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits);
 
 // The reverse, as the Pushgateway's UI spells a group's delete URL: every
 // value `@base64` with padding ("job@base64/ZXRs/path@base64/L3Zhci90bXA="),
