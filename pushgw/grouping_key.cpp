@@ -180,6 +180,19 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
   return {};
 }
 
+// 0xFE and 0xFF escaped so that 0xFF separates and nothing else does.
+void append_id_component(std::string_view text, std::string& out) {
+  for (char c : text) {
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (byte >= 0xFEu) {
+      out += '\xFE';
+      out += static_cast<char>(byte - 0xFEu);
+    } else {
+      out += c;
+    }
+  }
+}
+
 boost::system::result<GroupingKey, PushError> parse_key(std::string_view raw_path, const KeyLimits& limits) {
   auto decoded = percent_decode(raw_path);
   if (!decoded) return decoded.error();
@@ -226,9 +239,9 @@ std::string GroupingKey::id() const {
   std::string out;
   for (const auto& label : labels) {
     if (!out.empty()) out += '\xFF';
-    out += label.name;
+    append_id_component(label.name, out);
     out += '\xFF';
-    out += label.value;
+    append_id_component(label.value, out);
   }
   return out;
 }

@@ -18,8 +18,12 @@ namespace flowgate::pushgw {
 struct GroupingKey {
   exposition::Labels labels;  // sorted by name, unique names, `job` included
 
-  // The Pushgateway's identity: names sorted, "name\xFFvalue\xFFname\xFFvalue".
-  // Groups are ordered by this string wherever an order is needed.
+  // The group's identity: "name\xFFvalue\xFFname\xFFvalue" (the
+  // Pushgateway's) with every 0xFE byte of a name or value written as FE 00
+  // and every 0xFF as FE 01, so two different keys never share an id. For
+  // keys with UTF-8 values (every key parse_grouping_key accepts; UTF-8 has
+  // neither byte) it is exactly the Pushgateway's string. Groups are ordered
+  // by it wherever an order is needed.
   std::string id() const;
   friend bool operator==(const GroupingKey&, const GroupingKey&) = default;
 };

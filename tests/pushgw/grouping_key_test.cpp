@@ -99,6 +99,17 @@ TEST(GroupingKey, IdJoinsSortedNamesAndValuesWithFF) {
   EXPECT_EQ(parsed->id(), "a\xFF" "1\xFF" "b\xFF" "2\xFF" "job\xFF" "j");
 }
 
+TEST(GroupingKey, DifferentKeysNeverShareAnId) {
+  // Keys parse_grouping_key refuses, but older versions stored (and recovery reads).
+  const GroupingKey plain{{{"job", "a"}, {"x", "b"}, {"y", "c"}}};
+  const GroupingKey smuggled{{{"job", "a"}, {"x", "b\xFFy\xFF" "c"}}};
+  EXPECT_NE(plain.id(), smuggled.id());
+  const GroupingKey escape_byte{{{"job", "a"}, {"x", "\xFE\x01"}}};
+  const GroupingKey separator_byte{{{"job", "a"}, {"x", "\xFF"}}};
+  EXPECT_NE(escape_byte.id(), separator_byte.id());
+  EXPECT_EQ(separator_byte.id(), "job\xFF" "a\xFF" "x\xFF" "\xFE\x01");
+}
+
 TEST(GroupingKey, OrderOfPairsDoesNotChangeTheGroup) {
   EXPECT_EQ(parse_grouping_key("job/j/a/1/b/2")->id(), parse_grouping_key("job/j/b/2/a/1")->id());
 }
