@@ -76,7 +76,8 @@ struct App::Impl {
         start_time(unix_now()),
         collector_families(std::make_shared<const FamilyTypes>()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
-                                   [this](std::string_view name) { return own_family_type(name); }}),
+                                   [this](std::string_view name) { return own_family_type(name); },
+                                   {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
         web_config(open_web_config(flags)),
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();

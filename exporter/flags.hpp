@@ -37,6 +37,16 @@ struct Flags {
   std::chrono::milliseconds group_ttl{0};  // 0: groups never expire
   bool disable_consistency_check = false;
   std::size_t max_body_bytes = std::size_t{64} << 20;
+  // --push.max-*: what one push may bring and the store may hold
+  // (pushgw::PushLimits, pushgw::StoreQuotas); 0 means no limit.
+  std::size_t max_labels_per_series = 64;
+  std::size_t max_grouping_labels = 32;
+  std::size_t max_label_name_bytes = 256;
+  std::size_t max_label_value_bytes = std::size_t{8} << 10;
+  std::size_t max_series_per_push = 100'000;
+  std::size_t max_series_per_group = 100'000;
+  std::size_t max_groups = 100'000;
+  std::size_t max_store_bytes = std::size_t{4} << 30;
   std::size_t max_connections = 512;
   std::chrono::milliseconds read_header_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(2);

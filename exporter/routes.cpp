@@ -126,6 +126,11 @@ Router build_routes(const RouteContext& context) {
   const std::string metrics_base = p + "/metrics/";
   pushgw::PushLimits limits;
   limits.max_body_bytes = context.flags.max_body_bytes;
+  limits.max_labels_per_series = context.flags.max_labels_per_series;
+  limits.max_grouping_labels = context.flags.max_grouping_labels;
+  limits.max_label_name_bytes = context.flags.max_label_name_bytes;
+  limits.max_label_value_bytes = context.flags.max_label_value_bytes;
+  limits.max_series_per_push = context.flags.max_series_per_push;
   auto grouping_path = [metrics_base](const Request& request) {
     return path_of(request.target).substr(metrics_base.size());
   };

@@ -66,6 +66,10 @@ StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, 
                  {"reason", report.cut_reason},
                  {"dropped_bytes", report.dropped_bytes}});
   }
+  if (report.invalid_groups_dropped > 0) {
+    logger_.log(LogLevel::warn, FLOWGATE_CALLER, "groups with a grouping key that is not UTF-8 dropped",
+                {{"groups", report.invalid_groups_dropped}});
+  }
   const auto group_count = recovered->groups.size();
   store_.restore(std::move(recovered->groups));
 

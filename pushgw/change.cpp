@@ -2,19 +2,33 @@
 
 namespace flowgate::pushgw {
 
-void apply_change(GroupMap& groups, const Change& change) {
+std::string legacy_group_id(const GroupingKey& key) {
+  std::string out;
+  for (const auto& label : key.labels) {
+    if (!out.empty()) out += '\xFF';
+    out += label.name;
+    out += '\xFF';
+    out += label.value;
+  }
+  return out;
+}
+
+void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
+  const auto map_key = [ids](const GroupingKey& key) {
+    return ids == GroupIds::legacy ? legacy_group_id(key) : key.id();
+  };
   switch (change.kind) {
     case ChangeKind::wipe:
       groups.clear();
       return;
     case ChangeKind::remove:
     case ChangeKind::expire:
-      groups.erase(change.key.id());
+      groups.erase(map_key(change.key));
       return;
     case ChangeKind::put:
       break;
   }
-  auto id = change.key.id();
+  auto id = map_key(change.key);
   auto group = std::make_shared<Group>();
   group->key = change.key;
   group->push_time_seconds = change.push_time_seconds;
@@ -34,7 +48,7 @@ void apply_change(GroupMap& groups, const Change& change) {
     }
     group->families.insert(group->families.end(), k, kept.end());
   }
-  group->id = id;
+  group->id = change.key.id();
   groups.insert_or_assign(std::move(id), std::move(group));
 }
 

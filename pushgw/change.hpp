@@ -31,9 +31,18 @@ struct Change {
   std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones
 };
 
-// Groups by GroupingKey::id().
+// Groups by GroupingKey::id(), or by legacy_group_id() while recovery replays
+// log records written before ids were escaped.
 using GroupMap = std::map<std::string, GroupPtr, std::less<>>;
+enum class GroupIds { escaped, legacy };
 
-void apply_change(GroupMap& groups, const Change& change);
+// The Pushgateway's join "name\xFFvalue\xFF..." without escaping: how
+// flowgate matched a change to its group before log format version 2. Two
+// keys share it only when a value holds a 0xFF byte (never in UTF-8).
+std::string legacy_group_id(const GroupingKey& key);
+
+// `ids` says how `groups` is keyed; the groups it stores have Group::id =
+// key.id() either way.
+void apply_change(GroupMap& groups, const Change& change, GroupIds ids = GroupIds::escaped);
 
 }  // namespace flowgate::pushgw

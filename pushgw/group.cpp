@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
 
 #include "exposition/assembler.hpp"
 #include "exposition/protobuf_parser.hpp"
@@ -31,19 +34,52 @@ bool series_before(const exposition::Metric& a, const exposition::Metric& b) {
   return false;
 }
 
-boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels) {
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const auto& name = labels[i].name;
-    if (!is_label_name(name) || is_reserved_label_name(name)) {
-      return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
-                          " has the invalid label name " + quoted(name) + " (rule label-name)");
-    }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (labels[j].name == name) {
-        return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
-                            " has the label name " + quoted(name) + " twice (rule duplicate-label-name)");
+// Series normally have a handful of labels: below this, pairwise and
+// insertion-sort loops beat anything that allocates.
+constexpr std::size_t kFewLabels = 16;
+
+bool name_before(const exposition::Label& a, const exposition::Label& b) { return a.name < b.name; }
+
+// Stable by name, as std::stable_sort, without its buffer for few labels.
+void sort_by_name(Labels::iterator first, Labels::iterator last) {
+  if (last - first > static_cast<std::ptrdiff_t>(kFewLabels)) {
+    std::stable_sort(first, last, name_before);
+    return;
+  }
+  for (auto i = first; i != last; ++i) {
+    for (auto j = i; j != first && j->name < (j - 1)->name; --j) std::iter_swap(j, j - 1);
+  }
+}
+
+// A name that appears twice in `labels`, if any; O(n log n).
+const std::string* repeated_name(const Labels& labels) {
+  if (labels.size() <= kFewLabels) {
+    for (std::size_t i = 1; i < labels.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (labels[j].name == labels[i].name) return &labels[i].name;
       }
     }
+    return nullptr;
+  }
+  std::vector<const std::string*> names;
+  names.reserve(labels.size());
+  for (const auto& label : labels) names.push_back(&label.name);
+  std::sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  const auto twice =
+      std::adjacent_find(names.begin(), names.end(), [](const std::string* a, const std::string* b) { return *a == *b; });
+  return twice == names.end() ? nullptr : *twice;
+}
+
+boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels) {
+  for (const auto& label : labels) {
+    if (!is_label_name(label.name) || is_reserved_label_name(label.name)) {
+      return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                          " has the invalid label name " + quoted(label.name) + " (rule label-name)");
+    }
+  }
+  if (const std::string* twice = repeated_name(labels)) {
+    return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
+                        " has the label name " + quoted(*twice) + " twice (rule duplicate-label-name)");
   }
   return {};
 }
@@ -151,33 +187,47 @@ std::size_t Group::block_bytes() const {
 }
 
 void sanitize_labels(const GroupingKey& key, Labels& labels) {
-  labels.reserve(labels.size() + key.labels.size() + 1);
+  // O(n log n) in body and grouping labels together: the body's labels sorted
+  // (stably: with the check off a name may repeat, and the first one takes the
+  // grouping value), each grouping label looked up by binary search.
+  const std::size_t body = labels.size();
+  sort_by_name(labels.begin(), labels.end());
+  labels.reserve(body + key.labels.size() + 1);
+  auto in_body = [&labels, body](std::string_view name) {
+    const auto end = labels.begin() + static_cast<std::ptrdiff_t>(body);
+    const auto it = std::lower_bound(labels.begin(), end, name,
+                                     [](const exposition::Label& l, std::string_view n) { return l.name < n; });
+    return it != end && it->name == name ? it : labels.end();
+  };
+  bool has_instance = in_body("instance") != labels.end();
   for (const auto& grouping : key.labels) {
-    const auto it = std::find_if(labels.begin(), labels.end(), [&](const auto& l) { return l.name == grouping.name; });
-    if (it == labels.end()) {
-      labels.push_back(grouping);
-    } else {
+    if (const auto it = in_body(grouping.name); it != labels.end()) {
       it->value = grouping.value;
+    } else {
+      labels.push_back(grouping);
     }
+    has_instance = has_instance || grouping.name == "instance";
   }
-  if (std::none_of(labels.begin(), labels.end(), [](const auto& l) { return l.name == "instance"; })) {
-    labels.push_back({"instance", ""});
-  }
-  // Insertion sort: stable like std::stable_sort without its temporary buffer
-  // (a malloc per series, a tenth of a push's time); series have few labels.
-  for (std::size_t i = 1; i < labels.size(); ++i) {
-    for (std::size_t j = i; j > 0 && labels[j].name < labels[j - 1].name; --j) std::swap(labels[j], labels[j - 1]);
-  }
+  if (!has_instance) labels.push_back({"instance", ""});
+  sort_by_name(labels.begin(), labels.end());
 }
 
 std::string describe_series(std::string_view family_name, const Labels& labels) {
-  std::string out(family_name);
+  // Bounded: a refused series may carry thousands of labels.
+  constexpr std::size_t kMaxBytes = 1024;
+  constexpr std::size_t kMaxNameBytes = 256;
+  std::string out(family_name.substr(0, kMaxNameBytes));
+  if (family_name.size() > kMaxNameBytes) out += "...";
   out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (out.size() > kMaxBytes) {
+      out += "... " + std::to_string(labels.size() - i) + " more";
+      break;
+    }
     if (i > 0) out += ',';
     out += labels[i].name;
     out += '=';
-    out += quoted(labels[i].value);
+    out += quoted_start(labels[i].value, 256);
   }
   out += '}';
   return out;

@@ -46,6 +46,31 @@ class PublishedSnapshot {
   std::shared_ptr<const Snapshot> pointer_ = std::make_shared<const Snapshot>();
 };
 
+bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
+
+// Whether replacing `old` (null: none) by `next` keeps `current` within `quotas`.
+boost::system::result<void, PushError> check_quotas(const StoreQuotas& quotas, const Snapshot& current,
+                                                    const Group* old, const Group& next) {
+  if (const auto series = next.series_count(); over(series, quotas.max_series_per_group)) {
+    return PushError(PushErrorKind::group_too_large,
+                     "the group " + describe_series("", next.key.labels) + " would hold " + std::to_string(series) +
+                         " series, " + over_limit(quotas.max_series_per_group, "push.max-series-per-group"));
+  }
+  if (old == nullptr && quotas.max_groups != 0 && current.group_count() >= quotas.max_groups) {
+    return PushError(PushErrorKind::too_many_groups,
+                     "the store holds " + std::to_string(current.group_count()) +
+                         " groups, the limit (--push.max-groups); a new group needs an old one deleted or expired "
+                         "(--push.group-ttl)");
+  }
+  const std::size_t before = current.block_bytes();
+  const std::size_t after = before - (old != nullptr ? old->block_bytes() : 0) + next.block_bytes();
+  if (after > before && over(after, quotas.max_store_bytes)) {
+    return PushError(PushErrorKind::store_full, "the store would hold " + std::to_string(after) + " bytes, " +
+                                                    over_limit(quotas.max_store_bytes, "push.max-store-bytes"));
+  }
+  return {};
+}
+
 }  // namespace
 
 struct GroupStore::State {
@@ -81,8 +106,6 @@ struct GroupStore::State {
     auto failure = push_time_family(kPushFailureTimeName, key, now, now);
     change.families.push_back(failure);
     sort_by_name(change.families);
-    // A failure that cannot be journaled is not recorded: the push was refused anyway.
-    if (!journaled(change)) return nullptr;
 
     auto group = std::make_shared<Group>();
     group->key = key;
@@ -93,14 +116,22 @@ struct GroupStore::State {
       for (const auto& family : old->families) {
         if (family->name != kPushFailureTimeName) group->families.push_back(family);
       }
+    } else {
+      group->families.push_back(push_time);
+    }
+    group->families.push_back(failure);
+    sort_by_name(group->families);
+    // A failure that cannot be journaled, or would be a group over a quota,
+    // is not recorded: the push was refused anyway.
+    if (old == nullptr && !check_quotas(options.quotas, *current, old, *group)) return nullptr;
+    if (!journaled(change)) return nullptr;
+
+    if (old != nullptr) {
       if (const auto* old_failure = old->find(kPushFailureTimeName)) index.remove(*old_failure);
     } else {
       index.add(*push_time);
-      group->families.push_back(std::move(push_time));
     }
     index.add(*failure);
-    group->families.push_back(std::move(failure));
-    sort_by_name(group->families);
     return published.exchange(current->with_group(std::move(group)));
   }
 };
@@ -148,19 +179,45 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
     }
   }
 
-  // The change as the journal records it, written before anything is touched.
   if (old != nullptr) {
     for (const auto& family : old->families) {
       if (family->name == kPushFailureTimeName) failure_time = family;
     }
   }
   if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
+
+  // The group after the change, built before anything is touched.
+  // PUT spares only push_failure_time_seconds; POST also every family it does not push.
+  auto group = std::make_shared<Group>();
+  group->push_time_seconds = now_seconds;
+  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->families = candidate.families;
+  std::vector<const StoredFamily*> leaving;
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      const bool leaves =
+          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
+      if (leaves) {
+        leaving.push_back(family.get());
+      } else {
+        group->families.push_back(family);
+      }
+    }
+  }
+  group->families.push_back(candidate.push_time);
+  group->families.push_back(failure_time);
+  sort_by_name(group->families);
+  group->key = std::move(candidate.key);
+  group->id = std::move(candidate.id);
+  if (auto within = check_quotas(state.options.quotas, *current, old, *group); !within) return within.error();
+
+  // The change as the journal records it, written before anything is touched.
   CommitTicket ticket = 0;
   if (state.journal != nullptr) {
     Change change;
-    change.key = candidate.key;
+    change.key = group->key;
     change.push_time_seconds = now_seconds;
-    change.push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+    change.push_failure_time_seconds = group->push_failure_time_seconds;
     change.replaces_group = mode == PushMode::replace_group;
     change.families = candidate.families;
     change.families.push_back(candidate.push_time);
@@ -171,30 +228,10 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
     ticket = *recorded;
   }
 
-  auto group = std::make_shared<Group>();
-  group->push_time_seconds = now_seconds;
-  group->families = candidate.families;
-  if (old != nullptr) {
-    // PUT spares only push_failure_time_seconds; POST also every family it does not push.
-    group->push_failure_time_seconds = old->push_failure_time_seconds;
-    for (const auto& family : old->families) {
-      const bool leaves =
-          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
-      if (leaves) {
-        state.index.remove(*family);
-      } else {
-        group->families.push_back(family);
-      }
-    }
-  }
+  for (const StoredFamily* family : leaving) state.index.remove(*family);
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
-  group->families.push_back(std::move(candidate.push_time));
-  group->families.push_back(std::move(failure_time));
-  sort_by_name(group->families);
-  group->key = std::move(candidate.key);
-  group->id = std::move(candidate.id);
   retired = state.published.exchange(current->with_group(std::move(group)));
   return ticket;
 }

@@ -21,6 +21,7 @@
 #include "pushgw/change_journal.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/push_error.hpp"
+#include "pushgw/push_limits.hpp"
 
 namespace flowgate::pushgw {
 
@@ -38,6 +39,9 @@ struct StoreOptions {
   // Type of a family flowgate itself exposes (self-metrics, collectors), so a
   // push that clashes with it is rejected; nullopt when the name is free.
   std::function<std::optional<exposition::MetricType>(std::string_view name)> own_family_type;
+  // What the store may hold; checked for every push and recorded failure,
+  // never for restore() (a store recovered over a quota still starts).
+  StoreQuotas quotas = {};
 };
 
 class GroupStore {
@@ -59,13 +63,16 @@ class GroupStore {
   // becomes push_time_seconds (or push_failure_time_seconds on rejection, as
   // the Pushgateway records it). A rejected push changes nothing else. The
   // ticket is the journal's (0 without one): answer once it is durable.
+  // A push over options().quotas is refused (group_too_large,
+  // too_many_groups, store_full) without recording a failure.
   boost::system::result<CommitTicket, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
                                                       double now_seconds);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the
   // parser already saw): push_failure_time_seconds = now, the group created
-  // with both gauges when missing, nothing else changed.
+  // with both gauges when missing, nothing else changed. Not recorded when
+  // the new group would exceed options().quotas.
   void record_failure(const GroupingKey& key, double now_seconds);
 
   // DELETE: removes the group if present; a missing group is not an error.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
 
 namespace flowgate::pushgw {
@@ -101,8 +102,41 @@ void append_base64(std::string_view raw, std::string& out) {
   out += '=';
 }
 
+// The limits a grouping key is parsed within; none for DELETE.
+struct KeyLimits {
+  std::size_t labels = 0;
+  std::size_t name_bytes = 0;
+  std::size_t value_bytes = 0;
+};
+
+bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
+
+boost::system::result<void, PushError> check_name(std::string_view name, const KeyLimits& limits) {
+  if (over(name.size(), limits.name_bytes)) {
+    return PushError(PushErrorKind::label_name_too_long,
+                     "grouping label name " + quoted_start(name) + " has " + std::to_string(name.size()) + " bytes, " +
+                         over_limit(limits.name_bytes, "push.max-label-name-bytes"));
+  }
+  return {};
+}
+
+// A decoded value: UTF-8 always (a value with other bytes would break every
+// scrape), its length within the limit.
+boost::system::result<void, PushError> check_value(std::string_view name, std::string_view value,
+                                                   const KeyLimits& limits) {
+  if (over(value.size(), limits.value_bytes)) {
+    return PushError(PushErrorKind::label_value_too_long,
+                     "the value of grouping label " + quoted_start(name) + " has " + std::to_string(value.size()) +
+                         " bytes, " + over_limit(limits.value_bytes, "push.max-label-value-bytes"));
+  }
+  if (!exposition::is_valid_utf8(value)) {
+    return bad_key("the value of grouping label " + quoted_start(name) + " is not valid UTF-8 (rule label-value-utf8)");
+  }
+  return {};
+}
+
 // The catch-all label part, leading '/' included, as the Pushgateway splits it.
-boost::system::result<void, PushError> split_labels(std::string_view label_part,
+boost::system::result<void, PushError> split_labels(std::string_view label_part, const KeyLimits& limits,
                                                     std::map<std::string, std::string>& labels) {
   if (label_part.size() <= 1) return {};
   std::vector<std::string_view> components;
@@ -114,44 +148,52 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     rest.remove_prefix(slash + 1);
   }
   if (components.size() % 2 != 0) {
-    return bad_key("odd number of components in label string " + quoted(label_part));
+    return bad_key("odd number of components in label string " + quoted_start(label_part, 256));
+  }
+  // Counted before anything is sorted, so the check costs O(path); `job` is one more.
+  if (const std::size_t count = components.size() / 2 + 1; over(count, limits.labels)) {
+    return PushError(PushErrorKind::too_many_grouping_labels,
+                     "the grouping key has " + std::to_string(count) + " labels (job included), " +
+                         over_limit(limits.labels, "push.max-grouping-labels"));
   }
   for (std::size_t i = 0; i < components.size(); i += 2) {
     std::string_view name = components[i];
     const std::string_view value = components[i + 1];
     const bool base64 = name.ends_with(kBase64Suffix);
     if (base64) name.remove_suffix(kBase64Suffix.size());
+    if (auto checked = check_name(name, limits); !checked) return checked;
     if (!is_label_name(name) || is_reserved_label_name(name)) {
       return bad_key("improper label name " + quoted(name));
     }
-    if (!base64) {
-      labels.insert_or_assign(std::string(name), std::string(value));
-      continue;
+    std::string decoded(value);
+    if (base64) {
+      auto from_base64 = decode_base64(value);
+      if (!from_base64) {
+        return bad_key("invalid base64 encoding for label " + std::string(name) + "=" + quoted_start(value) + ": " +
+                       from_base64.error().message);
+      }
+      decoded = std::move(*from_base64);
     }
-    auto decoded = decode_base64(value);
-    if (!decoded) {
-      return bad_key("invalid base64 encoding for label " + std::string(name) + "=" + quoted(value) + ": " +
-                     decoded.error().message);
-    }
-    labels.insert_or_assign(std::string(name), std::move(*decoded));
+    if (auto checked = check_value(name, decoded, limits); !checked) return checked;
+    labels.insert_or_assign(std::string(name), std::move(decoded));
   }
   return {};
 }
 
-}  // namespace
-
-std::string GroupingKey::id() const {
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty()) out += '\xFF';
-    out += label.name;
-    out += '\xFF';
-    out += label.value;
+// 0xFE and 0xFF escaped so that 0xFF separates and nothing else does.
+void append_id_component(std::string_view text, std::string& out) {
+  for (char c : text) {
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (byte >= 0xFEu) {
+      out += '\xFE';
+      out += static_cast<char>(byte - 0xFEu);
+    } else {
+      out += c;
+    }
   }
-  return out;
 }
 
-boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view raw_path) {
+boost::system::result<GroupingKey, PushError> parse_key(std::string_view raw_path, const KeyLimits& limits) {
   auto decoded = percent_decode(raw_path);
   if (!decoded) return decoded.error();
   std::string_view path = *decoded;
@@ -173,20 +215,41 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
   if (job_base64) {
     auto job_decoded = decode_base64(job_segment);
     if (!job_decoded) {
-      return bad_key("invalid base64 encoding in job name " + quoted(job_segment) + ": " + job_decoded.error().message);
+      return bad_key("invalid base64 encoding in job name " + quoted_start(job_segment) + ": " +
+                     job_decoded.error().message);
     }
     job = std::move(*job_decoded);
   }
   if (job.empty()) return bad_key("job name is required");
+  if (auto checked = check_value("job", job, limits); !checked) return checked.error();
 
   std::map<std::string, std::string> labels;
-  if (auto split = split_labels(label_part, labels); !split) return split.error();
+  if (auto split = split_labels(label_part, limits, labels); !split) return split.error();
   labels.insert_or_assign("job", std::move(job));
 
   GroupingKey key;
   key.labels.reserve(labels.size());
   for (auto& [name, value] : labels) key.labels.push_back({name, std::move(value)});
   return key;
+}
+
+}  // namespace
+
+std::string GroupingKey::id() const {
+  std::string out;
+  for (const auto& label : labels) {
+    if (!out.empty()) out += '\xFF';
+    append_id_component(label.name, out);
+    out += '\xFF';
+    append_id_component(label.value, out);
+  }
+  return out;
+}
+
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path) { return parse_key(path, {}); }
+
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits) {
+  return parse_key(path, {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes});
 }
 
 std::string delete_path(const GroupingKey& key) {

@@ -11,22 +11,32 @@
 
 #include "exposition/model.hpp"
 #include "pushgw/push_error.hpp"
+#include "pushgw/push_limits.hpp"
 
 namespace flowgate::pushgw {
 
 struct GroupingKey {
   exposition::Labels labels;  // sorted by name, unique names, `job` included
 
-  // The Pushgateway's identity: names sorted, "name\xFFvalue\xFFname\xFFvalue".
-  // Groups are ordered by this string wherever an order is needed.
+  // The group's identity: "name\xFFvalue\xFFname\xFFvalue" (the
+  // Pushgateway's) with every 0xFE byte of a name or value written as FE 00
+  // and every 0xFF as FE 01, so two different keys never share an id. For
+  // keys with UTF-8 values (every key parse_grouping_key accepts; UTF-8 has
+  // neither byte) it is exactly the Pushgateway's string. Groups are ordered
+  // by it wherever an order is needed.
   std::string id() const;
   friend bool operator==(const GroupingKey&, const GroupingKey&) = default;
 };
 
 // `path` is the raw (still percent-encoded) request path after the route
 // prefix and "/metrics/", e.g. "job/etl/instance/host%201" or
-// "job@base64/ZXRs/path@base64/L3Zhci90bXA". Errors are bad_grouping_key.
+// "job@base64/ZXRs/path@base64/L3Zhci90bXA". Every value must be valid
+// UTF-8. Errors are bad_grouping_key. O(path) plus O(n log n) in the labels.
 boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path);
+// The same within `limits` (max_grouping_labels, max_label_name_bytes,
+// max_label_value_bytes), checked before the labels are sorted; errors are
+// also too_many_grouping_labels, label_name_too_long, label_value_too_long.
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits);
 
 // The reverse, as the Pushgateway's UI spells a group's delete URL: every
 // value `@base64` with padding ("job@base64/ZXRs/path@base64/L3Zhci90bXA="),

@@ -67,7 +67,7 @@ bool is_consistency_rule(std::string_view rule) {
 }  // namespace
 
 HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushLimits& limits) {
-  auto key = parse_grouping_key(request.path);
+  auto key = parse_grouping_key(request.path, limits);
   if (!key) return error_reply(key.error());
 
   std::string inflated;
@@ -94,6 +94,8 @@ HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushL
     }
     return error_reply(parse_failure(families.error(), protobuf));
   }
+  // Before anything costs more than the body's size (sorting, rendering, hashing).
+  if (auto within = check_push_limits(*families, limits); !within) return error_reply(within.error());
 
   const PushMode mode = request.method == "POST" ? PushMode::replace_families : PushMode::replace_group;
   auto pushed = store.push(mode, std::move(*key), std::move(*families), request.received_at);

@@ -45,4 +45,11 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
+std::string quoted_start(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return quoted(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<std::uint8_t>(text[cut]) & 0xC0u) == 0x80u) --cut;
+  return quoted(text.substr(0, cut)) + "...";
+}
+
 }  // namespace flowgate::pushgw

@@ -2,6 +2,7 @@
 // The label rules the Pushgateway enforces on URLs and pushed series, and the
 // Go-style quoting its messages use. Pure functions.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,10 @@ bool is_reserved_label_name(std::string_view name);
 // Go's %q for messages that quote user input: "…" with \" \\ and control
 // bytes escaped, so a message is always one line.
 std::string quoted(std::string_view text);
+
+// quoted() of at most the first `max_bytes` of `text` (cut where a UTF-8
+// character starts), followed by "..." when cut: for messages about input
+// that may be megabytes long.
+std::string quoted_start(std::string_view text, std::size_t max_bytes = 64);
 
 }  // namespace flowgate::pushgw

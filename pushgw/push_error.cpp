@@ -8,9 +8,18 @@ int http_status(PushErrorKind kind) {
     case PushErrorKind::bad_body:
     case PushErrorKind::has_timestamp:
     case PushErrorKind::inconsistent:
+    case PushErrorKind::too_many_labels:
+    case PushErrorKind::too_many_grouping_labels:
+    case PushErrorKind::label_name_too_long:
+    case PushErrorKind::label_value_too_long:
       return 400;
     case PushErrorKind::body_too_large:
+    case PushErrorKind::too_many_series:
+    case PushErrorKind::group_too_large:
       return 413;
+    case PushErrorKind::too_many_groups:
+    case PushErrorKind::store_full:
+      return 429;
     case PushErrorKind::storage_failure:
       return 500;
     case PushErrorKind::storage_unavailable:
@@ -28,6 +37,14 @@ std::string_view name(PushErrorKind kind) {
     case PushErrorKind::inconsistent: return "inconsistent";
     case PushErrorKind::storage_failure: return "storage_failure";
     case PushErrorKind::storage_unavailable: return "storage_unavailable";
+    case PushErrorKind::too_many_labels: return "too_many_labels";
+    case PushErrorKind::too_many_grouping_labels: return "too_many_grouping_labels";
+    case PushErrorKind::label_name_too_long: return "label_name_too_long";
+    case PushErrorKind::label_value_too_long: return "label_value_too_long";
+    case PushErrorKind::too_many_series: return "too_many_series";
+    case PushErrorKind::group_too_large: return "group_too_large";
+    case PushErrorKind::too_many_groups: return "too_many_groups";
+    case PushErrorKind::store_full: return "store_full";
   }
   return "bad_body";
 }

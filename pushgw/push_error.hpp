@@ -16,6 +16,15 @@ enum class PushErrorKind {
   inconsistent,       // type/duplicate/name/own-metric conflict with what is stored: 400
   storage_failure,    // the change could not be written to the log (e.g. disk full); nothing changed: 500
   storage_unavailable,  // the log failed to sync earlier and refuses changes until a restart: 503
+  // Limits (pushgw/push_limits.hpp); a refused push changes nothing, not even push_failure_time_seconds.
+  too_many_labels,           // a series carries more labels than --push.max-labels-per-series: 400
+  too_many_grouping_labels,  // the URL has more labels than --push.max-grouping-labels: 400
+  label_name_too_long,       // a label name is longer than --push.max-label-name-bytes: 400
+  label_value_too_long,      // a label value or metric name is longer than --push.max-label-value-bytes: 400
+  too_many_series,           // the push has more series than --push.max-series-per-push: 413
+  group_too_large,           // the group would hold more series than --push.max-series-per-group: 413
+  too_many_groups,           // a new group while --push.max-groups are stored: 429
+  store_full,                // the store would grow past --push.max-store-bytes: 429
 };
 
 struct PushError {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "exposition/utf8.hpp"
 #include "pushgw/change.hpp"
 #include "pushgw/persistence/change_codec.hpp"
 #include "pushgw/persistence/posix_file.hpp"
@@ -43,26 +44,27 @@ boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segment
 // A segment shorter than its header was being created when flowgate
 // stopped: no record was ever in it. A whole header that is not ours is
 // damage recovery must not paper over (the caller refuses to start).
-enum class SegmentHeader { whole, cut_short, foreign };
+// `legacy` segments were written before group ids were escaped.
+enum class SegmentHeader { whole, legacy, cut_short, foreign };
+
+SegmentHeader segment_header(std::string_view content) {
+  if (content.size() < kSegmentMagic.size()) return SegmentHeader::cut_short;
+  const auto magic = content.substr(0, kSegmentMagic.size());
+  if (magic == kSegmentMagic) return SegmentHeader::whole;
+  if (magic == kLegacySegmentMagic) return SegmentHeader::legacy;
+  return SegmentHeader::foreign;
+}
 
 // Where replay of one segment stopped: at its end, or at a bad frame.
 struct SegmentReplay {
-  SegmentHeader header = SegmentHeader::whole;  // not whole: nothing was replayed
   std::uint64_t records = 0;
   std::uint64_t good_bytes = 0;  // everything before the stop
   std::string bad;               // empty when every frame was good
 };
 
-SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
+// `content` has a whole header (current or legacy).
+SegmentReplay replay_segment(std::string_view content, GroupMap& groups, GroupIds ids) {
   SegmentReplay replay;
-  if (content.size() < kSegmentMagic.size()) {
-    replay.header = SegmentHeader::cut_short;
-    return replay;
-  }
-  if (content.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
-    replay.header = SegmentHeader::foreign;
-    return replay;
-  }
   std::size_t offset = kSegmentMagic.size();
   while (offset < content.size()) {
     const auto frame = read_frame(content.substr(offset));
@@ -79,12 +81,36 @@ SegmentReplay replay_segment(std::string_view content, GroupMap& groups) {
       replay.bad = "a record does not decode";
       break;
     }
-    apply_change(groups, *change);
+    apply_change(groups, *change, ids);
     ++replay.records;
     offset += frame.size;
   }
   replay.good_bytes = offset;
   return replay;
+}
+
+bool has_utf8_values(const GroupingKey& key) {
+  return std::all_of(key.labels.begin(), key.labels.end(),
+                     [](const exposition::Label& label) { return exposition::is_valid_utf8(label.value); });
+}
+
+// From replaying what older versions wrote (GroupIds::legacy) to what this
+// one writes: groups re-keyed by their escaped id, and those whose grouping
+// key is not UTF-8 dropped, as this version drops them at start and refuses
+// to create them (they made every scrape fail). Returns how many were dropped.
+std::size_t leave_legacy_ids(GroupMap& groups) {
+  GroupMap rekeyed;
+  std::size_t dropped = 0;
+  for (auto& [legacy_id, group] : groups) {
+    if (!has_utf8_values(group->key)) {
+      ++dropped;
+      continue;
+    }
+    auto id = group->id;
+    rekeyed.emplace(std::move(id), std::move(group));
+  }
+  groups = std::move(rekeyed);
+  return dropped;
 }
 
 // save_snapshot's temporary files that a crash left behind ("<name>.in_progress.<pid>").
@@ -106,9 +132,13 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
   remove_unfinished_snapshots(snapshot_file);
   RecoveredStore recovered;
   recovered.report.snapshot_groups = snapshot->groups.size();
+  // The snapshot and log segments of older versions are replayed as those
+  // versions matched changes to groups, until the first segment this version
+  // wrote (its state started from the older data, invalid keys dropped).
+  GroupIds ids = GroupIds::legacy;
   GroupMap groups;
   for (auto& group : snapshot->groups) {
-    auto id = group->id;
+    auto id = legacy_group_id(group->key);
     groups.emplace(std::move(id), std::move(group));
   }
 
@@ -144,16 +174,21 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
     if (!file) return PersistenceError(file.error().message);
     auto content = file->read_all();
     if (!content) return PersistenceError(content.error().message);
-    const auto replay = replay_segment(*content, groups);
-    recovered.report.records_replayed += replay.records;
-    if (replay.header == SegmentHeader::foreign) {
+    const auto header = segment_header(*content);
+    if (header == SegmentHeader::foreign) {
       return PersistenceError(path.string() + ": not a flowgate log segment (bad header); move the folder " +
                               log_folder.string() + " away to start from the snapshot alone");
     }
-    if (replay.header == SegmentHeader::cut_short) {
+    if (header == SegmentHeader::cut_short) {
       doomed.push_back(path);
       continue;
     }
+    if (header == SegmentHeader::whole && ids == GroupIds::legacy) {
+      recovered.report.invalid_groups_dropped += leave_legacy_ids(groups);
+      ids = GroupIds::escaped;
+    }
+    const auto replay = replay_segment(*content, groups, ids);
+    recovered.report.records_replayed += replay.records;
     if (replay.bad.empty()) {
       recovered.live_segments[number] = content->size();
       continue;
@@ -185,6 +220,7 @@ boost::system::result<RecoveredStore, PersistenceError> recover_store(const std:
     }
     if (auto synced = file->datasync(); !synced) return PersistenceError(synced.error().message);
   }
+  if (ids == GroupIds::legacy) recovered.report.invalid_groups_dropped += leave_legacy_ids(groups);
   const bool cut = cut_segment.has_value();
   if (!cut && (!groups.empty() || recovered.report.records_replayed > 0 || recovered.report.snapshot_groups > 0)) {
     recovered.report.outcome = RecoveryReport::Outcome::clean;

@@ -6,6 +6,9 @@
 // only tear the tail; everything before the damage is kept), and the report
 // says where and how much was dropped. A segment whose header never got
 // written whole is removed silently; one with a foreign header is an error.
+// Snapshots and segments of older versions (format 1 segments) recover into
+// the groups those versions held, minus groups whose grouping key is not
+// UTF-8. Push limits do not apply: a store over them still recovers whole.
 // Not thread-safe; run once, before the log is opened for appending.
 
 #include <cstdint>
@@ -33,6 +36,9 @@ struct RecoveryReport {
   std::uint64_t cut_offset = 0;
   std::string cut_reason;
   std::uint64_t dropped_bytes = 0;
+  // Groups stored by an older version under a grouping key with a value that
+  // is not UTF-8 (they made every scrape fail): not recovered.
+  std::size_t invalid_groups_dropped = 0;
 };
 
 std::string_view name(RecoveryReport::Outcome outcome);  // "empty", "clean", "tail_cut"

@@ -32,8 +32,13 @@
 
 namespace flowgate::pushgw::persistence {
 
-// Every segment starts with these 8 bytes, then framed change records.
-inline constexpr std::string_view kSegmentMagic{"FGWAL\0\0\1", 8};
+// Every segment starts with these 8 bytes, then framed change records. The
+// last byte is the format version: 2 since group ids escape 0xFE/0xFF.
+inline constexpr std::string_view kSegmentMagic{"FGWAL\0\0\2", 8};
+// Version 1: the same records, written when a change's grouping key matched
+// the group whose plain "name\xFFvalue..." join was equal (so a key with a
+// 0xFF byte in a value could name another group). Read, never written.
+inline constexpr std::string_view kLegacySegmentMagic{"FGWAL\0\0\1", 8};
 
 // "<folder>/00000000000000000042.log"
 std::filesystem::path segment_path(const std::filesystem::path& folder, std::uint64_t number);

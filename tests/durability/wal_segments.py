@@ -6,7 +6,7 @@ import dataclasses
 import struct
 import zlib
 
-MAGIC = b"FGWAL\x00\x00\x01"
+MAGIC = b"FGWAL\x00\x00\x02"  # format 2; recovery still reads format 1 (\x01)
 RECORD_HEADER_BYTES = 8
 
 

@@ -114,6 +114,39 @@ TEST(Flags, ByteSizesAreBase2) {
   EXPECT_FALSE(parse({"--push.max-body-bytes=0"}));
 }
 
+TEST(Flags, PushLimitsDefaultFarAboveANormalDeployment) {
+  auto flags = parse({});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->max_labels_per_series, 64u);
+  EXPECT_EQ(flags->max_grouping_labels, 32u);
+  EXPECT_EQ(flags->max_label_name_bytes, 256u);
+  EXPECT_EQ(flags->max_label_value_bytes, 8192u);
+  EXPECT_EQ(flags->max_series_per_push, 100'000u);
+  EXPECT_EQ(flags->max_series_per_group, 100'000u);
+  EXPECT_EQ(flags->max_groups, 100'000u);
+  EXPECT_EQ(flags->max_store_bytes, std::size_t{4} << 30);
+  EXPECT_EQ(flags->values.at("push.max-store-bytes"), std::to_string(std::size_t{4} << 30));
+}
+
+TEST(Flags, PushLimitsTakeCountsAndByteSizesAndZeroTurnsThemOff) {
+  auto flags = parse({"--push.max-labels-per-series=10", "--push.max-grouping-labels", "0",
+                      "--push.max-label-name-bytes=1KiB", "--push.max-label-value-bytes=64", "--push.max-series-per-push=5",
+                      "--push.max-series-per-group=6", "--push.max-groups=7", "--push.max-store-bytes=1GiB"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->max_labels_per_series, 10u);
+  EXPECT_EQ(flags->max_grouping_labels, 0u);
+  EXPECT_EQ(flags->max_label_name_bytes, 1024u);
+  EXPECT_EQ(flags->max_label_value_bytes, 64u);
+  EXPECT_EQ(flags->max_series_per_push, 5u);
+  EXPECT_EQ(flags->max_series_per_group, 6u);
+  EXPECT_EQ(flags->max_groups, 7u);
+  EXPECT_EQ(flags->max_store_bytes, std::size_t{1} << 30);
+  EXPECT_EQ(flags->values.at("push.max-groups"), "7");
+  EXPECT_FALSE(parse({"--push.max-groups=-1"}));
+  EXPECT_FALSE(parse({"--push.max-labels-per-series=many"}));
+  EXPECT_FALSE(parse({"--push.max-store-bytes=4TB"}));
+}
+
 TEST(Flags, HelpListsEveryFlagWithItsDefault) {
   std::string help = help_text();
   auto flags = parse({});

@@ -13,17 +13,10 @@
 namespace flowgate::pushgw {
 namespace {
 
+using testing::request;
+
 constexpr std::string_view kProtobufType =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
-
-HttpRequest request(std::string_view method, std::string_view path, std::string_view body) {
-  HttpRequest r;
-  r.method = method;
-  r.path = path;
-  r.body = body;
-  r.received_at = 100;
-  return r;
-}
 
 std::string gzipped(std::string_view body) {
   exposition::GzipWriter writer;

@@ -10,6 +10,7 @@
 #include "exposition/text_parser.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "pushgw/http_exchange.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw::testing {
@@ -58,5 +59,15 @@ inline std::string scrape(const Snapshot& snapshot, exposition::Format format = 
 }
 
 inline std::string scrape(const GroupStore& store) { return scrape(*store.snapshot()); }
+
+// A handler's request as the exporter passes it, received at Unix second 100.
+inline HttpRequest request(std::string_view method, std::string_view path, std::string_view body) {
+  HttpRequest r;
+  r.method = method;
+  r.path = path;
+  r.body = body;
+  r.received_at = 100;
+  return r;
+}
 
 }  // namespace flowgate::pushgw::testing
