@@ -36,6 +36,8 @@ struct Flags {
   bool disable_consistency_check = false;
   std::size_t max_body_bytes = std::size_t{64} << 20;
   std::size_t max_connections = 512;
+  std::size_t max_connections_per_ip = 64;                       // 0: no limit
+  std::size_t max_inflight_body_bytes = std::size_t{256} << 20;  // 0: no limit
   std::chrono::milliseconds read_header_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(2);
   unsigned threads = 0;  // 0: one per hardware thread
