@@ -381,13 +381,13 @@ struct HttpServer::Impl {
         logger.log(LogLevel::debug, FLOWGATE_CALLER, "TLS handshake failed",
                    {{"remote", remote_text}, {"err", handshake_ec.message()}});
       } else {
-        co_await serve(tls_stream, *control, remote_text);
+        co_await serve(tls_stream, *control, remote_text, /*header_clock_running=*/true);
         beast::get_lowest_layer(tls_stream).expires_after(std::chrono::seconds(5));
         co_await tls_stream.async_shutdown(kNoThrow);
       }
     } else {
       Registration registration{*this, control};
-      co_await serve(stream, *control, remote_text);
+      co_await serve(stream, *control, remote_text, /*header_clock_running=*/false);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     }
   }
@@ -438,8 +438,11 @@ struct HttpServer::Impl {
     }
   }
 
+  // `header_clock_running`: the first header's deadline was set before the
+  // TLS handshake, which it covers too.
   template <class Stream>
-  net::awaitable<void> serve(Stream& stream, ConnectionControl& control, const std::string& remote) {
+  net::awaitable<void> serve(Stream& stream, ConnectionControl& control, const std::string& remote,
+                             bool header_clock_running) {
     const RequestLimits limits{options.max_header_bytes, options.max_body_bytes};
     beast::flat_buffer buffer;  // outlives each request: it may hold the start of the next one
     bool first = true;
@@ -449,8 +452,10 @@ struct HttpServer::Impl {
       // for the next request, then has read_header_timeout from its first byte for the whole header, however
       // slowly it trickles in.
       bool header_started = first || buffer.size() != 0;
-      beast::get_lowest_layer(stream).expires_after(header_started ? options.read_header_timeout
-                                                                   : options.idle_timeout);
+      if (!(first && header_clock_running)) {
+        beast::get_lowest_layer(stream).expires_after(header_started ? options.read_header_timeout
+                                                                     : options.idle_timeout);
+      }
       set_waiting(control, true, header_started);
       if (stopping.load()) co_return;
       while (reader.state() == RequestReader::State::header) {
