@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -124,6 +125,8 @@ struct App::Impl {
     ServerOptions server_options;
     server_options.listen_addresses = flags.listen_addresses;
     server_options.max_connections = flags.max_connections;
+    server_options.max_connections_per_ip = flags.max_connections_per_ip;
+    server_options.max_inflight_body_bytes = flags.max_inflight_body_bytes;
     server_options.read_header_timeout = flags.read_header_timeout;
     server_options.idle_timeout = flags.idle_timeout;
     server_options.threads = flags.threads;
@@ -252,13 +255,14 @@ void App::wait_for_stop() {
   impl_->stop_cv.wait(lock, [this] { return impl_->stop_requested; });
 }
 
-void App::stop(std::chrono::milliseconds grace) {
-  if (impl_->stopped) return;
+bool App::stop(std::chrono::milliseconds grace) {
+  if (impl_->stopped) return impl_->server->shutdown(grace);
   impl_->stopped = true;
   impl_->request_stop();
-  impl_->server->shutdown(grace);
+  const bool server_stopped = impl_->server->shutdown(grace);
   impl_->scheduler->stop();
   impl_->keeper->stop();
+  return server_stopped;
 }
 
 void App::reload_web_config() {
@@ -355,10 +359,17 @@ int run(std::span<const std::string_view> args) {
   });
 
   app->wait_for_stop();
-  app->stop();
+  const bool stopped_cleanly = app->stop();
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
   signal_thread.join();
   logger.log(LogLevel::info, FLOWGATE_CALLER, "See you next time!");
+  if (!stopped_cleanly) {
+    // A handler still runs on an HTTP thread past the grace period. The
+    // store is saved; destroying the App under that handler would wait for
+    // it (or crash), so the process ends here without destructors.
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }
 

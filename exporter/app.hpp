@@ -35,8 +35,11 @@ class App {
   void request_stop();
   void wait_for_stop();
   // Graceful: stop accepting, finish exchanges in flight (up to `grace`),
-  // stop collectors, persist the store. Idempotent.
-  void stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
+  // stop collectors, persist the store. Idempotent. False when a request
+  // handler was still running after the grace period (and one second more):
+  // the store is saved, but the App must not be destroyed; run() then exits
+  // the process at once.
+  bool stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
 
   // Re-reads --web.config.file and --web.authorization.file (SIGHUP); a file
   // that does not load leaves its previous version in force, and each

@@ -1,18 +1,25 @@
 #include "exporter/dispatcher.hpp"
 
+#include "exporter/html_escape.hpp"
+
 namespace flowgate::exporter {
 namespace {
 
-// As Go's http.Redirect: a small HTML body for GET and HEAD only.
+// As Go's http.Redirect: a small HTML body for GET and HEAD only. `location`
+// is already percent-encoded (encode_path); the body escapes it once more.
 Reply redirect_reply(std::string_view method, int status, std::string location) {
+  if (location.size() > kMaxHeaderValueBytes) {
+    return error_reply(414, "414 URI Too Long: the redirect location would be longer than " +
+                                std::to_string(kMaxHeaderValueBytes) + " bytes");
+  }
   Reply reply;
   reply.status = status;
-  reply.headers.emplace_back("Location", std::move(location));
   if (method == "GET" || method == "HEAD") {
     reply.content_type = "text/html; charset=utf-8";
-    reply.body = "<a href=\"" + reply.headers.back().second + "\">" +
+    reply.body = "<a href=\"" + html_escape(location) + "\">" +
                  (status == 301 ? "Moved Permanently" : "Temporary Redirect") + "</a>.\n\n";
   }
+  reply.headers.emplace_back("Location", std::move(location));
   return reply;
 }
 
@@ -30,8 +37,14 @@ Dispatched Dispatcher::dispatch(const Request& request) const {
   if (raw_path.empty() || raw_path.front() != '/' || !decode_path(raw_path, path)) {
     return {error_reply(400, "400 Bad Request"), {}};
   }
+  // Nothing downstream wants them, and a redirect must not carry them.
+  if (path.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    return {error_reply(400, "400 Bad Request: the request path holds a CR, LF or NUL (percent-encoded); "
+                             "send such a label value as @base64"),
+            {}};
+  }
   if (path == api_root_) {
-    std::string location = api_root_ + "/";
+    std::string location = encode_path(api_root_ + "/");
     if (!query.empty()) location += "?" + std::string(query);
     return {redirect_reply(request.method, 301, std::move(location)), {}};
   }

@@ -51,4 +51,11 @@ struct Reply {
 // Go's http.Error: text/plain, nosniff, the message plus a newline.
 Reply error_reply(int status, std::string_view message);
 
+// The longest header field value the server's HTTP library can hold.
+inline constexpr std::size_t kMaxHeaderValueBytes = 65533;
+
+// True when every header of `reply` (Content-Type included) can be sent as it
+// is: no CR, LF or NUL in a name or value, no value over kMaxHeaderValueBytes.
+bool headers_sendable(const Reply& reply);
+
 }  // namespace flowgate::exporter

@@ -112,8 +112,18 @@ const std::vector<FlagSpec>& flag_specs() {
       {"web.max-connections", "Web server", Kind::count, "512",
        "Maximum number of simultaneous connections; further connections are closed at once (0: no limit).",
        [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections); }},
+      {"web.max-connections-per-ip", "Web server", Kind::count, "64",
+       "Maximum number of simultaneous connections from one client address (0: no limit). At this cap (and at "
+       "--web.max-connections) the connection that has waited longest for its request header is closed to make "
+       "room; when none is waiting, the new connection is closed.",
+       [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections_per_ip); }},
+      {"web.max-inflight-body-bytes", "Web server", Kind::bytes, "256MiB",
+       "Most bytes of request bodies held in memory by all connections together (0: no limit); a request whose "
+       "body would exceed it gets 503.",
+       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_inflight_body_bytes); }},
       {"web.read-header-timeout", "Web server", Kind::duration, "30s",
-       "Time a new connection has to send its first request's headers.",
+       "Time a client has to send a request's whole header: from the connection for the first request, from "
+       "its first byte for later ones.",
        duration_into(&Flags::read_header_timeout)},
       {"web.idle-timeout", "Web server", Kind::duration, "2m",
        "Time a keep-alive connection may wait for its next request, and the limit on reading one body.",
@@ -427,6 +437,8 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
       {"web.config.refuse-auth-removal", flags.web_config_refuse_auth_removal ? "true" : "false"},
       {"web.authorization.file", flags.web_authorization_file},
       {"web.max-connections", std::to_string(flags.max_connections)},
+      {"web.max-connections-per-ip", std::to_string(flags.max_connections_per_ip)},
+      {"web.max-inflight-body-bytes", std::to_string(flags.max_inflight_body_bytes)},
       {"web.read-header-timeout", duration_text(flags.read_header_timeout)},
       {"web.idle-timeout", duration_text(flags.idle_timeout)},
       {"web.threads", std::to_string(flags.threads)},

@@ -48,6 +48,8 @@ struct Flags {
   std::size_t max_groups = 100'000;
   std::size_t max_store_bytes = std::size_t{4} << 30;
   std::size_t max_connections = 512;
+  std::size_t max_connections_per_ip = 64;                       // 0: no limit
+  std::size_t max_inflight_body_bytes = std::size_t{256} << 20;  // 0: no limit
   std::chrono::milliseconds read_header_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(2);
   unsigned threads = 0;  // 0: one per hardware thread

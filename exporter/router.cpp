@@ -36,7 +36,9 @@ std::optional<std::string> case_fixed(const Route& route, std::string_view path)
   return fixed;
 }
 
-std::string with_query(std::string location, std::string_view query) {
+// A redirect location: the decoded path encoded again, the query as received.
+std::string with_query(std::string_view path, std::string_view query) {
+  std::string location = encode_path(path);
   if (!query.empty()) {
     location += '?';
     location += query;
@@ -74,7 +76,7 @@ std::string Router::allowed(std::string_view path, std::string_view except_metho
 Resolution Router::resolve(std::string_view method, std::string_view path, std::string_view query) const {
   if (method != "CONNECT") {
     std::string cleaned = clean_path(path);
-    if (cleaned != path) return Redirect{301, with_query(std::move(cleaned), query)};
+    if (cleaned != path) return Redirect{301, with_query(cleaned, query)};
   }
   if (const Route* route = find(method, path)) return Matched{route};
 
@@ -148,6 +150,24 @@ bool decode_path(std::string_view raw, std::string& out) {
     i += 2;
   }
   return true;
+}
+
+std::string encode_path(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool alnum = (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z');
+    if (alnum || std::string_view("-._~$&+,/:;=@").find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
 }
 
 }  // namespace flowgate::exporter

@@ -69,4 +69,10 @@ std::string clean_path(std::string_view path);
 // Percent-decoding of a URL path ('+' stays '+'); false on a bad escape.
 bool decode_path(std::string_view raw, std::string& out);
 
+// A decoded path as a URL path again, as Go's url.URL.EscapedPath spells it:
+// letters, digits, "-._~" and "$&+,/:;=@" stay, every other byte is %XX
+// (upper-case hex). What redirect locations are made of, so no byte of the
+// request (CR, LF, a quote) reaches a header or an HTML body raw.
+std::string encode_path(std::string_view path);
+
 }  // namespace flowgate::exporter

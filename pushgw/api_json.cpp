@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdint>
 #include <charconv>
+#include <cstdlib>
 #include <iterator>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -18,7 +20,36 @@ namespace flowgate::pushgw {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// RapidJSON's default allocator returns NULL when memory runs out and its
+// buffer then writes through it (a segfault under an address-space limit);
+// this one throws std::bad_alloc, which the server answers with a 503.
+class ThrowingAllocator {
+ public:
+  static const bool kNeedFree = true;
+  void* Malloc(std::size_t size) {
+    if (size == 0) return nullptr;
+    return checked(std::malloc(size));
+  }
+  void* Realloc(void* original, std::size_t /*original_size*/, std::size_t new_size) {
+    if (new_size == 0) {
+      std::free(original);
+      return nullptr;
+    }
+    return checked(std::realloc(original, new_size));
+  }
+  static void Free(void* pointer) { std::free(pointer); }
+  bool operator==(const ThrowingAllocator&) const { return true; }
+  bool operator!=(const ThrowingAllocator&) const { return false; }
+
+ private:
+  static void* checked(void* pointer) {
+    if (pointer == nullptr) throw std::bad_alloc();
+    return pointer;
+  }
+};
+
+using JsonBuffer = rapidjson::GenericStringBuffer<rapidjson::UTF8<>, ThrowingAllocator>;
+using JsonWriter = rapidjson::Writer<JsonBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, ThrowingAllocator>;
 using exposition::MetricType;
 
 void string(JsonWriter& json, std::string_view text) {
@@ -237,7 +268,7 @@ std::string rfc3339_nano(double unix_seconds) {
 }
 
 std::string api_metrics_json(const Snapshot& snapshot) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   JsonWriter json(buffer);
   json.StartObject();
   string(json, "status");

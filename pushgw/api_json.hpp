@@ -10,6 +10,7 @@ namespace flowgate::pushgw {
 
 class Snapshot;
 
+// Throws std::bad_alloc when memory runs out (the caller answers 5xx).
 std::string api_metrics_json(const Snapshot& snapshot);
 
 // Go's %v of a float64: the exposition's number form, except that -0 stays "-0".

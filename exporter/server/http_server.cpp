@@ -2,11 +2,16 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
+#include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,6 +30,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include "exporter/server/authenticator.hpp"
+#include "exporter/server/body_budget.hpp"
+#include "exporter/server/request_reader.hpp"
 #include "exporter/server/tls_context.hpp"
 #include "exposition/gzip.hpp"
 
@@ -35,17 +42,16 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+// Bytes asked of the socket per read.
+constexpr std::size_t kReadBytes = std::size_t{64} << 10;
+// How long shutdown() waits, past the grace period, for the threads to leave
+// run(): enough for any thread not inside a handler.
+constexpr auto kThreadStopBound = std::chrono::seconds(1);
 
 namespace {
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // RFC 9110's IMF-fixdate, e.g. "Mon, 23 Nov 2026 13:10:53 GMT".
@@ -89,26 +95,62 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
   return address.to_string() + ":" + std::to_string(endpoint.port());
 }
 
-// What shutdown() needs to know about a connection: whether it is between
-// requests, and its socket, to wake a read that would otherwise wait out the
-// idle timeout.
+// What shutdown() and the connection caps need to know about a connection:
+// whether it is between exchanges (reading a request header or waiting for
+// one), since when a header is pending, and its socket, to wake a read that
+// would otherwise wait out its timeout.
 struct ConnectionControl {
-  std::mutex mutex;  // guards idle and closed
-  bool idle = true;
-  bool closed = false;
+  std::mutex mutex;  // guards waiting, header_pending and closed
+  bool waiting = true;
+  // Non-zero while a header is pending (from the accept, or from the first
+  // byte of a later request): the order in which it began, oldest lowest.
+  // Such a connection may be closed to make room for a new one.
+  std::uint64_t header_pending = 0;
+  bool closed = false;  // set before the socket closes, so `fd` is never a reused number
   int fd = -1;
+  std::string ip;
+  bool counted = true;  // counts against the caps; guarded by Impl::controls_mutex
 };
+
+std::string_view buffered(const beast::flat_buffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(ServerOptions server_options, ServerHooks server_hooks, WebConfigFile& config, Logger& log)
-      : options(std::move(server_options)), hooks(std::move(server_hooks)), web_config(config), logger(log) {}
+      : options(std::move(server_options)),
+        hooks(std::move(server_hooks)),
+        web_config(config),
+        logger(log),
+        budget(options.max_inflight_body_bytes) {}
+  // Joins what shutdown() left running: only a handler stuck past the grace
+  // period makes this wait (run() exits the process instead of getting here).
+  ~Impl() {
+    shutdown(std::chrono::milliseconds(0));
+    for (auto& thread : threads) {
+      if (thread.joinable()) thread.join();
+    }
+  }
 
+  // Declared before `ioc`: coroutine frames destroyed with the io_context
+  // still release their budget and their ConnectionControl.
   ServerOptions options;
   ServerHooks hooks;
   WebConfigFile& web_config;
   Logger& logger;
+  BodyBudget budget;
+
+  std::mutex controls_mutex;  // guards controls, per_ip, counted and ConnectionControl::counted
+  std::unordered_set<std::shared_ptr<ConnectionControl>> controls;
+  std::unordered_map<std::string, std::size_t> per_ip;  // counted connections by client address
+  std::size_t counted = 0;                               // connections counted against the caps
+  std::atomic<std::uint64_t> next_order{1};
+
+  std::mutex threads_mutex;  // guards threads_done
+  std::condition_variable threads_cv;
+  std::size_t threads_done = 0;
 
   net::io_context ioc;
   Authenticator authenticator{web_config};  // after ioc: its threads post to it until destroyed
@@ -119,9 +161,7 @@ struct HttpServer::Impl {
   std::atomic<std::size_t> active{0};
   bool tls = false;
   bool stopped = false;
-
-  std::mutex controls_mutex;  // guards controls
-  std::unordered_set<std::shared_ptr<ConnectionControl>> controls;
+  bool threads_stopped = true;
 
   std::mutex tls_mutex;  // guards tls_config and tls_context
   std::shared_ptr<const WebConfig> tls_config;
@@ -171,9 +211,31 @@ struct HttpServer::Impl {
     for (auto& acceptor : acceptors) {
       net::co_spawn(acceptor->get_executor(), accept_loop(*acceptor), net::detached);
     }
+    threads_stopped = false;
     for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
-      threads.emplace_back([this] { ioc.run(); });
+      threads.emplace_back([this] { run_io(); });
     }
+  }
+
+  // The last line of defence: an exception out of a handler is logged and the
+  // thread goes back to serving, instead of taking the process down.
+  void run_io() {
+    for (;;) {
+      try {
+        ioc.run();
+        break;
+      } catch (const std::exception& error) {
+        logger.log(LogLevel::error, FLOWGATE_CALLER, "an exception escaped a handler; serving on",
+                   {{"err", error.what()}});
+      } catch (...) {
+        logger.log(LogLevel::error, FLOWGATE_CALLER, "an exception escaped a handler; serving on");
+      }
+    }
+    {
+      std::lock_guard lock(threads_mutex);
+      ++threads_done;
+    }
+    threads_cv.notify_all();
   }
 
   static void bind(tcp::acceptor& acceptor, tcp::endpoint endpoint, const std::string& address) {
@@ -206,9 +268,12 @@ struct HttpServer::Impl {
         co_await pause.async_wait(kNoThrow);
         continue;
       }
-      if (options.max_connections != 0 && active.load() >= options.max_connections) {
-        logger.log(LogLevel::warn, FLOWGATE_CALLER, "connection limit reached; closing new connection",
-                   {{"limit", options.max_connections}});
+      auto control = std::make_shared<ConnectionControl>();
+      control->fd = socket.native_handle();
+      boost::system::error_code remote_ec;
+      auto remote = socket.remote_endpoint(remote_ec);
+      control->ip = remote_ec ? std::string("unknown") : remote.address().to_string();
+      if (!admit(control)) {
         boost::system::error_code ignored;
         socket.close(ignored);
         continue;
@@ -219,42 +284,112 @@ struct HttpServer::Impl {
       socket.set_option(tcp::no_delay(true), nodelay_ec);
       ++active;
       auto executor = socket.get_executor();
-      net::co_spawn(executor, connection(std::move(socket)), [this](std::exception_ptr error) {
+      net::co_spawn(executor, connection(std::move(socket), control), [this](std::exception_ptr error) {
         // Async code does not throw; an exception here is a bug worth a line.
-        if (error) logger.log(LogLevel::error, FLOWGATE_CALLER, "connection ended by an exception");
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& caught) {
+            logger.log(LogLevel::error, FLOWGATE_CALLER, "connection ended by an exception", {{"err", caught.what()}});
+          } catch (...) {
+            logger.log(LogLevel::error, FLOWGATE_CALLER, "connection ended by an exception");
+          }
+        }
         --active;
       });
     }
   }
 
-  net::awaitable<void> connection(tcp::socket socket) {
+  // Counts a new connection against --web.max-connections-per-ip and
+  // --web.max-connections. At a cap, the connection of that client (or any)
+  // that has waited longest for a request header is closed to make room:
+  // slow senders cannot starve everyone else, and connections inside an
+  // exchange or idle between requests are never touched. False: no room.
+  bool admit(const std::shared_ptr<ConnectionControl>& control) {
+    std::lock_guard lock(controls_mutex);
+    const std::size_t per_ip_cap = options.max_connections_per_ip;
+    if (per_ip_cap != 0 && per_ip[control->ip] >= per_ip_cap && !evict_oldest_pending(&control->ip)) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER, "connection limit per client address reached; closing new connection",
+                 {{"limit", per_ip_cap}, {"remote", control->ip}});
+      if (per_ip[control->ip] == 0) per_ip.erase(control->ip);
+      return false;
+    }
+    if (options.max_connections != 0 && counted >= options.max_connections && !evict_oldest_pending(nullptr)) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER, "connection limit reached; closing new connection",
+                 {{"limit", options.max_connections}});
+      if (per_ip[control->ip] == 0) per_ip.erase(control->ip);
+      return false;
+    }
+    control->header_pending = next_order.fetch_add(1);
+    controls.insert(control);
+    ++per_ip[control->ip];
+    ++counted;
+    return true;
+  }
+
+  // Closes the counted connection (of `ip`, or any) whose header has been
+  // pending longest, and stops counting it. Under controls_mutex.
+  bool evict_oldest_pending(const std::string* ip) {
+    std::shared_ptr<ConnectionControl> oldest;
+    std::uint64_t oldest_order = 0;
+    for (const auto& candidate : controls) {
+      if (!candidate->counted || (ip != nullptr && candidate->ip != *ip)) continue;
+      std::lock_guard lock(candidate->mutex);
+      if (candidate->closed || !candidate->waiting || candidate->header_pending == 0) continue;
+      if (!oldest || candidate->header_pending < oldest_order) {
+        oldest = candidate;
+        oldest_order = candidate->header_pending;
+      }
+    }
+    if (!oldest) return false;
+    {
+      std::lock_guard lock(oldest->mutex);
+      if (!oldest->closed) ::shutdown(oldest->fd, SHUT_RDWR);  // its read fails; the coroutine ends
+    }
+    logger.log(LogLevel::debug, FLOWGATE_CALLER, "closed the connection that waited longest for its header",
+               {{"remote", oldest->ip}});
+    uncount(*oldest);
+    return true;
+  }
+
+  // Under controls_mutex.
+  void uncount(ConnectionControl& control) {
+    if (!control.counted) return;
+    control.counted = false;
+    --counted;
+    if (auto found = per_ip.find(control.ip); found != per_ip.end() && --found->second == 0) per_ip.erase(found);
+  }
+
+  // Releases a connection's ConnectionControl when it goes out of scope; it
+  // must be declared after the stream, so it runs before the socket closes.
+  struct Registration {
+    Impl& impl;
+    std::shared_ptr<ConnectionControl> control;
+    ~Registration() { impl.release(control); }
+  };
+
+  net::awaitable<void> connection(tcp::socket socket, std::shared_ptr<ConnectionControl> control) {
     boost::system::error_code ec;
     auto remote = socket.remote_endpoint(ec);
     std::string remote_text = ec ? std::string("unknown") : endpoint_text(remote);
-    auto control = std::make_shared<ConnectionControl>();
-    control->fd = socket.native_handle();
-    {
-      std::lock_guard lock(controls_mutex);
-      controls.insert(control);
-    }
     beast::tcp_stream stream(std::move(socket));
     if (tls) {
       auto context = current_tls_context();
       beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *context);
+      Registration registration{*this, control};
       beast::get_lowest_layer(tls_stream).expires_after(options.read_header_timeout);
       auto [handshake_ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, kNoThrow);
       if (handshake_ec) {
         logger.log(LogLevel::debug, FLOWGATE_CALLER, "TLS handshake failed",
                    {{"remote", remote_text}, {"err", handshake_ec.message()}});
       } else {
-        co_await serve(tls_stream, *control, remote_text);
+        co_await serve(tls_stream, *control, remote_text, /*header_clock_running=*/true);
         beast::get_lowest_layer(tls_stream).expires_after(std::chrono::seconds(5));
         co_await tls_stream.async_shutdown(kNoThrow);
       }
-      release(control);
     } else {
-      co_await serve(stream, *control, remote_text);
-      release(control);
+      Registration registration{*this, control};
+      co_await serve(stream, *control, remote_text, /*header_clock_running=*/false);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     }
   }
@@ -265,45 +400,93 @@ struct HttpServer::Impl {
       control->closed = true;
     }
     std::lock_guard lock(controls_mutex);
+    uncount(*control);
     controls.erase(control);
   }
 
-  static bool set_idle(ConnectionControl& control, bool idle) {
+  // `waiting`: between exchanges; `header_started`: a header is pending (the
+  // first request, or a byte of a later one has arrived).
+  void set_waiting(ConnectionControl& control, bool waiting, bool header_started) {
+    const std::uint64_t order = waiting && header_started ? next_order.fetch_add(1) : 0;
     std::lock_guard lock(control.mutex);
-    control.idle = idle;
-    return true;
+    control.waiting = waiting;
+    if (order == 0) {
+      control.header_pending = 0;
+    } else if (control.header_pending == 0) {
+      control.header_pending = order;
+    }
   }
 
+  // Never throws: a handler that runs out of memory costs its own request a
+  // 503, any other exception a 500, and the connection and process go on.
+  Dispatched dispatch(const Request& request) {
+    try {
+      Dispatched dispatched = hooks.dispatch(request);
+      if (!headers_sendable(dispatched.reply)) {
+        logger.log(LogLevel::error, FLOWGATE_CALLER, "reply header not sendable; answering 500",
+                   {{"handler", dispatched.handler}});
+        dispatched.reply = error_reply(500, "500 Internal Server Error: the reply carried a header field that "
+                                            "cannot be sent (CR, LF or NUL in it, or longer than 65533 bytes)");
+      }
+      return dispatched;
+    } catch (const std::bad_alloc&) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER, "out of memory answering a request",
+                 {{"method", request.method}, {"source", request.remote_address}});
+      return {error_reply(503, "503 Service Unavailable: out of memory while answering this request; retry later"),
+              {}};
+    } catch (const std::exception& error) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, "a handler threw; answering 500", {{"err", error.what()}});
+      return {error_reply(500, std::string("500 Internal Server Error: ") + error.what()), {}};
+    }
+  }
+
+  // `header_clock_running`: the first header's deadline was set before the
+  // TLS handshake, which it covers too.
   template <class Stream>
-  net::awaitable<void> serve(Stream& stream, ConnectionControl& control, const std::string& remote) {
-    beast::flat_buffer buffer;
+  net::awaitable<void> serve(Stream& stream, ConnectionControl& control, const std::string& remote,
+                             bool header_clock_running) {
+    const RequestLimits limits{options.max_header_bytes, options.max_body_bytes};
+    beast::flat_buffer buffer;  // outlives each request: it may hold the start of the next one
     bool first = true;
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
-      beast::get_lowest_layer(stream).expires_after(first ? options.read_header_timeout : options.idle_timeout);
-      set_idle(control, true);
+      RequestReader reader(limits, budget);
+      // A new connection has read_header_timeout for its first header; a kept-alive one waits up to idle_timeout
+      // for the next request, then has read_header_timeout from its first byte for the whole header, however
+      // slowly it trickles in.
+      bool header_started = first || buffer.size() != 0;
+      if (!(first && header_clock_running)) {
+        beast::get_lowest_layer(stream).expires_after(header_started ? options.read_header_timeout
+                                                                     : options.idle_timeout);
+      }
+      set_waiting(control, true, header_started);
       if (stopping.load()) co_return;
-      auto [read_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
-      set_idle(control, false);
-      if (read_ec) {
-        if (read_ec == http::error::header_limit) {
-          co_await write_reply(stream, error_reply(431, "431 Request Header Fields Too Large"), 11, false, false);
-        } else if (read_ec == http::error::body_limit) {
-          // Beast checks Content-Length against the limit with the header.
-          co_await write_reply(stream, error_reply(413, "request body too large"), 11, false, false);
-        } else if (read_ec != http::error::end_of_stream && read_ec != net::error::eof &&
-                   read_ec != net::error::operation_aborted && read_ec != beast::error::timeout &&
-                   read_ec != net::error::connection_reset) {
-          co_await write_reply(stream, error_reply(400, "400 Bad Request"), 11, false, false);
+      while (reader.state() == RequestReader::State::header) {
+        buffer.consume(reader.parse(buffered(buffer)));
+        if (reader.state() != RequestReader::State::header) break;
+        auto [read_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
+        if (read_ec) {
+          if (buffer.size() != 0 && (read_ec == net::error::eof || read_ec == http::error::end_of_stream)) {
+            co_await write_reply(stream, error_reply(400, "400 Bad Request: the connection ended inside the header"),
+                                 11, false, false);
+          }
+          co_return;
         }
+        buffer.commit(bytes);
+        if (!header_started) {
+          header_started = true;
+          beast::get_lowest_layer(stream).expires_after(options.read_header_timeout);
+          set_waiting(control, true, true);
+        }
+      }
+      set_waiting(control, false, false);
+      if (reader.state() == RequestReader::State::refused) {
+        co_await refuse(stream, reader.refusal(), 11, nullptr);
         co_return;
       }
       first = false;
       const auto started = std::chrono::steady_clock::now();
       const double received_at = unix_now();
-      auto& header = parser.get();
+      auto& header = reader.message();
       const unsigned version = header.version();
       const std::string method(header.method_string());
 
@@ -319,39 +502,33 @@ struct HttpServer::Impl {
         }
         user = std::move(verdict.user);
       }
-      if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
-        co_await write_reply(stream, error_reply(413, "request body too large"), version, false, false, config.get());
-        co_return;
-      }
-      if (!parser.is_done()) {
-        if (iequals(header[http::field::expect], "100-continue")) {
+      reader.start_body();
+      if (reader.state() == RequestReader::State::body) {
+        if (reader.expects_continue()) {
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
           auto [continue_ec, unused] = co_await net::async_write(stream, net::buffer(kContinue), kNoThrow);
           if (continue_ec) co_return;
         }
         beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-        auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-        if (body_ec == http::error::body_limit) {
-          co_await write_reply(stream, error_reply(413, "request body too large"), version, false, false,
-                               config.get());
-          co_return;
+        while (reader.state() == RequestReader::State::body) {
+          buffer.consume(reader.parse(buffered(buffer)));
+          if (reader.state() != RequestReader::State::body) break;
+          auto [body_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
+          if (body_ec) co_return;
+          buffer.commit(bytes);
         }
-        if (body_ec) co_return;
+      }
+      if (reader.state() == RequestReader::State::refused) {
+        co_await refuse(stream, reader.refusal(), version, config.get());
+        co_return;
       }
 
-      const auto& message = parser.get();
-      Request request;
-      request.method = message.method_string();
-      request.target = message.target();
-      request.accept = message[http::field::accept];
-      request.accept_encoding = message[http::field::accept_encoding];
-      request.content_type = message[http::field::content_type];
-      request.content_encoding = message[http::field::content_encoding];
-      request.body = message.body();
+      Request request = reader.request();
       request.remote_address = remote;
       request.received_at = received_at;
       request.user = user;
-      Dispatched dispatched = hooks.dispatch(request);
+      Dispatched dispatched = dispatch(request);
+      reader.release_body();
       if (dispatched.reply.commit_ticket != 0 && hooks.when_durable) {
         if (!co_await until_durable(dispatched.reply.commit_ticket)) {
           dispatched.reply = error_reply(500, "persisting the change failed: the write-ahead log could not be synced "
@@ -360,7 +537,7 @@ struct HttpServer::Impl {
       }
       if (dispatched.reply.gzip_streamed && version < 11) compress_whole(dispatched.reply);  // no chunks in HTTP/1.0
 
-      const bool keep_alive = message.keep_alive() && !stopping.load();
+      const bool keep_alive = header.keep_alive() && !stopping.load();
       const bool written = co_await write_reply(stream, dispatched.reply, version, keep_alive, method == "HEAD",
                                                 config.get());
       if (hooks.answered && !dispatched.handler.empty()) {
@@ -368,6 +545,29 @@ struct HttpServer::Impl {
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
       if (!written || !keep_alive) co_return;
+    }
+  }
+
+  // Answers a refused request and lets the connection end. Request bytes
+  // still unread when the socket closes make the kernel send a reset, which
+  // can destroy the answer before the client reads it; so, as Go's server
+  // does, the sending side is shut first and what still comes in is read and
+  // dropped for a moment (bounded in time and bytes).
+  template <class Stream>
+  net::awaitable<void> refuse(Stream& stream, const Refusal& refusal, unsigned version, const WebConfig* config) {
+    if (!co_await write_reply(stream, error_reply(refusal.status, refusal.message), version, false, false, config)) {
+      co_return;
+    }
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(std::chrono::milliseconds(500));
+      std::array<char, 16384> sink;
+      for (std::size_t drained = 0; drained < (std::size_t{1} << 20);) {
+        auto [ec, bytes] = co_await stream.async_read_some(net::buffer(sink), kNoThrow);
+        if (ec) break;
+        drained += bytes;
+      }
     }
   }
 
@@ -464,8 +664,8 @@ struct HttpServer::Impl {
     co_return !last_ec;
   }
 
-  void shutdown(std::chrono::milliseconds grace) {
-    if (stopped) return;
+  bool shutdown(std::chrono::milliseconds grace) {
+    if (stopped) return threads_stopped;
     stopped = true;
     stopping.store(true);
     for (auto& acceptor : acceptors) {
@@ -482,7 +682,7 @@ struct HttpServer::Impl {
         std::lock_guard lock(controls_mutex);
         for (const auto& control : controls) {
           std::lock_guard control_lock(control->mutex);
-          if (control->idle && !control->closed) ::shutdown(control->fd, SHUT_RDWR);
+          if (control->waiting && !control->closed) ::shutdown(control->fd, SHUT_RDWR);
         }
       }
       if (active.load() == 0) break;
@@ -494,16 +694,30 @@ struct HttpServer::Impl {
     }
     work.reset();
     ioc.stop();
+    // A thread inside a handler (a runaway push, say) does not come back to
+    // run() for ioc.stop(); it is not waited for past a short bound.
+    std::unique_lock lock(threads_mutex);
+    const bool all_left =
+        threads_cv.wait_for(lock, kThreadStopBound, [this] { return threads_done == threads.size(); });
+    lock.unlock();
+    if (!all_left) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER,
+                 "a request handler is still running after the grace period; not waiting for it",
+                 {{"threads", threads.size() - threads_done}});
+      return false;
+    }
     for (auto& thread : threads) {
       if (thread.joinable()) thread.join();
     }
+    threads_stopped = true;
+    return true;
   }
 };
 
 HttpServer::HttpServer(ServerOptions options, ServerHooks hooks, WebConfigFile& web_config, Logger& logger)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(hooks), web_config, logger)) {}
 
-HttpServer::~HttpServer() { impl_->shutdown(std::chrono::milliseconds(0)); }
+HttpServer::~HttpServer() = default;
 
 void HttpServer::start() { impl_->start(); }
 
@@ -517,6 +731,6 @@ std::vector<std::uint16_t> HttpServer::bound_ports() const {
   return ports;
 }
 
-void HttpServer::shutdown(std::chrono::milliseconds grace) { impl_->shutdown(grace); }
+bool HttpServer::shutdown(std::chrono::milliseconds grace) { return impl_->shutdown(grace); }
 
 }  // namespace flowgate::exporter

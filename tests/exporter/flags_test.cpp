@@ -23,6 +23,20 @@ TEST(Flags, DefaultsMatchThePushgatewayWherePresent) {
   EXPECT_FALSE(flags->enable_lifecycle);
 }
 
+TEST(Flags, ConnectionCapPerAddressAndBodyBudgetTakeZeroForNoLimit) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->max_connections_per_ip, 64u);
+  EXPECT_EQ(defaults->max_inflight_body_bytes, std::size_t{256} << 20);
+  EXPECT_EQ(defaults->values.at("web.max-inflight-body-bytes"), "268435456");
+  auto set = parse({"--web.max-connections-per-ip=0", "--web.max-inflight-body-bytes=1GiB"});
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->max_connections_per_ip, 0u);
+  EXPECT_EQ(set->max_inflight_body_bytes, std::size_t{1} << 30);
+  EXPECT_FALSE(parse({"--web.max-inflight-body-bytes=lots"}));
+  EXPECT_FALSE(parse({"--web.max-connections-per-ip=-1"}));
+}
+
 TEST(Flags, AcceptsEqualsAndSeparateValue) {
   auto flags = parse({"--web.telemetry-path=/a", "--log.level", "debug"});
   ASSERT_TRUE(flags);

@@ -75,6 +75,19 @@ const RouteCase kCases[] = {
      nullptr, nullptr, nullptr},
     {"OtherTelemetryPathServesScrape", {"--web.telemetry-path=/scrape"}, "GET", "/scrape", 200, nullptr, nullptr,
      nullptr},
+    // Hostile paths: CR, LF and NUL are refused, and what is redirected is
+    // percent-encoded in Location (as Go's url.URL.String) and HTML-escaped in the body.
+    {"EncodedCrLfInPathIs400", {}, "GET", "//x%0d%0aSet-Cookie:%20evil=1", 400, "Set-Cookie", "<absent>", nullptr},
+    {"EncodedNulInPathIs400", {}, "PUT", "/metrics/job/a%00b", 400, nullptr, nullptr, nullptr},
+    {"RedirectLocationIsPercentEncoded", {}, "GET", "//%22%3E%3Cscript%3Ealert(1)%3C/script%3E", 301, "Location",
+     "/%22%3E%3Cscript%3Ealert%281%29%3C/script%3E",
+     "<a href=\"/%22%3E%3Cscript%3Ealert%281%29%3C/script%3E\">Moved Permanently</a>.\n\n"},
+    {"RedirectBodyEscapesTheQuery", {}, "GET", "/metrics/?a=\"<b>'&", 301, "Location", "/metrics?a=\"<b>'&",
+     "<a href=\"/metrics?a=&#34;&lt;b&gt;&#39;&amp;\">Moved Permanently</a>.\n\n"},
+    {"RedirectKeepsBase64GroupingKeys", {}, "PUT", "/metrics/job@base64/ZXRs=/a/%C3%A9//", 301, "Location",
+     "/metrics/job@base64/ZXRs=/a/%C3%A9/", nullptr},
+    {"CaseRedirectKeepsTheEncoding", {}, "PUT", "/Metrics/job/a%20b%25", 307, "Location", "/metrics/job/a%20b%25",
+     nullptr},
 };
 
 void PrintTo(const RouteCase& c, std::ostream* out) { *out << c.name; }
@@ -88,6 +101,7 @@ TEST_P(RouteTable, AnswersLikeThePushgateway) {
   RouteFixture fixture(*flags);
   auto dispatched = fixture.send(c.method, c.target);
   EXPECT_EQ(dispatched.reply.status, c.status);
+  EXPECT_TRUE(headers_sendable(dispatched.reply));
   if (c.header_name != nullptr) {
     EXPECT_EQ(header(dispatched.reply, c.header_name), c.header_value);
   }
@@ -98,6 +112,12 @@ TEST_P(RouteTable, AnswersLikeThePushgateway) {
 
 INSTANTIATE_TEST_SUITE_P(Pushgateway, RouteTable, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<RouteCase>& param_info) { return std::string(param_info.param.name); });
+
+TEST(Routes, EncodePathKeepsWhatGoKeepsAndEscapesTheRest) {
+  EXPECT_EQ(encode_path("/metrics/job@base64/ZXRs=/a/b-c_d.e~f$&+,;:"), "/metrics/job@base64/ZXRs=/a/b-c_d.e~f$&+,;:");
+  EXPECT_EQ(encode_path("/a b%?#\"<>'()*!\r\n"), "/a%20b%25%3F%23%22%3C%3E%27%28%29%2A%21%0D%0A");
+  EXPECT_EQ(encode_path(std::string_view("/\0\xff", 3)), "/%00%FF");
+}
 
 TEST(Routes, QuitWithLifecycleRequestsShutdown) {
   RouteFixture fixture(flags_of({"--web.enable-lifecycle"}));

@@ -269,6 +269,114 @@ TEST_F(Server, ConnectionsOverTheCapAreClosed) {
   EXPECT_EQ(first.request("GET", "/-/ready").status, 200);
 }
 
+TEST_F(Server, AHeaderFieldTooLongForBeastIs431AndTheServerKeepsServing) {
+  start();
+  for (const std::string& field :
+       {"X-A: " + std::string(70'000, 'a'), "Authorization: Basic " + std::string(70'000, 'A')}) {
+    HttpConnection connection(port_);
+    connection.write_raw("GET /-/healthy HTTP/1.1\r\nHost: x\r\n" + field + "\r\n\r\n");
+    auto reply = connection.read_response();
+    EXPECT_EQ(reply.status, 431);
+    EXPECT_EQ(reply.header("connection"), "close");
+  }
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy").body, "OK");
+}
+
+TEST_F(Server, EncodedCrLfInThePathIs400WithoutTheInjectedHeader) {
+  start();
+  auto reply = http_request(port_, "GET", "//x%0d%0aSet-Cookie:%20evil=1");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.header("set-cookie"), "<absent>");
+}
+
+TEST_F(Server, RedirectCarriesNoMarkupFromThePath) {
+  start();
+  auto reply = http_request(port_, "GET", "//%22%3E%3Cscript%3Ealert(1)%3C/script%3E");
+  EXPECT_EQ(reply.status, 301);
+  EXPECT_EQ(reply.header("location"), "/%22%3E%3Cscript%3Ealert%281%29%3C/script%3E");
+  EXPECT_EQ(reply.body.find("<script"), std::string::npos) << reply.body;
+}
+
+TEST_F(Server, SmuggledTransferEncodingIsRefusedAndThePipelinedRequestNeverRuns) {
+  start();
+  for (const char* framing : {"Transfer-Encoding: xchunked\r\nContent-Length: 4\r\n",
+                              "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n"}) {
+    HttpConnection connection(port_);
+    connection.write_raw(std::string("PUT /metrics/job/smuggler HTTP/1.1\r\nHost: x\r\n") + framing +
+                         "\r\nm 1\nDELETE /metrics/job/victim HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto reply = connection.read_response();
+    EXPECT_EQ(reply.status, 400) << framing;
+    EXPECT_EQ(reply.header("connection"), "close");
+    EXPECT_EQ(connection.read_response().status, 0);  // closed: the DELETE behind it was not read
+  }
+  EXPECT_EQ(http_request(port_, "GET", "/metrics").body.find("smuggler"), std::string::npos);
+}
+
+TEST_F(Server, TransferCodingsOtherThanChunkedAre501) {
+  start();
+  HttpConnection connection(port_);
+  connection.write_raw("PUT /metrics/job/gz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                       "4\r\nm 1\n\r\n0\r\n\r\n");
+  auto reply = connection.read_response();
+  EXPECT_EQ(reply.status, 501);
+  EXPECT_EQ(reply.header("connection"), "close");
+}
+
+TEST_F(Server, AbsoluteFormTargetIsRoutedByItsPath) {
+  start();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  EXPECT_EQ(http_request(port_, "PUT", base + "/metrics/job/absolute", "m 1\n").status, 200);
+  EXPECT_NE(http_request(port_, "GET", base + "/metrics").body.find("job=\"absolute\""), std::string::npos);
+}
+
+TEST_F(Server, BodiesBeyondTheInflightBudgetGet503AndTheBudgetComesBack) {
+  start({"--web.max-inflight-body-bytes=100"});
+  const std::string body80 = "# " + std::string(73, 'x') + "\nm 1\n";
+  ASSERT_EQ(body80.size(), 80u);
+  HttpConnection holder(port_);
+  holder.write_raw("PUT /metrics/job/held HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 80\r\n\r\n");
+  // The 100 Continue proves the 80 bytes are reserved.
+  ASSERT_NE(holder.read_raw_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+  auto refused = http_request(port_, "PUT", "/metrics/job/other", body80);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("--web.max-inflight-body-bytes (100 bytes)"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.header("connection"), "close");
+  holder.write_raw(body80);
+  EXPECT_EQ(holder.read_response().status, 200);
+  // Each answered request gave its bytes back.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(http_request(port_, "PUT", "/metrics/job/other", body80).status, 200);
+  EXPECT_EQ(http_request(port_, "PUT", "/metrics/job/other", body80 + std::string(21, '\n')).status, 503);
+}
+
+TEST_F(Server, SlowHeadersFromOneAddressDoNotLockOutItsHealthCheck) {
+  start({"--web.max-connections-per-ip=2"});
+  HttpConnection oldest(port_);
+  oldest.write_raw("GET /-/healthy HTTP/1.1\r\n");  // and then nothing: a slowloris
+  HttpConnection younger(port_);
+  younger.write_raw("GET /-/healthy HTTP/1.1\r\n");
+  EXPECT_EQ(http_request(port_, "GET", "/-/healthy").body, "OK");
+  EXPECT_EQ(oldest.read_raw_until("\r\n\r\n"), "");  // closed to make room
+  younger.write_raw("Host: x\r\n\r\n");
+  EXPECT_EQ(younger.read_response().body, "OK");
+}
+
+TEST_F(Server, ConnectionsOfOneAddressBetweenRequestsAreNotClosedForRoom) {
+  start({"--web.max-connections-per-ip=1"});
+  HttpConnection first(port_);
+  ASSERT_EQ(first.request("GET", "/-/healthy").status, 200);  // idle between requests now
+  HttpConnection second(port_);
+  EXPECT_EQ(second.request("GET", "/-/healthy").status, 0);  // closed without an answer
+  EXPECT_EQ(first.request("GET", "/-/ready").status, 200);
+}
+
+TEST_F(Server, ALaterRequestsHeaderHasTheHeaderDeadlineNotTheIdleTimeout) {
+  start({"--web.read-header-timeout=1s", "--web.idle-timeout=10m"});
+  HttpConnection connection(port_);
+  ASSERT_EQ(connection.request("GET", "/-/healthy").status, 200);
+  connection.write_raw("GET /-/healthy HTTP/1.1\r\nHost:");  // a header that never ends
+  EXPECT_EQ(connection.read_raw_until("\r\n\r\n"), "");   // closed after 1 s, not 10 min
+}
+
 TEST_F(Server, LifecycleQuitRequestsStop) {
   start({"--web.enable-lifecycle"});
   EXPECT_EQ(http_request(port_, "POST", "/-/quit").status, 200);

@@ -98,6 +98,46 @@ TEXT = {
 }
 
 
+def request(method, target, body=b"", headers=(), length=True):
+    head = f"{method} {target} HTTP/1.1\r\nHost: flowgate\r\n"
+    for name, value in headers:
+        head += f"{name}: {value}\r\n"
+    if length and body:
+        head += f"Content-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def chunked(data, size):
+    out = b""
+    for i in range(0, len(data), size):
+        piece = data[i:i + size]
+        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+PUSH = b"# TYPE rows counter\nrows{stage=\"load\"} 42\n"
+# fuzz_http_request: the first byte says how the bytes arrive (0: at once,
+# n: n bytes at a time), then requests back to back as a pipelining client sends them.
+HTTP = {
+    "healthy": b"\x00" + request("GET", "/-/healthy"),
+    "push_then_scrape": b"\x00" + request("PUT", "/metrics/job/etl/instance/h1", PUSH,
+                                          [("Content-Type", "text/plain; version=0.0.4")])
+    + request("GET", "/metrics", headers=[("Accept", "application/openmetrics-text;version=1.0.0")])
+    + request("GET", "/api/v1/metrics") + request("DELETE", "/metrics/job/etl/instance/h1"),
+    "chunked_by_bytes": b"\x03" + request("POST", "/metrics/job@base64/ZXRs/a/b", chunked(PUSH, 7),
+                                           [("Transfer-Encoding", "chunked"), ("Expect", "100-continue")], length=False),
+    "gzip_push": b"\x00" + request("PUT", "/metrics/job/z", gzip.compress(PUSH, mtime=0), [("Content-Encoding", "gzip")]),
+    "absolute_form": b"\x00" + request("PUT", "http://flowgate:9091/metrics/job/abs?x=1", PUSH),
+    "redirects": b"\x00" + request("GET", "//a/../metrics/?q=%22<b>") + request("PUT", "/Metrics/job/a%20b/")
+    + request("GET", "/api/v1") + request("OPTIONS", "/api/v1/x"),
+    "status_pages": b"\x00" + request("PUT", "/metrics/job/ui", PUSH) + request("GET", "/") + request("GET", "/api/v1/status"),
+    "smuggling": b"\x00" + request("PUT", "/metrics/job/s", b"m 1\n",
+                                   [("Transfer-Encoding", "xchunked"), ("Content-Length", "4")], length=False)
+    + request("DELETE", "/metrics/job/s"),
+    "admin": b"\x00" + request("PUT", "/api/v1/admin/wipe") + request("POST", "/-/quit") + request("HEAD", "/metrics"),
+}
+
+
 def write(folder, name, data):
     path = HERE / folder
     path.mkdir(parents=True, exist_ok=True)
@@ -113,6 +153,8 @@ def main():
     write("gunzip", "empty.gz", gzip.compress(b"", mtime=0))
     write("gunzip", "two_members.gz", gzip.compress(b"a 1\n", mtime=0) + gzip.compress(b"b 2\n", mtime=0))
     write("gunzip", "named.gz", b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xffname\x00" + gzip.compress(b"x 1\n", mtime=0)[10:])
+    for name, data in HTTP.items():
+        write("http_request", name, data)
 
 
 if __name__ == "__main__":
