@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <thread>
@@ -84,19 +85,21 @@ TEST_F(HttpServerTest, AReplyHeaderWithCrLfIsNeverSent) {
 }
 
 TEST_F(HttpServerTest, ShutdownDoesNotWaitForARunawayHandler) {
-  std::atomic<bool> entered{false};
-  std::atomic<bool> release{false};
-  start([&](const Request&) {
-    entered = true;
-    while (!release) std::this_thread::yield();  // CPU work that does not end by itself
+  // Shared, not on this stack: the handler still reads them after the test
+  // body returns, while the fixture's server is destroyed.
+  auto entered = std::make_shared<std::atomic<bool>>(false);
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  start([entered, release](const Request&) {
+    *entered = true;
+    while (!*release) std::this_thread::yield();  // CPU work that does not end by itself
     return ok();
   });
   HttpConnection connection(port_);
   connection.write_raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  while (!entered) std::this_thread::yield();
+  while (!*entered) std::this_thread::yield();
   EXPECT_FALSE(server_->shutdown(std::chrono::milliseconds(50)));  // returns although the handler runs on
   EXPECT_FALSE(server_->shutdown(std::chrono::milliseconds(50)));  // and says so again
-  release = true;  // now the destructor can join the thread
+  *release = true;  // now the destructor can join the thread
 }
 
 TEST_F(HttpServerTest, ShutdownReportsThreadsStoppedWhenHandlersFinish) {
