@@ -37,12 +37,6 @@ Dispatched Dispatcher::dispatch(const Request& request) const {
   if (raw_path.empty() || raw_path.front() != '/' || !decode_path(raw_path, path)) {
     return {error_reply(400, "400 Bad Request"), {}};
   }
-  // Nothing downstream wants them, and a redirect must not carry them.
-  if (path.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-    return {error_reply(400, "400 Bad Request: the request path holds a CR, LF or NUL (percent-encoded); "
-                             "send such a label value as @base64"),
-            {}};
-  }
   if (path == api_root_) {
     std::string location = encode_path(api_root_ + "/");
     if (!query.empty()) location += "?" + std::string(query);

@@ -282,10 +282,11 @@ TEST_F(Server, AHeaderFieldTooLongForBeastIs431AndTheServerKeepsServing) {
   EXPECT_EQ(http_request(port_, "GET", "/-/healthy").body, "OK");
 }
 
-TEST_F(Server, EncodedCrLfInThePathIs400WithoutTheInjectedHeader) {
+TEST_F(Server, EncodedCrLfInThePathStaysEncodedAndInjectsNoHeader) {
   start();
   auto reply = http_request(port_, "GET", "//x%0d%0aSet-Cookie:%20evil=1");
-  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.status, 301);
+  EXPECT_EQ(reply.header("location"), "/x%0D%0ASet-Cookie:%20evil=1");
   EXPECT_EQ(reply.header("set-cookie"), "<absent>");
 }
 
