@@ -154,7 +154,7 @@ MetricType to_metric_type(std::uint64_t value) {
 
 class Decoder {
  public:
-  explicit Decoder(std::string_view body) : body_(body) {}
+  Decoder(std::string_view body, const ParseBounds& bounds) : body_(body), bounds_(bounds) {}
 
   boost::system::result<Families, ParseError> run() {
     Families families;
@@ -384,6 +384,11 @@ class Decoder {
       if (!next_field(span, f, "MetricFamily")) return false;
       if (f.number != 4 || f.wire != Wire::len) continue;
       bool has_value = false;
+      if (bounds_.max_series != 0 && ++series_count_ > bounds_.max_series) {
+        return fail(f.offset, kTooManySeriesRule,
+                    "the body has more than " + std::to_string(bounds_.max_series) +
+                        " series, the most one push may have");
+      }
       auto& metric = family.metrics.emplace_back();
       if (!read_message(f, [&](Span& s) { return decode_metric(s, family.type, metric, has_value); })) return false;
       if (!has_value) {
@@ -453,6 +458,11 @@ class Decoder {
       bool ok = true;
       switch (f.number) {
         case 1:
+          if (bounds_.max_labels_per_series != 0 && metric.labels.size() == bounds_.max_labels_per_series) {
+            return fail(f.offset, kTooManyLabelsRule,
+                        "a series of family " + quoted_for_message(*family_name_) + " has more than " +
+                            std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
+          }
           ok = read_message(f, [&](Span& s) { return decode_label(s, metric.labels.emplace_back(), LabelOf::series); });
           break;
         case 2: ok = read_message(f, [&](Span& s) { return decode_single_value(s, target.value, "Gauge"); }); break;
@@ -697,6 +707,8 @@ class Decoder {
   }
 
   std::string_view body_;
+  ParseBounds bounds_;
+  std::size_t series_count_ = 0;
   std::size_t family_ = 0;  // 1-based index of the family being read
   std::optional<ParseError> error_;
   Metric scratch_;  // where sub-messages for another type than the family's are checked
@@ -740,6 +752,8 @@ bool is_protobuf_delimited(std::string_view content_type) {
   return proto == "io.prometheus.client.MetricFamily" && encoding == "delimited";
 }
 
-boost::system::result<Families, ParseError> parse_protobuf(std::string_view body) { return Decoder(body).run(); }
+boost::system::result<Families, ParseError> parse_protobuf(std::string_view body, const ParseBounds& bounds) {
+  return Decoder(body, bounds).run();
+}
 
 }  // namespace flowgate::exposition

@@ -208,7 +208,7 @@ std::string_view strip_suffix(std::string_view name, std::string_view suffix) {
 
 class TextParser {
  public:
-  explicit TextParser(std::string_view body) : body_(body) { families_.reserve(64); }
+  TextParser(std::string_view body, const ParseBounds& bounds) : body_(body), bounds_(bounds) { families_.reserve(64); }
 
   boost::system::result<Families, ParseError> run() {
     std::size_t start = 0;
@@ -541,6 +541,11 @@ class TextParser {
                           quoted(family.name) + " must be a number, got " + quoted(text));
         }
       } else {
+        if (bounds_.max_labels_per_series != 0 && labels_.size() == bounds_.max_labels_per_series) {
+          return fail(name_pos, std::string(kTooManyLabelsRule),
+                      "a sample of metric " + quoted(family.name) + " has more than " +
+                          std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
+        }
         labels_.push_back(label);
       }
       skip_blanks();
@@ -687,6 +692,11 @@ class TextParser {
                       "; each series may appear once per push");
     }
     if (entry == nullptr) {
+      if (bounds_.max_series != 0 && ++series_count_ > bounds_.max_series) {
+        return fail(sample_pos_, std::string(kTooManySeriesRule),
+                    "the body has more than " + std::to_string(bounds_.max_series) +
+                        " series, the most one push may have");
+      }
       Metric& metric = family.metrics.emplace_back();
       metric.labels.reserve(labels_.size());
       for (const RawLabel& raw : labels_) {
@@ -831,6 +841,8 @@ class TextParser {
   }
 
   std::string_view body_;
+  ParseBounds bounds_;
+  std::size_t series_count_ = 0;
   std::string_view line_;
   std::size_t pos_ = 0;
   std::size_t line_number_ = 0;
@@ -853,6 +865,8 @@ class TextParser {
 
 }  // namespace
 
-boost::system::result<Families, ParseError> parse_text(std::string_view body) { return TextParser(body).run(); }
+boost::system::result<Families, ParseError> parse_text(std::string_view body, const ParseBounds& bounds) {
+  return TextParser(body, bounds).run();
+}
 
 }  // namespace flowgate::exposition

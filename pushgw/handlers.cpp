@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 
 #include "exposition/gzip.hpp"
@@ -57,6 +58,23 @@ PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
                                        error.message + " (column " + std::to_string(error.column) + rule + ")"};
 }
 
+// A parser stopped at a bound of PushLimits: the limit's own refusal, with
+// its flag named, as check_push_limits would give it.
+std::optional<PushError> bound_failure(const exposition::ParseError& error, bool protobuf) {
+  std::string_view rule = error.rule;
+  if (rule.starts_with("protobuf-")) rule.remove_prefix(std::string_view("protobuf-").size());
+  const std::string where = protobuf ? "family " + std::to_string(error.line) : "line " + std::to_string(error.line);
+  if (rule == exposition::kTooManySeriesRule) {
+    return PushError(PushErrorKind::too_many_series,
+                     where + ": " + error.message + " (--push.max-series-per-push)");
+  }
+  if (rule == exposition::kTooManyLabelsRule) {
+    return PushError(PushErrorKind::too_many_labels,
+                     where + ": " + error.message + " (--push.max-labels-per-series)");
+  }
+  return std::nullopt;
+}
+
 // Problems our parsers find that the Pushgateway's parser lets through and
 // its consistency check then refuses; the Pushgateway records those as a
 // failed push of the group, so we do too.
@@ -87,8 +105,11 @@ HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushL
   }
 
   const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
-  auto families = protobuf ? exposition::parse_protobuf(body) : exposition::parse_text(body);
+  // The parsers stop at these bounds; check_push_limits below finds the rest.
+  const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series};
+  auto families = protobuf ? exposition::parse_protobuf(body, bounds) : exposition::parse_text(body, bounds);
   if (!families) {
+    if (auto bound = bound_failure(families.error(), protobuf)) return error_reply(*bound);
     if (store.options().consistency_check && is_consistency_rule(families.error().rule)) {
       store.record_failure(*key, request.received_at);
     }

@@ -12,11 +12,6 @@ bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > l
 
 boost::system::result<void, PushError> check_labels(const exposition::Family& family, const exposition::Labels& labels,
                                                     const PushLimits& limits) {
-  if (over(labels.size(), limits.max_labels_per_series)) {
-    return PushError(PushErrorKind::too_many_labels,
-                     "family " + quoted_start(family.name) + ": a series has " + std::to_string(labels.size()) +
-                         " labels, " + over_limit(limits.max_labels_per_series, "push.max-labels-per-series"));
-  }
   for (const auto& label : labels) {
     if (over(label.name.size(), limits.max_label_name_bytes)) {
       return PushError(PushErrorKind::label_name_too_long,
@@ -42,12 +37,6 @@ std::string over_limit(std::size_t limit, std::string_view flag) {
 
 boost::system::result<void, PushError> check_push_limits(const exposition::Families& families,
                                                          const PushLimits& limits) {
-  std::size_t series = 0;
-  for (const auto& family : families) series += family.metrics.size();
-  if (over(series, limits.max_series_per_push)) {
-    return PushError(PushErrorKind::too_many_series, "the push has " + std::to_string(series) + " series, " +
-                                                         over_limit(limits.max_series_per_push, "push.max-series-per-push"));
-  }
   for (const auto& family : families) {
     if (over(family.name.size(), limits.max_label_value_bytes)) {
       return PushError(PushErrorKind::label_value_too_long,

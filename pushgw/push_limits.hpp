@@ -38,9 +38,10 @@ struct StoreQuotas {
   std::size_t max_store_bytes = std::size_t{4} << 30;  // Snapshot::block_bytes, refuses growth only (store_full)
 };
 
-// The per-series limits of `limits` over a parsed body: series count, labels
-// per series, label name and value lengths, metric name lengths. O(labels);
-// errors name the limit, its flag and the family.
+// The length limits of `limits` over a parsed body: label names and values,
+// metric names. O(labels); errors name the limit, its flag and the family.
+// Series per push and labels per series are bounded earlier, by the parsers
+// (exposition::ParseBounds), so that an over-limit body is never built whole.
 boost::system::result<void, PushError> check_push_limits(const exposition::Families& families,
                                                          const PushLimits& limits);
 

@@ -565,5 +565,26 @@ INSTANTIATE_TEST_SUITE_P(
         MediaTypeCase{"TextPlain", "text/plain; version=0.0.4", false}, MediaTypeCase{"Empty", "", false}),
     [](const testing::TestParamInfo<MediaTypeCase>& case_info) { return case_info.param.name; });
 
+
+TEST(ProtobufParser, StopsAtTheFirstLabelPastTheBound) {
+  std::string metric;
+  for (int i = 0; i < 1000; ++i) metric += label("l" + std::to_string(i), "v");
+  metric += gauge_metric(1);
+  const auto refused = parse_protobuf(family("wide", kGauge, {metric}), ParseBounds{0, 64});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule, "protobuf-" + std::string(kTooManyLabelsRule));
+  EXPECT_NE(refused.error().message.find("\"wide\" has more than 64 labels"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST(ProtobufParser, StopsAtTheFirstSeriesPastTheBoundCountingReplacedFamilies) {
+  const std::string one = family("g", kGauge, {gauge_metric(1)});
+  EXPECT_TRUE(parse_protobuf(one + one, ParseBounds{2, 0}).has_value());
+  const auto refused = parse_protobuf(one + one + one, ParseBounds{2, 0});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule, "protobuf-" + std::string(kTooManySeriesRule));
+  EXPECT_EQ(refused.error().line, 3u) << "the third family";
+}
+
 }  // namespace
 }  // namespace flowgate::exposition

@@ -159,5 +159,33 @@ TEST(TextParser, DescribesErrorsWithLineAndColumn) {
             "line 2, column 5: the value of label \"x\" of metric \"b\" must start with '\"', found \"1\"");
 }
 
+
+TEST(TextParser, StopsAtTheFirstLabelPastTheBound) {
+  std::string line = "wide{";
+  for (int i = 0; i < 100'000; ++i) line += "l" + std::to_string(i) + "=\"v\",";
+  line += "z=\"v\"} 1\n";
+  const auto refused = parse_text("ok 1\n" + line, ParseBounds{0, 3});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule, kTooManyLabelsRule);
+  EXPECT_EQ(refused.error().line, 2u);
+  EXPECT_EQ(refused.error().column, 27u) << "at the fourth label";
+  EXPECT_TRUE(parse_text("# TYPE h histogram\nh_bucket{a=\"1\",b=\"2\",c=\"3\",le=\"1\"} 1\n", ParseBounds{0, 3})
+                  .has_value())
+      << "le is a bucket bound, not a label";
+}
+
+TEST(TextParser, StopsAtTheFirstSeriesPastTheBound) {
+  const auto bounds = ParseBounds{2, 0};
+  // A histogram's lines are one series.
+  EXPECT_TRUE(parse_text("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"
+                         "g 1\n",
+                         bounds)
+                  .has_value());
+  const auto refused = parse_text("a 1\nb 1\nc 1\nd 1\n", bounds);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().rule, kTooManySeriesRule);
+  EXPECT_EQ(refused.error().line, 3u);
+}
+
 }  // namespace
 }  // namespace flowgate::exposition

@@ -64,7 +64,9 @@ TEST(PushLimits, RefusesASeriesWithMoreLabelsThanTheLimitWith400) {
   GroupStore store({});
   const auto reply = handle_push(request("PUT", "job/j", series_with_labels(65)), store, {});
   expect_refused(reply, PushErrorKind::too_many_labels, 400, "push.max-labels-per-series");
-  EXPECT_EQ(reply.body, "family \"m\": a series has 65 labels, more than the limit of 64 (--push.max-labels-per-series)\n");
+  EXPECT_EQ(reply.body,
+            "line 1: a sample of metric \"m\" has more than 64 labels, the most one series may have "
+            "(--push.max-labels-per-series)\n");
   expect_untouched(store, "job/j", 0);
 }
 
@@ -107,7 +109,8 @@ TEST(PushLimits, RefusesMoreSeriesThanTheLimitWith413) {
   EXPECT_EQ(handle_push(request("PUT", "job/j", "a 1\nb 1\n"), store, limits).status, 200);
   const auto reply = handle_push(request("PUT", "job/k", "a 1\nb 1\nc{x=\"1\"} 1\n"), store, limits);
   expect_refused(reply, PushErrorKind::too_many_series, 413, "push.max-series-per-push");
-  EXPECT_EQ(reply.body, "the push has 3 series, more than the limit of 2 (--push.max-series-per-push)\n");
+  EXPECT_EQ(reply.body,
+            "line 3: the body has more than 2 series, the most one push may have (--push.max-series-per-push)\n");
   expect_untouched(store, "job/k", 1);
 }
 
