@@ -77,9 +77,11 @@ std::optional<PushError> bound_failure(const exposition::ParseError& error, bool
 
 // Problems our parsers find that the Pushgateway's parser lets through and
 // its consistency check then refuses; the Pushgateway records those as a
-// failed push of the group, so we do too.
+// failed push of the group, so we do too. Names outside the grammar in a
+// protobuf push are among them: the Pushgateway's gatherer refuses them.
 bool is_consistency_rule(std::string_view rule) {
-  return rule == "duplicate-series" || rule == "protobuf-invalid-utf8" || rule == "protobuf-metric-type-mismatch";
+  return rule == "duplicate-series" || rule == "protobuf-invalid-utf8" || rule == "protobuf-metric-type-mismatch" ||
+         rule == "protobuf-metric-name" || rule == "protobuf-label-name" || rule == "protobuf-label-reserved";
 }
 
 }  // namespace

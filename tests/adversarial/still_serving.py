@@ -58,3 +58,12 @@ def group_keys(server, headers=None):
     status, api = get(server, "/api/v1/metrics", headers, timeout=30)
     assert status == 200
     return sorted(tuple(sorted(group["labels"].items())) for group in json.loads(api)["data"])
+
+
+def stored_families(server, headers=None):
+    """Names of the pushed families of every group, without the
+    push_time_seconds and push_failure_time_seconds each group carries."""
+    status, api = get(server, "/api/v1/metrics", headers, timeout=30)
+    assert status == 200
+    own = {"labels", "last_push_successful", "push_time_seconds", "push_failure_time_seconds"}
+    return sorted({name for group in json.loads(api)["data"] for name in group if name not in own})
