@@ -124,6 +124,10 @@ PasswordWork password_work(const std::map<std::string, std::string>& users, cons
     work.hashes.push_back(found->second);
     if (auto cost = bcrypt_cost(found->second)) {
       for (int dummy = *cost; dummy < *highest; ++dummy) work.hashes.push_back(dummy_bcrypt_hash(dummy));
+    } else if (highest) {
+      // Not bcrypt (or malformed: crypt refuses it at once): as costly as the
+      // rest all the same, so that such a user cannot be told from others.
+      work.hashes.push_back(dummy_bcrypt_hash(*highest));
     }
   } else if (highest || users.empty()) {
     work.hashes.push_back(dummy_bcrypt_hash(highest.value_or(kDefaultBcryptCost)));
@@ -151,14 +155,20 @@ void BasicAuth::check(const std::map<std::string, std::string>& users, std::stri
   auto shared_done = std::make_shared<Done>(std::move(done));
   PasswordWork work = password_work(users, credentials->user);
   auto job = [this, credentials = std::move(*credentials), work = std::move(work), key = std::move(key), shared_done]() mutable {
+    // Out of memory on a verifier thread refuses this one login; the waiting
+    // connection gets its answer and the thread serves on.
     bool matched = false;
-    for (std::size_t i = 0; i < work.hashes.size(); ++i) {
-      bool matches = password_matches(credentials.password, work.hashes[i]);
-      if (i == 0) matched = matches;
+    try {
+      for (std::size_t i = 0; i < work.hashes.size(); ++i) {
+        bool matches = password_matches(credentials.password, work.hashes[i]);
+        if (i == 0) matched = matches;
+      }
+      if (matched && work.known_user) remember(std::move(key));
+    } catch (const std::exception&) {
+      matched = false;
     }
     OPENSSL_cleanse(credentials.password.data(), credentials.password.size());
     if (matched && work.known_user) {
-      remember(std::move(key));
       (*shared_done)(AuthVerdict{AuthOutcome::allowed, std::move(credentials.user)});
     } else {
       (*shared_done)(AuthVerdict{});

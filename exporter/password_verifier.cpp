@@ -39,7 +39,12 @@ void PasswordVerifier::work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job();
+    try {
+      job();
+    } catch (...) {
+      // A job answers its own waiter before anything can throw past it
+      // (BasicAuth::check); what still escapes must not end the thread.
+    }
   }
 }
 

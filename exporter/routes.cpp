@@ -1,5 +1,7 @@
 #include "exporter/routes.hpp"
 
+#include <optional>
+
 #include "exporter/quoted_string.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/handlers.hpp"
@@ -83,12 +85,16 @@ Handler guarded(const AuthorizationFile* authorization, Permission permission, H
 // covers the grouping key; otherwise 403 and the store is not touched (no
 // failure is recorded for the group). A key that does not parse goes to the
 // handler, which answers 400 as it always does.
-Handler guarded_change(const AuthorizationFile* authorization, std::string_view metrics_base, Logger* logger,
-                       Handler handler) {
+// `limits`: those the handler parses the key with (pushes), so that a key over
+// a limit goes on to the handler's 400 at the same bounded cost; none for
+// deletes, which the handler does not limit (a key it accepts must be checked).
+Handler guarded_change(const AuthorizationFile* authorization, std::string_view metrics_base,
+                       std::optional<pushgw::PushLimits> limits, Logger* logger, Handler handler) {
   if (authorization == nullptr) return handler;
-  return [authorization, metrics_base = std::string(metrics_base), logger,
+  return [authorization, metrics_base = std::string(metrics_base), limits, logger,
           handler = std::move(handler)](const Request& request) {
-    auto key = pushgw::parse_grouping_key(path_of(request.target).substr(metrics_base.size()));
+    const std::string_view path = path_of(request.target).substr(metrics_base.size());
+    auto key = limits ? pushgw::parse_grouping_key(path, *limits) : pushgw::parse_grouping_key(path);
     if (!key || authorization->current()->may_change(request.user, key->labels)) return handler(request);
     const std::string group = key_text(key->labels);
     if (logger != nullptr) {
@@ -164,8 +170,8 @@ Router build_routes(const RouteContext& context) {
   Handler remove = [&store = context.store, to_pushgw](const Request& request) {
     return from_pushgw(pushgw::handle_delete(to_pushgw(request), store));
   };
-  push = guarded_change(authorization, metrics_base, context.logger, std::move(push));
-  remove = guarded_change(authorization, metrics_base, context.logger, std::move(remove));
+  push = guarded_change(authorization, metrics_base, limits, context.logger, std::move(push));
+  remove = guarded_change(authorization, metrics_base, std::nullopt, context.logger, std::move(remove));
   for (const char* job : {"job/", "job@base64/"}) {
     add("PUT", metrics_base + job, Shape::param_rest, "push", push);
     add("POST", metrics_base + job, Shape::param_rest, "push", push);

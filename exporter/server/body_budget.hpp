@@ -3,10 +3,16 @@
 // (--web.max-inflight-body-bytes). A request reserves its body before reading
 // it (Content-Length at once, a chunked body chunk by chunk) and gives the
 // bytes back when its reservation is destroyed, so a budget that is spent
-// means "answer 503 now", never "allocate and hope". Thread-safe.
+// means "answer 503 now", never "allocate and hope". One client address may
+// hold at most a quarter of the budget, so that a few connections declaring
+// large bodies and sending nothing cannot spend it for everyone.
+// Thread-safe.
 
-#include <atomic>
 #include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 namespace flowgate::exporter {
 
@@ -16,7 +22,9 @@ class BodyBudget;
 // destroyed. The budget must outlive it.
 class BodyReservation {
  public:
-  explicit BodyReservation(BodyBudget& budget) : budget_(budget) {}
+  // `client`: the address whose share it counts against ("" counts against
+  // the whole budget only).
+  explicit BodyReservation(BodyBudget& budget, std::string client = {}) : budget_(budget), client_(std::move(client)) {}
   BodyReservation(const BodyReservation&) = delete;
   BodyReservation& operator=(const BodyReservation&) = delete;
   ~BodyReservation();
@@ -30,6 +38,7 @@ class BodyReservation {
 
  private:
   BodyBudget& budget_;
+  std::string client_;
   std::size_t bytes_ = 0;
 };
 
@@ -41,15 +50,19 @@ class BodyBudget {
   BodyBudget& operator=(const BodyBudget&) = delete;
 
   std::size_t capacity() const { return capacity_; }
-  std::size_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  // What one client address may hold (0: no limit).
+  std::size_t client_share() const { return capacity_ / 4; }
+  std::size_t in_use() const;
 
  private:
   friend class BodyReservation;
-  bool take(std::size_t bytes);
-  void give_back(std::size_t bytes) { in_use_.fetch_sub(bytes, std::memory_order_relaxed); }
+  bool take(std::size_t bytes, const std::string& client);
+  void give_back(std::size_t bytes, const std::string& client);
 
   const std::size_t capacity_;
-  std::atomic<std::size_t> in_use_{0};
+  mutable std::mutex mutex_;  // guards in_use_ and by_client_
+  std::size_t in_use_ = 0;
+  std::unordered_map<std::string, std::size_t> by_client_;
 };
 
 }  // namespace flowgate::exporter

@@ -1,6 +1,7 @@
 #include "exporter/server/http_server.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -100,13 +101,27 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
 // one), since when a header is pending, and its socket, to wake a read that
 // would otherwise wait out its timeout.
 struct ConnectionControl {
-  std::mutex mutex;  // guards waiting, header_pending and closed
+  ConnectionControl() = default;
+  ConnectionControl(const ConnectionControl&) = delete;
+  ConnectionControl& operator=(const ConnectionControl&) = delete;
+  ~ConnectionControl() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  std::mutex mutex;  // guards waiting, header_pending, idle_since and closed
   bool waiting = true;
   // Non-zero while a header is pending (from the accept, or from the first
   // byte of a later request): the order in which it began, oldest lowest.
   // Such a connection may be closed to make room for a new one.
   std::uint64_t header_pending = 0;
-  bool closed = false;  // set before the socket closes, so `fd` is never a reused number
+  // Non-zero while idle between requests, in the same order: idle
+  // connections are closed to make room before pending ones (RFC 9112 9.5).
+  std::uint64_t idle_since = 0;
+  bool closed = false;
+  // A duplicate of the socket's descriptor, owned here: shutting it down
+  // shuts the socket, and its number cannot be reused by another connection
+  // while this one is registered, even after Beast closed the socket itself
+  // (a timed-out stream does).
   int fd = -1;
   std::string ip;
   bool counted = true;  // counts against the caps; guarded by Impl::controls_mutex
@@ -268,35 +283,50 @@ struct HttpServer::Impl {
         co_await pause.async_wait(kNoThrow);
         continue;
       }
-      auto control = std::make_shared<ConnectionControl>();
-      control->fd = socket.native_handle();
-      boost::system::error_code remote_ec;
-      auto remote = socket.remote_endpoint(remote_ec);
-      control->ip = remote_ec ? std::string("unknown") : remote.address().to_string();
-      if (!admit(control)) {
+      // Nothing below may end this loop: an exception (out of memory, say)
+      // costs the one connection, never the listener.
+      std::shared_ptr<ConnectionControl> control;
+      bool spawned = false;
+      try {
+        control = std::make_shared<ConnectionControl>();
+        control->fd = ::dup(socket.native_handle());
+        boost::system::error_code remote_ec;
+        auto remote = socket.remote_endpoint(remote_ec);
+        control->ip = remote_ec ? std::string("unknown") : remote.address().to_string();
+        if (!admit(control)) {
+          boost::system::error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        // Header and body leave in separate writes; without NODELAY, Nagle plus
+        // the client's delayed ACK would hold the body back ~40 ms.
+        boost::system::error_code nodelay_ec;
+        socket.set_option(tcp::no_delay(true), nodelay_ec);
+        auto executor = socket.get_executor();
+        ++active;
+        spawned = true;
+        net::co_spawn(executor, connection(std::move(socket), control), [this](std::exception_ptr error) {
+          // Async code does not throw; an exception here is a bug worth a line.
+          if (error) log_exception("connection ended by an exception", error);
+          --active;
+        });
+      } catch (...) {
+        log_exception("could not start serving a connection; closing it", std::current_exception());
+        if (spawned) --active;  // co_spawn threw: its handler will not run
+        if (control) release(control);
         boost::system::error_code ignored;
         socket.close(ignored);
-        continue;
       }
-      // Header and body leave in separate writes; without NODELAY, Nagle plus
-      // the client's delayed ACK would hold the body back ~40 ms.
-      boost::system::error_code nodelay_ec;
-      socket.set_option(tcp::no_delay(true), nodelay_ec);
-      ++active;
-      auto executor = socket.get_executor();
-      net::co_spawn(executor, connection(std::move(socket), control), [this](std::exception_ptr error) {
-        // Async code does not throw; an exception here is a bug worth a line.
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& caught) {
-            logger.log(LogLevel::error, FLOWGATE_CALLER, "connection ended by an exception", {{"err", caught.what()}});
-          } catch (...) {
-            logger.log(LogLevel::error, FLOWGATE_CALLER, "connection ended by an exception");
-          }
-        }
-        --active;
-      });
+    }
+  }
+
+  void log_exception(std::string_view what, std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& caught) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, what, {{"err", caught.what()}});
+    } catch (...) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, what);
     }
   }
 
@@ -327,18 +357,22 @@ struct HttpServer::Impl {
     return true;
   }
 
-  // Closes the counted connection (of `ip`, or any) whose header has been
-  // pending longest, and stops counting it. Under controls_mutex.
+  // Closes a counted connection (of `ip`, or any) to make room: the one idle
+  // longest between requests, else the one whose header has been pending
+  // longest; never one inside an exchange. Under controls_mutex.
   bool evict_oldest_pending(const std::string* ip) {
     std::shared_ptr<ConnectionControl> oldest;
-    std::uint64_t oldest_order = 0;
+    std::pair<bool, std::uint64_t> oldest_rank{false, 0};  // (header pending, order): idle ones rank first
     for (const auto& candidate : controls) {
       if (!candidate->counted || (ip != nullptr && candidate->ip != *ip)) continue;
       std::lock_guard lock(candidate->mutex);
-      if (candidate->closed || !candidate->waiting || candidate->header_pending == 0) continue;
-      if (!oldest || candidate->header_pending < oldest_order) {
+      if (candidate->closed || !candidate->waiting) continue;
+      const bool idle = candidate->idle_since != 0;
+      if (!idle && candidate->header_pending == 0) continue;
+      const std::pair<bool, std::uint64_t> rank{!idle, idle ? candidate->idle_since : candidate->header_pending};
+      if (!oldest || rank < oldest_rank) {
         oldest = candidate;
-        oldest_order = candidate->header_pending;
+        oldest_rank = rank;
       }
     }
     if (!oldest) return false;
@@ -346,7 +380,9 @@ struct HttpServer::Impl {
       std::lock_guard lock(oldest->mutex);
       if (!oldest->closed) ::shutdown(oldest->fd, SHUT_RDWR);  // its read fails; the coroutine ends
     }
-    logger.log(LogLevel::debug, FLOWGATE_CALLER, "closed the connection that waited longest for its header",
+    logger.log(LogLevel::debug, FLOWGATE_CALLER,
+               oldest_rank.first ? "closed the connection that waited longest for its header"
+                                 : "closed the connection idle longest",
                {{"remote", oldest->ip}});
     uncount(*oldest);
     return true;
@@ -360,8 +396,7 @@ struct HttpServer::Impl {
     if (auto found = per_ip.find(control.ip); found != per_ip.end() && --found->second == 0) per_ip.erase(found);
   }
 
-  // Releases a connection's ConnectionControl when it goes out of scope; it
-  // must be declared after the stream, so it runs before the socket closes.
+  // Releases a connection's ConnectionControl when it goes out of scope.
   struct Registration {
     Impl& impl;
     std::shared_ptr<ConnectionControl> control;
@@ -369,6 +404,8 @@ struct HttpServer::Impl {
   };
 
   net::awaitable<void> connection(tcp::socket socket, std::shared_ptr<ConnectionControl> control) {
+    // First, so that the connection's slots are given back however it ends.
+    Registration registration{*this, control};
     boost::system::error_code ec;
     auto remote = socket.remote_endpoint(ec);
     std::string remote_text = ec ? std::string("unknown") : endpoint_text(remote);
@@ -376,7 +413,6 @@ struct HttpServer::Impl {
     if (tls) {
       auto context = current_tls_context();
       beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *context);
-      Registration registration{*this, control};
       beast::get_lowest_layer(tls_stream).expires_after(options.read_header_timeout);
       auto [handshake_ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, kNoThrow);
       if (handshake_ec) {
@@ -388,7 +424,6 @@ struct HttpServer::Impl {
         co_await tls_stream.async_shutdown(kNoThrow);
       }
     } else {
-      Registration registration{*this, control};
       co_await serve(stream, *control, remote_text, /*header_clock_running=*/false);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     }
@@ -405,15 +440,21 @@ struct HttpServer::Impl {
   }
 
   // `waiting`: between exchanges; `header_started`: a header is pending (the
-  // first request, or a byte of a later one has arrived).
+  // first request, or a byte of a later one has arrived); waiting without a
+  // header started is idle.
   void set_waiting(ConnectionControl& control, bool waiting, bool header_started) {
-    const std::uint64_t order = waiting && header_started ? next_order.fetch_add(1) : 0;
+    const std::uint64_t order = waiting ? next_order.fetch_add(1) : 0;
     std::lock_guard lock(control.mutex);
     control.waiting = waiting;
-    if (order == 0) {
+    if (!waiting) {
       control.header_pending = 0;
-    } else if (control.header_pending == 0) {
-      control.header_pending = order;
+      control.idle_since = 0;
+    } else if (header_started) {
+      control.idle_since = 0;
+      if (control.header_pending == 0) control.header_pending = order;
+    } else {
+      control.header_pending = 0;
+      if (control.idle_since == 0) control.idle_since = order;
     }
   }
 
@@ -449,7 +490,7 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;  // outlives each request: it may hold the start of the next one
     bool first = true;
     for (;;) {
-      RequestReader reader(limits, budget);
+      RequestReader reader(limits, budget, control.ip);
       // A new connection has read_header_timeout for its first header; a kept-alive one waits up to idle_timeout
       // for the next request, then has read_header_timeout from its first byte for the whole header, however
       // slowly it trickles in.

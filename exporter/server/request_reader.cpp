@@ -5,6 +5,7 @@
 #include <limits>
 #include <new>
 #include <stdexcept>
+#include <utility>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -31,8 +32,8 @@ void RequestReader::ChunkHeader::operator()(std::uint64_t size, boost::beast::st
   }
 }
 
-RequestReader::RequestReader(const RequestLimits& limits, BodyBudget& budget)
-    : limits_(limits), budget_(budget), reservation_(budget) {
+RequestReader::RequestReader(const RequestLimits& limits, BodyBudget& budget, std::string client)
+    : limits_(limits), budget_(budget), reservation_(budget, std::move(client)) {
   parser_.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser_.body_limit(limits.max_body_bytes);
@@ -162,7 +163,8 @@ void RequestReader::refuse(int status, std::string message) {
 
 void RequestReader::refuse_over_budget() {
   refuse(503, "503 Service Unavailable: the request bodies being received would exceed "
-              "--web.max-inflight-body-bytes (" + std::to_string(budget_.capacity()) + " bytes); retry later");
+              "--web.max-inflight-body-bytes (" + std::to_string(budget_.capacity()) +
+                  " bytes, of which one client address may hold a quarter); retry later");
 }
 
 std::string origin_form(std::string_view target) {

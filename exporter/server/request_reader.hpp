@@ -47,7 +47,8 @@ class RequestReader {
   };
   using Message = boost::beast::http::request<boost::beast::http::string_body>;
 
-  RequestReader(const RequestLimits& limits, BodyBudget& budget);
+  // `client`: the address whose share of the budget the body counts against.
+  RequestReader(const RequestLimits& limits, BodyBudget& budget, std::string client = {});
   RequestReader(const RequestReader&) = delete;
   RequestReader& operator=(const RequestReader&) = delete;
 

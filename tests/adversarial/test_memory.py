@@ -12,43 +12,69 @@ import raw_socket
 import servers
 from still_serving import assert_still_serving, get, group_keys
 
-BUDGET = 1 << 20
+BUDGET = 4 << 20  # a client address may hold a quarter of it: 1 MiB
+SHARE = BUDGET // 4
+UPLOAD = SHARE - (100 << 10)  # fits in one client's share
 
 
-def start_upload(server, path, declared, sent):
-    sock = raw_socket.connect(server)
+def start_upload(server, path, declared, sent, source="127.0.0.1"):
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10, source_address=(source, 0))
     sock.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {declared}\r\n\r\n".encode())
     sock.sendall(b"#" * sent)
     return sock
 
 
+def finish_upload(sock, declared, sent):
+    sock.sendall(b"#" * (declared - sent - len(b"\nx 1\n")) + b"\nx 1\n")
+    return [status for status, _, _ in raw_socket.read_replies(sock, timeout=10)]
+
+
 def test_bodies_in_flight_share_one_budget_and_get_503_when_it_is_spent():
+    # Four clients (other loopback addresses, as other hosts) each hold a body
+    # that never finishes; the fifth finds the budget spent.
     with servers.flowgate([f"--web.max-inflight-body-bytes={BUDGET}"]) as server:
-        half = BUDGET // 2 + 1024
-        first = start_upload(server, "/metrics/job/one", half, 100)
+        holders = [start_upload(server, f"/metrics/job/held{i}", UPLOAD, 100, f"127.0.0.{i + 2}") for i in range(4)]
         time.sleep(0.3)
-        second = start_upload(server, "/metrics/job/two", half, 100)
-        replies = raw_socket.read_replies(second, timeout=5)
+        fifth = start_upload(server, "/metrics/job/fifth", UPLOAD, 100, "127.0.0.9")
+        replies = raw_socket.read_replies(fifth, timeout=5)
         assert [status for status, _, _ in replies] == [503]
         assert b"--web.max-inflight-body-bytes" in replies[0][2]
-        second.close()
-        # The first upload finishes and succeeds; its share is released after.
-        first.sendall(b"#" * (half - 100 - len(b"\nx 1\n")) + b"\nx 1\n")
-        assert [status for status, _, _ in raw_socket.read_replies(first, timeout=5)] == [200]
-        first.close()
+        fifth.close()
+        # A held upload finishes and succeeds; the others give their share back as they close.
+        assert finish_upload(holders[0], UPLOAD, 100) == [200]
+        for sock in holders:
+            sock.close()
+        time.sleep(0.3)
         for job in ("three", "four"):
-            assert raw_http.request(server, "PUT", f"/metrics/job/{job}", b"#" * half + b"\nx 1\n").status == 200
+            body = b"#" * UPLOAD + b"\nx 1\n"
+            assert raw_http.request(server, "PUT", f"/metrics/job/{job}", body).status == 200
+        assert_still_serving(server)
+
+
+def test_one_client_address_holds_at_most_a_quarter_of_the_budget():
+    # Four connections declaring large bodies and sending nothing must not
+    # spend the budget for everyone: one address gets its share, no more.
+    with servers.flowgate([f"--web.max-inflight-body-bytes={BUDGET}"]) as server:
+        first = start_upload(server, "/metrics/job/greedy", UPLOAD, 10, "127.0.0.2")
+        time.sleep(0.3)
+        second = start_upload(server, "/metrics/job/greedy", UPLOAD, 10, "127.0.0.2")
+        assert [status for status, _, _ in raw_socket.read_replies(second, timeout=5)] == [503]
+        second.close()
+        other = start_upload(server, "/metrics/job/other", UPLOAD, 10, "127.0.0.3")
+        assert finish_upload(other, UPLOAD, 10) == [200]
+        other.close()
+        first.close()
         assert_still_serving(server)
 
 
 def test_an_upload_that_never_finishes_gives_its_share_back_when_the_connection_closes():
     with servers.flowgate([f"--web.max-inflight-body-bytes={BUDGET}"]) as server:
         for _ in range(5):
-            sock = start_upload(server, "/metrics/job/abandoned", BUDGET - 10, 10)
+            sock = start_upload(server, "/metrics/job/abandoned", UPLOAD, 10)
             time.sleep(0.1)
             sock.close()
         time.sleep(0.5)
-        assert raw_http.request(server, "PUT", "/metrics/job/after", b"#" * (BUDGET - 100) + b"\nx 1\n").status == 200
+        assert raw_http.request(server, "PUT", "/metrics/job/after", b"#" * UPLOAD + b"\nx 1\n").status == 200
         assert_still_serving(server)
 
 
@@ -84,7 +110,7 @@ def test_allocation_failure_costs_the_request_not_the_process():
                 except (ConnectionError, socket.timeout, OSError) as error:
                     answers.append(repr(error))
             try:
-                upload = start_upload(server, "/metrics/job/huge", 48 << 20, 1 << 20)
+                upload = start_upload(server, "/metrics/job/huge", 48 << 20, 1 << 20, "127.0.0.2")
                 upload.close()
             except OSError:
                 pass

@@ -158,7 +158,7 @@ TEST(RequestReader, RefusesABodyOverTheLimitWith413) {
 TEST(RequestReader, RefusesAContentLengthBeyondTheBudgetWith503NamingTheFlag) {
   auto refusal = refusal_of("PUT /metrics/job/a HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n123456789", {}, 8);
   EXPECT_EQ(refusal.status, 503);
-  EXPECT_NE(refusal.message.find("--web.max-inflight-body-bytes (8 bytes)"), std::string::npos) << refusal.message;
+  EXPECT_NE(refusal.message.find("--web.max-inflight-body-bytes (8 bytes"), std::string::npos) << refusal.message;
 }
 
 TEST(RequestReader, RefusesAChunkBeyondTheBudgetWith503) {
@@ -205,6 +205,21 @@ TEST(RequestReader, SeesExpectContinue) {
   EXPECT_TRUE(reading.reader.expects_continue());
   reading.reader.start_body();
   EXPECT_EQ(reading.reader.state(), State::body);
+}
+
+
+TEST(BodyBudget, OneClientAddressHoldsAtMostAQuarter) {
+  BodyBudget budget(400);
+  BodyReservation first(budget, "10.0.0.1");
+  BodyReservation second(budget, "10.0.0.1");
+  BodyReservation other(budget, "10.0.0.2");
+  EXPECT_TRUE(first.grow(80));
+  EXPECT_FALSE(second.grow(21)) << "80 + 21 is over the 100-byte share";
+  EXPECT_TRUE(second.grow(20));
+  EXPECT_TRUE(other.grow(100)) << "another address has a share of its own";
+  first.release();
+  EXPECT_TRUE(second.grow(80));
+  EXPECT_EQ(budget.in_use(), 200u);
 }
 
 }  // namespace
