@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exposition/assembler.hpp"
+#include "exposition/names.hpp"
 #include "exposition/protobuf_parser.hpp"
 #include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
@@ -72,7 +73,7 @@ const std::string* repeated_name(const Labels& labels) {
 
 boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels) {
   for (const auto& label : labels) {
-    if (!is_label_name(label.name) || is_reserved_label_name(label.name)) {
+    if (!exposition::is_label_name(label.name) || is_reserved_label_name(label.name)) {
       return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
                           " has the invalid label name " + quoted(label.name) + " (rule label-name)");
     }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "exposition/names.hpp"
 #include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
 
@@ -162,7 +163,7 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     const bool base64 = name.ends_with(kBase64Suffix);
     if (base64) name.remove_suffix(kBase64Suffix.size());
     if (auto checked = check_name(name, limits); !checked) return checked;
-    if (!is_label_name(name) || is_reserved_label_name(name)) {
+    if (!exposition::is_label_name(name) || is_reserved_label_name(name)) {
       return bad_key("improper label name " + quoted(name));
     }
     std::string decoded(value);

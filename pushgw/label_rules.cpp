@@ -4,21 +4,6 @@
 
 namespace flowgate::pushgw {
 
-namespace {
-
-bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
-
-}  // namespace
-
-bool is_label_name(std::string_view name) {
-  if (name.empty() || !is_name_start(name.front())) return false;
-  for (char c : name.substr(1)) {
-    if (!is_name_char(c)) return false;
-  }
-  return true;
-}
-
 bool is_reserved_label_name(std::string_view name) { return name.starts_with("__"); }
 
 std::string quoted(std::string_view text) {

@@ -1,16 +1,13 @@
 #pragma once
-// The label rules the Pushgateway enforces on URLs and pushed series, and the
-// Go-style quoting its messages use. Pure functions.
+// The label rules the Pushgateway enforces on URLs and pushed series beyond
+// the name grammar (exposition/names.hpp), and the Go-style quoting its
+// messages use. Pure functions.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace flowgate::pushgw {
-
-// [a-zA-Z_][a-zA-Z0-9_]*, the legacy rule; flowgate also applies it to
-// protobuf pushes so every stored series can be written as text 0.0.4.
-bool is_label_name(std::string_view name);
 
 // Names starting with "__" are reserved for Prometheus itself.
 bool is_reserved_label_name(std::string_view name);
