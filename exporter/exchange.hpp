@@ -1,6 +1,9 @@
 #pragma once
 // What the server hands a handler and what a handler hands back: plain
 // values, no sockets, so routes and handlers are tested without a server.
+// A Reply is built once (by a handler, the dispatcher or the server's own
+// refusals) and written as it is: the server adds only Date, Content-Length,
+// Connection and the web config's headers.
 // A Reply's body is either `body` or, for big scrape bodies, `streamed`: a
 // list of pieces plus whatever keeps them alive until they are written.
 
@@ -38,9 +41,6 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const StreamedBody> streamed;  // set: replaces `body`
-  // With `streamed`: gzip the pieces on the way out, in bounded chunks
-  // (chunked transfer encoding), instead of compressing the whole body first.
-  bool gzip_streamed = false;
   // Non-zero: the reply of a change written to the store's journal but not
   // yet on disk; the server holds it until ServerHooks::when_durable says so.
   std::uint64_t commit_ticket = 0;

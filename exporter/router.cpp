@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <locale>
 #include <optional>
 #include <set>
+
+#include <boost/algorithm/string/predicate.hpp>
 
 namespace flowgate::exporter {
 namespace {
@@ -19,17 +22,11 @@ bool matches(const Route& route, std::string_view path) {
   return false;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The path with its static part spelled as the route spells it, when the
 // request differs only in letter case.
 std::optional<std::string> case_fixed(const Route& route, std::string_view path) {
   std::string_view head = path.substr(0, std::min(path.size(), route.pattern.size()));
-  if (!iequals(head, route.pattern)) return std::nullopt;
+  if (!boost::algorithm::iequals(head, route.pattern, std::locale::classic())) return std::nullopt;
   std::string fixed = route.pattern;
   fixed += path.substr(head.size());
   if (!matches(route, fixed)) return std::nullopt;

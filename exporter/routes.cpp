@@ -3,26 +3,13 @@
 #include <optional>
 
 #include "exporter/quoted_string.hpp"
+#include "pushgw/api_json.hpp"
 #include "pushgw/grouping_key.hpp"
-#include "pushgw/handlers.hpp"
+#include "pushgw/push_request.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::exporter {
 namespace {
-
-Reply from_pushgw(pushgw::HttpReply reply) {
-  Reply out;
-  out.status = reply.status;
-  out.content_type = std::move(reply.content_type);
-  out.body = std::move(reply.body);
-  out.headers = std::move(reply.headers);
-  out.commit_ticket = reply.commit_ticket;
-  if (out.status >= 400 && out.content_type.empty()) {
-    out.content_type = "text/plain; charset=utf-8";
-    out.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  }
-  return out;
-}
 
 // A plain-text answer without Go's http.Error decoration (no newline, no
 // nosniff), as the Pushgateway writes its health and lifecycle answers.
@@ -34,6 +21,7 @@ Reply plain_text(int status, std::string_view text) {
   return reply;
 }
 
+// The headers the Pushgateway's /api/v1 router sets on each of its answers.
 void add_cors(Reply& reply) {
   reply.headers.emplace_back("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
   reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
@@ -106,82 +94,114 @@ Handler guarded_change(const AuthorizationFile* authorization, std::string_view 
   };
 }
 
-}  // namespace
+// A refused push, delete or wipe as the Pushgateway answers it: Go's
+// http.Error with the status of the refusal's kind, and the Pushgateway's
+// prefix for what its validation refuses.
+Reply refusal_reply(const pushgw::PushError& error) {
+  std::string message;
+  if (error.kind == pushgw::PushErrorKind::has_timestamp || error.kind == pushgw::PushErrorKind::inconsistent) {
+    message = "pushed metrics are invalid or inconsistent with existing metrics: ";
+  }
+  message += error.message;
+  return error_reply(pushgw::http_status(error.kind), message);
+}
 
-Router build_routes(const RouteContext& context) {
-  const std::string& p = context.flags.route_prefix;
-  Router router;
-  const std::string api = p + "/api/v1/";
-  auto add = [&router, &api](std::string method, std::string pattern, Route::Shape shape, std::string name,
-                             Handler handler) {
-    // The API lives behind Go's case-sensitive ServeMux prefix, so only the
-    // main routes get httprouter's case-insensitive redirect.
-    bool fix_case = !pattern.starts_with(api);
-    router.add(Route{std::move(method), std::move(pattern), shape, std::move(name), std::move(handler), fix_case});
-  };
-  using Shape = Route::Shape;
+// What a change to the store answers: no body on success, and the server
+// holds the reply until the change's ticket is durable.
+Reply change_reply(const pushgw::ChangeOutcome& outcome, int accepted_status) {
+  if (!outcome) return refusal_reply(outcome.error());
+  Reply reply;
+  reply.status = accepted_status;
+  reply.commit_ticket = *outcome;
+  return reply;
+}
 
-  // Scrape (HEAD too: an improvement over the Pushgateway, which answers 405).
-  const AuthorizationFile* authorization = context.authorization;
-  Handler scrape = guarded(authorization, Permission::scrape,
-                           [&scrape = context.scrape](const Request& request) { return scrape.handle(request); });
-  add("GET", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
-  add("HEAD", p + context.flags.telemetry_path, Shape::exact, "metrics", scrape);
+// Counts and logs a refused push. As the Pushgateway: unparsable input at
+// debug, refused content at error.
+void note_refused_push(const Request& request, std::string_view reply_body, pushgw::PushErrorKind kind,
+                       SelfMetrics& self, Logger* logger) {
+  const auto reason = pushgw::name(kind);
+  self.record_push_rejection(reason);
+  if (logger == nullptr) return;
+  const bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large";
+  logger->log(client_garbage ? LogLevel::debug : LogLevel::error, FLOWGATE_CALLER, "push refused",
+              {{"reason", reason}, {"method", request.method}, {"source", request.remote_address},
+               {"err", reply_body.substr(0, reply_body.find_last_not_of('\n') + 1)}});
+}
 
-  // Pushes: one grouping-key parser behind PUT, POST and DELETE.
-  const std::string metrics_base = p + "/metrics/";
+pushgw::PushLimits push_limits_of(const Flags& flags) {
   pushgw::PushLimits limits;
-  limits.max_body_bytes = context.flags.max_body_bytes;
-  limits.max_labels_per_series = context.flags.max_labels_per_series;
-  limits.max_grouping_labels = context.flags.max_grouping_labels;
-  limits.max_label_name_bytes = context.flags.max_label_name_bytes;
-  limits.max_label_value_bytes = context.flags.max_label_value_bytes;
-  limits.max_series_per_push = context.flags.max_series_per_push;
+  limits.max_body_bytes = flags.max_body_bytes;
+  limits.max_labels_per_series = flags.max_labels_per_series;
+  limits.max_grouping_labels = flags.max_grouping_labels;
+  limits.max_label_name_bytes = flags.max_label_name_bytes;
+  limits.max_label_value_bytes = flags.max_label_value_bytes;
+  limits.max_series_per_push = flags.max_series_per_push;
+  return limits;
+}
+
+// Adds routes to a router. The API lives behind Go's case-sensitive ServeMux
+// prefix, so only the main routes get httprouter's case-insensitive redirect.
+class RouteAdder {
+ public:
+  RouteAdder(Router& router, std::string api_prefix) : router_(router), api_prefix_(std::move(api_prefix)) {}
+  void operator()(std::string method, std::string pattern, Route::Shape shape, std::string name,
+                  Handler handler) const {
+    const bool fix_case = !pattern.starts_with(api_prefix_);
+    router_.add(Route{std::move(method), std::move(pattern), shape, std::move(name), std::move(handler), fix_case});
+  }
+
+ private:
+  Router& router_;
+  std::string api_prefix_;
+};
+
+using Shape = Route::Shape;
+
+// The scrape, HEAD too: an improvement over the Pushgateway, which answers 405.
+void add_scrape_routes(const RouteAdder& add, const RouteContext& context) {
+  const std::string path = context.flags.route_prefix + context.flags.telemetry_path;
+  Handler scrape = guarded(context.authorization, Permission::scrape,
+                           [&scrape = context.scrape](const Request& request) { return scrape.handle(request); });
+  add("GET", path, Shape::exact, "metrics", scrape);
+  add("HEAD", path, Shape::exact, "metrics", scrape);
+}
+
+// Pushes and deletes: one grouping-key parser behind PUT, POST and DELETE.
+void add_change_routes(const RouteAdder& add, const RouteContext& context) {
+  const std::string metrics_base = context.flags.route_prefix + "/metrics/";
+  const pushgw::PushLimits limits = push_limits_of(context.flags);
   auto grouping_path = [metrics_base](const Request& request) {
     return path_of(request.target).substr(metrics_base.size());
   };
-  auto to_pushgw = [grouping_path](const Request& request) {
-    pushgw::HttpRequest out;
-    out.method = request.method;
-    out.path = grouping_path(request);
-    out.content_type = request.content_type;
-    out.content_encoding = request.content_encoding;
-    out.body = request.body;
-    out.received_at = request.received_at;
-    return out;
-  };
   Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger, limits,
-                  to_pushgw](const Request& request) {
+                  grouping_path](const Request& request) {
     self.record_push_size(request.method, request.body.size());
-    auto reply = pushgw::handle_push(to_pushgw(request), store, limits);
-    if (reply.refused) {
-      auto reason = pushgw::name(*reply.refused);
-      self.record_push_rejection(reason);
-      // As the Pushgateway: unparsable input at debug, refused content at error.
-      bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large";
-      if (logger != nullptr) {
-        logger->log(client_garbage ? LogLevel::debug : LogLevel::error, FLOWGATE_CALLER, "push refused",
-                    {{"reason", reason}, {"method", request.method}, {"source", request.remote_address},
-                     {"err", std::string_view(reply.body).substr(0, reply.body.find_last_not_of('\n') + 1)}});
-      }
-    }
-    return from_pushgw(std::move(reply));
+    const pushgw::PushRequest push_request{
+        request.method == "POST" ? pushgw::PushMode::replace_families : pushgw::PushMode::replace_group,
+        grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at};
+    const auto outcome = pushgw::apply_push(push_request, store, limits);
+    Reply reply = change_reply(outcome, store.options().consistency_check ? 200 : 202);
+    if (!outcome) note_refused_push(request, reply.body, outcome.error().kind, self, logger);
+    return reply;
   };
-  Handler remove = [&store = context.store, to_pushgw](const Request& request) {
-    return from_pushgw(pushgw::handle_delete(to_pushgw(request), store));
+  Handler remove = [&store = context.store, grouping_path](const Request& request) {
+    return change_reply(pushgw::apply_delete(grouping_path(request), store), 202);
   };
-  push = guarded_change(authorization, metrics_base, limits, context.logger, std::move(push));
-  remove = guarded_change(authorization, metrics_base, std::nullopt, context.logger, std::move(remove));
+  push = guarded_change(context.authorization, metrics_base, limits, context.logger, std::move(push));
+  remove = guarded_change(context.authorization, metrics_base, std::nullopt, context.logger, std::move(remove));
   for (const char* job : {"job/", "job@base64/"}) {
     add("PUT", metrics_base + job, Shape::param_rest, "push", push);
     add("POST", metrics_base + job, Shape::param_rest, "push", push);
     add("DELETE", metrics_base + job, Shape::param_rest, "delete", remove);
   }
+}
 
-  // Health and lifecycle.
+void add_health_and_lifecycle_routes(const RouteAdder& add, const RouteContext& context) {
+  const std::string& p = context.flags.route_prefix;
   add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_text(200, "OK"); });
   add("GET", p + "/-/ready", Shape::exact, "ready", [](const Request&) { return plain_text(200, "OK"); });
-  Handler quit = guarded(authorization, Permission::lifecycle,
+  Handler quit = guarded(context.authorization, Permission::lifecycle,
                          [enabled = context.flags.enable_lifecycle, shutdown = context.request_shutdown](const Request&) {
                            if (!enabled) return plain_text(403, "Lifecycle API is not enabled.");
                            if (shutdown) shutdown();
@@ -192,37 +212,57 @@ Router build_routes(const RouteContext& context) {
   // Registered without the prefix, as the Pushgateway does.
   add("GET", "/-/quit", Shape::exact, "quit",
       [](const Request&) { return plain_text(405, "Only POST or PUT requests allowed."); });
+}
 
-  // Web UI.
-  Handler ui = guarded(authorization, Permission::scrape, [&store = context.store, status = context.status](const Request&) {
-    return status_page(*store.snapshot(), status);
-  });
-  add("GET", p + "/", Shape::exact, "status", ui);
-  add("GET", p + "/status", Shape::exact, "status", ui);
+void add_status_page_routes(const RouteAdder& add, const RouteContext& context) {
+  Handler ui = guarded(context.authorization, Permission::scrape,
+                       [&store = context.store, status = context.status](const Request&) {
+                         return status_page(*store.snapshot(), status);
+                       });
+  add("GET", context.flags.route_prefix + "/", Shape::exact, "status", ui);
+  add("GET", context.flags.route_prefix + "/status", Shape::exact, "status", ui);
+}
 
-  // JSON API, with CORS headers on every answer and OPTIONS on any API path.
+// The JSON API, with CORS headers on every answer of its router and OPTIONS
+// on any API path; the admin API is registered beside it, without them.
+void add_api_routes(const RouteAdder& add, const RouteContext& context, const std::string& api) {
   add("GET", api + "status", Shape::exact, "api/v1/status",
-      guarded(authorization, Permission::scrape, [status = context.status](const Request&) {
-        auto reply = api_status(status);
+      guarded(context.authorization, Permission::scrape, [status = context.status](const Request&) {
+        Reply reply = api_status(status);
         add_cors(reply);
         return reply;
       }));
   add("GET", api + "metrics", Shape::exact, "api/v1/metrics",
-      guarded(authorization, Permission::scrape, [&store = context.store](const Request&) {
-        auto reply = from_pushgw(pushgw::handle_api_metrics(*store.snapshot()));
+      guarded(context.authorization, Permission::scrape, [&store = context.store](const Request&) {
+        Reply reply;
+        reply.content_type = "application/json";
+        reply.body = pushgw::api_metrics_json(*store.snapshot());
         add_cors(reply);
         return reply;
       }));
   if (context.flags.enable_admin_api) {
     add("PUT", api + "admin/wipe", Shape::exact, "wipe",
-        guarded(authorization, Permission::admin,
-                [&store = context.store](const Request&) { return from_pushgw(pushgw::handle_wipe(store)); }));
+        guarded(context.authorization, Permission::admin,
+                [&store = context.store](const Request&) { return change_reply(store.wipe(), 202); }));
   }
   add("OPTIONS", api, Shape::any_rest, "api/v1/options", [](const Request&) {
     Reply reply;
     add_cors(reply);
     return reply;
   });
+}
+
+}  // namespace
+
+Router build_routes(const RouteContext& context) {
+  Router router;
+  const std::string api = context.flags.route_prefix + "/api/v1/";
+  const RouteAdder add(router, api);
+  add_scrape_routes(add, context);
+  add_change_routes(add, context);
+  add_health_and_lifecycle_routes(add, context);
+  add_status_page_routes(add, context);
+  add_api_routes(add, context, api);
   return router;
 }
 

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -34,7 +35,6 @@
 #include "exporter/server/body_budget.hpp"
 #include "exporter/server/request_reader.hpp"
 #include "exporter/server/tls_context.hpp"
-#include "exposition/gzip.hpp"
 
 namespace flowgate::exporter {
 
@@ -481,112 +481,139 @@ struct HttpServer::Impl {
     }
   }
 
-  // `header_clock_running`: the first header's deadline was set before the
-  // TLS handshake, which it covers too.
+  // One request after another until the connection closes, fails, is refused
+  // or is not kept alive. `header_clock_running`: the first header's deadline
+  // was set before the TLS handshake, which it covers too.
   template <class Stream>
   net::awaitable<void> serve(Stream& stream, ConnectionControl& control, const std::string& remote,
                              bool header_clock_running) {
     const RequestLimits limits{options.max_header_bytes, options.max_body_bytes};
     beast::flat_buffer buffer;  // outlives each request: it may hold the start of the next one
-    bool first = true;
-    for (;;) {
+    for (bool first = true;; first = false) {
       RequestReader reader(limits, budget, control.ip);
-      // A new connection has read_header_timeout for its first header; a kept-alive one waits up to idle_timeout
-      // for the next request, then has read_header_timeout from its first byte for the whole header, however
-      // slowly it trickles in.
-      bool header_started = first || buffer.size() != 0;
-      if (!(first && header_clock_running)) {
-        beast::get_lowest_layer(stream).expires_after(header_started ? options.read_header_timeout
-                                                                     : options.idle_timeout);
-      }
-      set_waiting(control, true, header_started);
-      if (stopping.load()) co_return;
-      while (reader.state() == RequestReader::State::header) {
-        buffer.consume(reader.parse(buffered(buffer)));
-        if (reader.state() != RequestReader::State::header) break;
-        auto [read_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
-        if (read_ec) {
-          if (buffer.size() != 0 && (read_ec == net::error::eof || read_ec == http::error::end_of_stream)) {
-            co_await write_reply(stream, error_reply(400, "400 Bad Request: the connection ended inside the header"),
-                                 11, false, false);
-          }
-          co_return;
-        }
-        buffer.commit(bytes);
-        if (!header_started) {
-          header_started = true;
-          beast::get_lowest_layer(stream).expires_after(options.read_header_timeout);
-          set_waiting(control, true, true);
-        }
-      }
-      set_waiting(control, false, false);
+      if (!co_await read_header(stream, reader, buffer, control, first, first && header_clock_running)) co_return;
       if (reader.state() == RequestReader::State::refused) {
         co_await refuse(stream, reader.refusal(), 11, nullptr);
         co_return;
       }
-      first = false;
       const auto started = std::chrono::steady_clock::now();
       const double received_at = unix_now();
-      auto& header = reader.message();
-      const unsigned version = header.version();
-      const std::string method(header.method_string());
-
-      // Authentication before a single body byte is read; bcrypt runs on the
-      // authenticator's threads while this connection waits.
-      auto config = web_config.current();
-      std::string user;
-      if (!config->basic_auth_users.empty()) {
-        AuthVerdict verdict = co_await authenticator.verdict(*config, header[http::field::authorization]);
-        if (verdict.outcome != AuthOutcome::allowed) {
-          co_await write_reply(stream, authenticator.refusal(verdict), version, false, false, config.get());
-          co_return;
-        }
-        user = std::move(verdict.user);
-      }
-      reader.start_body();
-      if (reader.state() == RequestReader::State::body) {
-        if (reader.expects_continue()) {
-          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          auto [continue_ec, unused] = co_await net::async_write(stream, net::buffer(kContinue), kNoThrow);
-          if (continue_ec) co_return;
-        }
-        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-        while (reader.state() == RequestReader::State::body) {
-          buffer.consume(reader.parse(buffered(buffer)));
-          if (reader.state() != RequestReader::State::body) break;
-          auto [body_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
-          if (body_ec) co_return;
-          buffer.commit(bytes);
-        }
-      }
-      if (reader.state() == RequestReader::State::refused) {
-        co_await refuse(stream, reader.refusal(), version, config.get());
-        co_return;
-      }
+      // Authentication before a single body byte is read.
+      const auto config = web_config.current();
+      const std::optional<std::string> user = co_await authenticate(stream, reader.message(), *config);
+      if (!user) co_return;
+      if (!co_await read_body(stream, reader, buffer, *config)) co_return;
 
       Request request = reader.request();
       request.remote_address = remote;
       request.received_at = received_at;
-      request.user = user;
-      Dispatched dispatched = dispatch(request);
-      reader.release_body();
-      if (dispatched.reply.commit_ticket != 0 && hooks.when_durable) {
-        if (!co_await until_durable(dispatched.reply.commit_ticket)) {
-          dispatched.reply = error_reply(500, "persisting the change failed: the write-ahead log could not be synced "
-                                              "to disk; the change may or may not be kept");
-        }
-      }
-      if (dispatched.reply.gzip_streamed && version < 11) compress_whole(dispatched.reply);  // no chunks in HTTP/1.0
-
-      const bool keep_alive = header.keep_alive() && !stopping.load();
-      const bool written = co_await write_reply(stream, dispatched.reply, version, keep_alive, method == "HEAD",
-                                                config.get());
-      if (hooks.answered && !dispatched.handler.empty()) {
-        hooks.answered(dispatched.handler, method, dispatched.reply.status,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      }
-      if (!written || !keep_alive) co_return;
+      request.user = *user;
+      if (!co_await answer(stream, reader, request, *config, started)) co_return;
     }
+  }
+
+  // Reads a request header into `reader` under its deadlines: a new
+  // connection has read_header_timeout for its first header (`clock_running`:
+  // set already); a kept-alive one waits up to idle_timeout for the next
+  // request, then has read_header_timeout from its first byte for the whole
+  // header, however slowly it trickles in. False: the connection ends (closed,
+  // timed out, shutting down, or cut inside the header, which is answered 400).
+  template <class Stream>
+  net::awaitable<bool> read_header(Stream& stream, RequestReader& reader, beast::flat_buffer& buffer,
+                                   ConnectionControl& control, bool first, bool clock_running) {
+    bool header_started = first || buffer.size() != 0;
+    if (!clock_running) {
+      beast::get_lowest_layer(stream).expires_after(header_started ? options.read_header_timeout
+                                                                   : options.idle_timeout);
+    }
+    set_waiting(control, true, header_started);
+    if (stopping.load()) co_return false;
+    while (reader.state() == RequestReader::State::header) {
+      buffer.consume(reader.parse(buffered(buffer)));
+      if (reader.state() != RequestReader::State::header) break;
+      auto [read_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
+      if (read_ec) {
+        if (buffer.size() != 0 && (read_ec == net::error::eof || read_ec == http::error::end_of_stream)) {
+          co_await write_reply(stream, error_reply(400, "400 Bad Request: the connection ended inside the header"),
+                               11, false, false);
+        }
+        co_return false;
+      }
+      buffer.commit(bytes);
+      if (!header_started) {
+        header_started = true;
+        beast::get_lowest_layer(stream).expires_after(options.read_header_timeout);
+        set_waiting(control, true, true);
+      }
+    }
+    set_waiting(control, false, false);
+    co_return true;
+  }
+
+  // The user basic auth lets in ("" when the web config has no users), or
+  // nullopt once the refusal is written. bcrypt runs on the authenticator's
+  // threads while this connection waits.
+  template <class Stream>
+  net::awaitable<std::optional<std::string>> authenticate(Stream& stream, const RequestReader::Message& header,
+                                                          const WebConfig& config) {
+    if (config.basic_auth_users.empty()) co_return std::string();
+    AuthVerdict verdict = co_await authenticator.verdict(config, header[http::field::authorization]);
+    if (verdict.outcome == AuthOutcome::allowed) co_return std::move(verdict.user);
+    co_await write_reply(stream, authenticator.refusal(verdict), header.version(), false, false, &config);
+    co_return std::nullopt;
+  }
+
+  // Reads the body, after a 100 Continue when the client asks for one. False:
+  // the connection ends (closed, timed out, or the body refused and answered).
+  template <class Stream>
+  net::awaitable<bool> read_body(Stream& stream, RequestReader& reader, beast::flat_buffer& buffer,
+                                 const WebConfig& config) {
+    reader.start_body();
+    if (reader.state() == RequestReader::State::body) {
+      if (reader.expects_continue()) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [continue_ec, unused] = co_await net::async_write(stream, net::buffer(kContinue), kNoThrow);
+        if (continue_ec) co_return false;
+      }
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      while (reader.state() == RequestReader::State::body) {
+        buffer.consume(reader.parse(buffered(buffer)));
+        if (reader.state() != RequestReader::State::body) break;
+        auto [body_ec, bytes] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
+        if (body_ec) co_return false;
+        buffer.commit(bytes);
+      }
+    }
+    if (reader.state() == RequestReader::State::refused) {
+      co_await refuse(stream, reader.refusal(), reader.message().version(), &config);
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Hands the request to the dispatcher, holds the reply of a change until the
+  // change is durable, writes the reply and reports it. False: the connection
+  // ends (the write failed or the connection is not kept alive).
+  template <class Stream>
+  net::awaitable<bool> answer(Stream& stream, RequestReader& reader, const Request& request, const WebConfig& config,
+                              std::chrono::steady_clock::time_point started) {
+    const auto& header = reader.message();
+    const std::string method(header.method_string());
+    Dispatched dispatched = dispatch(request);
+    reader.release_body();
+    if (dispatched.reply.commit_ticket != 0 && hooks.when_durable &&
+        !co_await until_durable(dispatched.reply.commit_ticket)) {
+      dispatched.reply = error_reply(500, "persisting the change failed: the write-ahead log could not be synced "
+                                          "to disk; the change may or may not be kept");
+    }
+    const bool keep_alive = header.keep_alive() && !stopping.load();
+    const bool written =
+        co_await write_reply(stream, dispatched.reply, header.version(), keep_alive, method == "HEAD", &config);
+    if (hooks.answered && !dispatched.handler.empty()) {
+      hooks.answered(dispatched.handler, method, dispatched.reply.status,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+    co_return written && keep_alive;
   }
 
   // Answers a refused request and lets the connection end. Request bytes
@@ -627,8 +654,9 @@ struct HttpServer::Impl {
         net::use_awaitable);
   }
 
-  // Writes the header, then the body as it is (one buffer, or the pieces of a
-  // streamed body in bounded batches so one scrape does not monopolize a thread).
+  // Writes the reply as it is: the header (the reply's fields, then the web
+  // config's, Date and Content-Length), then the body: one buffer, or the
+  // pieces of a streamed body.
   template <class Stream>
   net::awaitable<bool> write_reply(Stream& stream, const Reply& reply, unsigned version, bool keep_alive,
                                    bool head_only, const WebConfig* config = nullptr) {
@@ -639,27 +667,25 @@ struct HttpServer::Impl {
       for (const auto& [name, value] : config->headers) response.set(name, value);
     }
     response.set(http::field::date, http_date());
-    if (reply.gzip_streamed) {
-      response.chunked(true);
-    } else {
-      response.set(http::field::content_length, std::to_string(reply.body_size()));
-    }
+    response.set(http::field::content_length, std::to_string(reply.body_size()));
     response.keep_alive(keep_alive);
     beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
     http::response_serializer<http::empty_body> serializer{response};
     auto [header_ec, header_bytes] = co_await http::async_write_header(stream, serializer, kNoThrow);
     if (header_ec) co_return false;
-    if (head_only) co_return true;
-    if (reply.gzip_streamed) co_return co_await write_gzip_chunks(stream, *reply.streamed);
-    if (reply.body_size() == 0) co_return true;
-    if (!reply.streamed) {
-      auto [body_ec, body_bytes] = co_await net::async_write(stream, net::buffer(reply.body), kNoThrow);
-      co_return !body_ec;
-    }
+    if (head_only || reply.body_size() == 0) co_return true;
+    if (reply.streamed) co_return co_await write_pieces(stream, reply.streamed->pieces);
+    auto [body_ec, body_bytes] = co_await net::async_write(stream, net::buffer(reply.body), kNoThrow);
+    co_return !body_ec;
+  }
+
+  // The pieces in batches of about 1 MiB, each with a fresh deadline, so one
+  // big scrape neither monopolizes a thread nor times out as a whole.
+  template <class Stream>
+  net::awaitable<bool> write_pieces(Stream& stream, const std::vector<std::string_view>& pieces) {
     constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
     std::vector<net::const_buffer> batch;
     std::size_t batch_bytes = 0;
-    const auto& pieces = reply.streamed->pieces;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       batch.emplace_back(pieces[i].data(), pieces[i].size());
       batch_bytes += pieces[i].size();
@@ -672,37 +698,6 @@ struct HttpServer::Impl {
       }
     }
     co_return true;
-  }
-
-  static void compress_whole(Reply& reply) {
-    exposition::GzipWriter gzip;
-    for (auto piece : reply.streamed->pieces) gzip.write(piece, reply.body);
-    gzip.finish(reply.body);
-    reply.streamed.reset();
-    reply.gzip_streamed = false;
-  }
-
-  // Deflates the pieces and sends each ~256 KiB of output as one HTTP chunk,
-  // so neither memory nor one thread's time grows with the body.
-  template <class Stream>
-  net::awaitable<bool> write_gzip_chunks(Stream& stream, const StreamedBody& body) {
-    constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
-    exposition::GzipWriter gzip;
-    std::string out;
-    auto send = [&]() -> net::awaitable<bool> {
-      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-      auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(out)), kNoThrow);
-      out.clear();
-      co_return !ec;
-    };
-    for (auto piece : body.pieces) {
-      gzip.write(piece, out);
-      if (out.size() >= kChunkBytes && !co_await send()) co_return false;
-    }
-    gzip.finish(out);
-    if (!out.empty() && !co_await send()) co_return false;
-    auto [last_ec, last_bytes] = co_await net::async_write(stream, http::make_chunk_last(), kNoThrow);
-    co_return !last_ec;
   }
 
   bool shutdown(std::chrono::milliseconds grace) {

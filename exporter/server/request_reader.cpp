@@ -1,13 +1,13 @@
 #include "exporter/server/request_reader.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 #include <new>
 #include <stdexcept>
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
 namespace flowgate::exporter {
@@ -15,11 +15,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using boost::beast::iequals;
 
 }  // namespace
 

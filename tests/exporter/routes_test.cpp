@@ -56,6 +56,7 @@ const RouteCase kCases[] = {
      "GET, POST, DELETE, OPTIONS", nullptr},
     {"ApiMetricsIsJson", {}, "GET", "/api/v1/metrics", 200, nullptr, nullptr,
      "{\"status\":\"success\",\"data\":[]}"},
+    {"ApiMetricsSendsCors", {}, "GET", "/api/v1/metrics", 200, "Access-Control-Allow-Origin", "*", nullptr},
     {"PushWithEmptyLabelPartIs200", {}, "PUT", "/metrics/job/j7/", 200, nullptr, nullptr, nullptr},
     {"PushOddLabelComponentsIs400", {}, "PUT", "/metrics/job/j/a/b/", 400, nullptr, nullptr, nullptr},
     {"PushBase64JobIs200", {}, "POST", "/metrics/job@base64/ZXRs", 200, nullptr, nullptr, nullptr},
@@ -190,6 +191,46 @@ TEST(Routes, CountsRefusedPushesByTheirKind) {
   const std::string metrics = body_of(fixture.send("GET", "/metrics").reply);
   EXPECT_NE(metrics.find("flowgate_push_rejections_total{reason=\"has_timestamp\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("flowgate_push_rejections_total{reason=\"bad_grouping_key\"} 1"), std::string::npos);
+}
+
+TEST(Routes, AnAcceptedPushAnswersWithoutBodyOrContentType) {
+  RouteFixture fixture(flags_of({}));
+  const auto reply = fixture.send("PUT", "/metrics/job/a", "m 1\n").reply;
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "");
+  EXPECT_EQ(body_of(reply), "");
+  EXPECT_TRUE(reply.headers.empty());
+}
+
+TEST(Routes, RefusedPushesAnswerAsGosHttpError) {
+  RouteFixture fixture(flags_of({}));
+  const auto reply = fixture.send("PUT", "/metrics/job/j/a", "a 1\n").reply;
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(header(reply, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(reply.body, "odd number of components in label string \"/a\"\n");
+  const auto unparsable = fixture.send("PUT", "/metrics/job/j", "a 1\nb{x=1} 2\n").reply;
+  EXPECT_TRUE(unparsable.body.starts_with("text format parsing error in line 2: ")) << unparsable.body;
+}
+
+TEST(Routes, PushesTheValidationRefusesGetThePushgatewaysPrefix) {
+  RouteFixture fixture(flags_of({}));
+  constexpr std::string_view kPrefix = "pushed metrics are invalid or inconsistent with existing metrics: ";
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/a", "# TYPE m counter\nm 1\n").reply.status, 200);
+  const auto clash = fixture.send("PUT", "/metrics/job/b", "# TYPE m gauge\nm 1\n").reply;
+  EXPECT_EQ(clash.status, 400);
+  EXPECT_TRUE(clash.body.starts_with(kPrefix)) << clash.body;
+  const auto stamped = fixture.send("PUT", "/metrics/job/c", "n 1 1000\n").reply;
+  EXPECT_EQ(stamped.status, 400);
+  EXPECT_TRUE(stamped.body.starts_with(kPrefix)) << stamped.body;
+}
+
+TEST(Routes, ApiMetricsIsJsonOfTheStore) {
+  RouteFixture fixture(flags_of({}));
+  ASSERT_EQ(fixture.send("PUT", "/metrics/job/a", "m 1\n").reply.status, 200);
+  const auto reply = fixture.send("GET", "/api/v1/metrics").reply;
+  EXPECT_EQ(reply.content_type, "application/json");
+  EXPECT_NE(reply.body.find("\"job\":\"a\""), std::string::npos) << reply.body;
 }
 
 TEST(Routes, ApiStatusHasThePushgatewayShape) {

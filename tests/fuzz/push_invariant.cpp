@@ -8,9 +8,9 @@
 #include "exposition/names.hpp"
 #include "exposition/protobuf_parser.hpp"
 #include "exposition/text_parser.hpp"
+#include "pushgw/api_json.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/grouping_key.hpp"
-#include "pushgw/handlers.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::fuzz {
@@ -65,7 +65,7 @@ std::optional<std::string> push_invariant_violation(exposition::Families familie
   // Rendered for their side effects only: a crash, a hang or an allocation
   // the fuzzer's limits catch.
   static_cast<void>(scrape(*snapshot, Format::openmetrics));
-  static_cast<void>(pushgw::handle_api_metrics(*snapshot));
+  static_cast<void>(pushgw::api_metrics_json(*snapshot));
   return std::nullopt;
 }
 

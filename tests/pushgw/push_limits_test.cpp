@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "pushgw/group.hpp"
-#include "pushgw/handlers.hpp"
+#include "pushgw/push_request.hpp"
 #include "pushgw/snapshot.hpp"
 #include "tests/pushgw/store_testing.hpp"
 
@@ -17,6 +17,7 @@ namespace {
 using testing::key;
 using testing::post;
 using testing::put;
+using testing::refused_status;
 using testing::request;
 using testing::scrape;
 
@@ -28,11 +29,12 @@ std::string series_with_labels(std::size_t labels, std::string_view name = "m") 
   return line + "} 1\n";
 }
 
-void expect_refused(const HttpReply& reply, PushErrorKind kind, int status, std::string_view flag) {
-  EXPECT_EQ(reply.status, status) << reply.body;
-  ASSERT_TRUE(reply.refused.has_value());
-  EXPECT_EQ(*reply.refused, kind) << reply.body;
-  EXPECT_NE(reply.body.find(std::string("(--") + std::string(flag) + ")"), std::string::npos) << reply.body;
+void expect_refused(const ChangeOutcome& outcome, PushErrorKind kind, int status, std::string_view flag) {
+  ASSERT_FALSE(outcome);
+  const std::string& message = outcome.error().message;
+  EXPECT_EQ(http_status(outcome.error().kind), status) << message;
+  EXPECT_EQ(outcome.error().kind, kind) << message;
+  EXPECT_NE(message.find(std::string("(--") + std::string(flag) + ")"), std::string::npos) << message;
 }
 
 // Nothing stored changed: the store holds exactly `groups` groups and the
@@ -57,23 +59,24 @@ TEST(PushLimits, DefaultsAreTheFlagsDefaults) {
 
 TEST(PushLimits, AcceptsASeriesWithAsManyLabelsAsTheLimit) {
   GroupStore store({});
-  EXPECT_EQ(handle_push(request("PUT", "job/j", series_with_labels(64)), store, {}).status, 200);
+  EXPECT_TRUE(apply_push(request("PUT", "job/j", series_with_labels(64)), store, {}));
 }
 
 TEST(PushLimits, RefusesASeriesWithMoreLabelsThanTheLimitWith400) {
   GroupStore store({});
-  const auto reply = handle_push(request("PUT", "job/j", series_with_labels(65)), store, {});
-  expect_refused(reply, PushErrorKind::too_many_labels, 400, "push.max-labels-per-series");
-  EXPECT_EQ(reply.body,
+  const auto outcome = apply_push(request("PUT", "job/j", series_with_labels(65)), store, {});
+  expect_refused(outcome, PushErrorKind::too_many_labels, 400, "push.max-labels-per-series");
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().message,
             "line 1: a sample of metric \"m\" has more than 64 labels, the most one series may have "
-            "(--push.max-labels-per-series)\n");
+            "(--push.max-labels-per-series)");
   expect_untouched(store, "job/j", 0);
 }
 
 TEST(PushLimits, RefusesAMillionLabelsOnOneLineBeforeBuildingTheGroup) {
   GroupStore store({});
-  const auto reply = handle_push(request("PUT", "job/j", series_with_labels(1'000'000)), store, {});
-  expect_refused(reply, PushErrorKind::too_many_labels, 400, "push.max-labels-per-series");
+  const auto outcome = apply_push(request("PUT", "job/j", series_with_labels(1'000'000)), store, {});
+  expect_refused(outcome, PushErrorKind::too_many_labels, 400, "push.max-labels-per-series");
   expect_untouched(store, "job/j", 0);
 }
 
@@ -82,14 +85,14 @@ TEST(PushLimits, RefusesALongLabelNameOrValueOrMetricName) {
   PushLimits limits;
   limits.max_label_name_bytes = 4;
   limits.max_label_value_bytes = 8;
-  EXPECT_EQ(handle_push(request("PUT", "job/j", "metric{abcd=\"12345678\"} 1\n"), store, limits).status, 200);
-  expect_refused(handle_push(request("PUT", "job/k", "m{abcde=\"1\"} 1\n"), store, limits),
+  EXPECT_TRUE(apply_push(request("PUT", "job/j", "metric{abcd=\"12345678\"} 1\n"), store, limits));
+  expect_refused(apply_push(request("PUT", "job/k", "m{abcde=\"1\"} 1\n"), store, limits),
                  PushErrorKind::label_name_too_long, 400, "push.max-label-name-bytes");
-  expect_refused(handle_push(request("PUT", "job/k", "m{a=\"123456789\"} 1\n"), store, limits),
+  expect_refused(apply_push(request("PUT", "job/k", "m{a=\"123456789\"} 1\n"), store, limits),
                  PushErrorKind::label_value_too_long, 400, "push.max-label-value-bytes");
-  expect_refused(handle_push(request("PUT", "job/k", "metric_xyz 1\n"), store, limits),
+  expect_refused(apply_push(request("PUT", "job/k", "metric_xyz 1\n"), store, limits),
                  PushErrorKind::label_value_too_long, 400, "push.max-label-value-bytes");
-  expect_refused(handle_push(request("PUT", "job/abcdefghi", "m 1\n"), store, limits),
+  expect_refused(apply_push(request("PUT", "job/abcdefghi", "m 1\n"), store, limits),
                  PushErrorKind::label_value_too_long, 400, "push.max-label-value-bytes");
   expect_untouched(store, "job/k", 1);
 }
@@ -97,20 +100,22 @@ TEST(PushLimits, RefusesALongLabelNameOrValueOrMetricName) {
 TEST(PushLimits, MessagesQuoteOnlyTheStartOfAHugeName) {
   GroupStore store({});
   const std::string name(100'000, 'n');
-  const auto reply = handle_push(request("PUT", "job/j", "m{" + name + "=\"v\"} 1\n"), store, {});
-  expect_refused(reply, PushErrorKind::label_name_too_long, 400, "push.max-label-name-bytes");
-  EXPECT_LT(reply.body.size(), 300u) << reply.body;
+  const auto outcome = apply_push(request("PUT", "job/j", "m{" + name + "=\"v\"} 1\n"), store, {});
+  expect_refused(outcome, PushErrorKind::label_name_too_long, 400, "push.max-label-name-bytes");
+  ASSERT_FALSE(outcome);
+  EXPECT_LT(outcome.error().message.size(), 300u) << outcome.error().message;
 }
 
 TEST(PushLimits, RefusesMoreSeriesThanTheLimitWith413) {
   GroupStore store({});
   PushLimits limits;
   limits.max_series_per_push = 2;
-  EXPECT_EQ(handle_push(request("PUT", "job/j", "a 1\nb 1\n"), store, limits).status, 200);
-  const auto reply = handle_push(request("PUT", "job/k", "a 1\nb 1\nc{x=\"1\"} 1\n"), store, limits);
-  expect_refused(reply, PushErrorKind::too_many_series, 413, "push.max-series-per-push");
-  EXPECT_EQ(reply.body,
-            "line 3: the body has more than 2 series, the most one push may have (--push.max-series-per-push)\n");
+  EXPECT_TRUE(apply_push(request("PUT", "job/j", "a 1\nb 1\n"), store, limits));
+  const auto outcome = apply_push(request("PUT", "job/k", "a 1\nb 1\nc{x=\"1\"} 1\n"), store, limits);
+  expect_refused(outcome, PushErrorKind::too_many_series, 413, "push.max-series-per-push");
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().message,
+            "line 3: the body has more than 2 series, the most one push may have (--push.max-series-per-push)");
   expect_untouched(store, "job/k", 1);
 }
 
@@ -118,13 +123,14 @@ TEST(PushLimits, RefusesTooManyGroupingLabelsAndNonUtf8KeysBeforeRecordingAnythi
   GroupStore store({});
   std::string path = "job/j";
   for (int i = 0; i < 32; ++i) path += "/l" + std::to_string(i) + "/v";
-  expect_refused(handle_push(request("PUT", path, "m 1\n"), store, {}), PushErrorKind::too_many_grouping_labels, 400,
+  expect_refused(apply_push(request("PUT", path, "m 1\n"), store, {}), PushErrorKind::too_many_grouping_labels, 400,
                  "push.max-grouping-labels");
   // Before issue 15 this recorded a failure and so created the group, whose
   // gauges then broke every scrape.
-  const auto poison = handle_push(request("PUT", "job/poison/l/%FF", "m 1\n"), store, {});
-  EXPECT_EQ(poison.status, 400);
-  EXPECT_EQ(poison.refused, PushErrorKind::bad_grouping_key);
+  const auto poison = apply_push(request("PUT", "job/poison/l/%FF", "m 1\n"), store, {});
+  EXPECT_EQ(refused_status(poison), 400);
+  ASSERT_FALSE(poison);
+  EXPECT_EQ(poison.error().kind, PushErrorKind::bad_grouping_key);
   EXPECT_EQ(store.snapshot()->group_count(), 0u);
 }
 
@@ -138,8 +144,7 @@ TEST(PushLimits, ZeroTurnsEveryLimitOff) {
   none.max_series_per_push = 0;
   std::string path = "job/j";
   for (int i = 0; i < 100; ++i) path += "/g" + std::to_string(i) + "/v";
-  EXPECT_EQ(handle_push(request("PUT", path, series_with_labels(1000, std::string(10'000, 'm'))), store, none).status,
-            200);
+  EXPECT_TRUE(apply_push(request("PUT", path, series_with_labels(1000, std::string(10'000, 'm'))), store, none));
 }
 
 // Without limits the work stays O(n log n): these took 14 s (50k grouping
@@ -240,21 +245,22 @@ TEST(StoreQuotas, ARestoredStoreOverAQuotaKeepsEveryGroupAndGatesOnlyNewOnes) {
   EXPECT_EQ(pushed.error().kind, PushErrorKind::too_many_groups);
 }
 
-TEST(HandleDelete, IsNotLimitedSoAGroupStoredOverALimitCanBeRemoved) {
+TEST(ApplyDelete, IsNotLimitedSoAGroupStoredOverALimitCanBeRemoved) {
   GroupStore store({});
   std::string path = "job/j";
   for (int i = 0; i < 40; ++i) path += "/l" + std::to_string(i) + "/v";
   ASSERT_TRUE(store.push(PushMode::replace_group, key(path), testing::text("m 1\n"), 1));
-  EXPECT_EQ(handle_delete(request("DELETE", path, ""), store).status, 202);
+  EXPECT_TRUE(apply_delete(path, store));
   EXPECT_EQ(store.snapshot()->group_count(), 0u);
 }
 
-TEST(HandleDelete, RefusesANonUtf8KeyInsteadOfDeletingTheGroupItsBytesSpell) {
+TEST(ApplyDelete, RefusesANonUtf8KeyInsteadOfDeletingTheGroupItsBytesSpell) {
   GroupStore store({});
   ASSERT_TRUE(put(store, "job/a/x/b/y/c", "m 1\n"));
-  const auto reply = handle_delete(request("DELETE", "job/a/x/b%FFy%FFc", ""), store);
-  EXPECT_EQ(reply.status, 400);
-  EXPECT_EQ(reply.refused, PushErrorKind::bad_grouping_key);
+  const auto outcome = apply_delete("job/a/x/b%FFy%FFc", store);
+  EXPECT_EQ(refused_status(outcome), 400);
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().kind, PushErrorKind::bad_grouping_key);
   EXPECT_EQ(store.snapshot()->group_count(), 1u);
 }
 

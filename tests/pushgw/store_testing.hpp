@@ -10,7 +10,7 @@
 #include "exposition/text_parser.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/grouping_key.hpp"
-#include "pushgw/http_exchange.hpp"
+#include "pushgw/push_request.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw::testing {
@@ -60,14 +60,21 @@ inline std::string scrape(const Snapshot& snapshot, exposition::Format format = 
 
 inline std::string scrape(const GroupStore& store) { return scrape(*store.snapshot()); }
 
-// A handler's request as the exporter passes it, received at Unix second 100.
-inline HttpRequest request(std::string_view method, std::string_view path, std::string_view body) {
-  HttpRequest r;
-  r.method = method;
+// A push as the exporter passes it (PUT replaces the group, POST the
+// families), received at Unix second 100.
+inline PushRequest request(std::string_view method, std::string_view path, std::string_view body) {
+  PushRequest r;
+  r.mode = method == "POST" ? PushMode::replace_families : PushMode::replace_group;
   r.path = path;
   r.body = body;
   r.received_at = 100;
   return r;
+}
+
+// The status code the exporter answers a refused change with.
+inline int refused_status(const ChangeOutcome& outcome) {
+  EXPECT_FALSE(outcome.has_value());
+  return outcome ? 0 : http_status(outcome.error().kind);
 }
 
 }  // namespace flowgate::pushgw::testing

@@ -1,49 +1,24 @@
-#include "pushgw/handlers.hpp"
+#include "pushgw/push_request.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <locale>
 #include <optional>
 #include <string>
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include "exposition/gzip.hpp"
 #include "exposition/protobuf_parser.hpp"
 #include "exposition/text_parser.hpp"
-#include "pushgw/api_json.hpp"
 #include "pushgw/grouping_key.hpp"
-#include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw {
 
 namespace {
 
-// Go's http.Error: a plain-text line the clients print as is.
-HttpReply error_reply(const PushError& error) {
-  HttpReply reply;
-  reply.status = http_status(error.kind);
-  reply.content_type = "text/plain; charset=utf-8";
-  if (error.kind == PushErrorKind::has_timestamp || error.kind == PushErrorKind::inconsistent) {
-    reply.body = "pushed metrics are invalid or inconsistent with existing metrics: ";
-  }
-  reply.body += error.message;
-  reply.body += '\n';
-  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  reply.refused = error.kind;
-  return reply;
-}
-
-HttpReply empty_reply(int status, CommitTicket ticket = 0) {
-  HttpReply reply;
-  reply.status = status;
-  reply.commit_ticket = ticket;
-  return reply;
-}
-
 bool is_gzip(std::string_view content_encoding) {
   while (!content_encoding.empty() && content_encoding.front() == ' ') content_encoding.remove_prefix(1);
   while (!content_encoding.empty() && content_encoding.back() == ' ') content_encoding.remove_suffix(1);
-  return std::equal(content_encoding.begin(), content_encoding.end(), std::string_view("gzip").begin(),
-                    std::string_view("gzip").end(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return boost::algorithm::iequals(content_encoding, "gzip", std::locale::classic());
 }
 
 // The Pushgateway's prefix first, so scripts that grep for it keep working;
@@ -86,24 +61,24 @@ bool is_consistency_rule(std::string_view rule) {
 
 }  // namespace
 
-HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushLimits& limits) {
+ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const PushLimits& limits) {
   auto key = parse_grouping_key(request.path, limits);
-  if (!key) return error_reply(key.error());
+  if (!key) return key.error();
 
   std::string inflated;
   std::string_view body = request.body;
   if (is_gzip(request.content_encoding)) {
     auto gunzipped = exposition::gunzip(request.body, limits.max_body_bytes);
     if (!gunzipped) {
-      return error_reply({gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
-                          gunzipped.error().message});
+      return PushError(gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                       gunzipped.error().message);
     }
     inflated = std::move(*gunzipped);
     body = inflated;
   }
   if (body.size() > limits.max_body_bytes) {
-    return error_reply({PushErrorKind::body_too_large,
-                        "request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes"});
+    return PushError(PushErrorKind::body_too_large,
+                     "request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
 
   const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
@@ -111,48 +86,22 @@ HttpReply handle_push(const HttpRequest& request, GroupStore& store, const PushL
   const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series};
   auto families = protobuf ? exposition::parse_protobuf(body, bounds) : exposition::parse_text(body, bounds);
   if (!families) {
-    if (auto bound = bound_failure(families.error(), protobuf)) return error_reply(*bound);
+    if (auto bound = bound_failure(families.error(), protobuf)) return *bound;
     if (store.options().consistency_check && is_consistency_rule(families.error().rule)) {
       store.record_failure(*key, request.received_at);
     }
-    return error_reply(parse_failure(families.error(), protobuf));
+    return parse_failure(families.error(), protobuf);
   }
   // Before anything costs more than the body's size (sorting, rendering, hashing).
-  if (auto within = check_push_limits(*families, limits); !within) return error_reply(within.error());
+  if (auto within = check_push_limits(*families, limits); !within) return within.error();
 
-  const PushMode mode = request.method == "POST" ? PushMode::replace_families : PushMode::replace_group;
-  auto pushed = store.push(mode, std::move(*key), std::move(*families), request.received_at);
-  if (!pushed) return error_reply(pushed.error());
-  return empty_reply(store.options().consistency_check ? 200 : 202, *pushed);
+  return store.push(request.mode, std::move(*key), std::move(*families), request.received_at);
 }
 
-HttpReply handle_delete(const HttpRequest& request, GroupStore& store) {
-  auto key = parse_grouping_key(request.path);
-  if (!key) return error_reply(key.error());
-  auto removed = store.remove(*key);
-  if (!removed) return error_reply(removed.error());
-  return empty_reply(202, *removed);
-}
-
-HttpReply handle_wipe(GroupStore& store) {
-  auto wiped = store.wipe();
-  if (!wiped) return error_reply(wiped.error());
-  return empty_reply(202, *wiped);
-}
-
-HttpReply handle_api_metrics(const Snapshot& snapshot) {
-  HttpReply reply;
-  reply.status = 200;
-  reply.content_type = "application/json";
-  reply.body = api_metrics_json(snapshot);
-  reply.headers = {
-      {"Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin"},
-      {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
-      {"Access-Control-Allow-Origin", "*"},
-      {"Access-Control-Expose-Headers", "Date"},
-      {"Cache-Control", "no-cache, no-store, must-revalidate"},
-  };
-  return reply;
+ChangeOutcome apply_delete(std::string_view path, GroupStore& store) {
+  auto key = parse_grouping_key(path);
+  if (!key) return key.error();
+  return store.remove(*key);
 }
 
 }  // namespace flowgate::pushgw

@@ -1,0 +1,44 @@
+#pragma once
+// A push or delete as it arrives, applied to the store: the grouping key is
+// decoded from the URL path, the body inflated and parsed within PushLimits,
+// and the result handed to GroupStore. The answer is what happened, as a
+// value: the commit ticket of the change, or the PushError saying why it was
+// refused. Status codes, headers and reply bodies are the exporter's to shape.
+// Thread-safe (the store is).
+
+#include <string_view>
+
+#include <boost/system/result.hpp>
+
+#include "pushgw/change_journal.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/push_error.hpp"
+#include "pushgw/push_limits.hpp"
+
+namespace flowgate::pushgw {
+
+struct PushRequest {
+  PushMode mode = PushMode::replace_group;  // PUT replaces the group, POST the families pushed
+  std::string_view path;                    // the grouping-key part of the URL path, from "job" on, still encoded
+  std::string_view content_type;            // picks the parser (protobuf-delimited or text); may be empty
+  std::string_view content_encoding;        // "gzip" in any case: the body is inflated first
+  std::string_view body;                    // as received
+  double received_at = 0;                   // Unix seconds
+};
+
+// The change is in the store (and journaled under the ticket), or it was
+// refused and only what the Pushgateway records (a failure time) changed.
+using ChangeOutcome = boost::system::result<CommitTicket, PushError>;
+
+// `limits` are checked before the body is sanitized, rendered or hashed; a
+// push over one changes nothing. A push our parser refuses for what the
+// Pushgateway's consistency check would refuse records the group's failure
+// time, as the Pushgateway does (only when the store checks consistency).
+ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const PushLimits& limits);
+
+// Removes the group of a valid grouping key (UTF-8, but not limited in size,
+// so a group stored before a limit was lowered can still be deleted); a
+// missing group is no error.
+ChangeOutcome apply_delete(std::string_view path, GroupStore& store);
+
+}  // namespace flowgate::pushgw
