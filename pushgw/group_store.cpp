@@ -71,6 +71,65 @@ boost::system::result<void, PushError> check_quotas(const StoreQuotas& quotas, c
   return {};
 }
 
+// push_failure_time_seconds after a successful push: the stored group's
+// family, else `prerendered` (rendered before the lock), else one rendered now.
+FamilyPtr kept_failure_time(const Group* old, FamilyPtr prerendered, const GroupingKey& key, double now_seconds) {
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      if (family->name == kPushFailureTimeName) return family;
+    }
+  }
+  if (prerendered != nullptr) return prerendered;
+  return push_time_family(kPushFailureTimeName, key, 0, now_seconds);
+}
+
+// The group a push leaves (built before anything is touched), and the old
+// families it drops (for the index). PUT spares only
+// push_failure_time_seconds; POST also every family it does not push.
+struct PushedGroup {
+  std::shared_ptr<Group> group;
+  std::vector<const StoredFamily*> leaving;
+};
+
+PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* old, const FamilyPtr& failure_time) {
+  PushedGroup next;
+  auto& group = next.group = std::make_shared<Group>();
+  group->push_time_seconds = candidate.now_seconds;
+  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->families = candidate.families;
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      const bool leaves =
+          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
+      if (leaves) {
+        next.leaving.push_back(family.get());
+      } else {
+        group->families.push_back(family);
+      }
+    }
+  }
+  group->families.push_back(candidate.push_time);
+  group->families.push_back(failure_time);
+  sort_by_name(group->families);
+  group->key = std::move(candidate.key);
+  group->id = std::move(candidate.id);
+  return next;
+}
+
+// The push as the WAL records it: the pushed families and both gauges.
+Change change_of_push(PushMode mode, const Group& group, const Candidate& candidate, const FamilyPtr& failure_time) {
+  Change change;
+  change.key = group.key;
+  change.push_time_seconds = group.push_time_seconds;
+  change.push_failure_time_seconds = group.push_failure_time_seconds;
+  change.replaces_group = mode == PushMode::replace_group;
+  change.families = candidate.families;
+  change.families.push_back(candidate.push_time);
+  change.families.push_back(failure_time);
+  sort_by_name(change.families);
+  return change;
+}
+
 }  // namespace
 
 struct GroupStore::State {
@@ -178,61 +237,20 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
       return checked.error();
     }
   }
-
-  if (old != nullptr) {
-    for (const auto& family : old->families) {
-      if (family->name == kPushFailureTimeName) failure_time = family;
-    }
-  }
-  if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
-
-  // The group after the change, built before anything is touched.
-  // PUT spares only push_failure_time_seconds; POST also every family it does not push.
-  auto group = std::make_shared<Group>();
-  group->push_time_seconds = now_seconds;
-  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
-  group->families = candidate.families;
-  std::vector<const StoredFamily*> leaving;
-  if (old != nullptr) {
-    for (const auto& family : old->families) {
-      const bool leaves =
-          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
-      if (leaves) {
-        leaving.push_back(family.get());
-      } else {
-        group->families.push_back(family);
-      }
-    }
-  }
-  group->families.push_back(candidate.push_time);
-  group->families.push_back(failure_time);
-  sort_by_name(group->families);
-  group->key = std::move(candidate.key);
-  group->id = std::move(candidate.id);
-  if (auto within = check_quotas(state.options.quotas, *current, old, *group); !within) return within.error();
-
-  // The change as the journal records it, written before anything is touched.
+  failure_time = kept_failure_time(old, std::move(failure_time), candidate.key, now_seconds);
+  auto next = group_after_push(mode, candidate, old, failure_time);
+  if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
   CommitTicket ticket = 0;
   if (state.journal != nullptr) {
-    Change change;
-    change.key = group->key;
-    change.push_time_seconds = now_seconds;
-    change.push_failure_time_seconds = group->push_failure_time_seconds;
-    change.replaces_group = mode == PushMode::replace_group;
-    change.families = candidate.families;
-    change.families.push_back(candidate.push_time);
-    change.families.push_back(failure_time);
-    sort_by_name(change.families);
-    auto recorded = state.journal->record(change);
+    auto recorded = state.journal->record(change_of_push(mode, *next.group, candidate, failure_time));
     if (!recorded) return recorded.error();
     ticket = *recorded;
   }
-
-  for (const StoredFamily* family : leaving) state.index.remove(*family);
+  for (const StoredFamily* family : next.leaving) state.index.remove(*family);
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
-  retired = state.published.exchange(current->with_group(std::move(group)));
+  retired = state.published.exchange(current->with_group(std::move(next.group)));
   return ticket;
 }
 
