@@ -22,27 +22,12 @@
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
+#include "pushgw/store_options.hpp"
 
 namespace flowgate::pushgw {
 
 class Snapshot;  // defined in pushgw/snapshot.hpp
 struct Group;    // defined in pushgw/group.hpp
-
-enum class PushMode {
-  replace_group,     // PUT: the group's families become exactly the pushed ones
-  replace_families,  // POST: only the pushed family names are replaced
-};
-
-struct StoreOptions {
-  // The Pushgateway's default; off means pushes are stored unchecked (202).
-  bool consistency_check = true;
-  // Type of a family flowgate itself exposes (self-metrics, collectors), so a
-  // push that clashes with it is rejected; nullopt when the name is free.
-  std::function<std::optional<exposition::MetricType>(std::string_view name)> own_family_type;
-  // What the store may hold; checked for every push and recorded failure,
-  // never for restore() (a store recovered over a quota still starts).
-  StoreQuotas quotas = {};
-};
 
 class GroupStore {
  public:
