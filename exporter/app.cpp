@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 
 #include "collectors/host/host_collector.hpp"
 #include "collectors/process/process_collector.hpp"
+#include "collectors/published.hpp"
 #include "exporter/authorization_file.hpp"
 #include "exporter/build_info.hpp"
 #include "exporter/collector_scheduler.hpp"
@@ -108,7 +108,6 @@ struct App::Impl {
       : flags(std::move(app_flags)),
         logger(log),
         start_time(unix_now()),
-        collector_families(std::make_shared<const FamilyTypes>()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); },
                                    {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
@@ -238,7 +237,7 @@ struct App::Impl {
   double start_time;
   SelfMetrics self_metrics;
   std::mutex families_mutex;  // serializes writers of collector_families
-  std::atomic<std::shared_ptr<const FamilyTypes>> collector_families;
+  collectors::Published<FamilyTypes> collector_families;
   pushgw::GroupStore store;
   std::unique_ptr<WebConfigFile> web_config;
   std::unique_ptr<AuthorizationFile> authorization;  // null without --web.authorization.file

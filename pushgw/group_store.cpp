@@ -24,11 +24,11 @@ bool contains(const std::vector<FamilyPtr>& sorted, std::string_view name) {
   return it != sorted.end() && (*it)->name == name;
 }
 
-// The published snapshot pointer. Not std::atomic<std::shared_ptr>: libstdc++
-// 12 releases its internal spin lock with a relaxed store after load(), which
-// ThreadSanitizer reports as a race with the next exchange(). A mutex held
-// only for the refcount bump costs the same and is never held by a writer
-// while it checks or builds a push.
+// The published snapshot pointer, published as README.md (Development) says
+// all shared state is: under a mutex held only for the pointer copy, never by
+// a writer while it checks or builds a push. pushgw's own copy of
+// collectors::Published, which it may not include; exchange() hands back the
+// old snapshot for the writer to release after its lock.
 class PublishedSnapshot {
  public:
   std::shared_ptr<const Snapshot> load() const {
