@@ -136,15 +136,15 @@ struct GroupStore::State {
   explicit State(StoreOptions store_options) : options(std::move(store_options)) {}
 
   const StoreOptions options;
-  std::mutex writer;  // guards `index`, `journal` and every store to `published`
+  std::mutex writer;  // guards `index`, `wal` and every store to `published`
   FamilyIndex index;
   PublishedSnapshot published;
-  ChangeJournal* journal = nullptr;
+  WalWriter* wal = nullptr;
 
-  // Under `writer`: writes `change` to the journal, if any.
-  boost::system::result<CommitTicket, PushError> journaled(const Change& change) {
-    if (journal == nullptr) return CommitTicket{0};
-    return journal->record(change);
+  // Under `writer`: writes `change` to the WAL, if any.
+  boost::system::result<CommitTicket, PushError> write_to_wal(const Change& change) {
+    if (wal == nullptr) return CommitTicket{0};
+    return wal->record(change);
   }
 
   // Under `writer`: the Pushgateway's record of a rejected push; the group is
@@ -180,10 +180,10 @@ struct GroupStore::State {
     }
     group->families.push_back(failure);
     sort_by_name(group->families);
-    // A failure that cannot be journaled, or would be a group over a quota,
+    // A failure that cannot be written to the WAL, or would be a group over a quota,
     // is not recorded: the push was refused anyway.
     if (old == nullptr && !check_quotas(options.quotas, *current, old, *group)) return nullptr;
-    if (!journaled(change)) return nullptr;
+    if (!write_to_wal(change)) return nullptr;
 
     if (old != nullptr) {
       if (const auto* old_failure = old->find(kPushFailureTimeName)) index.remove(*old_failure);
@@ -203,9 +203,9 @@ std::shared_ptr<const Snapshot> GroupStore::snapshot() const { return state_->pu
 
 const StoreOptions& GroupStore::options() const { return state_->options; }
 
-void GroupStore::attach_journal(ChangeJournal* journal) {
+void GroupStore::attach_wal(WalWriter* wal) {
   std::lock_guard lock(state_->writer);
-  state_->journal = journal;
+  state_->wal = wal;
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
@@ -241,8 +241,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
   auto next = group_after_push(mode, candidate, old, failure_time);
   if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
   CommitTicket ticket = 0;
-  if (state.journal != nullptr) {
-    auto recorded = state.journal->record(change_of_push(mode, *next.group, candidate, failure_time));
+  if (state.wal != nullptr) {
+    auto recorded = state.wal->record(change_of_push(mode, *next.group, candidate, failure_time));
     if (!recorded) return recorded.error();
     ticket = *recorded;
   }
@@ -267,11 +267,11 @@ boost::system::result<CommitTicket, PushError> GroupStore::remove(const Grouping
   const auto current = state_->published.load();
   const Group* old = current->find(id);
   // Already gone, maybe by a change not yet on disk: wait for that one.
-  if (old == nullptr) return state_->journal != nullptr ? state_->journal->last_ticket() : CommitTicket{0};
+  if (old == nullptr) return state_->wal != nullptr ? state_->wal->last_ticket() : CommitTicket{0};
   Change change;
   change.kind = ChangeKind::remove;
   change.key = key;
-  auto ticket = state_->journaled(change);
+  auto ticket = state_->write_to_wal(change);
   if (!ticket) return ticket;
   state_->index.remove(*old);
   retired = state_->published.exchange(current->without_group(id));
@@ -284,7 +284,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::wipe() {
   const auto current = state_->published.load();
   Change change;
   change.kind = ChangeKind::wipe;
-  auto ticket = state_->journaled(change);
+  auto ticket = state_->write_to_wal(change);
   if (!ticket) return ticket;
   state_->index.clear();
   retired = state_->published.exchange(Snapshot::of_groups({}, current->version() + 1));
@@ -306,7 +306,7 @@ GroupStore::Expiry GroupStore::expire(double cutoff_seconds) {
     Change change;
     change.kind = ChangeKind::expire;
     change.key = group->key;
-    if (auto ticket = state_->journaled(change); !ticket) {
+    if (auto ticket = state_->write_to_wal(change); !ticket) {
       expiry.error = ticket.error();
       break;
     }

@@ -113,8 +113,8 @@ std::size_t leave_legacy_ids(GroupMap& groups) {
   return dropped;
 }
 
-// save_snapshot's temporary files that a crash left behind ("<name>.in_progress.<pid>").
-void remove_unfinished_snapshots(const std::filesystem::path& snapshot_file) {
+// write_snapshot_file's temporary files that a crash left behind ("<name>.in_progress.<pid>").
+void remove_unfinished_snapshot_files(const std::filesystem::path& snapshot_file) {
   const auto folder = snapshot_file.has_parent_path() ? snapshot_file.parent_path() : std::filesystem::path(".");
   const std::string prefix = snapshot_file.filename().string() + ".in_progress.";
   std::error_code ec;
@@ -137,11 +137,11 @@ struct Replay {
   std::optional<std::uint64_t> cut_segment;
 };
 
-Replay start_from_snapshot(SnapshotContent snapshot) {
+Replay start_from_snapshot_file(SnapshotFileContent on_disk) {
   Replay replay;
-  replay.recovered.report.snapshot_groups = snapshot.groups.size();
-  replay.last_segment = snapshot.log_segment;
-  for (auto& group : snapshot.groups) {
+  replay.recovered.report.snapshot_groups = on_disk.groups.size();
+  replay.last_segment = on_disk.log_segment;
+  for (auto& group : on_disk.groups) {
     auto id = legacy_group_id(group->key);
     replay.groups.emplace(std::move(id), std::move(group));
   }
@@ -270,11 +270,11 @@ RecoveredStore recovered_store(Replay replay) {
 
 boost::system::result<RecoveredStore, PersistenceError> recover_store(const std::filesystem::path& snapshot_file,
                                                                       const std::filesystem::path& log_folder) {
-  auto snapshot = load_snapshot(snapshot_file);
-  if (!snapshot) return snapshot.error();
-  remove_unfinished_snapshots(snapshot_file);
-  const auto snapshot_segment = snapshot->log_segment;
-  Replay replay = start_from_snapshot(std::move(*snapshot));
+  auto on_disk = read_snapshot_file(snapshot_file);
+  if (!on_disk) return on_disk.error();
+  remove_unfinished_snapshot_files(snapshot_file);
+  const auto snapshot_segment = on_disk->log_segment;
+  Replay replay = start_from_snapshot_file(std::move(*on_disk));
   if (auto replayed = replay_log(replay, snapshot_segment, log_folder); !replayed) return replayed.error();
   if (auto removed = remove_dropped_log(replay, log_folder); !removed) return removed.error();
   return recovered_store(std::move(replay));
