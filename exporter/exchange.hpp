@@ -41,7 +41,7 @@ struct Reply {
   // With `streamed`: gzip the pieces on the way out, in bounded chunks
   // (chunked transfer encoding), instead of compressing the whole body first.
   bool gzip_streamed = false;
-  // Non-zero: the reply of a change written to the store's journal but not
+  // Non-zero: the reply of a change written to the store's WAL but not
   // yet on disk; the server holds it until ServerHooks::when_durable says so.
   std::uint64_t commit_ticket = 0;
 

@@ -30,7 +30,7 @@ struct HttpReply {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::optional<PushErrorKind> refused;  // why a push/delete was refused, for metrics and logs
   // Non-zero: the change is written but not yet on disk; send the reply only
-  // once the store's journal says this ticket is durable (500 if it fails).
+  // once the store's WAL says this ticket is durable (500 if it fails).
   std::uint64_t commit_ticket = 0;
 };
 
