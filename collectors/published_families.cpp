@@ -3,13 +3,12 @@
 namespace flowgate::collectors {
 
 MetricFamilies PublishedFamilies::families() const {
-  return *families_.load(std::memory_order_acquire);
+  return *families_.load();
 }
 
 void PublishedFamilies::record(std::optional<MetricFamilies>&& gathered, double seconds) {
   if (gathered) {
-    families_.store(std::make_shared<const MetricFamilies>(std::move(*gathered)),
-                    std::memory_order_release);
+    families_.store(std::make_shared<const MetricFamilies>(std::move(*gathered)));
   }
   last_duration_seconds_.store(seconds, std::memory_order_relaxed);
   last_success_.store(gathered.has_value(), std::memory_order_relaxed);

@@ -13,6 +13,8 @@
 
 #include <prometheus/metric_family.h>
 
+#include "collectors/published.hpp"
+
 namespace flowgate::collectors {
 
 using MetricFamilies = std::vector<prometheus::MetricFamily>;
@@ -31,7 +33,7 @@ class PublishedFamilies {
  private:
   void record(std::optional<MetricFamilies>&& gathered, double seconds);
 
-  std::atomic<std::shared_ptr<const MetricFamilies>> families_{std::make_shared<const MetricFamilies>()};
+  Published<MetricFamilies> families_;
   std::atomic<bool> last_success_{false};
   std::atomic<double> last_duration_seconds_{0.0};
 };

@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 
 #include "collectors/host/host_collector.hpp"
 #include "collectors/process/process_collector.hpp"
+#include "collectors/published.hpp"
 #include "exporter/authorization_file.hpp"
 #include "exporter/build_info.hpp"
 #include "exporter/collector_scheduler.hpp"
@@ -68,6 +68,39 @@ std::unique_ptr<AuthorizationFile> open_authorization(const Flags& flags, const 
   return std::move(*opened);
 }
 
+// The process, host and Prefect collectors the flags turn on.
+std::vector<std::unique_ptr<collectors::Collector>> make_collectors(const Flags& flags, Logger& logger) {
+  std::vector<std::unique_ptr<collectors::Collector>> made;
+  if (flags.collector_process) {
+    made.push_back(std::make_unique<collectors::ProcessCollector>());
+  }
+  if (flags.collector_host) {
+    collectors::HostCollectorOptions options;
+    options.mount_points_exclude = flags.filesystem_mount_points_exclude;
+    options.netdev_device_exclude = flags.netdev_device_exclude;
+    try {
+      made.push_back(std::make_unique<collectors::HostCollector>(options));
+    } catch (const std::invalid_argument& error) {
+      throw std::runtime_error(error.what());
+    }
+  }
+  if (auto prefect = make_prefect_collector(flags, logger)) made.push_back(std::move(prefect));
+  return made;
+}
+
+ServerOptions server_options(const Flags& flags) {
+  ServerOptions options;
+  options.listen_addresses = flags.listen_addresses;
+  options.max_connections = flags.max_connections;
+  options.max_connections_per_ip = flags.max_connections_per_ip;
+  options.max_inflight_body_bytes = flags.max_inflight_body_bytes;
+  options.read_header_timeout = flags.read_header_timeout;
+  options.idle_timeout = flags.idle_timeout;
+  options.threads = flags.threads;
+  options.max_body_bytes = flags.max_body_bytes;
+  return options;
+}
+
 }  // namespace
 
 struct App::Impl {
@@ -75,33 +108,22 @@ struct App::Impl {
       : flags(std::move(app_flags)),
         logger(log),
         start_time(unix_now()),
-        collector_families(std::make_shared<const FamilyTypes>()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); },
                                    {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
         web_config(open_web_config(flags)),
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();
-    if (flags.collector_process) {
-      collectors.push_back(std::make_unique<collectors::ProcessCollector>());
-    }
-    if (flags.collector_host) {
-      collectors::HostCollectorOptions options;
-      options.mount_points_exclude = flags.filesystem_mount_points_exclude;
-      options.netdev_device_exclude = flags.netdev_device_exclude;
-      try {
-        collectors.push_back(std::make_unique<collectors::HostCollector>(options));
-      } catch (const std::invalid_argument& error) {
-        throw std::runtime_error(error.what());
-      }
-    }
-    if (auto prefect = make_prefect_collector(flags, logger)) collectors.push_back(std::move(prefect));
-    if (auto config = web_config->current(); config->tls && !config->tls->cipher_suites.empty()) {
-      logger.log(LogLevel::warn, FLOWGATE_CALLER,
-                 "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");
-    }
+    collectors = make_collectors(flags, logger);
+    warn_about_ignored_tls_settings();
     keeper = std::make_unique<StoreKeeper>(keeper_options(flags), store, logger);
+    wire_collectors();
+    dispatcher = std::make_unique<Dispatcher>(build_routes(route_context()), flags.route_prefix);
+    server = make_server();
+  }
 
+  // The scrape handler reads the collectors; the scheduler refreshes them.
+  void wire_collectors() {
     std::vector<const collectors::Collector*> readers;
     std::vector<collectors::Collector*> writers;
     for (auto& collector : collectors) {
@@ -112,25 +134,19 @@ struct App::Impl {
                                              [this](const pushgw::Snapshot& snapshot) { describe_store(snapshot); });
     scheduler = std::make_unique<CollectorScheduler>(
         writers, [this](const collectors::Collector& collector) { on_refresh(collector); });
+  }
 
+  RouteContext route_context() {
     StatusInfo status{&flags.values, start_time, flags.enable_admin_api};
-    RouteContext context{flags, store, *scrape, self_metrics, status, [this] {
-                           logger.log(LogLevel::warn, FLOWGATE_CALLER,
-                                      "Received termination request via web service, exiting gracefully...");
-                           request_stop();
-                         },
-                         &logger, authorization.get()};
-    dispatcher = std::make_unique<Dispatcher>(build_routes(context), flags.route_prefix);
+    return RouteContext{flags, store, *scrape, self_metrics, status, [this] {
+                          logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                                     "Received termination request via web service, exiting gracefully...");
+                          request_stop();
+                        },
+                        &logger, authorization.get()};
+  }
 
-    ServerOptions server_options;
-    server_options.listen_addresses = flags.listen_addresses;
-    server_options.max_connections = flags.max_connections;
-    server_options.max_connections_per_ip = flags.max_connections_per_ip;
-    server_options.max_inflight_body_bytes = flags.max_inflight_body_bytes;
-    server_options.read_header_timeout = flags.read_header_timeout;
-    server_options.idle_timeout = flags.idle_timeout;
-    server_options.threads = flags.threads;
-    server_options.max_body_bytes = flags.max_body_bytes;
+  std::unique_ptr<HttpServer> make_server() {
     ServerHooks hooks;
     hooks.dispatch = [this](const Request& request) { return dispatcher->dispatch(request); };
     hooks.when_durable = [this](std::uint64_t ticket, std::function<void(bool)> done) {
@@ -139,7 +155,14 @@ struct App::Impl {
     hooks.answered = [this](std::string_view handler, std::string_view method, int code, double seconds) {
       self_metrics.record_request(handler, method, code, seconds);
     };
-    server = std::make_unique<HttpServer>(server_options, std::move(hooks), *web_config, logger);
+    return std::make_unique<HttpServer>(server_options(flags), std::move(hooks), *web_config, logger);
+  }
+
+  void warn_about_ignored_tls_settings() {
+    if (auto config = web_config->current(); config->tls && !config->tls->cipher_suites.empty()) {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");
+    }
   }
 
   // A user the authorization file names but the web config does not know is
@@ -214,7 +237,7 @@ struct App::Impl {
   double start_time;
   SelfMetrics self_metrics;
   std::mutex families_mutex;  // serializes writers of collector_families
-  std::atomic<std::shared_ptr<const FamilyTypes>> collector_families;
+  collectors::Published<FamilyTypes> collector_families;
   pushgw::GroupStore store;
   std::unique_ptr<WebConfigFile> web_config;
   std::unique_ptr<AuthorizationFile> authorization;  // null without --web.authorization.file
@@ -290,38 +313,31 @@ void App::reload_web_config() {
   impl_->warn_about_unknown_authorized_users();
 }
 
-int run(std::span<const std::string_view> args) {
-  const char* prefect_env = std::getenv("PREFECT_API_URL");
-  auto parsed = parse_flags(args, prefect_env != nullptr ? prefect_env : "");
-  if (!parsed) {
-    std::fprintf(stderr, "flowgate: error: %s, try --help\n", parsed.error().message.c_str());
-    return 2;
-  }
-  Flags& flags = *parsed;
-  const auto& build = build_info();
-  if (flags.help) {
-    std::fputs(help_text().c_str(), stdout);
-    return 0;
-  }
-  if (flags.version) {
-    std::printf("flowgate, version %.*s (branch: %.*s, revision: %.*s)\n  compiler: %.*s\n  build date: %.*s\n",
-                static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.branch.size()),
-                build.branch.data(), static_cast<int>(build.revision.size()), build.revision.data(),
-                static_cast<int>(build.compiler.size()), build.compiler.data(),
-                static_cast<int>(build.build_date.size()), build.build_date.data());
-    return 0;
-  }
+namespace {
 
-  Logger logger(flags.log_level, flags.log_format);
+void print_version() {
+  const auto& build = build_info();
+  std::printf("flowgate, version %.*s (branch: %.*s, revision: %.*s)\n  compiler: %.*s\n  build date: %.*s\n",
+              static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.branch.size()),
+              build.branch.data(), static_cast<int>(build.revision.size()), build.revision.data(),
+              static_cast<int>(build.compiler.size()), build.compiler.data(),
+              static_cast<int>(build.build_date.size()), build.build_date.data());
+}
+
+void log_start(Logger& logger) {
+  const auto& build = build_info();
   logger.log(LogLevel::info, FLOWGATE_CALLER, "starting flowgate",
              {{"version", "(version=" + std::string(build.version) + ", branch=" + std::string(build.branch) +
                               ", revision=" + std::string(build.revision) + ")"}});
   logger.log(LogLevel::info, FLOWGATE_CALLER, "Build context",
              {{"build_context", "(compiler=" + std::string(build.compiler) + ", date=" +
                                     std::string(build.build_date) + ")"}});
+}
 
-  // Signals are taken by one thread with sigwait; every other thread inherits
-  // the blocked mask, so no handler runs at an awkward moment.
+// Signals are taken by one thread with sigwait; every other thread inherits
+// the blocked mask, so no handler runs at an awkward moment. Returns the set
+// that thread waits for.
+sigset_t block_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&signals, signal);
@@ -329,17 +345,13 @@ int run(std::span<const std::string_view> args) {
   // A write past a file size limit must fail with EFBIG like a full disk
   // (the push gets a 500), not kill the process.
   ::signal(SIGXFSZ, SIG_IGN);
+  return signals;
+}
 
-  std::unique_ptr<App> app;
-  try {
-    app = std::make_unique<App>(std::move(flags), logger);
-    app->start();
-  } catch (const std::exception& error) {
-    logger.log(LogLevel::error, FLOWGATE_CALLER, "cannot start flowgate", {{"err", error.what()}});
-    return 1;
-  }
-
-  std::thread signal_thread([&app, &logger, &signals] {
+// SIGHUP reloads the web config, SIGTERM/SIGINT stop the app, SIGUSR1 (sent
+// by the main thread when it is done) ends the thread.
+std::thread start_signal_thread(App& app, Logger& logger, const sigset_t& signals) {
+  return std::thread([&app, &logger, &signals] {
     for (;;) {
       int signal = 0;
       if (sigwait(&signals, &signal) != 0) continue;
@@ -348,16 +360,29 @@ int run(std::span<const std::string_view> args) {
         // SIGHUP re-reads the web config and never loses data (the
         // Pushgateway dies on it without persisting).
         logger.log(LogLevel::info, FLOWGATE_CALLER, "received SIGHUP; reloading the web config");
-        app->reload_web_config();
+        app.reload_web_config();
         continue;
       }
       logger.log(LogLevel::warn, FLOWGATE_CALLER,
                  signal == SIGINT ? "received SIGINT; exiting gracefully..." : "received SIGTERM; exiting gracefully...");
-      app->request_stop();
+      app.request_stop();
       return;
     }
   });
+}
 
+// Starts the app, serves until a signal or /-/quit stops it, and stops it.
+int serve(Flags flags, Logger& logger) {
+  const sigset_t signals = block_signals();
+  std::unique_ptr<App> app;
+  try {
+    app = std::make_unique<App>(std::move(flags), logger);
+    app->start();
+  } catch (const std::exception& error) {
+    logger.log(LogLevel::error, FLOWGATE_CALLER, "cannot start flowgate", {{"err", error.what()}});
+    return 1;
+  }
+  std::thread signal_thread = start_signal_thread(*app, logger, signals);
   app->wait_for_stop();
   const bool stopped_cleanly = app->stop();
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
@@ -371,6 +396,28 @@ int run(std::span<const std::string_view> args) {
     std::_Exit(0);
   }
   return 0;
+}
+
+}  // namespace
+
+int run(std::span<const std::string_view> args) {
+  const char* prefect_env = std::getenv("PREFECT_API_URL");
+  auto parsed = parse_flags(args, prefect_env != nullptr ? prefect_env : "");
+  if (!parsed) {
+    std::fprintf(stderr, "flowgate: error: %s, try --help\n", parsed.error().message.c_str());
+    return 2;
+  }
+  if (parsed->help) {
+    std::fputs(help_text().c_str(), stdout);
+    return 0;
+  }
+  if (parsed->version) {
+    print_version();
+    return 0;
+  }
+  Logger logger(parsed->log_level, parsed->log_format);
+  log_start(logger);
+  return serve(std::move(*parsed), logger);
 }
 
 }  // namespace flowgate::exporter

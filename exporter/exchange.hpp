@@ -41,7 +41,7 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<const StreamedBody> streamed;  // set: replaces `body`
-  // Non-zero: the reply of a change written to the store's journal but not
+  // Non-zero: the reply of a change written to the store's WAL but not
   // yet on disk; the server holds it until ServerHooks::when_durable says so.
   std::uint64_t commit_ticket = 0;
 

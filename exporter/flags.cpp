@@ -4,8 +4,9 @@
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <functional>
+#include <optional>
+#include <set>
 #include <thread>
 
 namespace flowgate::exporter {
@@ -16,51 +17,46 @@ constexpr std::string_view kDefaultMountPointsExclude =
     "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 constexpr std::string_view kDefaultDeviceExclude = "^lo$";
 
+// What a flag's value looks like; --help shows it as VALUE, DURATION, BYTES or N.
 enum class Kind { text, boolean, duration, bytes, count };
 
+// Where one flag's value goes in Flags and how it comes back out as text for
+// Flags::values (/api/v1/status).
+struct Binding {
+  Kind kind;
+  // Parses and stores a value; false means "invalid value".
+  std::function<bool(Flags&, std::string_view)> apply;
+  // The final value as the Pushgateway's status page shows it; null: the flag
+  // is not listed in Flags::values (--help, --version).
+  std::function<std::string(const Flags&)> show;
+};
+
+// One flag, declared once: --help is generated from these and parse_flags
+// applies them. The value's default is Flags' member initializer; default_text
+// is how --help spells it (tests/exporter/flags_test.cpp checks they agree).
 struct FlagSpec {
   std::string_view name;
-  std::string_view group;
-  Kind kind;
   std::string_view default_text;
   std::string_view help;
-  // Applies a value (already validated for its kind); false means "invalid".
-  std::function<bool(Flags&, std::string_view)> apply;
+  Binding binding;
   bool repeatable = false;
 };
 
-bool set_bool(bool& target, std::string_view value) {
-  if (value == "true") {
-    target = true;
-  } else if (value == "false") {
-    target = false;
+// The flags under one --help heading.
+struct FlagGroup {
+  std::string_view title;
+  std::vector<FlagSpec> flags;
+};
+
+bool parse_bool(std::string_view text, bool& out) {
+  if (text == "true") {
+    out = true;
+  } else if (text == "false") {
+    out = false;
   } else {
     return false;
   }
   return true;
-}
-
-using Apply = std::function<bool(Flags&, std::string_view)>;
-
-Apply text_into(std::string Flags::*member) {
-  return [member](Flags& flags, std::string_view value) {
-    flags.*member = value;
-    return true;
-  };
-}
-
-Apply bool_into(bool Flags::*member) {
-  return [member](Flags& flags, std::string_view value) { return set_bool(flags.*member, value); };
-}
-
-Apply duration_into(std::chrono::milliseconds Flags::*member) {
-  return [member](Flags& flags, std::string_view value) { return parse_duration(value, flags.*member); };
-}
-
-Apply positive_duration_into(std::chrono::milliseconds Flags::*member) {
-  return [member](Flags& flags, std::string_view value) {
-    return parse_duration(value, flags.*member) && (flags.*member).count() > 0;
-  };
 }
 
 bool parse_count(std::string_view text, std::size_t& out) {
@@ -69,209 +65,345 @@ bool parse_count(std::string_view text, std::size_t& out) {
   return ec == std::errc{} && end == text.data() + text.size();
 }
 
-const std::vector<FlagSpec>& flag_specs() {
-  static const std::vector<FlagSpec> specs = {
-      {"web.listen-address", "Web server", Kind::text, ":9091",
+// Go's time.Duration.String(), which the Pushgateway's /api/v1/status
+// shows: "5m0s", "30s", "1h30m0s", "250ms", "1.5s", "0s".
+std::string go_duration_text(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms == 0) return "0s";
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  std::string text;
+  const auto hours = ms / 3'600'000;
+  const auto minutes = ms / 60'000 % 60;
+  if (hours > 0) text += std::to_string(hours) + "h";
+  if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
+  text += std::to_string(ms / 1000 % 60);
+  if (auto fraction = ms % 1000; fraction != 0) {
+    std::string digits = std::to_string(1000 + fraction).substr(1);
+    digits.erase(digits.find_last_not_of('0') + 1);
+    text += "." + digits;
+  }
+  return text + "s";
+}
+
+const char* bool_text(bool value) { return value ? "true" : "false"; }
+
+// Bindings of the common kinds: the value goes into one member of Flags.
+
+Binding text(std::string Flags::*member) {
+  return {Kind::text,
+          [member](Flags& f, std::string_view v) {
+            f.*member = v;
+            return true;
+          },
+          [member](const Flags& f) { return f.*member; }};
+}
+
+Binding boolean(bool Flags::*member) {
+  return {Kind::boolean, [member](Flags& f, std::string_view v) { return parse_bool(v, f.*member); },
+          [member](const Flags& f) { return std::string(bool_text(f.*member)); }};
+}
+
+// --help and --version: booleans that are not settings.
+Binding informational(bool Flags::*member) {
+  return {Kind::boolean, [member](Flags& f, std::string_view v) { return parse_bool(v, f.*member); }, nullptr};
+}
+
+Binding duration(std::chrono::milliseconds Flags::*member) {
+  return {Kind::duration, [member](Flags& f, std::string_view v) { return parse_duration(v, f.*member); },
+          [member](const Flags& f) { return go_duration_text(f.*member); }};
+}
+
+Binding positive_duration(std::chrono::milliseconds Flags::*member) {
+  return {Kind::duration,
+          [member](Flags& f, std::string_view v) { return parse_duration(v, f.*member) && (f.*member).count() > 0; },
+          [member](const Flags& f) { return go_duration_text(f.*member); }};
+}
+
+Binding count(std::size_t Flags::*member) {
+  return {Kind::count, [member](Flags& f, std::string_view v) { return parse_count(v, f.*member); },
+          [member](const Flags& f) { return std::to_string(f.*member); }};
+}
+
+Binding bytes(std::size_t Flags::*member) {
+  return {Kind::bytes, [member](Flags& f, std::string_view v) { return parse_byte_size(v, f.*member); },
+          [member](const Flags& f) { return std::to_string(f.*member); }};
+}
+
+Binding positive_bytes(std::size_t Flags::*member) {
+  return {Kind::bytes, [member](Flags& f, std::string_view v) { return parse_byte_size(v, f.*member) && f.*member > 0; },
+          [member](const Flags& f) { return std::to_string(f.*member); }};
+}
+
+// Bindings of the flags with their own rules.
+
+// Repeatable; parse_flags drops the default when the flag is given.
+Binding listen_addresses() {
+  return {Kind::text,
+          [](Flags& f, std::string_view v) {
+            f.listen_addresses.emplace_back(v);
+            return true;
+          },
+          [](const Flags& f) {
+            std::string joined;
+            for (const auto& address : f.listen_addresses) joined += (joined.empty() ? "" : ",") + address;
+            return joined;
+          }};
+}
+
+Binding telemetry_path() {
+  return {Kind::text,
+          [](Flags& f, std::string_view v) {
+            f.telemetry_path = v;
+            return !v.empty() && v.front() == '/';
+          },
+          [](const Flags& f) { return f.telemetry_path; }};
+}
+
+Binding threads() {
+  return {Kind::count,
+          [](Flags& f, std::string_view v) {
+            std::size_t n = 0;
+            if (!parse_count(v, n) || n > 1024) return false;
+            f.threads = static_cast<unsigned>(n);
+            return true;
+          },
+          [](const Flags& f) { return std::to_string(f.threads); }};
+}
+
+Binding sync_policy() {
+  return {Kind::text,
+          [](Flags& f, std::string_view v) {
+            if (v == "always") f.persistence_sync = SyncPolicy::always;
+            else if (v == "interval") f.persistence_sync = SyncPolicy::interval;
+            else return false;
+            return true;
+          },
+          [](const Flags& f) { return std::string(f.persistence_sync == SyncPolicy::always ? "always" : "interval"); }};
+}
+
+Binding log_level() {
+  return {Kind::text, [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); },
+          [](const Flags& f) { return std::string(level_name(f.log_level)); }};
+}
+
+Binding log_format() {
+  return {Kind::text, [](Flags& f, std::string_view v) { return parse_log_format(v, f.log_format); },
+          [](const Flags& f) { return std::string(f.log_format == LogFormat::json ? "json" : "logfmt"); }};
+}
+
+// The flag tables, one function per --help heading, in --help order.
+
+std::vector<FlagSpec> web_server_flags() {
+  return {
+      {"web.listen-address", ":9091",
        "Address to listen on for the web interface, API and telemetry (\":9091\" is every interface, "
        "\"127.0.0.1:0\" picks a free port).",
-       [](Flags& f, std::string_view v) {
-         f.listen_addresses.emplace_back(v);
-         return true;
-       },
-       true},
-      {"web.telemetry-path", "Web server", Kind::text, "/metrics", "Path under which to expose metrics.",
-       [](Flags& f, std::string_view v) {
-         f.telemetry_path = v;
-         return !v.empty() && v.front() == '/';
-       }},
-      {"web.external-url", "Web server", Kind::text, "",
+       listen_addresses(), true},
+      {"web.telemetry-path", "/metrics", "Path under which to expose metrics.", telemetry_path()},
+      {"web.external-url", "",
        "The URL under which flowgate is externally reachable (e.g. behind a reverse proxy); its path is "
        "the default route prefix.",
-       text_into(&Flags::external_url)},
-      {"web.route-prefix", "Web server", Kind::text, "",
+       text(&Flags::external_url)},
+      {"web.route-prefix", "",
        "Prefix for the internal routes of web endpoints. Defaults to the path of --web.external-url.",
-       text_into(&Flags::route_prefix)},
-      {"web.enable-lifecycle", "Web server", Kind::boolean, "false",
-       "Enable shutdown via HTTP request (PUT/POST /-/quit).",
-       bool_into(&Flags::enable_lifecycle)},
-      {"web.enable-admin-api", "Web server", Kind::boolean, "false",
-       "Enable API endpoints for admin control actions (PUT /api/v1/admin/wipe).",
-       bool_into(&Flags::enable_admin_api)},
-      {"web.config.file", "Web server", Kind::text, "",
+       text(&Flags::route_prefix)},
+      {"web.enable-lifecycle", "false", "Enable shutdown via HTTP request (PUT/POST /-/quit).",
+       boolean(&Flags::enable_lifecycle)},
+      {"web.enable-admin-api", "false", "Enable API endpoints for admin control actions (PUT /api/v1/admin/wipe).",
+       boolean(&Flags::enable_admin_api)},
+      {"web.config.file", "",
        "Path to a web configuration file (exporter-toolkit format) that enables TLS and basic "
        "authentication. Read at start-up and again on SIGHUP.",
-       text_into(&Flags::web_config_file)},
-      {"web.config.refuse-auth-removal", "Web server", Kind::boolean, "false",
+       text(&Flags::web_config_file)},
+      {"web.config.refuse-auth-removal", "false",
        "Refuse a SIGHUP reload whose web config has no basic_auth_users while the one in force has: keep the "
        "old config and log an error (without this flag such a reload is taken, with a warning).",
-       bool_into(&Flags::web_config_refuse_auth_removal)},
-      {"web.authorization.file", "Web server", Kind::text, "",
+       boolean(&Flags::web_config_refuse_auth_removal)},
+      {"web.authorization.file", "",
        "Path to a YAML file saying which basic-auth users may push or delete which grouping keys, scrape, and "
        "use the admin and lifecycle APIs (docs/authorization.md). Read at start-up and again on SIGHUP.",
-       text_into(&Flags::web_authorization_file)},
-      {"web.max-connections", "Web server", Kind::count, "512",
+       text(&Flags::web_authorization_file)},
+      {"web.max-connections", "512",
        "Maximum number of simultaneous connections; further connections are closed at once (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections); }},
-      {"web.max-connections-per-ip", "Web server", Kind::count, "64",
+       count(&Flags::max_connections)},
+      {"web.max-connections-per-ip", "64",
        "Maximum number of simultaneous connections from one client address (0: no limit). At this cap (and at "
        "--web.max-connections) the connection that has waited longest for its request header is closed to make "
        "room; when none is waiting, the new connection is closed.",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_connections_per_ip); }},
-      {"web.max-inflight-body-bytes", "Web server", Kind::bytes, "256MiB",
+       count(&Flags::max_connections_per_ip)},
+      {"web.max-inflight-body-bytes", "256MiB",
        "Most bytes of request bodies held in memory by all connections together (0: no limit); a request whose "
        "body would exceed it gets 503.",
-       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_inflight_body_bytes); }},
-      {"web.read-header-timeout", "Web server", Kind::duration, "30s",
+       bytes(&Flags::max_inflight_body_bytes)},
+      {"web.read-header-timeout", "30s",
        "Time a client has to send a request's whole header: from the connection for the first request, from "
        "its first byte for later ones.",
-       duration_into(&Flags::read_header_timeout)},
-      {"web.idle-timeout", "Web server", Kind::duration, "2m",
+       duration(&Flags::read_header_timeout)},
+      {"web.idle-timeout", "2m",
        "Time a keep-alive connection may wait for its next request, and the limit on reading one body.",
-       duration_into(&Flags::idle_timeout)},
-      {"web.threads", "Web server", Kind::count, "0",
-       "Threads serving HTTP (0: one per hardware thread).",
-       [](Flags& f, std::string_view v) {
-         std::size_t n = 0;
-         if (!parse_count(v, n) || n > 1024) return false;
-         f.threads = static_cast<unsigned>(n);
-         return true;
-       }},
-      {"persistence.file", "Persistence", Kind::text, "data/flowgate.db",
+       duration(&Flags::idle_timeout)},
+      {"web.threads", "0", "Threads serving HTTP (0: one per hardware thread).", threads()},
+  };
+}
+
+std::vector<FlagSpec> persistence_flags() {
+  return {
+      {"persistence.file", "data/flowgate.db",
        "File to persist the pushed metrics to (a relative path is relative to the working directory). "
        "Empty (--persistence.file=) keeps metrics in memory only, as the Pushgateway's default does.",
-       text_into(&Flags::persistence_file)},
-      {"persistence.interval", "Persistence", Kind::duration, "5m",
+       text(&Flags::persistence_file)},
+      {"persistence.interval", "5m",
        "How often the write-ahead log is compacted into the persistence file (a snapshot of every group).",
-       duration_into(&Flags::persistence_interval)},
-      {"persistence.sync", "Persistence", Kind::text, "always",
+       duration(&Flags::persistence_interval)},
+      {"persistence.sync", "always",
        "When the write-ahead log is flushed to disk. One of: [always, interval]. always: before a push is answered "
        "(concurrent pushes share one fsync), so an answered push survives a crash; interval: every "
        "--persistence.sync-interval, so a crash may lose the pushes of the last interval.",
-       [](Flags& f, std::string_view v) {
-         if (v == "always") f.persistence_sync = SyncPolicy::always;
-         else if (v == "interval") f.persistence_sync = SyncPolicy::interval;
-         else return false;
-         return true;
-       }},
-      {"persistence.sync-interval", "Persistence", Kind::duration, "1s",
+       sync_policy()},
+      {"persistence.sync-interval", "1s",
        "With --persistence.sync=interval, the time between two flushes of the write-ahead log.",
-       [](Flags& f, std::string_view v) {
-         return parse_duration(v, f.persistence_sync_interval) && f.persistence_sync_interval.count() > 0;
-       }},
-      {"push.disable-consistency-check", "Push", Kind::boolean, "false",
-       "Do not check the consistency of pushed metrics. DANGEROUS.",
-       bool_into(&Flags::disable_consistency_check)},
-      {"push.group-ttl", "Push", Kind::duration, "0s",
+       positive_duration(&Flags::persistence_sync_interval)},
+  };
+}
+
+std::vector<FlagSpec> push_flags() {
+  return {
+      {"push.disable-consistency-check", "false", "Do not check the consistency of pushed metrics. DANGEROUS.",
+       boolean(&Flags::disable_consistency_check)},
+      {"push.group-ttl", "0s",
        "Delete groups whose last successful push is older than this (0s: never, as the Pushgateway). "
        "Expiry is logged, counted in flowgate_store_groups_expired_total and persisted like a DELETE.",
-       duration_into(&Flags::group_ttl)},
-      {"push.max-body-bytes", "Push", Kind::bytes, "64MiB",
+       duration(&Flags::group_ttl)},
+      {"push.max-body-bytes", "64MiB",
        "Largest request body accepted, before and after gzip inflation; larger pushes get 413.",
-       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_body_bytes) && f.max_body_bytes > 0; }},
-      {"push.max-labels-per-series", "Push", Kind::count, "64",
+       positive_bytes(&Flags::max_body_bytes)},
+      {"push.max-labels-per-series", "64",
        "Most labels one pushed series may carry in the body (grouping labels not counted); more: 400 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_labels_per_series); }},
-      {"push.max-grouping-labels", "Push", Kind::count, "32",
+       count(&Flags::max_labels_per_series)},
+      {"push.max-grouping-labels", "32",
        "Most labels in a push URL's grouping key, job included; more: 400 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_grouping_labels); }},
-      {"push.max-label-name-bytes", "Push", Kind::bytes, "256B",
-       "Longest label name, in the body or the URL; longer: 400 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_label_name_bytes); }},
-      {"push.max-label-value-bytes", "Push", Kind::bytes, "8KiB",
+       count(&Flags::max_grouping_labels)},
+      {"push.max-label-name-bytes", "256B", "Longest label name, in the body or the URL; longer: 400 (0: no limit).",
+       bytes(&Flags::max_label_name_bytes)},
+      {"push.max-label-value-bytes", "8KiB",
        "Longest label value (body or URL) or metric name; longer: 400 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_label_value_bytes); }},
-      {"push.max-series-per-push", "Push", Kind::count, "100000",
+       bytes(&Flags::max_label_value_bytes)},
+      {"push.max-series-per-push", "100000",
        "Most series in one push (a histogram or summary is one); more: 413 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_series_per_push); }},
-      {"push.max-series-per-group", "Push", Kind::count, "100000",
+       count(&Flags::max_series_per_push)},
+      {"push.max-series-per-group", "100000",
        "Most series one group may hold after a push (push-time gauges included); more: 413 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_series_per_group); }},
-      {"push.max-groups", "Push", Kind::count, "100000",
-       "Most groups stored; a push that would create one more gets 429 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.max_groups); }},
-      {"push.max-store-bytes", "Push", Kind::bytes, "4GiB",
+       count(&Flags::max_series_per_group)},
+      {"push.max-groups", "100000", "Most groups stored; a push that would create one more gets 429 (0: no limit).",
+       count(&Flags::max_groups)},
+      {"push.max-store-bytes", "4GiB",
        "Most bytes of rendered samples stored (flowgate_store_bytes); a push that would grow the store past it "
        "gets 429 (0: no limit).",
-       [](Flags& f, std::string_view v) { return parse_byte_size(v, f.max_store_bytes); }},
-      {"collector.host", "Collectors", Kind::boolean, "true",
+       bytes(&Flags::max_store_bytes)},
+  };
+}
+
+std::vector<FlagSpec> collector_flags() {
+  return {
+      {"collector.host", "true",
        "Expose host metrics (node_exporter names: CPU, memory, filesystems, disks, network).",
-       bool_into(&Flags::collector_host)},
-      {"collector.process", "Collectors", Kind::boolean, "true",
-       "Expose flowgate's own process metrics (process_*).",
-       bool_into(&Flags::collector_process)},
-      {"collector.filesystem.mount-points-exclude", "Collectors", Kind::text, kDefaultMountPointsExclude,
+       boolean(&Flags::collector_host)},
+      {"collector.process", "true", "Expose flowgate's own process metrics (process_*).",
+       boolean(&Flags::collector_process)},
+      {"collector.filesystem.mount-points-exclude", kDefaultMountPointsExclude,
        "Regular expression of mount points the host collector ignores.",
-       text_into(&Flags::filesystem_mount_points_exclude)},
-      {"collector.netdev.device-exclude", "Collectors", Kind::text, kDefaultDeviceExclude,
-       "Regular expression of network devices the host collector ignores.",
-       text_into(&Flags::netdev_device_exclude)},
-      {"prefect.api-url", "Prefect", Kind::text, "$PREFECT_API_URL",
+       text(&Flags::filesystem_mount_points_exclude)},
+      {"collector.netdev.device-exclude", kDefaultDeviceExclude,
+       "Regular expression of network devices the host collector ignores.", text(&Flags::netdev_device_exclude)},
+  };
+}
+
+std::vector<FlagSpec> prefect_flags() {
+  return {
+      {"prefect.api-url", "$PREFECT_API_URL",
        "Prefect API URL to poll (http://prefect:4200/api, or Prefect Cloud's "
        "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>); empty: no Prefect collector.",
-       text_into(&Flags::prefect_api_url)},
-      {"prefect.api-key-file", "Prefect", Kind::text, "",
+       text(&Flags::prefect_api_url)},
+      {"prefect.api-key-file", "",
        "File holding the Prefect API key (sent as a bearer token); when not given, $PREFECT_API_KEY.",
-       text_into(&Flags::prefect_api_key_file)},
-      {"prefect.auth-string-file", "Prefect", Kind::text, "",
+       text(&Flags::prefect_api_key_file)},
+      {"prefect.auth-string-file", "",
        "File holding the basic-auth string user:password of a self-hosted server; when not given, "
        "$PREFECT_API_AUTH_STRING. Wins over the API key, as in Prefect's own client.",
-       text_into(&Flags::prefect_auth_string_file)},
-      {"prefect.poll-interval", "Prefect", Kind::duration, "30s",
-       "Time between two polls of flow runs, task runs and workers.",
-       positive_duration_into(&Flags::prefect_poll_interval)},
-      {"prefect.inventory-interval", "Prefect", Kind::duration, "5m",
+       text(&Flags::prefect_auth_string_file)},
+      {"prefect.poll-interval", "30s", "Time between two polls of flow runs, task runs and workers.",
+       positive_duration(&Flags::prefect_poll_interval)},
+      {"prefect.inventory-interval", "5m",
        "Time between two reads of flows, deployments, work pools and queues (also re-read when a run names "
        "an unknown one).",
-       positive_duration_into(&Flags::prefect_inventory_interval)},
-      {"prefect.poll-timeout", "Prefect", Kind::duration, "1m",
+       positive_duration(&Flags::prefect_inventory_interval)},
+      {"prefect.poll-timeout", "1m",
        "Deadline of one whole poll, retries included; a poll past it fails "
        "and the last values stay published.",
-       positive_duration_into(&Flags::prefect_poll_timeout)},
-      {"prefect.request-timeout", "Prefect", Kind::duration, "10s",
-       "Timeout of one request to the Prefect API.",
-       positive_duration_into(&Flags::prefect_request_timeout)},
-      {"prefect.stuck-running-after", "Prefect", Kind::duration, "1h",
+       positive_duration(&Flags::prefect_poll_timeout)},
+      {"prefect.request-timeout", "10s", "Timeout of one request to the Prefect API.",
+       positive_duration(&Flags::prefect_request_timeout)},
+      {"prefect.stuck-running-after", "1h",
        "A flow run in RUNNING longer than this counts in prefect_flow_runs_stuck_running.",
-       positive_duration_into(&Flags::prefect_stuck_running_after)},
-      {"prefect.finished-overlap", "Prefect", Kind::duration, "2m",
+       positive_duration(&Flags::prefect_stuck_running_after)},
+      {"prefect.finished-overlap", "2m",
        "How far before the last finished run each poll reads again, for runs Prefect records late.",
-       duration_into(&Flags::prefect_finished_overlap)},
-      {"prefect.failure-info-limit", "Prefect", Kind::count, "10",
+       duration(&Flags::prefect_finished_overlap)},
+      {"prefect.failure-info-limit", "10",
        "How many of the latest failed runs prefect_flow_run_last_failure_info keeps.",
-       [](Flags& f, std::string_view v) { return parse_count(v, f.prefect_failure_info_limit); }},
-      {"prefect.flows-include", "Prefect", Kind::text, "",
-       "Regular expression: only flows whose name matches are reported (empty: all).",
-       text_into(&Flags::prefect_flows_include)},
-      {"prefect.flows-exclude", "Prefect", Kind::text, "",
-       "Regular expression of flow names not reported.", text_into(&Flags::prefect_flows_exclude)},
-      {"prefect.deployments-include", "Prefect", Kind::text, "",
+       count(&Flags::prefect_failure_info_limit)},
+      {"prefect.flows-include", "", "Regular expression: only flows whose name matches are reported (empty: all).",
+       text(&Flags::prefect_flows_include)},
+      {"prefect.flows-exclude", "", "Regular expression of flow names not reported.",
+       text(&Flags::prefect_flows_exclude)},
+      {"prefect.deployments-include", "",
        "Regular expression: only deployments whose name matches are reported (ad-hoc runs have the name \"\").",
-       text_into(&Flags::prefect_deployments_include)},
-      {"prefect.deployments-exclude", "Prefect", Kind::text, "",
-       "Regular expression of deployment names not reported.", text_into(&Flags::prefect_deployments_exclude)},
-      {"prefect.tls-insecure-skip-verify", "Prefect", Kind::boolean, "false",
+       text(&Flags::prefect_deployments_include)},
+      {"prefect.deployments-exclude", "", "Regular expression of deployment names not reported.",
+       text(&Flags::prefect_deployments_exclude)},
+      {"prefect.tls-insecure-skip-verify", "false",
        "Do not verify the Prefect API's TLS certificate (the system CAs are used otherwise).",
-       bool_into(&Flags::prefect_tls_insecure_skip_verify)},
-      {"prefect.state-file", "Prefect", Kind::text, "<dir of --persistence.file>/prefect-state.json",
+       boolean(&Flags::prefect_tls_insecure_skip_verify)},
+      {"prefect.state-file", "<dir of --persistence.file>/prefect-state.json",
        "File that keeps the Prefect counters across restarts (empty when --persistence.file is). Empty: "
        "none, and only prefect_flow_runs_finished_total continues after a restart (from Prefect's totals).",
-       text_into(&Flags::prefect_state_file)},
-      {"log.level", "Logging", Kind::text, "info", "Only log messages with the given severity or above. One of: "
-       "[debug, info, warn, error]",
-       [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); }},
-      {"log.format", "Logging", Kind::text, "logfmt", "Output format of log messages. One of: [logfmt, json]",
-       [](Flags& f, std::string_view v) { return parse_log_format(v, f.log_format); }},
-      {"help", "Informational", Kind::boolean, "", "Show this help and exit.",
-       bool_into(&Flags::help)},
-      {"version", "Informational", Kind::boolean, "", "Show the version and exit.",
-       bool_into(&Flags::version)},
+       text(&Flags::prefect_state_file)},
   };
-  return specs;
+}
+
+std::vector<FlagSpec> logging_flags() {
+  return {
+      {"log.level", "info", "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
+       log_level()},
+      {"log.format", "logfmt", "Output format of log messages. One of: [logfmt, json]", log_format()},
+  };
+}
+
+std::vector<FlagSpec> informational_flags() {
+  return {
+      {"help", "", "Show this help and exit.", informational(&Flags::help)},
+      {"version", "", "Show the version and exit.", informational(&Flags::version)},
+  };
+}
+
+const std::vector<FlagGroup>& flag_groups() {
+  static const std::vector<FlagGroup> groups = {
+      {"Web server", web_server_flags()},
+      {"Persistence", persistence_flags()},
+      {"Push", push_flags()},
+      {"Collectors", collector_flags()},
+      {"Prefect", prefect_flags()},
+      {"Logging", logging_flags()},
+      {"Informational", informational_flags()},
+  };
+  return groups;
 }
 
 const FlagSpec* find_spec(std::string_view name) {
-  for (const auto& spec : flag_specs()) {
-    if (spec.name == name) return &spec;
+  for (const auto& group : flag_groups()) {
+    for (const auto& spec : group.flags) {
+      if (spec.name == name) return &spec;
+    }
   }
   return nullptr;
 }
@@ -294,6 +426,64 @@ std::string path_of_url(std::string_view url) {
   auto path = url.substr(slash);
   auto end = path.find_first_of("?#");
   return std::string(path.substr(0, end));
+}
+
+// One flag from the command line and the text of its value.
+struct GivenFlag {
+  const FlagSpec* spec;
+  std::string_view value;
+};
+
+// Reads the flag at args[i] (`--name=value`, `--name value`, `--name` or
+// `--no-name` for a boolean), advancing i past a separate value; kingpin's
+// message when it is not one.
+boost::system::result<GivenFlag, FlagError> read_flag(std::span<const std::string_view> args, std::size_t& i) {
+  std::string_view arg = args[i] == "-h" ? "--help" : args[i];
+  if (!arg.starts_with("--") || arg.size() == 2) return FlagError("unexpected " + std::string(arg));
+  std::string_view name = arg.substr(2);
+  std::optional<std::string_view> value;
+  if (auto eq = name.find('='); eq != std::string_view::npos) {
+    value = name.substr(eq + 1);
+    name = name.substr(0, eq);
+  }
+  const FlagSpec* spec = find_spec(name);
+  bool negated = false;
+  if (spec == nullptr && name.starts_with("no-")) {
+    const FlagSpec* positive = find_spec(name.substr(3));
+    negated = positive != nullptr && positive->binding.kind == Kind::boolean;
+    if (negated) spec = positive;
+  }
+  if (spec == nullptr) return FlagError("unknown long flag '--" + std::string(name) + "'");
+
+  if (spec->binding.kind == Kind::boolean) {
+    if (negated && value) return FlagError("unexpected value for flag '--" + std::string(name) + "'");
+    return GivenFlag{spec, negated ? "false" : value.value_or("true")};
+  }
+  if (value) return GivenFlag{spec, *value};
+  if (i + 1 < args.size()) return GivenFlag{spec, args[++i]};
+  return FlagError("expected argument for flag '--" + std::string(name) + "'");
+}
+
+// The defaults that depend on other flags or on the machine.
+void fill_derived_defaults(Flags& flags, const std::set<std::string_view>& given) {
+  if (!given.contains("web.listen-address")) flags.listen_addresses = Flags{}.listen_addresses;
+  flags.route_prefix =
+      normalize_prefix(given.contains("web.route-prefix") ? flags.route_prefix : path_of_url(flags.external_url));
+  if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (!given.contains("prefect.state-file") && !flags.persistence_file.empty()) {
+    flags.prefect_state_file =
+        (std::filesystem::path(flags.persistence_file).parent_path() / "prefect-state.json").string();
+  }
+}
+
+std::map<std::string, std::string> shown_values(const Flags& flags) {
+  std::map<std::string, std::string> values;
+  for (const auto& group : flag_groups()) {
+    for (const auto& spec : group.flags) {
+      if (spec.binding.show) values.emplace(spec.name, spec.binding.show(flags));
+    }
+  }
+  return values;
 }
 
 }  // namespace
@@ -347,139 +537,22 @@ bool parse_byte_size(std::string_view text, std::size_t& out) {
 boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_view> args,
                                                     std::string_view environment_prefect_api_url) {
   Flags flags;
+  flags.listen_addresses.clear();  // given addresses replace the default, which fill_derived_defaults restores
   flags.filesystem_mount_points_exclude = kDefaultMountPointsExclude;
   flags.netdev_device_exclude = kDefaultDeviceExclude;
   flags.prefect_api_url = environment_prefect_api_url;
-  bool listen_default = true;
-  bool route_prefix_given = false;
-  bool prefect_state_file_given = false;
-
+  std::set<std::string_view> given;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (arg == "-h") arg = "--help";
-    if (!arg.starts_with("--") || arg.size() == 2) {
-      return FlagError("unexpected " + std::string(arg));
+    auto flag = read_flag(args, i);
+    if (!flag) return flag.error();
+    if (!flag->spec->binding.apply(flags, flag->value)) {
+      return FlagError("invalid value '" + std::string(flag->value) + "' for flag '--" +
+                       std::string(flag->spec->name) + "'");
     }
-    std::string_view body = arg.substr(2);
-    std::string_view name = body;
-    std::optional<std::string_view> value;
-    if (auto eq = body.find('='); eq != std::string_view::npos) {
-      name = body.substr(0, eq);
-      value = body.substr(eq + 1);
-    }
-    const FlagSpec* spec = find_spec(name);
-    bool negated = false;
-    if (spec == nullptr && name.starts_with("no-")) {
-      spec = find_spec(name.substr(3));
-      negated = spec != nullptr && spec->kind == Kind::boolean;
-      if (!negated) spec = nullptr;
-    }
-    if (spec == nullptr) return FlagError("unknown long flag '--" + std::string(name) + "'");
-
-    std::string_view text;
-    if (spec->kind == Kind::boolean) {
-      if (negated && value) return FlagError("unexpected value for flag '--" + std::string(name) + "'");
-      text = negated ? "false" : value.value_or("true");
-    } else if (value) {
-      text = *value;
-    } else if (i + 1 < args.size()) {
-      text = args[++i];
-    } else {
-      return FlagError("expected argument for flag '--" + std::string(name) + "'");
-    }
-
-    if (spec->name == "web.listen-address" && listen_default) {
-      flags.listen_addresses.clear();
-      listen_default = false;
-    }
-    if (spec->name == "web.route-prefix") route_prefix_given = true;
-    if (spec->name == "prefect.state-file") prefect_state_file_given = true;
-    if (!spec->apply(flags, text)) {
-      return FlagError("invalid value '" + std::string(text) + "' for flag '--" + std::string(spec->name) + "'");
-    }
+    given.insert(flag->spec->name);
   }
-
-  flags.route_prefix = normalize_prefix(route_prefix_given ? flags.route_prefix : path_of_url(flags.external_url));
-  if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
-  if (!prefect_state_file_given && !flags.persistence_file.empty()) {
-    flags.prefect_state_file = (std::filesystem::path(flags.persistence_file).parent_path() / "prefect-state.json").string();
-  }
-
-  // Go's time.Duration.String(), which the Pushgateway's /api/v1/status
-  // shows: "5m0s", "30s", "1h30m0s", "250ms", "1.5s", "0s".
-  auto duration_text = [](std::chrono::milliseconds d) {
-    const auto ms = d.count();
-    if (ms == 0) return std::string("0s");
-    if (ms < 1000) return std::to_string(ms) + "ms";
-    std::string text;
-    const auto hours = ms / 3'600'000;
-    const auto minutes = ms / 60'000 % 60;
-    if (hours > 0) text += std::to_string(hours) + "h";
-    if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
-    text += std::to_string(ms / 1000 % 60);
-    if (auto fraction = ms % 1000; fraction != 0) {
-      std::string digits = std::to_string(1000 + fraction).substr(1);
-      digits.erase(digits.find_last_not_of('0') + 1);
-      text += "." + digits;
-    }
-    return text + "s";
-  };
-  std::string listen;
-  for (const auto& address : flags.listen_addresses) listen += (listen.empty() ? "" : ",") + address;
-  flags.values = {
-      {"web.listen-address", listen},
-      {"web.telemetry-path", flags.telemetry_path},
-      {"web.external-url", flags.external_url},
-      {"web.route-prefix", flags.route_prefix},
-      {"web.enable-lifecycle", flags.enable_lifecycle ? "true" : "false"},
-      {"web.enable-admin-api", flags.enable_admin_api ? "true" : "false"},
-      {"web.config.file", flags.web_config_file},
-      {"web.config.refuse-auth-removal", flags.web_config_refuse_auth_removal ? "true" : "false"},
-      {"web.authorization.file", flags.web_authorization_file},
-      {"web.max-connections", std::to_string(flags.max_connections)},
-      {"web.max-connections-per-ip", std::to_string(flags.max_connections_per_ip)},
-      {"web.max-inflight-body-bytes", std::to_string(flags.max_inflight_body_bytes)},
-      {"web.read-header-timeout", duration_text(flags.read_header_timeout)},
-      {"web.idle-timeout", duration_text(flags.idle_timeout)},
-      {"web.threads", std::to_string(flags.threads)},
-      {"persistence.file", flags.persistence_file},
-      {"persistence.interval", duration_text(flags.persistence_interval)},
-      {"persistence.sync", flags.persistence_sync == SyncPolicy::always ? "always" : "interval"},
-      {"persistence.sync-interval", duration_text(flags.persistence_sync_interval)},
-      {"push.group-ttl", duration_text(flags.group_ttl)},
-      {"push.disable-consistency-check", flags.disable_consistency_check ? "true" : "false"},
-      {"push.max-body-bytes", std::to_string(flags.max_body_bytes)},
-      {"push.max-labels-per-series", std::to_string(flags.max_labels_per_series)},
-      {"push.max-grouping-labels", std::to_string(flags.max_grouping_labels)},
-      {"push.max-label-name-bytes", std::to_string(flags.max_label_name_bytes)},
-      {"push.max-label-value-bytes", std::to_string(flags.max_label_value_bytes)},
-      {"push.max-series-per-push", std::to_string(flags.max_series_per_push)},
-      {"push.max-series-per-group", std::to_string(flags.max_series_per_group)},
-      {"push.max-groups", std::to_string(flags.max_groups)},
-      {"push.max-store-bytes", std::to_string(flags.max_store_bytes)},
-      {"collector.host", flags.collector_host ? "true" : "false"},
-      {"collector.process", flags.collector_process ? "true" : "false"},
-      {"collector.filesystem.mount-points-exclude", flags.filesystem_mount_points_exclude},
-      {"collector.netdev.device-exclude", flags.netdev_device_exclude},
-      {"prefect.api-url", flags.prefect_api_url},
-      {"prefect.api-key-file", flags.prefect_api_key_file},
-      {"prefect.auth-string-file", flags.prefect_auth_string_file},
-      {"prefect.poll-interval", duration_text(flags.prefect_poll_interval)},
-      {"prefect.inventory-interval", duration_text(flags.prefect_inventory_interval)},
-      {"prefect.poll-timeout", duration_text(flags.prefect_poll_timeout)},
-      {"prefect.request-timeout", duration_text(flags.prefect_request_timeout)},
-      {"prefect.stuck-running-after", duration_text(flags.prefect_stuck_running_after)},
-      {"prefect.finished-overlap", duration_text(flags.prefect_finished_overlap)},
-      {"prefect.failure-info-limit", std::to_string(flags.prefect_failure_info_limit)},
-      {"prefect.flows-include", flags.prefect_flows_include},
-      {"prefect.flows-exclude", flags.prefect_flows_exclude},
-      {"prefect.deployments-include", flags.prefect_deployments_include},
-      {"prefect.deployments-exclude", flags.prefect_deployments_exclude},
-      {"prefect.tls-insecure-skip-verify", flags.prefect_tls_insecure_skip_verify ? "true" : "false"},
-      {"prefect.state-file", flags.prefect_state_file},
-      {"log.level", std::string(level_name(flags.log_level))},
-      {"log.format", flags.log_format == LogFormat::json ? "json" : "logfmt"},
-  };
+  fill_derived_defaults(flags, given);
+  flags.values = shown_values(flags);
   return flags;
 }
 
@@ -487,36 +560,32 @@ std::string help_text() {
   std::string out =
       "usage: flowgate [<flags>]\n\n"
       "A Pushgateway-compatible metrics cache and exporter for Prefect workflows.\n";
-  std::string_view group;
-  for (const auto& spec : flag_specs()) {
-    if (spec.group != group) {
-      group = spec.group;
-      out += "\n";
-      out += group;
-      out += ":\n";
-    }
-    std::string left = "  --";
-    if (spec.kind == Kind::boolean && !spec.default_text.empty()) left += "[no-]";
-    left += spec.name;
-    if (spec.kind != Kind::boolean) {
-      left += "=";
-      switch (spec.kind) {
-        case Kind::duration: left += "DURATION"; break;
-        case Kind::bytes: left += "BYTES"; break;
-        case Kind::count: left += "N"; break;
-        default: left += "VALUE"; break;
-      }
-    }
-    out += left;
-    out += "\n      ";
-    out += spec.help;
-    if (spec.repeatable) out += " Repeatable.";
-    if (!spec.default_text.empty() || spec.kind == Kind::text) {
-      out += " (default: ";
-      out += spec.default_text.empty() ? "\"\"" : std::string(spec.default_text);
-      out += ")";
-    }
+  for (const auto& group : flag_groups()) {
     out += "\n";
+    out += group.title;
+    out += ":\n";
+    for (const auto& spec : group.flags) {
+      const Kind kind = spec.binding.kind;
+      out += "  --";
+      if (kind == Kind::boolean && !spec.default_text.empty()) out += "[no-]";
+      out += spec.name;
+      switch (kind) {
+        case Kind::boolean: break;
+        case Kind::duration: out += "=DURATION"; break;
+        case Kind::bytes: out += "=BYTES"; break;
+        case Kind::count: out += "=N"; break;
+        case Kind::text: out += "=VALUE"; break;
+      }
+      out += "\n      ";
+      out += spec.help;
+      if (spec.repeatable) out += " Repeatable.";
+      if (!spec.default_text.empty() || kind == Kind::text) {
+        out += " (default: ";
+        out += spec.default_text.empty() ? "\"\"" : std::string(spec.default_text);
+        out += ")";
+      }
+      out += "\n";
+    }
   }
   return out;
 }

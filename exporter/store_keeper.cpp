@@ -80,7 +80,7 @@ StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, 
   auto opened = WriteAheadLog::open(log_options, recovered->next_segment, recovered->live_segments);
   if (!opened) throw std::runtime_error("cannot open the write-ahead log: " + opened.error().message);
   log_ = std::move(*opened);
-  store_.attach_journal(log_.get());
+  store_.attach_wal(log_.get());
 
   figures_.persistent = true;
   figures_.recovery = report;
@@ -115,7 +115,7 @@ void StoreKeeper::stop() {
   if (thread_.joinable()) thread_.join();
   if (log_) {
     if (started_) compact();  // a start that failed later leaves the files as it found them
-    store_.attach_journal(nullptr);
+    store_.attach_wal(nullptr);
     if (auto synced = log_->sync(); !synced) {
       logger_.log(LogLevel::error, FLOWGATE_CALLER, "cannot sync the write-ahead log", {{"err", synced.error().message}});
     }
@@ -183,7 +183,7 @@ void StoreKeeper::compact() {
     }
   });
   auto saved = rotate_error ? boost::system::result<void, pushgw::PersistenceError>(*rotate_error)
-                            : pushgw::save_snapshot(*snapshot, options_.snapshot_file, closed_segment);
+                            : pushgw::write_snapshot_file(*snapshot, options_.snapshot_file, closed_segment);
   const double seconds = seconds_since(started);
   if (!saved) {
     logger_.log(LogLevel::error, FLOWGATE_CALLER, "error persisting metrics", {{"err", saved.error().message}});

@@ -5,12 +5,12 @@
 // authentication. current() and authenticate() are thread-safe and cheap; the
 // password checks behind authenticate() run on the caller's PasswordVerifier.
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 #include <boost/system/result.hpp>
 
+#include "collectors/published.hpp"
 #include "exporter/basic_auth.hpp"
 #include "exporter/web_config.hpp"
 
@@ -48,7 +48,7 @@ class WebConfigFile {
   WebConfigFile(std::string path, WebConfig config, bool refuse_auth_removal);
   std::string path_;
   bool refuse_auth_removal_;
-  std::atomic<std::shared_ptr<const WebConfig>> current_;
+  collectors::Published<WebConfig> current_;
   BasicAuth auth_;
 };
 

@@ -12,9 +12,9 @@
 
 #include "pushgw/family_index.hpp"
 #include "pushgw/group.hpp"
-#include "pushgw/group_store.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/snapshot.hpp"
+#include "pushgw/store_options.hpp"
 
 namespace flowgate::pushgw {
 

@@ -24,11 +24,11 @@ bool contains(const std::vector<FamilyPtr>& sorted, std::string_view name) {
   return it != sorted.end() && (*it)->name == name;
 }
 
-// The published snapshot pointer. Not std::atomic<std::shared_ptr>: libstdc++
-// 12 releases its internal spin lock with a relaxed store after load(), which
-// ThreadSanitizer reports as a race with the next exchange(). A mutex held
-// only for the refcount bump costs the same and is never held by a writer
-// while it checks or builds a push.
+// The published snapshot pointer, published as README.md (Development) says
+// all shared state is: under a mutex held only for the pointer copy, never by
+// a writer while it checks or builds a push. pushgw's own copy of
+// collectors::Published, which it may not include; exchange() hands back the
+// old snapshot for the writer to release after its lock.
 class PublishedSnapshot {
  public:
   std::shared_ptr<const Snapshot> load() const {
@@ -71,21 +71,80 @@ boost::system::result<void, PushError> check_quotas(const StoreQuotas& quotas, c
   return {};
 }
 
+// push_failure_time_seconds after a successful push: the stored group's
+// family, else `prerendered` (rendered before the lock), else one rendered now.
+FamilyPtr kept_failure_time(const Group* old, FamilyPtr prerendered, const GroupingKey& key, double now_seconds) {
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      if (family->name == kPushFailureTimeName) return family;
+    }
+  }
+  if (prerendered != nullptr) return prerendered;
+  return push_time_family(kPushFailureTimeName, key, 0, now_seconds);
+}
+
+// The group a push leaves (built before anything is touched), and the old
+// families it drops (for the index). PUT spares only
+// push_failure_time_seconds; POST also every family it does not push.
+struct PushedGroup {
+  std::shared_ptr<Group> group;
+  std::vector<const StoredFamily*> leaving;
+};
+
+PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* old, const FamilyPtr& failure_time) {
+  PushedGroup next;
+  auto& group = next.group = std::make_shared<Group>();
+  group->push_time_seconds = candidate.now_seconds;
+  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->families = candidate.families;
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      const bool leaves =
+          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
+      if (leaves) {
+        next.leaving.push_back(family.get());
+      } else {
+        group->families.push_back(family);
+      }
+    }
+  }
+  group->families.push_back(candidate.push_time);
+  group->families.push_back(failure_time);
+  sort_by_name(group->families);
+  group->key = std::move(candidate.key);
+  group->id = std::move(candidate.id);
+  return next;
+}
+
+// The push as the WAL records it: the pushed families and both gauges.
+Change change_of_push(PushMode mode, const Group& group, const Candidate& candidate, const FamilyPtr& failure_time) {
+  Change change;
+  change.key = group.key;
+  change.push_time_seconds = group.push_time_seconds;
+  change.push_failure_time_seconds = group.push_failure_time_seconds;
+  change.replaces_group = mode == PushMode::replace_group;
+  change.families = candidate.families;
+  change.families.push_back(candidate.push_time);
+  change.families.push_back(failure_time);
+  sort_by_name(change.families);
+  return change;
+}
+
 }  // namespace
 
 struct GroupStore::State {
   explicit State(StoreOptions store_options) : options(std::move(store_options)) {}
 
   const StoreOptions options;
-  std::mutex writer;  // guards `index`, `journal` and every store to `published`
+  std::mutex writer;  // guards `index`, `wal` and every store to `published`
   FamilyIndex index;
   PublishedSnapshot published;
-  ChangeJournal* journal = nullptr;
+  WalWriter* wal = nullptr;
 
-  // Under `writer`: writes `change` to the journal, if any.
-  boost::system::result<CommitTicket, PushError> journaled(const Change& change) {
-    if (journal == nullptr) return CommitTicket{0};
-    return journal->record(change);
+  // Under `writer`: writes `change` to the WAL, if any.
+  boost::system::result<CommitTicket, PushError> write_to_wal(const Change& change) {
+    if (wal == nullptr) return CommitTicket{0};
+    return wal->record(change);
   }
 
   // Under `writer`: the Pushgateway's record of a rejected push; the group is
@@ -121,10 +180,10 @@ struct GroupStore::State {
     }
     group->families.push_back(failure);
     sort_by_name(group->families);
-    // A failure that cannot be journaled, or would be a group over a quota,
+    // A failure that cannot be written to the WAL, or would be a group over a quota,
     // is not recorded: the push was refused anyway.
     if (old == nullptr && !check_quotas(options.quotas, *current, old, *group)) return nullptr;
-    if (!journaled(change)) return nullptr;
+    if (!write_to_wal(change)) return nullptr;
 
     if (old != nullptr) {
       if (const auto* old_failure = old->find(kPushFailureTimeName)) index.remove(*old_failure);
@@ -144,9 +203,9 @@ std::shared_ptr<const Snapshot> GroupStore::snapshot() const { return state_->pu
 
 const StoreOptions& GroupStore::options() const { return state_->options; }
 
-void GroupStore::attach_journal(ChangeJournal* journal) {
+void GroupStore::attach_wal(WalWriter* wal) {
   std::lock_guard lock(state_->writer);
-  state_->journal = journal;
+  state_->wal = wal;
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
@@ -178,61 +237,20 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
       return checked.error();
     }
   }
-
-  if (old != nullptr) {
-    for (const auto& family : old->families) {
-      if (family->name == kPushFailureTimeName) failure_time = family;
-    }
-  }
-  if (failure_time == nullptr) failure_time = push_time_family(kPushFailureTimeName, candidate.key, 0, now_seconds);
-
-  // The group after the change, built before anything is touched.
-  // PUT spares only push_failure_time_seconds; POST also every family it does not push.
-  auto group = std::make_shared<Group>();
-  group->push_time_seconds = now_seconds;
-  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
-  group->families = candidate.families;
-  std::vector<const StoredFamily*> leaving;
-  if (old != nullptr) {
-    for (const auto& family : old->families) {
-      const bool leaves =
-          mode == PushMode::replace_group || is_push_time_gauge(family->name) || contains(candidate.families, family->name);
-      if (leaves) {
-        leaving.push_back(family.get());
-      } else {
-        group->families.push_back(family);
-      }
-    }
-  }
-  group->families.push_back(candidate.push_time);
-  group->families.push_back(failure_time);
-  sort_by_name(group->families);
-  group->key = std::move(candidate.key);
-  group->id = std::move(candidate.id);
-  if (auto within = check_quotas(state.options.quotas, *current, old, *group); !within) return within.error();
-
-  // The change as the journal records it, written before anything is touched.
+  failure_time = kept_failure_time(old, std::move(failure_time), candidate.key, now_seconds);
+  auto next = group_after_push(mode, candidate, old, failure_time);
+  if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
   CommitTicket ticket = 0;
-  if (state.journal != nullptr) {
-    Change change;
-    change.key = group->key;
-    change.push_time_seconds = now_seconds;
-    change.push_failure_time_seconds = group->push_failure_time_seconds;
-    change.replaces_group = mode == PushMode::replace_group;
-    change.families = candidate.families;
-    change.families.push_back(candidate.push_time);
-    change.families.push_back(failure_time);
-    sort_by_name(change.families);
-    auto recorded = state.journal->record(change);
+  if (state.wal != nullptr) {
+    auto recorded = state.wal->record(change_of_push(mode, *next.group, candidate, failure_time));
     if (!recorded) return recorded.error();
     ticket = *recorded;
   }
-
-  for (const StoredFamily* family : leaving) state.index.remove(*family);
+  for (const StoredFamily* family : next.leaving) state.index.remove(*family);
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
-  retired = state.published.exchange(current->with_group(std::move(group)));
+  retired = state.published.exchange(current->with_group(std::move(next.group)));
   return ticket;
 }
 
@@ -249,11 +267,11 @@ boost::system::result<CommitTicket, PushError> GroupStore::remove(const Grouping
   const auto current = state_->published.load();
   const Group* old = current->find(id);
   // Already gone, maybe by a change not yet on disk: wait for that one.
-  if (old == nullptr) return state_->journal != nullptr ? state_->journal->last_ticket() : CommitTicket{0};
+  if (old == nullptr) return state_->wal != nullptr ? state_->wal->last_ticket() : CommitTicket{0};
   Change change;
   change.kind = ChangeKind::remove;
   change.key = key;
-  auto ticket = state_->journaled(change);
+  auto ticket = state_->write_to_wal(change);
   if (!ticket) return ticket;
   state_->index.remove(*old);
   retired = state_->published.exchange(current->without_group(id));
@@ -266,7 +284,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::wipe() {
   const auto current = state_->published.load();
   Change change;
   change.kind = ChangeKind::wipe;
-  auto ticket = state_->journaled(change);
+  auto ticket = state_->write_to_wal(change);
   if (!ticket) return ticket;
   state_->index.clear();
   retired = state_->published.exchange(Snapshot::of_groups({}, current->version() + 1));
@@ -288,7 +306,7 @@ GroupStore::Expiry GroupStore::expire(double cutoff_seconds) {
     Change change;
     change.kind = ChangeKind::expire;
     change.key = group->key;
-    if (auto ticket = state_->journaled(change); !ticket) {
+    if (auto ticket = state_->write_to_wal(change); !ticket) {
       expiry.error = ticket.error();
       break;
     }

@@ -18,31 +18,16 @@
 
 #include "exposition/assembler.hpp"
 #include "exposition/model.hpp"
-#include "pushgw/change_journal.hpp"
+#include "pushgw/wal_writer.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
+#include "pushgw/store_options.hpp"
 
 namespace flowgate::pushgw {
 
 class Snapshot;  // defined in pushgw/snapshot.hpp
 struct Group;    // defined in pushgw/group.hpp
-
-enum class PushMode {
-  replace_group,     // PUT: the group's families become exactly the pushed ones
-  replace_families,  // POST: only the pushed family names are replaced
-};
-
-struct StoreOptions {
-  // The Pushgateway's default; off means pushes are stored unchecked (202).
-  bool consistency_check = true;
-  // Type of a family flowgate itself exposes (self-metrics, collectors), so a
-  // push that clashes with it is rejected; nullopt when the name is free.
-  std::function<std::optional<exposition::MetricType>(std::string_view name)> own_family_type;
-  // What the store may hold; checked for every push and recorded failure,
-  // never for restore() (a store recovered over a quota still starts).
-  StoreQuotas quotas = {};
-};
 
 class GroupStore {
  public:
@@ -54,15 +39,15 @@ class GroupStore {
   // The current state; never blocks on a writer for longer than a pointer copy.
   std::shared_ptr<const Snapshot> snapshot() const;
 
-  // Every later change is written to `journal` before it becomes visible;
-  // a change the journal refuses is not made (storage_failure). Call before
-  // the first change; the journal must outlive the store's last change.
-  void attach_journal(ChangeJournal* journal);
+  // Every later change is written to `wal` before it becomes visible; a
+  // change the WAL refuses is not made (storage_failure). Call before the
+  // first change; the WAL must outlive the store's last change.
+  void attach_wal(WalWriter* wal);
 
   // PUT/POST. `now_seconds` is the request's receive time (Unix seconds) and
   // becomes push_time_seconds (or push_failure_time_seconds on rejection, as
   // the Pushgateway records it). A rejected push changes nothing else. The
-  // ticket is the journal's (0 without one): answer once it is durable.
+  // ticket is the WAL's (0 without one): answer once it is durable.
   // A push over options().quotas is refused (group_too_large,
   // too_many_groups, store_full) without recording a failure.
   boost::system::result<CommitTicket, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
@@ -83,7 +68,7 @@ class GroupStore {
 
   // --push.group-ttl: removes every group whose last successful push (for a
   // group that never had one: its first failed push) is before
-  // `cutoff_seconds`, each journaled as an expiry. Stops at the first journal
+  // `cutoff_seconds`, each written to the WAL as an expiry. Stops at the first WAL
   // error, which is returned with the groups expired so far.
   struct ExpiredGroup {
     GroupingKey key;
@@ -100,7 +85,7 @@ class GroupStore {
   // rotates the log there, so the snapshot holds exactly the older segments).
   std::shared_ptr<const Snapshot> checkpoint(const std::function<void()>& under_writer_lock);
 
-  // Replaces the whole content with `groups` (from load_snapshot at startup),
+  // Replaces the whole content with `groups` (from persistence::recover_store at startup),
   // rebuilding the family index; the groups are trusted as consistent.
   void restore(std::vector<std::shared_ptr<const Group>> groups);
 

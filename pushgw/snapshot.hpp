@@ -1,5 +1,6 @@
 #pragma once
-// An immutable state of the group store, shared by readers through
+// An immutable state of the group store, in memory (the snapshot file on
+// disk is persistence/snapshot_file.hpp), shared by readers through
 // shared_ptr<const Snapshot>. Groups live in kShards shards (by hash of the
 // key id), each a sorted vector of shared group pointers, reached through a
 // two-level table (kTableWidth x kTableWidth), so the writer's next snapshot

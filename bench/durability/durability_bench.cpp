@@ -124,7 +124,7 @@ void BM_Push(benchmark::State& state) {
         return;
       }
       shared->log = std::move(*log);
-      shared->store->attach_journal(shared->log.get());
+      shared->store->attach_wal(shared->log.get());
     }
   }
   // Google Benchmark starts the timed loop of all threads together, after
@@ -154,7 +154,7 @@ void BM_Push(benchmark::State& state) {
       state.counters["syncs"] = static_cast<double>(stats.syncs);
       state.counters["log_bytes"] = static_cast<double>(stats.bytes);
     }
-    shared->store->attach_journal(nullptr);
+    shared->store->attach_wal(nullptr);
     shared->log.reset();
     if (!shared->folder.empty()) std::filesystem::remove_all(shared->folder);
     delete shared;
@@ -188,11 +188,11 @@ void BM_Recovery(benchmark::State& state) {
       state.SkipWithError(log.error().message.c_str());
       return;
     }
-    if (from_log) store.attach_journal(log->get());
+    if (from_log) store.attach_wal(log->get());
     const Families push = wide_push(10, 10);
     for (int g = 0; g < series / 100; ++g) (void)store.push(PushMode::replace_group, group_key(g), push, 1000.0 + g);
-    store.attach_journal(nullptr);
-    if (!from_log) (void)flowgate::pushgw::save_snapshot(*store.snapshot(), snapshot_file, 0);
+    store.attach_wal(nullptr);
+    if (!from_log) (void)flowgate::pushgw::write_snapshot_file(*store.snapshot(), snapshot_file, 0);
   }
   const auto bytes = from_log ? std::filesystem::file_size(persistence::segment_path(log_folder, 1))
                               : std::filesystem::file_size(snapshot_file);

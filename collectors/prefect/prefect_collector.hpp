@@ -8,7 +8,6 @@
 // (flowgate_prefect_polls_total, _requests_total, _response_bytes_total).
 // refresh() from one thread at a time; the rest is safe from any thread.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -24,6 +23,7 @@
 #include "collectors/prefect/prefect_client.hpp"
 #include "collectors/prefect/prefect_model.hpp"
 #include "collectors/prefect/prefect_poll.hpp"
+#include "collectors/published.hpp"
 #include "collectors/published_families.hpp"
 
 namespace flowgate::collectors::prefect {
@@ -98,17 +98,17 @@ class PrefectCollector final : public Collector {
   std::optional<Timestamp> current_read_at_;
   std::unordered_map<std::string, std::string> flow_run_events_;
   std::chrono::steady_clock::time_point not_before_{};
-  std::atomic<std::shared_ptr<const std::string>> last_error_{std::make_shared<const std::string>()};
+  Published<std::string> last_error_;
   std::string state_file_warning_;
   std::string saved_state_;  // the file's content as last written or loaded
-  std::atomic<std::shared_ptr<const std::string>> state_file_error_{std::make_shared<const std::string>()};
+  Published<std::string> state_file_error_;
   // Replaced after each refresh(): one snapshot, so that a scrape never sees
   // the requests of a poll without the poll.
   struct Spent {
     std::uint64_t polls = 0;
     ClientStats client;
   };
-  std::atomic<std::shared_ptr<const Spent>> spent_{std::make_shared<const Spent>()};
+  Published<Spent> spent_;
 };
 
 }  // namespace flowgate::collectors::prefect

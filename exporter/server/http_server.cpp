@@ -639,7 +639,7 @@ struct HttpServer::Impl {
     }
   }
 
-  // Suspends the connection (not its thread) until the journal has synced
+  // Suspends the connection (not its thread) until the WAL has synced
   // `ticket`: every push waiting meanwhile shares the next fdatasync.
   net::awaitable<bool> until_durable(std::uint64_t ticket) {
     co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(

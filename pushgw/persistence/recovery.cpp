@@ -113,8 +113,8 @@ std::size_t leave_legacy_ids(GroupMap& groups) {
   return dropped;
 }
 
-// save_snapshot's temporary files that a crash left behind ("<name>.in_progress.<pid>").
-void remove_unfinished_snapshots(const std::filesystem::path& snapshot_file) {
+// write_snapshot_file's temporary files that a crash left behind ("<name>.in_progress.<pid>").
+void remove_unfinished_snapshot_files(const std::filesystem::path& snapshot_file) {
   const auto folder = snapshot_file.has_parent_path() ? snapshot_file.parent_path() : std::filesystem::path(".");
   const std::string prefix = snapshot_file.filename().string() + ".in_progress.";
   std::error_code ec;
@@ -123,112 +123,161 @@ void remove_unfinished_snapshots(const std::filesystem::path& snapshot_file) {
   }
 }
 
-}  // namespace
-
-boost::system::result<RecoveredStore, PersistenceError> recover_store(const std::filesystem::path& snapshot_file,
-                                                                      const std::filesystem::path& log_folder) {
-  auto snapshot = load_snapshot(snapshot_file);
-  if (!snapshot) return snapshot.error();
-  remove_unfinished_snapshots(snapshot_file);
-  RecoveredStore recovered;
-  recovered.report.snapshot_groups = snapshot->groups.size();
+// Recovery in progress: the groups so far, how they are matched, and what
+// replay found in the log.
+struct Replay {
+  GroupMap groups;
   // The snapshot and log segments of older versions are replayed as those
   // versions matched changes to groups, until the first segment this version
   // wrote (its state started from the older data, invalid keys dropped).
   GroupIds ids = GroupIds::legacy;
-  GroupMap groups;
-  for (auto& group : snapshot->groups) {
-    auto id = legacy_group_id(group->key);
-    groups.emplace(std::move(id), std::move(group));
-  }
-
-  auto segments = list_segments(log_folder);
-  if (!segments) return segments.error();
-  std::uint64_t last_segment = snapshot->log_segment;
+  RecoveredStore recovered;
+  std::uint64_t last_segment = 0;
   std::vector<std::filesystem::path> doomed;  // held by the snapshot, header never completed, or after a cut
   std::optional<std::uint64_t> cut_segment;
-  for (const auto number : *segments) {
-    const auto path = segment_path(log_folder, number);
-    last_segment = std::max(last_segment, number);
-    if (number <= snapshot->log_segment) {
-      doomed.push_back(path);  // a crash came between writing the snapshot and deleting it
-      continue;
-    }
-    if (cut_segment) {
-      // rotate() syncs a segment before it starts the next, so a crash can
-      // only tear the last one: damage before a segment that holds records
-      // is the disk's, and cutting there would drop acknowledged changes.
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(path, ec);
-      if (!ec && size > kSegmentMagic.size()) {
-        return PersistenceError(recovered.report.cut_file.string() + ": damaged at byte " +
-                                std::to_string(recovered.report.cut_offset) + " (" + recovered.report.cut_reason +
-                                ") with later segments after it; move the folder " + log_folder.string() +
-                                " away to start from the snapshot alone");
-      }
-      recovered.report.dropped_bytes += size;
-      doomed.push_back(path);
-      continue;
-    }
-    auto file = File::open(path, O_RDONLY);
-    if (!file) return PersistenceError(file.error().message);
-    auto content = file->read_all();
-    if (!content) return PersistenceError(content.error().message);
-    const auto header = segment_header(*content);
-    if (header == SegmentHeader::foreign) {
-      return PersistenceError(path.string() + ": not a flowgate log segment (bad header); move the folder " +
-                              log_folder.string() + " away to start from the snapshot alone");
-    }
-    if (header == SegmentHeader::cut_short) {
-      doomed.push_back(path);
-      continue;
-    }
-    if (header == SegmentHeader::whole && ids == GroupIds::legacy) {
-      recovered.report.invalid_groups_dropped += leave_legacy_ids(groups);
-      ids = GroupIds::escaped;
-    }
-    const auto replay = replay_segment(*content, groups, ids);
-    recovered.report.records_replayed += replay.records;
-    if (replay.bad.empty()) {
-      recovered.live_segments[number] = content->size();
-      continue;
-    }
-    cut_segment = number;
-    recovered.report.outcome = RecoveryReport::Outcome::tail_cut;
-    recovered.report.cut_file = path;
-    recovered.report.cut_offset = replay.good_bytes;
-    recovered.report.cut_reason = replay.bad;
-    recovered.report.dropped_bytes += content->size() - replay.good_bytes;
-    recovered.live_segments[number] = replay.good_bytes;
+};
+
+Replay start_from_snapshot_file(SnapshotFileContent on_disk) {
+  Replay replay;
+  replay.recovered.report.snapshot_groups = on_disk.groups.size();
+  replay.last_segment = on_disk.log_segment;
+  for (auto& group : on_disk.groups) {
+    auto id = legacy_group_id(group->key);
+    replay.groups.emplace(std::move(id), std::move(group));
   }
-  // Later segments go before the cut one is truncated, and for good (folder
-  // synced): a crash in between must never leave a gap that a later start
-  // would replay across.
-  for (const auto& path : doomed) {
+  return replay;
+}
+
+// A segment after the cut one. rotate() syncs a segment before it starts the
+// next, so a crash can only tear the last one: damage before a segment that
+// holds records is the disk's, and cutting there would drop acknowledged
+// changes.
+boost::system::result<void, PersistenceError> drop_segment_after_cut(Replay& replay, const std::filesystem::path& path,
+                                                                     const std::filesystem::path& log_folder) {
+  const auto& report = replay.recovered.report;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kSegmentMagic.size()) {
+    return PersistenceError(report.cut_file.string() + ": damaged at byte " + std::to_string(report.cut_offset) +
+                            " (" + report.cut_reason + ") with later segments after it; move the folder " +
+                            log_folder.string() + " away to start from the snapshot alone");
+  }
+  replay.recovered.report.dropped_bytes += size;
+  replay.doomed.push_back(path);
+  return {};
+}
+
+// Replays the segment `number` into `replay.groups`; at a bad record, notes
+// the cut there.
+boost::system::result<void, PersistenceError> replay_segment_file(Replay& replay, std::uint64_t number,
+                                                                  const std::filesystem::path& log_folder) {
+  const auto path = segment_path(log_folder, number);
+  auto file = File::open(path, O_RDONLY);
+  if (!file) return PersistenceError(file.error().message);
+  auto content = file->read_all();
+  if (!content) return PersistenceError(content.error().message);
+  const auto header = segment_header(*content);
+  if (header == SegmentHeader::foreign) {
+    return PersistenceError(path.string() + ": not a flowgate log segment (bad header); move the folder " +
+                            log_folder.string() + " away to start from the snapshot alone");
+  }
+  if (header == SegmentHeader::cut_short) {
+    replay.doomed.push_back(path);
+    return {};
+  }
+  auto& report = replay.recovered.report;
+  if (header == SegmentHeader::whole && replay.ids == GroupIds::legacy) {
+    report.invalid_groups_dropped += leave_legacy_ids(replay.groups);
+    replay.ids = GroupIds::escaped;
+  }
+  const auto replayed = replay_segment(*content, replay.groups, replay.ids);
+  report.records_replayed += replayed.records;
+  if (replayed.bad.empty()) {
+    replay.recovered.live_segments[number] = content->size();
+    return {};
+  }
+  replay.cut_segment = number;
+  report.outcome = RecoveryReport::Outcome::tail_cut;
+  report.cut_file = path;
+  report.cut_offset = replayed.good_bytes;
+  report.cut_reason = replayed.bad;
+  report.dropped_bytes += content->size() - replayed.good_bytes;
+  replay.recovered.live_segments[number] = replayed.good_bytes;
+  return {};
+}
+
+// Every segment in `log_folder` after the snapshot's, in order.
+boost::system::result<void, PersistenceError> replay_log(Replay& replay, std::uint64_t snapshot_segment,
+                                                         const std::filesystem::path& log_folder) {
+  auto segments = list_segments(log_folder);
+  if (!segments) return segments.error();
+  for (const auto number : *segments) {
+    replay.last_segment = std::max(replay.last_segment, number);
+    boost::system::result<void, PersistenceError> done;
+    if (number <= snapshot_segment) {
+      // A crash came between writing the snapshot and deleting the segment.
+      replay.doomed.push_back(segment_path(log_folder, number));
+    } else if (replay.cut_segment) {
+      done = drop_segment_after_cut(replay, segment_path(log_folder, number), log_folder);
+    } else {
+      done = replay_segment_file(replay, number, log_folder);
+    }
+    if (!done) return done.error();
+  }
+  return {};
+}
+
+// Later segments go before the cut one is truncated, and for good (folder
+// synced): a crash in between must never leave a gap that a later start
+// would replay across.
+boost::system::result<void, PersistenceError> remove_dropped_log(const Replay& replay,
+                                                                 const std::filesystem::path& log_folder) {
+  for (const auto& path : replay.doomed) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return PersistenceError(file_error(path, "cannot remove", errno).message);
     }
   }
-  if (!doomed.empty()) {
+  if (!replay.doomed.empty()) {
     if (auto synced = sync_folder(log_folder); !synced) return PersistenceError(synced.error().message);
   }
-  if (cut_segment) {
-    auto file = File::open(recovered.report.cut_file, O_WRONLY);
+  if (replay.cut_segment) {
+    const auto& report = replay.recovered.report;
+    auto file = File::open(report.cut_file, O_WRONLY);
     if (!file) return PersistenceError(file.error().message);
-    if (auto truncated = file->truncate(recovered.report.cut_offset); !truncated) {
+    if (auto truncated = file->truncate(report.cut_offset); !truncated) {
       return PersistenceError(truncated.error().message);
     }
     if (auto synced = file->datasync(); !synced) return PersistenceError(synced.error().message);
   }
-  if (ids == GroupIds::legacy) recovered.report.invalid_groups_dropped += leave_legacy_ids(groups);
-  const bool cut = cut_segment.has_value();
-  if (!cut && (!groups.empty() || recovered.report.records_replayed > 0 || recovered.report.snapshot_groups > 0)) {
-    recovered.report.outcome = RecoveryReport::Outcome::clean;
+  return {};
+}
+
+// The groups in key order and where the log continues.
+RecoveredStore recovered_store(Replay replay) {
+  auto& report = replay.recovered.report;
+  if (replay.ids == GroupIds::legacy) report.invalid_groups_dropped += leave_legacy_ids(replay.groups);
+  if (!replay.cut_segment &&
+      (!replay.groups.empty() || report.records_replayed > 0 || report.snapshot_groups > 0)) {
+    report.outcome = RecoveryReport::Outcome::clean;
   }
-  recovered.next_segment = last_segment + 1;
-  recovered.groups.reserve(groups.size());
-  for (auto& [id, group] : groups) recovered.groups.push_back(std::move(group));
-  return recovered;
+  replay.recovered.next_segment = replay.last_segment + 1;
+  replay.recovered.groups.reserve(replay.groups.size());
+  for (auto& [id, group] : replay.groups) replay.recovered.groups.push_back(std::move(group));
+  return std::move(replay.recovered);
+}
+
+}  // namespace
+
+boost::system::result<RecoveredStore, PersistenceError> recover_store(const std::filesystem::path& snapshot_file,
+                                                                      const std::filesystem::path& log_folder) {
+  auto on_disk = read_snapshot_file(snapshot_file);
+  if (!on_disk) return on_disk.error();
+  remove_unfinished_snapshot_files(snapshot_file);
+  const auto snapshot_segment = on_disk->log_segment;
+  Replay replay = start_from_snapshot_file(std::move(*on_disk));
+  if (auto replayed = replay_log(replay, snapshot_segment, log_folder); !replayed) return replayed.error();
+  if (auto removed = remove_dropped_log(replay, log_folder); !removed) return removed.error();
+  return recovered_store(std::move(replay));
 }
 
 }  // namespace flowgate::pushgw::persistence

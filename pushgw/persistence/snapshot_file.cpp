@@ -66,7 +66,7 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
 
 }  // namespace
 
-boost::system::result<void, PersistenceError> save_snapshot(const Snapshot& snapshot,
+boost::system::result<void, PersistenceError> write_snapshot_file(const Snapshot& snapshot,
                                                             const std::filesystem::path& path,
                                                             std::uint64_t log_segment) {
   const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
@@ -86,10 +86,10 @@ boost::system::result<void, PersistenceError> save_snapshot(const Snapshot& snap
   return {};
 }
 
-boost::system::result<SnapshotContent, PersistenceError> load_snapshot(const std::filesystem::path& path) {
+boost::system::result<SnapshotFileContent, PersistenceError> read_snapshot_file(const std::filesystem::path& path) {
   auto file = File::open(path, O_RDONLY);
   if (!file) {
-    if (file.error().errno_value == ENOENT) return SnapshotContent{};
+    if (file.error().errno_value == ENOENT) return SnapshotFileContent{};
     return PersistenceError(file.error().message);
   }
   auto read = file->read_all();
@@ -110,7 +110,7 @@ boost::system::result<SnapshotContent, PersistenceError> load_snapshot(const std
   }
   offset += 4;
 
-  SnapshotContent loaded;
+  SnapshotFileContent loaded;
   while (true) {
     const auto frame = persistence::read_frame(content.substr(offset));
     if (frame.status == persistence::FrameStatus::torn) {

@@ -26,7 +26,7 @@
 
 #include <boost/system/result.hpp>
 
-#include "pushgw/change_journal.hpp"
+#include "pushgw/wal_writer.hpp"
 #include "pushgw/persistence/posix_file.hpp"
 #include "pushgw/persistence/snapshot_file.hpp"
 
@@ -61,7 +61,7 @@ struct LogStats {
   std::uint64_t active_segment = 0;
 };
 
-class WriteAheadLog final : public ChangeJournal {
+class WriteAheadLog final : public WalWriter {
  public:
   // Starts segment `first_segment` in options.folder (created if missing).
   // `older_segments` are the live segments recovery replayed, by number and

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "exporter/flags.hpp"
 
 namespace flowgate::exporter {
@@ -170,6 +172,34 @@ TEST(Flags, HelpListsEveryFlagWithItsDefault) {
   }
   EXPECT_NE(help.find("(default: :9091)"), std::string::npos);
   EXPECT_NE(help.find("--[no-]collector.host"), std::string::npos);
+}
+
+// A flag's value default is Flags' member initializer and --help spells it in
+// the flag's row: giving every flag the default --help shows changes nothing.
+TEST(Flags, HelpShowsTheDefaultEachFlagStartsWith) {
+  const std::string help = help_text();
+  std::vector<std::string> given;  // "--name=default"
+  std::istringstream lines(help);
+  std::string name;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("  --")) {
+      name = line.substr(4, line.find('=') - 4);
+      if (name.starts_with("[no-]")) name.erase(0, 5);
+      continue;
+    }
+    const auto at = line.rfind(" (default: ");
+    // Two defaults are not values but say where the value comes from.
+    if (at == std::string::npos || name == "prefect.api-url" || name == "prefect.state-file") continue;
+    std::string text = line.substr(at + 11, line.size() - at - 12);
+    given.push_back("--" + name + "=" + (text == "\"\"" ? "" : text));
+  }
+  ASSERT_GT(given.size(), 40u);
+  std::vector<std::string_view> args(given.begin(), given.end());
+  auto explicit_defaults = parse_flags(args);
+  auto defaults = parse({});
+  ASSERT_TRUE(explicit_defaults) << explicit_defaults.error().message;
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(explicit_defaults->values, defaults->values);
 }
 
 TEST(Flags, StatusValuesListEveryFlag) {

@@ -1,5 +1,5 @@
 // Every status code and redirect of the Pushgateway's routing (research
-// pushgateway.md §1.1-1.2), one table row each, through the real route table.
+// notes: shared/research/pushgateway.md §1.1-1.2), one table row each, through the real route table.
 #include <gtest/gtest.h>
 
 #include "tests/exporter/route_fixture.hpp"

@@ -124,14 +124,14 @@ TEST_F(OldFormatRecovery, ChangesAfterTheUpgradeGoToAFormat2SegmentAndRecoverWit
   {
     auto log = WriteAheadLog::open(options, first.next_segment, first.live_segments);
     ASSERT_TRUE(log) << log.error().message;
-    store.attach_journal(log->get());
+    store.attach_wal(log->get());
     // Under the old ids this would merge into no group and be deleted by nothing special;
     // now {job=t,x=b,y=c} is its own group and stays.
     ASSERT_TRUE(put(store, "job/t/x/b/y/c", "t_metric 2\n", 8));
     ASSERT_TRUE(put(store, "job/victim/x/b/y/c", "victim_metric 2\n", 9));
     ASSERT_TRUE(store.remove(key("job/a")));
     ASSERT_TRUE((*log)->sync());
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
   const std::string segment = read_text(options.folder / "00000000000000000003.log");
   EXPECT_EQ(segment.substr(0, kSegmentMagic.size()), kSegmentMagic);

@@ -58,8 +58,8 @@ class SnapshotFile : public ::testing::Test {
 TEST_F(SnapshotFile, RoundTripsEveryGroupExactly) {
   GroupStore store({});
   fill(store);
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_, 41));
-  auto loaded = load_snapshot(path_);
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_, 41));
+  auto loaded = read_snapshot_file(path_);
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->log_segment, 41u);
 
@@ -85,13 +85,13 @@ TEST_F(SnapshotFile, RoundTripsEveryGroupExactly) {
 TEST_F(SnapshotFile, LeavesNoTemporaryFileBehind) {
   GroupStore store({});
   fill(store);
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_));
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder_), {}), 1);
 }
 
 TEST_F(SnapshotFile, AMissingFileIsAnEmptyStore) {
-  auto loaded = load_snapshot(path_);
+  auto loaded = read_snapshot_file(path_);
   ASSERT_TRUE(loaded);
   EXPECT_TRUE(loaded->groups.empty());
   EXPECT_EQ(loaded->log_segment, 0u);
@@ -100,42 +100,42 @@ TEST_F(SnapshotFile, AMissingFileIsAnEmptyStore) {
 TEST_F(SnapshotFile, DetectsATruncatedFile) {
   GroupStore store({});
   fill(store);
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_));
   const std::string bytes = read();
   for (std::size_t cut : {bytes.size() - 1, bytes.size() - 13, bytes.size() / 2, std::size_t{10}}) {
     write(bytes.substr(0, cut));
-    EXPECT_FALSE(load_snapshot(path_)) << "cut at " << cut;
+    EXPECT_FALSE(read_snapshot_file(path_)) << "cut at " << cut;
   }
 }
 
 TEST_F(SnapshotFile, DetectsAFlippedBit) {
   GroupStore store({});
   fill(store);
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_));
   const std::string bytes = read();
   for (std::size_t at = 0; at < bytes.size(); at += 7) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
     write(damaged);
-    const auto loaded = load_snapshot(path_);
+    const auto loaded = read_snapshot_file(path_);
     EXPECT_FALSE(loaded) << "flip at " << at;
   }
 }
 
 TEST_F(SnapshotFile, RefusesAnotherFormatVersion) {
   GroupStore store({});
-  ASSERT_TRUE(save_snapshot(*store.snapshot(), path_));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), path_));
   std::string bytes = read();
   bytes[8] = static_cast<char>(kSnapshotFormatVersion + 1);
   write(bytes);
-  const auto loaded = load_snapshot(path_);
+  const auto loaded = read_snapshot_file(path_);
   ASSERT_FALSE(loaded);
   EXPECT_NE(loaded.error().message.find("format version"), std::string::npos);
 }
 
 TEST_F(SnapshotFile, ReportsAnUnwritableFolder) {
   GroupStore store({});
-  const auto saved = save_snapshot(*store.snapshot(), folder_ / "missing" / "store.snapshot");
+  const auto saved = write_snapshot_file(*store.snapshot(), folder_ / "missing" / "store.snapshot");
   ASSERT_FALSE(saved);
   EXPECT_NE(saved.error().message.find("cannot open"), std::string::npos);
   EXPECT_NE(saved.error().message.find("No such file or directory"), std::string::npos);

@@ -53,7 +53,7 @@ class WriteAheadLogTest : public ::testing::Test {
     return log ? std::move(*log) : nullptr;
   }
 
-  // Pushes of every kind the store journals, ending with a recorded failure.
+  // Pushes of every kind the store writes to the WAL, ending with a recorded failure.
   static void fill(GroupStore& store) {
     ASSERT_TRUE(put(store, "job/a", "# TYPE c counter\nc{x=\"1\"} 1\nc{x=\"2\"} 2\n", 1.5));
     ASSERT_TRUE(put(store, "job/b/instance/i", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
@@ -65,11 +65,11 @@ class WriteAheadLogTest : public ::testing::Test {
   }
 
   // fill() with a fresh log (segment 1) attached, closed again afterwards.
-  void fill_journaled(GroupStore& store) {
+  void fill_through_wal(GroupStore& store) {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
 
   RecoveredStore recover() const {
@@ -146,9 +146,9 @@ TEST(SegmentNames, AreTwentyDigitsAndParseBack) {
   EXPECT_FALSE(segment_number("00000000000000000042.log.tmp"));
 }
 
-TEST_F(WriteAheadLogTest, ReplaysEveryJournaledChangeBitForBit) {
+TEST_F(WriteAheadLogTest, ReplaysEveryChangeInTheWalBitForBit) {
   GroupStore store({});
-  fill_journaled(store);
+  fill_through_wal(store);
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.outcome, RecoveryReport::Outcome::clean);
   EXPECT_EQ(recovered.report.records_replayed, 6u);
@@ -164,10 +164,10 @@ TEST_F(WriteAheadLogTest, AWipeReplaysToAnEmptyStore) {
   GroupStore store({});
   {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
     ASSERT_TRUE(store.wipe());
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
   const auto recovered = recover();
   EXPECT_TRUE(recovered.groups.empty());
@@ -178,7 +178,7 @@ TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
   GroupStore store({});
   {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
     std::uint64_t closed = 0;
     const auto snapshot = store.checkpoint([&] {
@@ -187,11 +187,11 @@ TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
       closed = *rotated;
     });
     EXPECT_EQ(closed, 1u);
-    ASSERT_TRUE(save_snapshot(*snapshot, snapshot_file_, closed));
+    ASSERT_TRUE(write_snapshot_file(*snapshot, snapshot_file_, closed));
     log->remove_through(closed);
     EXPECT_FALSE(std::filesystem::exists(segment_path(log_folder_, 1)));
     ASSERT_TRUE(post(store, "job/a", "# TYPE g gauge\ng 4\n", 9.5));
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.snapshot_groups, 2u);
@@ -206,12 +206,12 @@ TEST_F(WriteAheadLogTest, ASegmentTheSnapshotAlreadyHoldsIsDeletedNotReplayed) {
   GroupStore store({});
   {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
     const auto snapshot = store.checkpoint([&] { ASSERT_TRUE(log->rotate()); });
     // A crash between writing the snapshot and deleting segment 1.
-    ASSERT_TRUE(save_snapshot(*snapshot, snapshot_file_, 1));
-    store.attach_journal(nullptr);
+    ASSERT_TRUE(write_snapshot_file(*snapshot, snapshot_file_, 1));
+    store.attach_wal(nullptr);
   }
   const auto recovered = recover();
   EXPECT_EQ(recovered.report.records_replayed, 0u);
@@ -223,7 +223,7 @@ TEST_F(WriteAheadLogTest, ASegmentTheSnapshotAlreadyHoldsIsDeletedNotReplayed) {
 
 TEST_F(WriteAheadLogTest, ATornTailIsCutAndEverythingBeforeItKept) {
   GroupStore store({});
-  fill_journaled(store);
+  fill_through_wal(store);
   const auto segment = segment_path(log_folder_, 1);
   // The last record (the recorded failure) is the one a crash tears.
   const std::string whole = read(segment);
@@ -248,7 +248,7 @@ TEST_F(WriteAheadLogTest, ATornTailIsCutAndEverythingBeforeItKept) {
 
 TEST_F(WriteAheadLogTest, AFlippedBitInTheLastRecordIsCaughtByItsCrc) {
   GroupStore store({});
-  fill_journaled(store);
+  fill_through_wal(store);
   const auto segment = segment_path(log_folder_, 1);
   std::string bytes = read(segment);
   bytes[bytes.size() - 3] = static_cast<char>(bytes[bytes.size() - 3] ^ 0x04);
@@ -264,11 +264,11 @@ TEST_F(WriteAheadLogTest, DamageBeforeALaterSegmentStopsTheStartAndTouchesNothin
   GroupStore store({});
   {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
     ASSERT_TRUE(log->rotate());
     ASSERT_TRUE(put(store, "job/later", "x 1\n", 10));
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
   // A crash cannot tear segment 1 (it was synced before 2 began): this is the disk's damage.
   const auto first = segment_path(log_folder_, 1);
@@ -286,10 +286,10 @@ TEST_F(WriteAheadLogTest, DamageBeforeAnEmptyLaterSegmentIsATornTail) {
   GroupStore store({});
   {
     auto log = open_log();
-    store.attach_journal(log.get());
+    store.attach_wal(log.get());
     fill(store);
     ASSERT_TRUE(log->rotate());  // segment 2: a header, no record yet
-    store.attach_journal(nullptr);
+    store.attach_wal(nullptr);
   }
   const auto first = segment_path(log_folder_, 1);
   const std::string bytes = read(first);
@@ -304,14 +304,14 @@ TEST_F(WriteAheadLogTest, DamageBeforeAnEmptyLaterSegmentIsATornTail) {
 TEST_F(WriteAheadLogTest, ADeleteOfAGroupAlreadyGoneWaitsForTheChangeItSaw) {
   GroupStore store({});
   auto log = open_log();
-  store.attach_journal(log.get());
+  store.attach_wal(log.get());
   ASSERT_TRUE(put(store, "job/a", "m 1\n"));
   const auto removed = store.remove(key("job/a"));
   ASSERT_TRUE(removed);
   const auto again = store.remove(key("job/a"));
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, *removed) << "answered only once the first DELETE is on disk";
-  store.attach_journal(nullptr);
+  store.attach_wal(nullptr);
 }
 
 TEST_F(WriteAheadLogTest, ASegmentWhoseHeaderNeverGotWrittenIsRemovedWithoutAlarm) {
@@ -325,7 +325,7 @@ TEST_F(WriteAheadLogTest, ASegmentWhoseHeaderNeverGotWrittenIsRemovedWithoutAlar
 
 TEST_F(WriteAheadLogTest, ASegmentWithAForeignHeaderStopsTheStart) {
   GroupStore store({});
-  fill_journaled(store);
+  fill_through_wal(store);
   const auto segment = segment_path(log_folder_, 1);
   std::string bytes = read(segment);
   bytes[2] = static_cast<char>(bytes[2] ^ 0x01);
@@ -353,7 +353,7 @@ TEST_F(WriteAheadLogTest, NothingOnDiskIsAnEmptyRecovery) {
 TEST_F(WriteAheadLogTest, TicketsBecomeDurableAndConcurrentPushesShareSyncs) {
   GroupStore store({});
   auto log = open_log();
-  store.attach_journal(log.get());
+  store.attach_wal(log.get());
   constexpr int kThreads = 8;
   constexpr int kPushes = 50;
   std::atomic<int> durable{0};
@@ -376,23 +376,23 @@ TEST_F(WriteAheadLogTest, TicketsBecomeDurableAndConcurrentPushesShareSyncs) {
   EXPECT_EQ(stats.records, static_cast<std::uint64_t>(kThreads * kPushes));
   EXPECT_GE(stats.syncs, 1u);
   EXPECT_LE(stats.syncs, stats.records);
-  store.attach_journal(nullptr);
+  store.attach_wal(nullptr);
 }
 
 TEST_F(WriteAheadLogTest, TheIntervalPolicyAnswersAtOnceAndSyncsInTheBackground) {
   GroupStore store({});
   auto log = open_log(1, SyncPolicy::interval);
-  store.attach_journal(log.get());
+  store.attach_wal(log.get());
   auto ticket = put(store, "job/a", "m 1\n");
   ASSERT_TRUE(ticket);
   EXPECT_EQ(*ticket, 0u);
   for (int i = 0; i < 500 && log->stats().syncs == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_GE(log->stats().syncs, 1u);
-  store.attach_journal(nullptr);
+  store.attach_wal(nullptr);
 }
 
-// A journal that refuses: the store must stay exactly as it was.
-class RefusingJournal final : public ChangeJournal {
+// A WAL that refuses: the store must stay exactly as it was.
+class RefusingWal final : public WalWriter {
  public:
   boost::system::result<CommitTicket, PushError> record(const Change&) override {
     ++attempts;
@@ -402,12 +402,12 @@ class RefusingJournal final : public ChangeJournal {
   int attempts = 0;
 };
 
-TEST(GroupStoreJournal, ARefusedChangeLeavesTheStoreAsItWas) {
+TEST(GroupStoreWal, ARefusedChangeLeavesTheStoreAsItWas) {
   GroupStore store({});
   ASSERT_TRUE(put(store, "job/a", "# TYPE c counter\nc 1\n", 1));
   const auto before = store.snapshot();
-  RefusingJournal journal;
-  store.attach_journal(&journal);
+  RefusingWal wal;
+  store.attach_wal(&wal);
   const auto pushed = put(store, "job/a", "# TYPE d gauge\nd 2\n", 2);
   ASSERT_FALSE(pushed);
   EXPECT_EQ(pushed.error().kind, PushErrorKind::storage_failure);
@@ -415,9 +415,9 @@ TEST(GroupStoreJournal, ARefusedChangeLeavesTheStoreAsItWas) {
   EXPECT_FALSE(store.wipe());
   EXPECT_FALSE(put(store, "job/b", "# TYPE c gauge\nc 1\n", 3));  // inconsistent: its failure is not recorded either
   EXPECT_TRUE(store.expire(1e12).error);
-  EXPECT_EQ(journal.attempts, 5);  // put, remove, wipe, the failure record, the one expiry
+  EXPECT_EQ(wal.attempts, 5);  // put, remove, wipe, the failure record, the one expiry
   EXPECT_EQ(store.snapshot(), before) << "not a single new snapshot was published";
-  store.attach_journal(nullptr);
+  store.attach_wal(nullptr);
   // The index is untouched too: d is still free, c still a counter.
   EXPECT_TRUE(put(store, "job/b", "# TYPE d counter\nd 1\n", 4));
   EXPECT_FALSE(put(store, "job/b", "# TYPE c gauge\nc 1\n", 5));

@@ -13,13 +13,13 @@
 
 namespace flowgate::pushgw {
 
-// Names a written change for wait_durable(); 0: nothing to wait for.
+// Names a written change for WriteAheadLog::when_durable(); 0: nothing to wait for.
 using CommitTicket = std::uint64_t;
 
-class ChangeJournal {
+class WalWriter {
  public:
-  virtual ~ChangeJournal() = default;
-  // Writes `change`; the ticket becomes durable once the journal syncs it.
+  virtual ~WalWriter() = default;
+  // Writes `change`; the ticket becomes durable once the WAL syncs it.
   // Errors are storage_failure PushErrors whose message names the file.
   virtual boost::system::result<CommitTicket, PushError> record(const Change& change) = 0;
   // The ticket of the last change written (0 when none needs waiting for): a
