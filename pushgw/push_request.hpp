@@ -10,7 +10,7 @@
 
 #include <boost/system/result.hpp>
 
-#include "pushgw/change_journal.hpp"
+#include "pushgw/wal_writer.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
@@ -26,7 +26,7 @@ struct PushRequest {
   double received_at = 0;                   // Unix seconds
 };
 
-// The change is in the store (and journaled under the ticket), or it was
+// The change is in the store (and written to the WAL under the ticket), or it was
 // refused and only what the Pushgateway records (a failure time) changed.
 using ChangeOutcome = boost::system::result<CommitTicket, PushError>;
 
