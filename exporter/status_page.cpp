@@ -7,49 +7,10 @@
 #include "exporter/build_info.hpp"
 #include "exporter/html_escape.hpp"
 #include "exporter/quoted_string.hpp"
+#include "pushgw/grouping_key.hpp"
 
 namespace flowgate::exporter {
 namespace {
-
-std::string base64url(std::string_view data) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == data.size()) {
-    unsigned v = static_cast<unsigned char>(data[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-  } else if (i + 2 == data.size()) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
-
-// The relative DELETE URL of a group, always @base64 with a padding '=' so
-// empty values work, as the Pushgateway's UI builds it.
-std::string delete_url(const pushgw::GroupingKey& key) {
-  std::string job;
-  for (const auto& label : key.labels) {
-    if (label.name == "job") job = label.value;
-  }
-  std::string url = "metrics/job@base64/" + base64url(job) + "=";
-  for (const auto& label : key.labels) {
-    if (label.name == "job") continue;
-    url += "/" + label.name + "@base64/" + base64url(label.value) + "=";
-  }
-  return url;
-}
 
 }  // namespace
 
@@ -95,7 +56,7 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
       html += "<code>" + html_escape(label.name) + "=\"" + html_escape(label.value) + "\"</code> ";
     }
     if (!group->last_push_successful()) html += "<span class=\"failed\">Last push failed!</span> ";
-    html += "<button onclick=\"del('" + html_escape(delete_url(group->key)) + "')\">Delete group</button></h3>\n";
+    html += "<button onclick=\"del('" + html_escape("metrics/" + pushgw::delete_path(group->key)) + "')\">Delete group</button></h3>\n";
     html += "<table><tr><th>family</th><th>type</th><th>help</th><th>last pushed</th></tr>\n";
     for (const auto& family : group->families) {
       html += "<tr><td>" + html_escape(family->name) + "</td><td>" +

@@ -38,7 +38,4 @@ struct EndpointError {
 boost::system::result<PrefectEndpoint, EndpointError> make_endpoint(std::string_view api_url, std::string_view api_key,
                                                                     std::string_view auth_string);
 
-// Standard base64 with padding.
-std::string encode_base64(std::string_view bytes);
-
 }  // namespace flowgate::collectors::prefect
