@@ -1,12 +1,9 @@
 #include "exporter/status_page.hpp"
 
-#include <cmath>
-#include <cstdio>
-#include <ctime>
-
 #include "exporter/build_info.hpp"
 #include "exporter/html_escape.hpp"
 #include "exporter/quoted_string.hpp"
+#include "exposition/rfc3339.hpp"
 #include "pushgw/grouping_key.hpp"
 
 namespace flowgate::exporter {
@@ -14,22 +11,13 @@ namespace {
 
 }  // namespace
 
-std::string rfc3339(double unix_seconds, bool nanos) {
-  double whole = std::floor(unix_seconds);
-  auto seconds = static_cast<std::time_t>(whole);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                utc.tm_hour, utc.tm_min, utc.tm_sec);
-  std::string out = buf;
-  if (nanos) {
-    std::snprintf(buf, sizeof buf, ".%09ld", static_cast<long>((unix_seconds - whole) * 1e9));
-    out += buf;
-  }
-  out += 'Z';
-  return out;
+namespace {
+
+std::string rfc3339(double unix_seconds, exposition::SecondFraction fraction) {
+  return exposition::format_rfc3339(exposition::unix_nanos(unix_seconds), fraction);
 }
+
+}  // namespace
 
 Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
   const auto& build = build_info();
@@ -42,7 +30,7 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
       ".then(function(r){if(r.ok){location.reload()}else{r.text().then(function(t){alert(r.status+' '+t)})}})}"
       "</script>\n</head>\n<body>\n<h1>flowgate</h1>\n<p>Version ";
   html += html_escape(build.version);
-  html += " (revision " + html_escape(build.revision) + "), started " + rfc3339(info.start_time, false) +
+  html += " (revision " + html_escape(build.revision) + "), started " + rfc3339(info.start_time, exposition::SecondFraction::none) +
           ". <a href=\"metrics\">Metrics</a> · <a href=\"api/v1/status\">Status API</a> · "
           "<a href=\"api/v1/metrics\">Groups API</a></p>\n";
   auto groups = snapshot.groups();
@@ -61,7 +49,7 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
     for (const auto& family : group->families) {
       html += "<tr><td>" + html_escape(family->name) + "</td><td>" +
               std::string(exposition::type_name(family->type)) + "</td><td>" + html_escape(family->help) +
-              "</td><td>" + (family->pushed_at > 0 ? rfc3339(family->pushed_at, false) : "never") + "</td></tr>\n";
+              "</td><td>" + (family->pushed_at > 0 ? rfc3339(family->pushed_at, exposition::SecondFraction::none) : "never") + "</td></tr>\n";
     }
     html += "</table>\n";
   }
@@ -90,7 +78,7 @@ Reply api_status(const StatusInfo& info) {
       json += json_string(name) + ":" + json_string(value);
     }
   }
-  json += "},\"start_time\":" + json_string(rfc3339(info.start_time, true)) + "}}";
+  json += "},\"start_time\":" + json_string(rfc3339(info.start_time, exposition::SecondFraction::nanos)) + "}}";
   Reply reply;
   reply.content_type = "application/json";
   reply.body = std::move(json);

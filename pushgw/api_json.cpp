@@ -1,11 +1,8 @@
 #include "pushgw/api_json.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <charconv>
 #include <cstdlib>
-#include <iterator>
 #include <new>
 #include <utility>
 #include <vector>
@@ -14,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "exposition/number_format.hpp"
+#include "exposition/rfc3339.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw {
@@ -198,7 +196,7 @@ void write_group(JsonWriter& json, const Group& group) {
     string(json, family.name);
     json.StartObject();
     string(json, "time_stamp");
-    string(json, rfc3339_nano(stored->pushed_at));
+    string(json, exposition::format_rfc3339(exposition::unix_nanos(stored->pushed_at), exposition::SecondFraction::go_nanos));
     string(json, "type");
     string(json, upper_type_name(family.type));
     if (!family.help.empty()) {
@@ -214,56 +212,12 @@ void write_group(JsonWriter& json, const Group& group) {
   json.EndObject();
 }
 
-template <typename Integer>
-void append_padded(Integer value, int width, std::string& out) {
-  char digits[24];
-  const auto end = std::to_chars(std::begin(digits), std::end(digits), value).ptr;
-  for (auto length = end - digits; length < width; ++length) out += '0';
-  out.append(digits, end);
-}
-
 }  // namespace
 
 std::string go_float(double value) {
   if (value == 0 && std::signbit(value)) return "-0";
   std::string out;
   exposition::append_double(value, out);
-  return out;
-}
-
-std::string rfc3339_nano(double unix_seconds) {
-  using namespace std::chrono;
-  const double whole = std::floor(unix_seconds);
-  auto nanos = static_cast<std::int64_t>(std::llround((unix_seconds - whole) * 1e9));
-  auto seconds = static_cast<std::int64_t>(whole);
-  if (nanos >= 1'000'000'000) {
-    nanos -= 1'000'000'000;
-    ++seconds;
-  }
-  const sys_seconds instant{std::chrono::seconds(seconds)};
-  const auto day = floor<days>(instant);
-  const year_month_day date{day};
-  const hh_mm_ss time{instant - day};
-  std::string out;
-  append_padded(static_cast<int>(date.year()), 4, out);
-  out += '-';
-  append_padded(static_cast<unsigned>(date.month()), 2, out);
-  out += '-';
-  append_padded(static_cast<unsigned>(date.day()), 2, out);
-  out += 'T';
-  append_padded(time.hours().count(), 2, out);
-  out += ':';
-  append_padded(time.minutes().count(), 2, out);
-  out += ':';
-  append_padded(time.seconds().count(), 2, out);
-  if (nanos > 0) {
-    out += '.';
-    std::string fraction;
-    append_padded(nanos, 9, fraction);
-    while (fraction.back() == '0') fraction.pop_back();
-    out += fraction;
-  }
-  out += 'Z';
   return out;
 }
 
