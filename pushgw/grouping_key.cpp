@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
+
 #include "exposition/base64.hpp"
 #include "exposition/names.hpp"
 #include "exposition/utf8.hpp"
@@ -20,32 +23,18 @@ constexpr std::string_view kBase64Suffix = "@base64";
 
 PushError bad_key(std::string sentence) { return {PushErrorKind::bad_grouping_key, std::move(sentence)}; }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Go's URL.Path decoding: %XX becomes a byte (so %2F becomes a separator, as
 // it does before the Pushgateway's router sees the path); '+' stays a plus.
 boost::system::result<std::string, PushError> percent_decode(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] != '%') {
-      out += path[i];
-      continue;
-    }
-    const int high = i + 1 < path.size() ? hex_digit(path[i + 1]) : -1;
-    const int low = i + 2 < path.size() ? hex_digit(path[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      return bad_key("invalid URL escape " + quoted(path.substr(i, std::min<std::size_t>(3, path.size() - i))));
-    }
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
+  if (const auto encoded = boost::urls::make_pct_string_view(path)) return encoded->decode();
+  // Go's message quotes the first '%' that two hex digits do not follow.
+  const auto is_escape = [&](std::size_t at) {
+    return at + 2 < path.size() && boost::urls::grammar::hexdig_chars(path[at + 1]) &&
+           boost::urls::grammar::hexdig_chars(path[at + 2]);
+  };
+  std::size_t bad = path.find('%');
+  while (is_escape(bad)) bad = path.find('%', bad + 3);
+  return bad_key("invalid URL escape " + quoted(path.substr(bad, 3)));
 }
 
 // Go's RawURLEncoding after TrimRight "=", as the Pushgateway decodes.
