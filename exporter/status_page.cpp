@@ -2,9 +2,9 @@
 
 #include "exporter/build_info.hpp"
 #include "exporter/html_escape.hpp"
-#include "exporter/quoted_string.hpp"
 #include "exposition/rfc3339.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "pushgw/json_writer.hpp"
 
 namespace flowgate::exporter {
 namespace {
@@ -62,26 +62,37 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
 
 Reply api_status(const StatusInfo& info) {
   const auto& build = build_info();
-  std::string json = "{\"status\":\"success\",\"data\":{\"build_information\":{";
-  json += "\"branch\":" + json_string(build.branch);
-  json += ",\"buildDate\":" + json_string(build.build_date);
-  json += ",\"buildUser\":\"\"";
-  json += ",\"goVersion\":" + json_string(build.compiler);
-  json += ",\"revision\":" + json_string(build.revision);
-  json += ",\"version\":" + json_string(build.version);
-  json += "},\"flags\":{";
-  bool first = true;
+  pushgw::JsonBuffer buffer;
+  pushgw::JsonWriter json(buffer);
+  const auto pair = [&json](std::string_view name, std::string_view value) {
+    pushgw::write_string(json, name);
+    pushgw::write_string(json, value);
+  };
+  json.StartObject();
+  pair("status", "success");
+  pushgw::write_string(json, "data");
+  json.StartObject();
+  pushgw::write_string(json, "build_information");
+  json.StartObject();
+  pair("branch", build.branch);
+  pair("buildDate", build.build_date);
+  pair("buildUser", "");
+  pair("goVersion", build.compiler);
+  pair("revision", build.revision);
+  pair("version", build.version);
+  json.EndObject();
+  pushgw::write_string(json, "flags");
+  json.StartObject();
   if (info.flags != nullptr) {
-    for (const auto& [name, value] : *info.flags) {
-      if (!first) json += ',';
-      first = false;
-      json += json_string(name) + ":" + json_string(value);
-    }
+    for (const auto& [name, value] : *info.flags) pair(name, value);
   }
-  json += "},\"start_time\":" + json_string(rfc3339(info.start_time, exposition::SecondFraction::nanos)) + "}}";
+  json.EndObject();
+  pair("start_time", rfc3339(info.start_time, exposition::SecondFraction::nanos));
+  json.EndObject();
+  json.EndObject();
   Reply reply;
   reply.content_type = "application/json";
-  reply.body = std::move(json);
+  reply.body = pushgw::go_json(buffer);
   return reply;
 }
 
