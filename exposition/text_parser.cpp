@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "exposition/names.hpp"
 #include "exposition/number_format.hpp"
 #include "exposition/utf8.hpp"
@@ -143,56 +145,68 @@ constexpr std::uint8_t kSeenSum = 1;
 constexpr std::uint8_t kSeenCount = 2;
 constexpr std::uint8_t kBoundsUnordered = 4;
 
+// Entries in insertion order, found through a boost::unordered_flat_set of
+// their indices whose hash and equality read the entries (so the set holds
+// four bytes a series and the label comparison happens in place).
 class SeriesTable {
  public:
-  SeriesTable() : slots_(1024, kEmpty) {}
+  SeriesTable() : index_(1024, IndexHash{&entries_}, IndexEqual{&entries_}) {}
+  SeriesTable(const SeriesTable&) = delete;
+  SeriesTable& operator=(const SeriesTable&) = delete;
 
   // The lines of a summary or histogram come together: the series of the
   // previous line is checked before the table.
   template <typename Matches>
   SeriesEntry* find(std::uint64_t hash, Matches&& matches) {
     if (last_ < entries_.size() && entries_[last_].hash == hash && matches(entries_[last_])) return &entries_[last_];
-    // Each slot keeps the hash's upper half beside the entry index, so a
-    // probe rarely has to load an entry that does not match.
-    const std::uint64_t fingerprint = hash >> 32;
-    for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      const std::uint64_t slot = slots_[i];
-      if (slot == kEmpty) return nullptr;
-      if ((slot >> 32) != fingerprint) continue;
-      const auto index = static_cast<std::uint32_t>(slot);
-      SeriesEntry& entry = entries_[index];
-      if (entry.hash == hash && matches(entry)) {
-        last_ = index;
-        return &entry;
-      }
-    }
+    const auto it = index_.find(Probe<Matches>{hash, matches});
+    if (it == index_.end()) return nullptr;
+    last_ = *it;
+    return &entries_[*it];
   }
 
   SeriesEntry& insert(const SeriesEntry& entry) {
-    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
     entries_.push_back(entry);
     last_ = static_cast<std::uint32_t>(entries_.size() - 1);
-    place(last_);
+    index_.insert(last_);
     return entries_.back();
   }
 
  private:
-  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  template <typename Matches>
+  struct Probe {
+    std::uint64_t hash;
+    Matches& matches;
+  };
 
-  void place(std::uint32_t index) {
-    const std::uint64_t hash = entries_[index].hash;
-    std::size_t i = hash & (slots_.size() - 1);
-    while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = ((hash >> 32) << 32) | index;
-  }
+  struct IndexHash {
+    using is_transparent = void;
+    using is_avalanching = void;  // label_set_hash ends in a mix
+    const std::vector<SeriesEntry>* entries;
+    std::size_t operator()(std::uint32_t index) const { return (*entries)[index].hash; }
+    template <typename Matches>
+    std::size_t operator()(const Probe<Matches>& probe) const {
+      return probe.hash;
+    }
+  };
 
-  void grow() {
-    slots_.assign(slots_.size() * 2, kEmpty);
-    for (std::uint32_t i = 0; i < entries_.size(); ++i) place(i);
-  }
+  struct IndexEqual {
+    using is_transparent = void;
+    const std::vector<SeriesEntry>* entries;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    template <typename Matches>
+    bool operator()(const Probe<Matches>& probe, std::uint32_t index) const {
+      const SeriesEntry& entry = (*entries)[index];
+      return entry.hash == probe.hash && probe.matches(entry);
+    }
+    template <typename Matches>
+    bool operator()(std::uint32_t index, const Probe<Matches>& probe) const {
+      return (*this)(probe, index);
+    }
+  };
 
-  std::vector<std::uint64_t> slots_;
   std::vector<SeriesEntry> entries_;
+  boost::unordered_flat_set<std::uint32_t, IndexHash, IndexEqual> index_;
   std::uint32_t last_ = 0xFFFFFFFFu;
 };
 
