@@ -61,10 +61,8 @@ struct KeyLimits {
   std::size_t value_bytes = 0;
 };
 
-bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
-
 boost::system::result<void, PushError> check_name(std::string_view name, const KeyLimits& limits) {
-  if (over(name.size(), limits.name_bytes)) {
+  if (exceeds_limit(name.size(), limits.name_bytes)) {
     return PushError(PushErrorKind::label_name_too_long,
                      "grouping label name " + quoted_start(name) + " has " + std::to_string(name.size()) + " bytes, " +
                          over_limit(limits.name_bytes, "push.max-label-name-bytes"));
@@ -76,7 +74,7 @@ boost::system::result<void, PushError> check_name(std::string_view name, const K
 // scrape), its length within the limit.
 boost::system::result<void, PushError> check_value(std::string_view name, std::string_view value,
                                                    const KeyLimits& limits) {
-  if (over(value.size(), limits.value_bytes)) {
+  if (exceeds_limit(value.size(), limits.value_bytes)) {
     return PushError(PushErrorKind::label_value_too_long,
                      "the value of grouping label " + quoted_start(name) + " has " + std::to_string(value.size()) +
                          " bytes, " + over_limit(limits.value_bytes, "push.max-label-value-bytes"));
@@ -103,7 +101,7 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     return bad_key("odd number of components in label string " + quoted_start(label_part, 256));
   }
   // Counted before anything is sorted, so the check costs O(path); `job` is one more.
-  if (const std::size_t count = components.size() / 2 + 1; over(count, limits.labels)) {
+  if (const std::size_t count = components.size() / 2 + 1; exceeds_limit(count, limits.labels)) {
     return PushError(PushErrorKind::too_many_grouping_labels,
                      "the grouping key has " + std::to_string(count) + " labels (job included), " +
                          over_limit(limits.labels, "push.max-grouping-labels"));
