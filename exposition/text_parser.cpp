@@ -508,60 +508,8 @@ class TextParser {
         ++pos_;
         return labels_.size() <= kPairwiseLabels || no_duplicate_among_many(family);
       }
-      const std::size_t name_pos = pos_;
-      const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
-      if (name.empty()) {
-        return fail(name_pos, "label-name",
-                    "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
-                        " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
-      }
-      skip_blanks();
-      if (pos_ == line_.size() || line_[pos_] != '=') {
-        return fail(pos_, "label-equals",
-                    "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
-                        ", found " + found(line_, pos_));
-      }
-      if (name == kMetricNameLabel) {
-        return fail(name_pos, "label-reserved",
-                    "label name \"__name__\" is reserved; the metric name goes before the '{'");
-      }
-      ++pos_;
-      skip_blanks();
-      if (pos_ == line_.size() || line_[pos_] != '"') {
-        return fail(pos_, "label-value-quote",
-                    "the value of label " + quoted(name) + " of metric " + quoted(family.name) +
-                        " must start with '\"', found " + found(line_, pos_));
-      }
-      ++pos_;
-      RawLabel label{name, {}, false, name_pos};
-      if (!read_label_value(family, label)) return false;
-
-      const bool is_bound = (summary && name == "quantile") || (histogram && name == "le");
-      if (labels_.size() < kPairwiseLabels) {
-        for (const RawLabel& seen : labels_) {
-          if (seen.name == name) return duplicate_label(family, name_pos, name);
-        }
-      }
-      if (is_bound) {
-        if (bound_seen_) return duplicate_label(family, name_pos, name);
-        bound_seen_ = true;
-        std::string decoded;
-        if (label.escaped) unescape_label_value(label.value, decoded);
-        const std::string_view text = label.escaped ? std::string_view(decoded) : label.value;
-        bound_ = parse_double(text);
-        if (!bound_) {
-          return fail(name_pos, summary ? "quantile-value" : "le-value",
-                      "the " + std::string(name) + " label of " + (summary ? "summary " : "histogram ") +
-                          quoted(family.name) + " must be a number, got " + quoted(text));
-        }
-      } else {
-        if (bounds_.max_labels_per_series != 0 && labels_.size() == bounds_.max_labels_per_series) {
-          return fail(name_pos, std::string(kTooManyLabelsRule),
-                      "a sample of metric " + quoted(family.name) + " has more than " +
-                          std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
-        }
-        labels_.push_back(label);
-      }
+      RawLabel label;
+      if (!read_label(family, label) || !keep_label(family, summary, histogram, label)) return false;
       skip_blanks();
       if (pos_ < line_.size() && line_[pos_] == ',') {
         ++pos_;
@@ -569,9 +517,72 @@ class TextParser {
       }
       if (pos_ < line_.size() && line_[pos_] == '}') continue;
       return fail(pos_, "label-value-end",
-                  "expected ',' or '}' after the value of label " + quoted(name) + " of metric " +
+                  "expected ',' or '}' after the value of label " + quoted(label.name) + " of metric " +
                       quoted(family.name) + ", found " + found(line_, pos_));
     }
+  }
+
+  // name="value", the value still escaped.
+  bool read_label(const Family& family, RawLabel& label) {
+    const std::size_t name_pos = pos_;
+    const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
+    if (name.empty()) {
+      return fail(name_pos, "label-name",
+                  "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
+                      " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+    }
+    skip_blanks();
+    if (pos_ == line_.size() || line_[pos_] != '=') {
+      return fail(pos_, "label-equals",
+                  "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
+                      ", found " + found(line_, pos_));
+    }
+    if (name == kMetricNameLabel) {
+      return fail(name_pos, "label-reserved", "label name \"__name__\" is reserved; the metric name goes before the '{'");
+    }
+    ++pos_;
+    skip_blanks();
+    if (pos_ == line_.size() || line_[pos_] != '"') {
+      return fail(pos_, "label-value-quote",
+                  "the value of label " + quoted(name) + " of metric " + quoted(family.name) +
+                      " must start with '\"', found " + found(line_, pos_));
+    }
+    ++pos_;
+    label = RawLabel{name, {}, false, name_pos};
+    return read_label_value(family, label);
+  }
+
+  // A summary's quantile or a histogram's le becomes the line's bound; any
+  // other label joins the series' labels, at most once each.
+  bool keep_label(const Family& family, bool summary, bool histogram, const RawLabel& label) {
+    if (labels_.size() < kPairwiseLabels) {
+      for (const RawLabel& seen : labels_) {
+        if (seen.name == label.name) return duplicate_label(family, label.pos, label.name);
+      }
+    }
+    if ((summary && label.name == "quantile") || (histogram && label.name == "le")) {
+      return read_bound(family, summary, label);
+    }
+    if (bounds_.max_labels_per_series != 0 && labels_.size() == bounds_.max_labels_per_series) {
+      return fail(label.pos, std::string(kTooManyLabelsRule),
+                  "a sample of metric " + quoted(family.name) + " has more than " +
+                      std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
+    }
+    labels_.push_back(label);
+    return true;
+  }
+
+  bool read_bound(const Family& family, bool summary, const RawLabel& label) {
+    if (bound_seen_) return duplicate_label(family, label.pos, label.name);
+    bound_seen_ = true;
+    std::string decoded;
+    if (label.escaped) unescape_label_value(label.value, decoded);
+    const std::string_view text = label.escaped ? std::string_view(decoded) : label.value;
+    bound_ = parse_double(text);
+    if (bound_) return true;
+    return fail(label.pos, summary ? "quantile-value" : "le-value",
+                "the " + std::string(label.name) + " label of " + (summary ? "summary " : "histogram ") +
+                    quoted(family.name) + " must be a number, got " + quoted(text));
   }
 
   bool no_duplicate_among_many(const Family& family) {
