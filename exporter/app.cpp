@@ -25,6 +25,7 @@
 #include "exporter/self_metrics.hpp"
 #include "exporter/server/http_server.hpp"
 #include "exporter/store_keeper.hpp"
+#include "exporter/unix_now.hpp"
 #include "exporter/web_config_file.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
 #include "pushgw/group_store.hpp"
@@ -34,10 +35,6 @@ namespace flowgate::exporter {
 namespace {
 
 using FamilyTypes = std::map<std::string, exposition::MetricType, std::less<>>;
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 StoreKeeperOptions keeper_options(const Flags& flags) {
   StoreKeeperOptions options;

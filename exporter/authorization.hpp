@@ -26,6 +26,7 @@
 #include <boost/system/result.hpp>
 
 #include "exporter/group_selector.hpp"
+#include "exposition/message_error.hpp"
 #include "exposition/model.hpp"
 
 namespace flowgate::exporter {
@@ -49,11 +50,7 @@ struct Authorization {
   bool may(std::string_view user, Permission permission) const;
 };
 
-struct AuthorizationError {
-  AuthorizationError() = default;
-  explicit AuthorizationError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;  // names the line and key, e.g. "line 4: users.ci.push[1]: ..."
-};
+using AuthorizationError = exposition::MessageError;  // names the line and key, e.g. "line 4: users.ci.push[1]: ..."
 
 boost::system::result<Authorization, AuthorizationError> parse_authorization(std::string_view yaml);
 boost::system::result<Authorization, AuthorizationError> load_authorization(const std::string& path);

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <memory>
 
+#include "exposition/base64.hpp"
+
 namespace flowgate::exporter {
 namespace {
 
@@ -36,42 +38,7 @@ std::string digest(std::string_view user, std::string_view hash, std::string_vie
   return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 }  // namespace
-
-bool decode_base64(std::string_view text, std::string& out) {
-  out.clear();
-  if (text.size() % 4 != 0) return false;
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int values[4] = {0, 0, 0, 0};
-    int padding = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = text[i + static_cast<std::size_t>(j)];
-      if (c == '=' && last && j >= 2) {
-        ++padding;
-        continue;
-      }
-      if (padding > 0) return false;  // data after '='
-      values[j] = sextet(c);
-      if (values[j] < 0) return false;
-    }
-    if ((padding == 2 && (values[1] & 0x0f) != 0) || (padding == 1 && (values[2] & 0x03) != 0)) return false;
-    const unsigned bits = static_cast<unsigned>(values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3]);
-    out += static_cast<char>((bits >> 16) & 0xff);
-    if (padding < 2) out += static_cast<char>((bits >> 8) & 0xff);
-    if (padding < 1) out += static_cast<char>(bits & 0xff);
-  }
-  return true;
-}
 
 std::optional<Credentials> parse_basic_authorization(std::string_view header) {
   constexpr std::string_view kScheme = "basic ";
@@ -79,8 +46,9 @@ std::optional<Credentials> parse_basic_authorization(std::string_view header) {
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
   }
-  std::string decoded;
-  if (!decode_base64(header.substr(kScheme.size()), decoded)) return std::nullopt;
+  auto decoded_or_error = exposition::decode_base64(header.substr(kScheme.size()), exposition::kStandardBase64);
+  if (!decoded_or_error) return std::nullopt;
+  std::string& decoded = *decoded_or_error;
   std::optional<Credentials> credentials;
   auto colon = decoded.find(':');
   if (colon != std::string::npos && decoded.find('\0', colon) == std::string::npos) {

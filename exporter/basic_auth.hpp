@@ -33,10 +33,6 @@ struct Credentials {
 // crypt(3) would stop reading it there.
 std::optional<Credentials> parse_basic_authorization(std::string_view header);
 
-// Standard base64 with its padding required (RFC 4648 section 4); false on
-// anything else, including unused bits that are not zero.
-bool decode_base64(std::string_view text, std::string& out);
-
 // True when `password` matches the crypt(3) `hash` ($2y$/$2b$ bcrypt and
 // anything else libxcrypt knows).
 bool password_matches(std::string_view password, const std::string& hash);

@@ -15,6 +15,7 @@
 #include <boost/system/result.hpp>
 
 #include "exporter/log.hpp"
+#include "exposition/message_error.hpp"
 
 namespace flowgate::exporter {
 
@@ -86,11 +87,7 @@ struct Flags {
   std::map<std::string, std::string> values;
 };
 
-struct FlagError {
-  FlagError() = default;
-  explicit FlagError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;  // kingpin's wording, e.g. "unknown long flag '--foo'"
-};
+using FlagError = exposition::MessageError;  // kingpin's wording, e.g. "unknown long flag '--foo'"
 
 // `args` excludes the program name. `environment_prefect_api_url` is
 // $PREFECT_API_URL (the default of --prefect.api-url), empty when unset.

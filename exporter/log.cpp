@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "exporter/quoted_string.hpp"
+#include "exposition/rfc3339.hpp"
 
 namespace flowgate::exporter {
 namespace {
@@ -37,15 +37,7 @@ void append_json_pair(std::string& out, std::string_view key, std::string_view v
 }
 
 std::string now_rfc3339_millis() {
-  auto now = std::chrono::system_clock::now();
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
-  return buf;
+  return exposition::format_rfc3339(std::chrono::system_clock::now(), exposition::SecondFraction::millis);
 }
 
 }  // namespace

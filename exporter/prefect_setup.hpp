@@ -18,6 +18,7 @@
 #include "collectors/prefect/prefect_collector.hpp"
 #include "exporter/flags.hpp"
 #include "exporter/log.hpp"
+#include "exposition/message_error.hpp"
 
 namespace flowgate::exporter {
 
@@ -27,11 +28,7 @@ struct PrefectEnvironment {
   std::string auth_string;  // $PREFECT_API_AUTH_STRING
 };
 
-struct PrefectSetupError {
-  PrefectSetupError() = default;
-  explicit PrefectSetupError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;  // names the flag; never holds a secret
-};
+using PrefectSetupError = exposition::MessageError;  // names the flag; never holds a secret
 
 // Reads a whole file; nullopt when it cannot be read.
 using SecretFileReader = std::function<std::optional<std::string>(const std::string& path)>;

@@ -29,10 +29,4 @@ void append_quoted(std::string& out, std::string_view text, QuoteStyle style) {
   out += '"';
 }
 
-std::string json_string(std::string_view text) {
-  std::string out;
-  append_quoted(out, text, QuoteStyle::json);
-  return out;
-}
-
 }  // namespace flowgate::exporter

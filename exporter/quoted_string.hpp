@@ -11,6 +11,5 @@ namespace flowgate::exporter {
 enum class QuoteStyle { logfmt, json };
 
 void append_quoted(std::string& out, std::string_view text, QuoteStyle style);
-std::string json_string(std::string_view text);
 
 }  // namespace flowgate::exporter

@@ -7,6 +7,10 @@
 #include <set>
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace flowgate::exporter {
 namespace {
@@ -131,40 +135,15 @@ std::string clean_path(std::string_view path) {
 }
 
 bool decode_path(std::string_view raw, std::string& out) {
-  out.clear();
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '%') {
-      out += raw[i];
-      continue;
-    }
-    if (i + 2 >= raw.size() || !std::isxdigit(static_cast<unsigned char>(raw[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-      return false;
-    }
-    auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10); };
-    out += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
-    i += 2;
-  }
+  const auto encoded = boost::urls::make_pct_string_view(raw);
+  if (!encoded) return false;
+  out = encoded->decode();
   return true;
 }
 
 std::string encode_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool alnum = (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z');
-    if (alnum || std::string_view("-._~$&+,/:;=@").find(c) != std::string_view::npos) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-  return out;
+  static constexpr auto kKept = boost::urls::unreserved_chars + boost::urls::grammar::lut_chars("$&+,/:;=@");
+  return boost::urls::encode(path, kKept);
 }
 
 }  // namespace flowgate::exporter

@@ -1,74 +1,23 @@
 #include "exporter/status_page.hpp"
 
-#include <cmath>
-#include <cstdio>
-#include <ctime>
-
 #include "exporter/build_info.hpp"
 #include "exporter/html_escape.hpp"
-#include "exporter/quoted_string.hpp"
+#include "exposition/rfc3339.hpp"
+#include "pushgw/grouping_key.hpp"
+#include "pushgw/json_writer.hpp"
 
 namespace flowgate::exporter {
 namespace {
 
-std::string base64url(std::string_view data) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == data.size()) {
-    unsigned v = static_cast<unsigned char>(data[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-  } else if (i + 2 == data.size()) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
+}  // namespace
 
-// The relative DELETE URL of a group, always @base64 with a padding '=' so
-// empty values work, as the Pushgateway's UI builds it.
-std::string delete_url(const pushgw::GroupingKey& key) {
-  std::string job;
-  for (const auto& label : key.labels) {
-    if (label.name == "job") job = label.value;
-  }
-  std::string url = "metrics/job@base64/" + base64url(job) + "=";
-  for (const auto& label : key.labels) {
-    if (label.name == "job") continue;
-    url += "/" + label.name + "@base64/" + base64url(label.value) + "=";
-  }
-  return url;
+namespace {
+
+std::string rfc3339(double unix_seconds, exposition::SecondFraction fraction) {
+  return exposition::format_rfc3339(exposition::unix_nanos(unix_seconds), fraction);
 }
 
 }  // namespace
-
-std::string rfc3339(double unix_seconds, bool nanos) {
-  double whole = std::floor(unix_seconds);
-  auto seconds = static_cast<std::time_t>(whole);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                utc.tm_hour, utc.tm_min, utc.tm_sec);
-  std::string out = buf;
-  if (nanos) {
-    std::snprintf(buf, sizeof buf, ".%09ld", static_cast<long>((unix_seconds - whole) * 1e9));
-    out += buf;
-  }
-  out += 'Z';
-  return out;
-}
 
 Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
   const auto& build = build_info();
@@ -81,7 +30,7 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
       ".then(function(r){if(r.ok){location.reload()}else{r.text().then(function(t){alert(r.status+' '+t)})}})}"
       "</script>\n</head>\n<body>\n<h1>flowgate</h1>\n<p>Version ";
   html += html_escape(build.version);
-  html += " (revision " + html_escape(build.revision) + "), started " + rfc3339(info.start_time, false) +
+  html += " (revision " + html_escape(build.revision) + "), started " + rfc3339(info.start_time, exposition::SecondFraction::none) +
           ". <a href=\"metrics\">Metrics</a> · <a href=\"api/v1/status\">Status API</a> · "
           "<a href=\"api/v1/metrics\">Groups API</a></p>\n";
   auto groups = snapshot.groups();
@@ -95,12 +44,12 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
       html += "<code>" + html_escape(label.name) + "=\"" + html_escape(label.value) + "\"</code> ";
     }
     if (!group->last_push_successful()) html += "<span class=\"failed\">Last push failed!</span> ";
-    html += "<button onclick=\"del('" + html_escape(delete_url(group->key)) + "')\">Delete group</button></h3>\n";
+    html += "<button onclick=\"del('" + html_escape("metrics/" + pushgw::delete_path(group->key)) + "')\">Delete group</button></h3>\n";
     html += "<table><tr><th>family</th><th>type</th><th>help</th><th>last pushed</th></tr>\n";
     for (const auto& family : group->families) {
       html += "<tr><td>" + html_escape(family->name) + "</td><td>" +
               std::string(exposition::type_name(family->type)) + "</td><td>" + html_escape(family->help) +
-              "</td><td>" + (family->pushed_at > 0 ? rfc3339(family->pushed_at, false) : "never") + "</td></tr>\n";
+              "</td><td>" + (family->pushed_at > 0 ? rfc3339(family->pushed_at, exposition::SecondFraction::none) : "never") + "</td></tr>\n";
     }
     html += "</table>\n";
   }
@@ -113,26 +62,37 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
 
 Reply api_status(const StatusInfo& info) {
   const auto& build = build_info();
-  std::string json = "{\"status\":\"success\",\"data\":{\"build_information\":{";
-  json += "\"branch\":" + json_string(build.branch);
-  json += ",\"buildDate\":" + json_string(build.build_date);
-  json += ",\"buildUser\":\"\"";
-  json += ",\"goVersion\":" + json_string(build.compiler);
-  json += ",\"revision\":" + json_string(build.revision);
-  json += ",\"version\":" + json_string(build.version);
-  json += "},\"flags\":{";
-  bool first = true;
+  pushgw::JsonBuffer buffer;
+  pushgw::JsonWriter json(buffer);
+  const auto pair = [&json](std::string_view name, std::string_view value) {
+    pushgw::write_string(json, name);
+    pushgw::write_string(json, value);
+  };
+  json.StartObject();
+  pair("status", "success");
+  pushgw::write_string(json, "data");
+  json.StartObject();
+  pushgw::write_string(json, "build_information");
+  json.StartObject();
+  pair("branch", build.branch);
+  pair("buildDate", build.build_date);
+  pair("buildUser", "");
+  pair("goVersion", build.compiler);
+  pair("revision", build.revision);
+  pair("version", build.version);
+  json.EndObject();
+  pushgw::write_string(json, "flags");
+  json.StartObject();
   if (info.flags != nullptr) {
-    for (const auto& [name, value] : *info.flags) {
-      if (!first) json += ',';
-      first = false;
-      json += json_string(name) + ":" + json_string(value);
-    }
+    for (const auto& [name, value] : *info.flags) pair(name, value);
   }
-  json += "},\"start_time\":" + json_string(rfc3339(info.start_time, true)) + "}}";
+  json.EndObject();
+  pair("start_time", rfc3339(info.start_time, exposition::SecondFraction::nanos));
+  json.EndObject();
+  json.EndObject();
   Reply reply;
   reply.content_type = "application/json";
-  reply.body = std::move(json);
+  reply.body = pushgw::go_json(buffer);
   return reply;
 }
 

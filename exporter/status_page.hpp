@@ -21,7 +21,4 @@ struct StatusInfo {
 Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info);
 Reply api_status(const StatusInfo& info);
 
-// RFC 3339 in UTC; `nanos` adds nine fractional digits, else none.
-std::string rfc3339(double unix_seconds, bool nanos);
-
 }  // namespace flowgate::exporter

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "exporter/unix_now.hpp"
 #include "pushgw/group.hpp"
 #include "pushgw/persistence/snapshot_file.hpp"
 #include "pushgw/snapshot.hpp"
@@ -18,10 +19,6 @@ using pushgw::persistence::WriteAheadLog;
 // A log bigger than this and than the last snapshot is compacted early, so a
 // burst of pushes cannot fill the disk or make the next start slow.
 constexpr std::uint64_t kEarlyCompactionBytes = std::uint64_t{64} << 20;
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

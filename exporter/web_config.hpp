@@ -13,6 +13,8 @@
 
 #include <boost/system/result.hpp>
 
+#include "exposition/message_error.hpp"
+
 namespace flowgate::exporter {
 
 struct TlsServerConfig {
@@ -34,11 +36,7 @@ struct WebConfig {
   bool http2 = true;  // accepted for compatibility; flowgate speaks HTTP/1.1
 };
 
-struct WebConfigError {
-  WebConfigError() = default;
-  explicit WebConfigError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;  // names the line or key where there is one
-};
+using WebConfigError = exposition::MessageError;  // names the line or key where there is one
 
 boost::system::result<WebConfig, WebConfigError> parse_web_config(std::string_view yaml);
 // Reads and parses `path`; relative cert/key/CA paths are taken relative to

@@ -28,9 +28,8 @@ bool is_metric_name(std::string_view name) { return matches(name, kMetricNameSta
 
 bool is_label_name(std::string_view name) { return matches(name, kLabelNameStart, kLabelNameContinue); }
 
-std::string quoted_for_message(std::string_view text) {
-  constexpr std::size_t kMaxShown = 64;
-  std::size_t shown_size = std::min(text.size(), kMaxShown);
+std::string quoted_for_message(std::string_view text, std::size_t max_bytes) {
+  std::size_t shown_size = std::min(text.size(), max_bytes);
   // Cut before a character, not inside one, so that valid text stays readable.
   while (shown_size > 0 && shown_size < text.size() && (static_cast<unsigned char>(text[shown_size]) & 0xC0) == 0x80) {
     --shown_size;

@@ -50,8 +50,8 @@ inline bool has_name_class(char c, NameCharClass bit) {
 
 // Input bytes as a quoted, one-line string for an error sentence: `"` and `\`
 // escaped, control bytes, DEL and bytes that are not UTF-8 as \xNN or \n, \t,
-// \r, and at most 64 bytes shown ("..." after), so a message never carries
+// \r, and at most `max_bytes` shown ("..." after), so a message never carries
 // the raw bytes a pusher chose.
-std::string quoted_for_message(std::string_view text);
+std::string quoted_for_message(std::string_view text, std::size_t max_bytes = 64);
 
 }  // namespace flowgate::exposition

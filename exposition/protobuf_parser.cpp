@@ -333,18 +333,29 @@ class Decoder {
   }
 
   // Two passes over the family: fields come in any order, and a series can
-  // only be read into the model once the family's type is known. The first
-  // pass reads name, HELP, type and unit and counts the series.
+  // only be read into the model once the family's type is known.
   bool decode_family(Span& span, Family& family) {
+    std::size_t series = 0;
+    if (!decode_family_header(span, family, series)) return false;
+    family.metrics.reserve(series);  // each series took at least two bytes of the input
+    Field f;
+    while (!span.done()) {
+      if (!next_field(span, f, "MetricFamily")) return false;
+      if (f.number == 4 && f.wire == Wire::len && !decode_series(f, family)) return false;
+    }
+    return true;
+  }
+
+  // The first pass: name, HELP, type and unit, checked, and how many series follow.
+  bool decode_family_header(Span span, Family& family, std::size_t& series) {
     const std::size_t start = span.pos;
     bool has_name = false;
     std::uint64_t type = 0;
     std::size_t type_offset = start;
-    std::size_t series = 0;
     std::size_t name_offset = start;
     Field f;
-    for (Span first = span; !first.done();) {
-      if (!next_field(first, f, "MetricFamily")) return false;
+    while (!span.done()) {
+      if (!next_field(span, f, "MetricFamily")) return false;
       if (f.number == 3 && f.wire == Wire::varint) {
         type = f.bits;
         type_offset = f.offset;
@@ -379,29 +390,28 @@ class Decoder {
                   "family \"" + family.name + "\" has type " + std::to_string(type) + ", which is not a metric type");
     }
     family.type = to_metric_type(type);
-    family.metrics.reserve(series);  // each series took at least two bytes of the input
-    while (!span.done()) {
-      if (!next_field(span, f, "MetricFamily")) return false;
-      if (f.number != 4 || f.wire != Wire::len) continue;
-      bool has_value = false;
-      if (bounds_.max_series != 0 && ++series_count_ > bounds_.max_series) {
-        return fail(f.offset, kTooManySeriesRule,
-                    "the body has more than " + std::to_string(bounds_.max_series) +
-                        " series, the most one push may have");
-      }
-      auto& metric = family.metrics.emplace_back();
-      if (!read_message(f, [&](Span& s) { return decode_metric(s, family.type, metric, has_value); })) return false;
-      if (!has_value) {
-        return fail(f.offset, "metric-type-mismatch",
-                    "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
-                        " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
-      }
-      if (!check_bounds(f.offset, family, metric) || !check_classic_counts(f.offset, family, metric)) return false;
-      if (auto violation = check_native_histogram(metric)) {
-        return fail(f.offset, violation->rule,
-                    "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
-                        "\": " + violation->sentence);
-      }
+    return true;
+  }
+
+  // One Metric field `f` of the family, read, bounded and checked.
+  bool decode_series(const Field& f, Family& family) {
+    if (bounds_.max_series != 0 && ++series_count_ > bounds_.max_series) {
+      return fail(f.offset, kTooManySeriesRule,
+                  "the body has more than " + std::to_string(bounds_.max_series) + " series, the most one push may have");
+    }
+    bool has_value = false;
+    auto& metric = family.metrics.emplace_back();
+    if (!read_message(f, [&](Span& s) { return decode_metric(s, family.type, metric, has_value); })) return false;
+    if (!has_value) {
+      return fail(f.offset, "metric-type-mismatch",
+                  "series " + std::to_string(family.metrics.size()) + " of " + std::string(type_name(family.type)) +
+                      " family \"" + family.name + "\" carries no " + std::string(type_name(family.type)) + " value");
+    }
+    if (!check_bounds(f.offset, family, metric) || !check_classic_counts(f.offset, family, metric)) return false;
+    if (auto violation = check_native_histogram(metric)) {
+      return fail(f.offset, violation->rule,
+                  "series " + std::to_string(family.metrics.size()) + " of histogram family \"" + family.name +
+                      "\": " + violation->sentence);
     }
     return true;
   }
@@ -569,80 +579,86 @@ class Decoder {
   }
 
   bool decode_histogram(Span& span, Metric& metric) {
-    auto native = [&metric]() -> NativeHistogram& {
-      if (!metric.native) metric.native.emplace();
-      return *metric.native;
-    };
     Field f;
     while (!span.done()) {
       if (!next_field(span, f, "Histogram")) return false;
-      const bool varint = f.wire == Wire::varint;
-      const bool fixed64 = f.wire == Wire::fixed64;
-      const bool len = f.wire == Wire::len;
-      bool ok = true;
-      switch (f.number) {
-        case 1:
-          if (varint) metric.sample_count = count_to_double(f.bits);
-          break;
-        case 4:
-          if (fixed64) {
-            metric.sample_count = as_double(f.bits);
-            metric.float_counts = true;
-          }
-          break;
-        case 2:
-          if (fixed64) metric.sample_sum = as_double(f.bits);
-          break;
-        case 3:
-          if (len) ok = read_message(f, [&](Span& s) { return decode_bucket(s, metric.buckets.emplace_back(), metric); });
-          break;
-        case 15:
-          if (len) ok = read_created(f, metric);
-          break;
-        case 5:
-          if (varint) native().schema = zigzag32(f.bits);
-          break;
-        case 6:
-          if (fixed64) native().zero_threshold = as_double(f.bits);
-          break;
-        case 7:
-          if (varint) native().zero_count = count_to_double(f.bits);
-          break;
-        case 8:
-          if (fixed64) {
-            native().zero_count = as_double(f.bits);
-            metric.float_counts = true;
-          }
-          break;
-        case 9:
-        case 12:
-          if (len) {
-            auto& spans = f.number == 9 ? native().negative_spans : native().positive_spans;
-            ok = read_message(f, [&](Span& s) { return decode_span(s, spans.emplace_back()); });
-          }
-          break;
-        case 10:
-        case 13:
-          if (varint || len) {
-            auto& deltas = f.number == 10 ? native().negative_deltas : native().positive_deltas;
-            ok = read_repeated(f, Wire::varint, deltas, zigzag64, "Histogram");
-          }
-          break;
-        case 11:
-        case 14:
-          if (fixed64 || len) {
-            auto& counts = f.number == 11 ? native().negative_counts : native().positive_counts;
-            ok = read_repeated(f, Wire::fixed64, counts, as_double, "Histogram");
-          }
-          break;
-        case 16:
-          if (len) ok = read_message(f, [&](Span& s) { return decode_exemplar(s, metric.exemplars.emplace_back()); });
-          break;
-        default: break;
+      const bool native = f.number >= 5 && f.number <= 14;
+      if (!(native ? decode_native_histogram_field(f, metric) : decode_classic_histogram_field(f, metric))) {
+        return false;
       }
-      if (!ok) return false;
     }
     return true;
+  }
+
+  // Histogram fields 1-4, 15 and 16: count, sum, buckets, created, exemplars.
+  bool decode_classic_histogram_field(const Field& f, Metric& metric) {
+    const bool fixed64 = f.wire == Wire::fixed64;
+    const bool len = f.wire == Wire::len;
+    switch (f.number) {
+      case 1:
+        if (f.wire == Wire::varint) metric.sample_count = count_to_double(f.bits);
+        return true;
+      case 4:
+        if (fixed64) {
+          metric.sample_count = as_double(f.bits);
+          metric.float_counts = true;
+        }
+        return true;
+      case 2:
+        if (fixed64) metric.sample_sum = as_double(f.bits);
+        return true;
+      case 3:
+        return !len || read_message(f, [&](Span& s) { return decode_bucket(s, metric.buckets.emplace_back(), metric); });
+      case 15: return !len || read_created(f, metric);
+      case 16:
+        return !len || read_message(f, [&](Span& s) { return decode_exemplar(s, metric.exemplars.emplace_back()); });
+      default: return true;
+    }
+  }
+
+  // Histogram fields 5-14: the native histogram's schema, zero bucket, spans
+  // and buckets. A field of another wire type is unknown and makes no native part.
+  bool decode_native_histogram_field(const Field& f, Metric& metric) {
+    const auto native = [&metric]() -> NativeHistogram& {
+      return metric.native ? *metric.native : metric.native.emplace();
+    };
+    const bool varint = f.wire == Wire::varint;
+    const bool fixed64 = f.wire == Wire::fixed64;
+    const bool len = f.wire == Wire::len;
+    switch (f.number) {
+      case 5:
+        if (varint) native().schema = zigzag32(f.bits);
+        return true;
+      case 6:
+        if (fixed64) native().zero_threshold = as_double(f.bits);
+        return true;
+      case 7:
+        if (varint) native().zero_count = count_to_double(f.bits);
+        return true;
+      case 8:
+        if (fixed64) {
+          native().zero_count = as_double(f.bits);
+          metric.float_counts = true;
+        }
+        return true;
+      case 9:
+      case 12: {
+        if (!len) return true;
+        auto& spans = f.number == 9 ? native().negative_spans : native().positive_spans;
+        return read_message(f, [&](Span& s) { return decode_span(s, spans.emplace_back()); });
+      }
+      case 10:
+      case 13: {
+        if (!varint && !len) return true;
+        auto& deltas = f.number == 10 ? native().negative_deltas : native().positive_deltas;
+        return read_repeated(f, Wire::varint, deltas, zigzag64, "Histogram");
+      }
+      default: {  // 11 and 14
+        if (!fixed64 && !len) return true;
+        auto& counts = f.number == 11 ? native().negative_counts : native().positive_counts;
+        return read_repeated(f, Wire::fixed64, counts, as_double, "Histogram");
+      }
+    }
   }
 
   bool decode_bucket(Span& span, Bucket& bucket, Metric& metric) {

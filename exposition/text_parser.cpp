@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "exposition/names.hpp"
 #include "exposition/number_format.hpp"
 #include "exposition/utf8.hpp"
@@ -143,56 +145,68 @@ constexpr std::uint8_t kSeenSum = 1;
 constexpr std::uint8_t kSeenCount = 2;
 constexpr std::uint8_t kBoundsUnordered = 4;
 
+// Entries in insertion order, found through a boost::unordered_flat_set of
+// their indices whose hash and equality read the entries (so the set holds
+// four bytes a series and the label comparison happens in place).
 class SeriesTable {
  public:
-  SeriesTable() : slots_(1024, kEmpty) {}
+  SeriesTable() : index_(1024, IndexHash{&entries_}, IndexEqual{&entries_}) {}
+  SeriesTable(const SeriesTable&) = delete;
+  SeriesTable& operator=(const SeriesTable&) = delete;
 
   // The lines of a summary or histogram come together: the series of the
   // previous line is checked before the table.
   template <typename Matches>
   SeriesEntry* find(std::uint64_t hash, Matches&& matches) {
     if (last_ < entries_.size() && entries_[last_].hash == hash && matches(entries_[last_])) return &entries_[last_];
-    // Each slot keeps the hash's upper half beside the entry index, so a
-    // probe rarely has to load an entry that does not match.
-    const std::uint64_t fingerprint = hash >> 32;
-    for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      const std::uint64_t slot = slots_[i];
-      if (slot == kEmpty) return nullptr;
-      if ((slot >> 32) != fingerprint) continue;
-      const auto index = static_cast<std::uint32_t>(slot);
-      SeriesEntry& entry = entries_[index];
-      if (entry.hash == hash && matches(entry)) {
-        last_ = index;
-        return &entry;
-      }
-    }
+    const auto it = index_.find(Probe<Matches>{hash, matches});
+    if (it == index_.end()) return nullptr;
+    last_ = *it;
+    return &entries_[*it];
   }
 
   SeriesEntry& insert(const SeriesEntry& entry) {
-    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
     entries_.push_back(entry);
     last_ = static_cast<std::uint32_t>(entries_.size() - 1);
-    place(last_);
+    index_.insert(last_);
     return entries_.back();
   }
 
  private:
-  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  template <typename Matches>
+  struct Probe {
+    std::uint64_t hash;
+    Matches& matches;
+  };
 
-  void place(std::uint32_t index) {
-    const std::uint64_t hash = entries_[index].hash;
-    std::size_t i = hash & (slots_.size() - 1);
-    while (slots_[i] != kEmpty) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = ((hash >> 32) << 32) | index;
-  }
+  struct IndexHash {
+    using is_transparent = void;
+    using is_avalanching = void;  // label_set_hash ends in a mix
+    const std::vector<SeriesEntry>* entries;
+    std::size_t operator()(std::uint32_t index) const { return (*entries)[index].hash; }
+    template <typename Matches>
+    std::size_t operator()(const Probe<Matches>& probe) const {
+      return probe.hash;
+    }
+  };
 
-  void grow() {
-    slots_.assign(slots_.size() * 2, kEmpty);
-    for (std::uint32_t i = 0; i < entries_.size(); ++i) place(i);
-  }
+  struct IndexEqual {
+    using is_transparent = void;
+    const std::vector<SeriesEntry>* entries;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
+    template <typename Matches>
+    bool operator()(const Probe<Matches>& probe, std::uint32_t index) const {
+      const SeriesEntry& entry = (*entries)[index];
+      return entry.hash == probe.hash && probe.matches(entry);
+    }
+    template <typename Matches>
+    bool operator()(std::uint32_t index, const Probe<Matches>& probe) const {
+      return (*this)(probe, index);
+    }
+  };
 
-  std::vector<std::uint64_t> slots_;
   std::vector<SeriesEntry> entries_;
+  boost::unordered_flat_set<std::uint32_t, IndexHash, IndexEqual> index_;
   std::uint32_t last_ = 0xFFFFFFFFu;
 };
 
@@ -494,60 +508,8 @@ class TextParser {
         ++pos_;
         return labels_.size() <= kPairwiseLabels || no_duplicate_among_many(family);
       }
-      const std::size_t name_pos = pos_;
-      const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
-      if (name.empty()) {
-        return fail(name_pos, "label-name",
-                    "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
-                        " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
-      }
-      skip_blanks();
-      if (pos_ == line_.size() || line_[pos_] != '=') {
-        return fail(pos_, "label-equals",
-                    "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
-                        ", found " + found(line_, pos_));
-      }
-      if (name == kMetricNameLabel) {
-        return fail(name_pos, "label-reserved",
-                    "label name \"__name__\" is reserved; the metric name goes before the '{'");
-      }
-      ++pos_;
-      skip_blanks();
-      if (pos_ == line_.size() || line_[pos_] != '"') {
-        return fail(pos_, "label-value-quote",
-                    "the value of label " + quoted(name) + " of metric " + quoted(family.name) +
-                        " must start with '\"', found " + found(line_, pos_));
-      }
-      ++pos_;
-      RawLabel label{name, {}, false, name_pos};
-      if (!read_label_value(family, label)) return false;
-
-      const bool is_bound = (summary && name == "quantile") || (histogram && name == "le");
-      if (labels_.size() < kPairwiseLabels) {
-        for (const RawLabel& seen : labels_) {
-          if (seen.name == name) return duplicate_label(family, name_pos, name);
-        }
-      }
-      if (is_bound) {
-        if (bound_seen_) return duplicate_label(family, name_pos, name);
-        bound_seen_ = true;
-        std::string decoded;
-        if (label.escaped) unescape_label_value(label.value, decoded);
-        const std::string_view text = label.escaped ? std::string_view(decoded) : label.value;
-        bound_ = parse_double(text);
-        if (!bound_) {
-          return fail(name_pos, summary ? "quantile-value" : "le-value",
-                      "the " + std::string(name) + " label of " + (summary ? "summary " : "histogram ") +
-                          quoted(family.name) + " must be a number, got " + quoted(text));
-        }
-      } else {
-        if (bounds_.max_labels_per_series != 0 && labels_.size() == bounds_.max_labels_per_series) {
-          return fail(name_pos, std::string(kTooManyLabelsRule),
-                      "a sample of metric " + quoted(family.name) + " has more than " +
-                          std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
-        }
-        labels_.push_back(label);
-      }
+      RawLabel label;
+      if (!read_label(family, label) || !keep_label(family, summary, histogram, label)) return false;
       skip_blanks();
       if (pos_ < line_.size() && line_[pos_] == ',') {
         ++pos_;
@@ -555,9 +517,72 @@ class TextParser {
       }
       if (pos_ < line_.size() && line_[pos_] == '}') continue;
       return fail(pos_, "label-value-end",
-                  "expected ',' or '}' after the value of label " + quoted(name) + " of metric " +
+                  "expected ',' or '}' after the value of label " + quoted(label.name) + " of metric " +
                       quoted(family.name) + ", found " + found(line_, pos_));
     }
+  }
+
+  // name="value", the value still escaped.
+  bool read_label(const Family& family, RawLabel& label) {
+    const std::size_t name_pos = pos_;
+    const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
+    if (name.empty()) {
+      return fail(name_pos, "label-name",
+                  "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
+                      " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+    }
+    skip_blanks();
+    if (pos_ == line_.size() || line_[pos_] != '=') {
+      return fail(pos_, "label-equals",
+                  "expected '=' after label name " + quoted(name) + " of metric " + quoted(family.name) +
+                      ", found " + found(line_, pos_));
+    }
+    if (name == kMetricNameLabel) {
+      return fail(name_pos, "label-reserved", "label name \"__name__\" is reserved; the metric name goes before the '{'");
+    }
+    ++pos_;
+    skip_blanks();
+    if (pos_ == line_.size() || line_[pos_] != '"') {
+      return fail(pos_, "label-value-quote",
+                  "the value of label " + quoted(name) + " of metric " + quoted(family.name) +
+                      " must start with '\"', found " + found(line_, pos_));
+    }
+    ++pos_;
+    label = RawLabel{name, {}, false, name_pos};
+    return read_label_value(family, label);
+  }
+
+  // A summary's quantile or a histogram's le becomes the line's bound; any
+  // other label joins the series' labels, at most once each.
+  bool keep_label(const Family& family, bool summary, bool histogram, const RawLabel& label) {
+    if (labels_.size() < kPairwiseLabels) {
+      for (const RawLabel& seen : labels_) {
+        if (seen.name == label.name) return duplicate_label(family, label.pos, label.name);
+      }
+    }
+    if ((summary && label.name == "quantile") || (histogram && label.name == "le")) {
+      return read_bound(family, summary, label);
+    }
+    if (bounds_.max_labels_per_series != 0 && labels_.size() == bounds_.max_labels_per_series) {
+      return fail(label.pos, std::string(kTooManyLabelsRule),
+                  "a sample of metric " + quoted(family.name) + " has more than " +
+                      std::to_string(bounds_.max_labels_per_series) + " labels, the most one series may have");
+    }
+    labels_.push_back(label);
+    return true;
+  }
+
+  bool read_bound(const Family& family, bool summary, const RawLabel& label) {
+    if (bound_seen_) return duplicate_label(family, label.pos, label.name);
+    bound_seen_ = true;
+    std::string decoded;
+    if (label.escaped) unescape_label_value(label.value, decoded);
+    const std::string_view text = label.escaped ? std::string_view(decoded) : label.value;
+    bound_ = parse_double(text);
+    if (bound_) return true;
+    return fail(label.pos, summary ? "quantile-value" : "le-value",
+                "the " + std::string(label.name) + " label of " + (summary ? "summary " : "histogram ") +
+                    quoted(family.name) + " must be a number, got " + quoted(text));
   }
 
   bool no_duplicate_among_many(const Family& family) {

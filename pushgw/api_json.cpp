@@ -1,60 +1,20 @@
 #include "pushgw/api_json.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <charconv>
-#include <cstdlib>
-#include <iterator>
-#include <new>
 #include <utility>
 #include <vector>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "exposition/number_format.hpp"
+#include "exposition/rfc3339.hpp"
+#include "pushgw/json_writer.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw {
 
 namespace {
 
-// RapidJSON's default allocator returns NULL when memory runs out and its
-// buffer then writes through it (a segfault under an address-space limit);
-// this one throws std::bad_alloc, which the server answers with a 503.
-class ThrowingAllocator {
- public:
-  static const bool kNeedFree = true;
-  void* Malloc(std::size_t size) {
-    if (size == 0) return nullptr;
-    return checked(std::malloc(size));
-  }
-  void* Realloc(void* original, std::size_t /*original_size*/, std::size_t new_size) {
-    if (new_size == 0) {
-      std::free(original);
-      return nullptr;
-    }
-    return checked(std::realloc(original, new_size));
-  }
-  static void Free(void* pointer) { std::free(pointer); }
-  bool operator==(const ThrowingAllocator&) const { return true; }
-  bool operator!=(const ThrowingAllocator&) const { return false; }
-
- private:
-  static void* checked(void* pointer) {
-    if (pointer == nullptr) throw std::bad_alloc();
-    return pointer;
-  }
-};
-
-using JsonBuffer = rapidjson::GenericStringBuffer<rapidjson::UTF8<>, ThrowingAllocator>;
-using JsonWriter = rapidjson::Writer<JsonBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, ThrowingAllocator>;
 using exposition::MetricType;
-
-void string(JsonWriter& json, std::string_view text) {
-  json.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
 
 std::string_view upper_type_name(MetricType type) {
   switch (type) {
@@ -79,8 +39,8 @@ std::string count_string(double count, bool float_counts) {
 void write_labels(JsonWriter& json, const exposition::Labels& labels) {
   json.StartObject();
   for (const auto& label : labels) {
-    string(json, label.name);
-    string(json, label.value);
+    write_string(json, label.name);
+    write_string(json, label.value);
   }
   json.EndObject();
 }
@@ -123,9 +83,9 @@ void write_native_buckets(JsonWriter& json, const exposition::Metric& metric) {
   auto bucket = [&](int rule, double lower, double upper, double count) {
     json.StartArray();
     json.Int(rule);
-    string(json, go_float(lower));
-    string(json, go_float(upper));
-    string(json, go_float(count));
+    write_string(json, go_float(lower));
+    write_string(json, go_float(upper));
+    write_string(json, go_float(count));
     json.EndArray();
   };
   json.StartArray();
@@ -143,45 +103,45 @@ void write_native_buckets(JsonWriter& json, const exposition::Metric& metric) {
 
 void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& metric) {
   json.StartObject();
-  string(json, "labels");
+  write_string(json, "labels");
   write_labels(json, metric.labels);
   switch (type) {
     case MetricType::counter:
     case MetricType::gauge:
     case MetricType::untyped:
-      string(json, "value");
-      string(json, go_float(metric.value));
+      write_string(json, "value");
+      write_string(json, go_float(metric.value));
       break;
     case MetricType::summary:
-      string(json, "quantiles");
+      write_string(json, "quantiles");
       json.StartObject();
       for (const auto& quantile : metric.quantiles) {
-        string(json, go_float(quantile.quantile));
-        string(json, go_float(quantile.value));
+        write_string(json, go_float(quantile.quantile));
+        write_string(json, go_float(quantile.value));
       }
       json.EndObject();
-      string(json, "count");
-      string(json, count_string(metric.sample_count, false));
-      string(json, "sum");
-      string(json, go_float(metric.sample_sum));
+      write_string(json, "count");
+      write_string(json, count_string(metric.sample_count, false));
+      write_string(json, "sum");
+      write_string(json, go_float(metric.sample_sum));
       break;
     case MetricType::histogram:
     case MetricType::gauge_histogram:
-      string(json, "buckets");
+      write_string(json, "buckets");
       if (metric.native && (!metric.native->positive_spans.empty() || !metric.native->negative_spans.empty())) {
         write_native_buckets(json, metric);
       } else {
         json.StartObject();
         for (const auto& bucket : metric.buckets) {
-          string(json, go_float(bucket.upper_bound));
-          string(json, count_string(bucket.cumulative_count, metric.float_counts));
+          write_string(json, go_float(bucket.upper_bound));
+          write_string(json, count_string(bucket.cumulative_count, metric.float_counts));
         }
         json.EndObject();
       }
-      string(json, "count");
-      string(json, count_string(metric.sample_count, metric.float_counts));
-      string(json, "sum");
-      string(json, go_float(metric.sample_sum));
+      write_string(json, "count");
+      write_string(json, count_string(metric.sample_count, metric.float_counts));
+      write_string(json, "sum");
+      write_string(json, go_float(metric.sample_sum));
       break;
   }
   json.EndObject();
@@ -189,37 +149,29 @@ void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& m
 
 void write_group(JsonWriter& json, const Group& group) {
   json.StartObject();
-  string(json, "labels");
+  write_string(json, "labels");
   write_labels(json, group.key.labels);
-  string(json, "last_push_successful");
+  write_string(json, "last_push_successful");
   json.Bool(group.last_push_successful());
   for (const auto& stored : group.families) {
     const exposition::Family family = stored->model();
-    string(json, family.name);
+    write_string(json, family.name);
     json.StartObject();
-    string(json, "time_stamp");
-    string(json, rfc3339_nano(stored->pushed_at));
-    string(json, "type");
-    string(json, upper_type_name(family.type));
+    write_string(json, "time_stamp");
+    write_string(json, exposition::format_rfc3339(exposition::unix_nanos(stored->pushed_at), exposition::SecondFraction::go_nanos));
+    write_string(json, "type");
+    write_string(json, upper_type_name(family.type));
     if (!family.help.empty()) {
-      string(json, "help");
-      string(json, family.help);
+      write_string(json, "help");
+      write_string(json, family.help);
     }
-    string(json, "metrics");
+    write_string(json, "metrics");
     json.StartArray();
     for (const auto& metric : family.metrics) write_metric(json, family.type, metric);
     json.EndArray();
     json.EndObject();
   }
   json.EndObject();
-}
-
-template <typename Integer>
-void append_padded(Integer value, int width, std::string& out) {
-  char digits[24];
-  const auto end = std::to_chars(std::begin(digits), std::end(digits), value).ptr;
-  for (auto length = end - digits; length < width; ++length) out += '0';
-  out.append(digits, end);
 }
 
 }  // namespace
@@ -231,66 +183,18 @@ std::string go_float(double value) {
   return out;
 }
 
-std::string rfc3339_nano(double unix_seconds) {
-  using namespace std::chrono;
-  const double whole = std::floor(unix_seconds);
-  auto nanos = static_cast<std::int64_t>(std::llround((unix_seconds - whole) * 1e9));
-  auto seconds = static_cast<std::int64_t>(whole);
-  if (nanos >= 1'000'000'000) {
-    nanos -= 1'000'000'000;
-    ++seconds;
-  }
-  const sys_seconds instant{std::chrono::seconds(seconds)};
-  const auto day = floor<days>(instant);
-  const year_month_day date{day};
-  const hh_mm_ss time{instant - day};
-  std::string out;
-  append_padded(static_cast<int>(date.year()), 4, out);
-  out += '-';
-  append_padded(static_cast<unsigned>(date.month()), 2, out);
-  out += '-';
-  append_padded(static_cast<unsigned>(date.day()), 2, out);
-  out += 'T';
-  append_padded(time.hours().count(), 2, out);
-  out += ':';
-  append_padded(time.minutes().count(), 2, out);
-  out += ':';
-  append_padded(time.seconds().count(), 2, out);
-  if (nanos > 0) {
-    out += '.';
-    std::string fraction;
-    append_padded(nanos, 9, fraction);
-    while (fraction.back() == '0') fraction.pop_back();
-    out += fraction;
-  }
-  out += 'Z';
-  return out;
-}
-
 std::string api_metrics_json(const Snapshot& snapshot) {
   JsonBuffer buffer;
   JsonWriter json(buffer);
   json.StartObject();
-  string(json, "status");
-  string(json, "success");
-  string(json, "data");
+  write_string(json, "status");
+  write_string(json, "success");
+  write_string(json, "data");
   json.StartArray();
   for (const auto& group : snapshot.groups()) write_group(json, *group);
   json.EndArray();
   json.EndObject();
-  // Go's encoder escapes <, > and & (HTML safety); outside strings JSON has
-  // none of them, so escaping every occurrence is exact.
-  std::string out;
-  out.reserve(buffer.GetSize());
-  for (char c : std::string_view(buffer.GetString(), buffer.GetSize())) {
-    switch (c) {
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return go_json(buffer);
 }
 
 }  // namespace flowgate::pushgw

@@ -16,8 +16,4 @@ std::string api_metrics_json(const Snapshot& snapshot);
 // Go's %v of a float64: the exposition's number form, except that -0 stays "-0".
 std::string go_float(double value);
 
-// Go's time.RFC3339Nano in UTC ("2026-11-23T07:43:14.248853529Z", trailing
-// zeros of the fraction dropped) of Unix seconds.
-std::string rfc3339_nano(double unix_seconds);
-
 }  // namespace flowgate::pushgw

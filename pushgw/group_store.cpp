@@ -46,12 +46,10 @@ class PublishedSnapshot {
   std::shared_ptr<const Snapshot> pointer_ = std::make_shared<const Snapshot>();
 };
 
-bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
-
 // Whether replacing `old` (null: none) by `next` keeps `current` within `quotas`.
 boost::system::result<void, PushError> check_quotas(const StoreQuotas& quotas, const Snapshot& current,
                                                     const Group* old, const Group& next) {
-  if (const auto series = next.series_count(); over(series, quotas.max_series_per_group)) {
+  if (const auto series = next.series_count(); exceeds_limit(series, quotas.max_series_per_group)) {
     return PushError(PushErrorKind::group_too_large,
                      "the group " + describe_series("", next.key.labels) + " would hold " + std::to_string(series) +
                          " series, " + over_limit(quotas.max_series_per_group, "push.max-series-per-group"));
@@ -64,7 +62,7 @@ boost::system::result<void, PushError> check_quotas(const StoreQuotas& quotas, c
   }
   const std::size_t before = current.block_bytes();
   const std::size_t after = before - (old != nullptr ? old->block_bytes() : 0) + next.block_bytes();
-  if (after > before && over(after, quotas.max_store_bytes)) {
+  if (after > before && exceeds_limit(after, quotas.max_store_bytes)) {
     return PushError(PushErrorKind::store_full, "the store would hold " + std::to_string(after) + " bytes, " +
                                                     over_limit(quotas.max_store_bytes, "push.max-store-bytes"));
   }

@@ -7,6 +7,10 @@
 #include <optional>
 #include <string>
 
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "exposition/base64.hpp"
 #include "exposition/names.hpp"
 #include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
@@ -16,90 +20,37 @@ namespace flowgate::pushgw {
 namespace {
 
 constexpr std::string_view kBase64Suffix = "@base64";
-constexpr std::string_view kUrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 PushError bad_key(std::string sentence) { return {PushErrorKind::bad_grouping_key, std::move(sentence)}; }
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Go's URL.Path decoding: %XX becomes a byte (so %2F becomes a separator, as
 // it does before the Pushgateway's router sees the path); '+' stays a plus.
 boost::system::result<std::string, PushError> percent_decode(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] != '%') {
-      out += path[i];
-      continue;
-    }
-    const int high = i + 1 < path.size() ? hex_digit(path[i + 1]) : -1;
-    const int low = i + 2 < path.size() ? hex_digit(path[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      return bad_key("invalid URL escape " + quoted(path.substr(i, std::min<std::size_t>(3, path.size() - i))));
-    }
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
+  if (const auto encoded = boost::urls::make_pct_string_view(path)) return encoded->decode();
+  // Go's message quotes the first '%' that two hex digits do not follow.
+  const auto is_escape = [&](std::size_t at) {
+    return at + 2 < path.size() && boost::urls::grammar::hexdig_chars(path[at + 1]) &&
+           boost::urls::grammar::hexdig_chars(path[at + 2]);
+  };
+  std::size_t bad = path.find('%');
+  while (is_escape(bad)) bad = path.find('%', bad + 3);
+  return bad_key("invalid URL escape " + quoted(path.substr(bad, 3)));
 }
 
-struct Base64Error {
-  Base64Error() = default;
-  explicit Base64Error(std::size_t byte_offset)
-      : message("illegal base64 data at input byte " + std::to_string(byte_offset)) {}
-  std::string message;  // Go's wording
-};
-
-// base64url without padding after stripping every trailing '=' (Go's
-// RawURLEncoding after TrimRight "="); the message is Go's.
-boost::system::result<std::string, Base64Error> decode_base64(std::string_view encoded) {
+// Go's RawURLEncoding after TrimRight "=", as the Pushgateway decodes.
+boost::system::result<std::string, exposition::Base64Error> decode_base64_value(std::string_view encoded) {
   while (!encoded.empty() && encoded.back() == '=') encoded.remove_suffix(1);
-  std::string out;
-  out.reserve(encoded.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int bit_count = 0;
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    const auto position = kUrlAlphabet.find(encoded[i]);
-    if (position == std::string_view::npos) {
-      return Base64Error(i);
-    }
-    bits = (bits << 6) | static_cast<std::uint32_t>(position);
-    bit_count += 6;
-    if (bit_count >= 8) {
-      bit_count -= 8;
-      out += static_cast<char>((bits >> bit_count) & 0xFFu);
-    }
-  }
-  if (encoded.size() % 4 == 1) {
-    return Base64Error(encoded.size() - 1);
-  }
-  return out;
+  return exposition::decode_base64(encoded, exposition::kRawUrlBase64);
 }
 
-void append_base64(std::string_view raw, std::string& out) {
-  if (raw.empty()) {
-    out += '=';
-    return;
-  }
-  std::size_t i = 0;
-  for (; i + 3 <= raw.size(); i += 3) {
-    const auto chunk = static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i])) << 16 |
-                       static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 1])) << 8 |
-                       static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 2]));
-    for (int shift = 18; shift >= 0; shift -= 6) out += kUrlAlphabet[(chunk >> shift) & 0x3Fu];
-  }
-  const std::size_t rest = raw.size() - i;
-  if (rest == 0) return;
-  std::uint32_t chunk = static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i])) << 16;
-  if (rest == 2) chunk |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(raw[i + 1])) << 8;
-  out += kUrlAlphabet[(chunk >> 18) & 0x3Fu];
-  out += kUrlAlphabet[(chunk >> 12) & 0x3Fu];
-  out += rest == 2 ? kUrlAlphabet[(chunk >> 6) & 0x3Fu] : '=';
+std::string go_wording(const exposition::Base64Error& error) {
+  return "illegal base64 data at input byte " + std::to_string(error.offset);
+}
+
+// A value as the Pushgateway's UI writes it: unpadded, then one '=', so that
+// the empty value is "=" rather than an empty path segment.
+void append_base64_value(std::string_view raw, std::string& out) {
+  exposition::append_base64(raw, exposition::kRawUrlBase64, out);
   out += '=';
 }
 
@@ -110,10 +61,8 @@ struct KeyLimits {
   std::size_t value_bytes = 0;
 };
 
-bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
-
 boost::system::result<void, PushError> check_name(std::string_view name, const KeyLimits& limits) {
-  if (over(name.size(), limits.name_bytes)) {
+  if (exceeds_limit(name.size(), limits.name_bytes)) {
     return PushError(PushErrorKind::label_name_too_long,
                      "grouping label name " + quoted_start(name) + " has " + std::to_string(name.size()) + " bytes, " +
                          over_limit(limits.name_bytes, "push.max-label-name-bytes"));
@@ -125,7 +74,7 @@ boost::system::result<void, PushError> check_name(std::string_view name, const K
 // scrape), its length within the limit.
 boost::system::result<void, PushError> check_value(std::string_view name, std::string_view value,
                                                    const KeyLimits& limits) {
-  if (over(value.size(), limits.value_bytes)) {
+  if (exceeds_limit(value.size(), limits.value_bytes)) {
     return PushError(PushErrorKind::label_value_too_long,
                      "the value of grouping label " + quoted_start(name) + " has " + std::to_string(value.size()) +
                          " bytes, " + over_limit(limits.value_bytes, "push.max-label-value-bytes"));
@@ -152,7 +101,7 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     return bad_key("odd number of components in label string " + quoted_start(label_part, 256));
   }
   // Counted before anything is sorted, so the check costs O(path); `job` is one more.
-  if (const std::size_t count = components.size() / 2 + 1; over(count, limits.labels)) {
+  if (const std::size_t count = components.size() / 2 + 1; exceeds_limit(count, limits.labels)) {
     return PushError(PushErrorKind::too_many_grouping_labels,
                      "the grouping key has " + std::to_string(count) + " labels (job included), " +
                          over_limit(limits.labels, "push.max-grouping-labels"));
@@ -168,10 +117,10 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     }
     std::string decoded(value);
     if (base64) {
-      auto from_base64 = decode_base64(value);
+      auto from_base64 = decode_base64_value(value);
       if (!from_base64) {
         return bad_key("invalid base64 encoding for label " + std::string(name) + "=" + quoted_start(value) + ": " +
-                       from_base64.error().message);
+                       go_wording(from_base64.error()));
       }
       decoded = std::move(*from_base64);
     }
@@ -214,10 +163,10 @@ boost::system::result<GroupingKey, PushError> parse_key(std::string_view raw_pat
 
   std::string job(job_segment);
   if (job_base64) {
-    auto job_decoded = decode_base64(job_segment);
+    auto job_decoded = decode_base64_value(job_segment);
     if (!job_decoded) {
       return bad_key("invalid base64 encoding in job name " + quoted_start(job_segment) + ": " +
-                     job_decoded.error().message);
+                     go_wording(job_decoded.error()));
     }
     job = std::move(*job_decoded);
   }
@@ -256,14 +205,14 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
 std::string delete_path(const GroupingKey& key) {
   std::string out = "job@base64/";
   const auto job = std::find_if(key.labels.begin(), key.labels.end(), [](const auto& l) { return l.name == "job"; });
-  append_base64(job == key.labels.end() ? std::string_view() : std::string_view(job->value), out);
+  append_base64_value(job == key.labels.end() ? std::string_view() : std::string_view(job->value), out);
   for (const auto& label : key.labels) {
     if (label.name == "job") continue;
     out += '/';
     out += label.name;
     out += kBase64Suffix;
     out += '/';
-    append_base64(label.value, out);
+    append_base64_value(label.value, out);
   }
   return out;
 }

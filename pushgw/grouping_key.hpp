@@ -39,8 +39,8 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
 boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits);
 
 // The reverse, as the Pushgateway's UI spells a group's delete URL: every
-// value `@base64` with padding ("job@base64/ZXRs/path@base64/L3Zhci90bXA="),
-// so empty values and slashes survive. parse_grouping_key(delete_path(k)) == k.
+// value `@base64`, unpadded and then one '=' ("job@base64/ZXRs=/path@base64/L3Zhci90bXA="),
+// so empty values ("=") and slashes survive. parse_grouping_key(delete_path(k)) == k.
 std::string delete_path(const GroupingKey& key);
 
 }  // namespace flowgate::pushgw

@@ -12,8 +12,9 @@ namespace flowgate::pushgw {
 // Names starting with "__" are reserved for Prometheus itself.
 bool is_reserved_label_name(std::string_view name);
 
-// Go's %q for messages that quote user input: "…" with \" \\ and control
-// bytes escaped, so a message is always one line.
+// User input quoted for a message (exposition::quoted_for_message, whole):
+// "…" with \" \\, control bytes and bytes that are not UTF-8 escaped, so a
+// message is always one line of text.
 std::string quoted(std::string_view text);
 
 // quoted() of at most the first `max_bytes` of `text` (cut where a UTF-8

@@ -8,18 +8,16 @@ namespace flowgate::pushgw {
 
 namespace {
 
-bool over(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
-
 boost::system::result<void, PushError> check_labels(const exposition::Family& family, const exposition::Labels& labels,
                                                     const PushLimits& limits) {
   for (const auto& label : labels) {
-    if (over(label.name.size(), limits.max_label_name_bytes)) {
+    if (exceeds_limit(label.name.size(), limits.max_label_name_bytes)) {
       return PushError(PushErrorKind::label_name_too_long,
                        "family " + quoted_start(family.name) + ": label name " + quoted_start(label.name) + " has " +
                            std::to_string(label.name.size()) + " bytes, " +
                            over_limit(limits.max_label_name_bytes, "push.max-label-name-bytes"));
     }
-    if (over(label.value.size(), limits.max_label_value_bytes)) {
+    if (exceeds_limit(label.value.size(), limits.max_label_value_bytes)) {
       return PushError(PushErrorKind::label_value_too_long,
                        "family " + quoted_start(family.name) + ": the value of label " + quoted_start(label.name) +
                            " has " + std::to_string(label.value.size()) + " bytes, " +
@@ -38,7 +36,7 @@ std::string over_limit(std::size_t limit, std::string_view flag) {
 boost::system::result<void, PushError> check_push_limits(const exposition::Families& families,
                                                          const PushLimits& limits) {
   for (const auto& family : families) {
-    if (over(family.name.size(), limits.max_label_value_bytes)) {
+    if (exceeds_limit(family.name.size(), limits.max_label_value_bytes)) {
       return PushError(PushErrorKind::label_value_too_long,
                        "metric name " + quoted_start(family.name) + " has " + std::to_string(family.name.size()) +
                            " bytes, " + over_limit(limits.max_label_value_bytes, "push.max-label-value-bytes"));

@@ -45,6 +45,9 @@ struct StoreQuotas {
 boost::system::result<void, PushError> check_push_limits(const exposition::Families& families,
                                                          const PushLimits& limits);
 
+// True when `value` is past `limit`; a limit of 0 is none.
+inline bool exceeds_limit(std::size_t value, std::size_t limit) { return limit != 0 && value > limit; }
+
 // "more than the limit of 64 (--push.max-labels-per-series)": the tail every
 // limit message ends with.
 std::string over_limit(std::size_t limit, std::string_view flag);

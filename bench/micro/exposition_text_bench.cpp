@@ -44,6 +44,45 @@ void BM_TextParser_Parse100kSeries(benchmark::State& state) {
 }
 BENCHMARK(BM_TextParser_Parse100kSeries)->Unit(benchmark::kMillisecond);
 
+// A push of `families` gauge families sharing `series` series between them,
+// each with the labels a Prefect task pushes (job, instance, flow, run id).
+std::string push_body(std::size_t series, std::size_t families) {
+  std::string body;
+  const std::size_t per_family = series / families;
+  for (std::size_t f = 0; f < families; ++f) {
+    const std::string name = "prefect_task_metric_" + std::to_string(f);
+    body += "# HELP " + name + " A pushed gauge.\n# TYPE " + name + " gauge\n";
+    for (std::size_t s = 0; s < per_family; ++s) {
+      body += name + "{job=\"etl\",instance=\"worker-" + std::to_string(s % 17) + "\",flow=\"flow-" +
+              std::to_string(s % 101) + "\",run_id=\"3f1a6c2e-9b7d-4e2a-8c11-" + std::to_string(1000000 + s) +
+              "\"} " + std::to_string(s) + ".5\n";
+    }
+  }
+  return body;
+}
+
+// The series table on pushes of 10k series: a few large families, then many
+// small ones (see the SeriesTable comment in exposition/text_parser.cpp).
+void BM_TextParser_Push10kSeries(benchmark::State& state) {
+  const std::string body = push_body(10'000, static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto families = parse_text(body);
+    benchmark::DoNotOptimize(families);
+  }
+  report(state, body.size(), sample_lines(body));
+}
+BENCHMARK(BM_TextParser_Push10kSeries)->Arg(4)->Arg(2'000)->Unit(benchmark::kMicrosecond);
+
+void BM_TextParser_RealisticPush10kSeries(benchmark::State& state) {
+  const std::string body = flowgate::test_support::realistic_text_exposition(10'000);
+  for (auto _ : state) {
+    auto families = parse_text(body);
+    benchmark::DoNotOptimize(families);
+  }
+  report(state, body.size(), sample_lines(body));
+}
+BENCHMARK(BM_TextParser_RealisticPush10kSeries)->Unit(benchmark::kMicrosecond);
+
 void write_benchmark(benchmark::State& state, Format format) {
   const Families families = flowgate::test_support::realistic_families(kSeries);
   std::string out;

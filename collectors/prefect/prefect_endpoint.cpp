@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "exposition/base64.hpp"
+
 namespace flowgate::collectors::prefect {
 
 namespace {
@@ -29,31 +31,6 @@ bool has_account_and_workspace(std::string_view path) {
 
 }  // namespace
 
-std::string encode_base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 2]));
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (const std::size_t left = bytes.size() - i; left > 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (left == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += left == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 boost::system::result<PrefectEndpoint, EndpointError> make_endpoint(std::string_view api_url, std::string_view api_key,
                                                                     std::string_view auth_string) {
   const auto parsed = boost::urls::parse_absolute_uri(api_url);
@@ -77,7 +54,7 @@ boost::system::result<PrefectEndpoint, EndpointError> make_endpoint(std::string_
         "https://api.prefect.cloud/api/accounts/<account id>/workspaces/<workspace id>");
   }
   if (!auth_string.empty()) {
-    endpoint.authorization = "Basic " + encode_base64(auth_string);
+    endpoint.authorization = "Basic " + exposition::encode_base64(auth_string, exposition::kStandardBase64);
   } else if (!api_key.empty()) {
     endpoint.authorization = "Bearer " + std::string(api_key);
   }

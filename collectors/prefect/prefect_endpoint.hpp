@@ -12,6 +12,8 @@
 
 #include <boost/system/result.hpp>
 
+#include "exposition/message_error.hpp"
+
 namespace flowgate::collectors::prefect {
 
 struct PrefectEndpoint {
@@ -26,19 +28,12 @@ struct PrefectEndpoint {
   std::string target(std::string_view path) const { return base_path + std::string(path); }
 };
 
-struct EndpointError {
-  EndpointError() = default;
-  explicit EndpointError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;
-};
+using EndpointError = exposition::MessageError;
 
 // `api_key` and `auth_string` may be empty. Refuses URLs that are not
 // http(s), have no host, carry a query or fragment, or point at
 // api.prefect.cloud without the account/workspace path.
 boost::system::result<PrefectEndpoint, EndpointError> make_endpoint(std::string_view api_url, std::string_view api_key,
                                                                     std::string_view auth_string);
-
-// Standard base64 with padding.
-std::string encode_base64(std::string_view bytes);
 
 }  // namespace flowgate::collectors::prefect

@@ -1,7 +1,6 @@
 #include "collectors/prefect/prefect_poll.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <unordered_set>
 
@@ -9,6 +8,8 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "exposition/rfc3339.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -23,7 +24,10 @@ std::string json_string(std::string_view text) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-std::string json_time(Timestamp at) { return json_string(format_timestamp(at)); }
+// "2026-11-23T14:00:42.508814Z", as Prefect writes its times.
+std::string json_time(Timestamp at) {
+  return json_string(exposition::format_rfc3339(at, exposition::SecondFraction::micros));
+}
 
 // Percent-encoding for a path segment or a query value: everything but the
 // unreserved characters ('+', '/' and '=' of a base64 page token included).
@@ -294,18 +298,6 @@ bool names_unknown_flow_or_deployment(const PollResult& poll) {
 }
 
 }  // namespace
-
-std::string format_timestamp(Timestamp at) {
-  const auto days = std::chrono::floor<std::chrono::days>(at);
-  const std::chrono::year_month_day date{days};
-  const std::chrono::hh_mm_ss<std::chrono::microseconds> time{at - days};
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
-  return text;
-}
 
 namespace {
 

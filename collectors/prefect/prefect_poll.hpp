@@ -59,7 +59,4 @@ struct PollError {
 boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, const PollPlan& plan,
                                                        const PollRequest& request);
 
-// "2026-11-23T14:00:42.508814Z".
-std::string format_timestamp(Timestamp at);
-
 }  // namespace flowgate::collectors::prefect

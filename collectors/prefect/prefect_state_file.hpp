@@ -14,14 +14,11 @@
 #include <boost/system/result.hpp>
 
 #include "collectors/prefect/prefect_model.hpp"
+#include "exposition/message_error.hpp"
 
 namespace flowgate::collectors::prefect {
 
-struct StateFileError {
-  StateFileError() = default;
-  explicit StateFileError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;
-};
+using StateFileError = exposition::MessageError;
 
 // The counter part of `state` (not the gauges' label sets) as JSON.
 std::string state_to_json(const PrefectState& state, std::string_view api_url, const ModelOptions& model);

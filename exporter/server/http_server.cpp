@@ -35,6 +35,7 @@
 #include "exporter/server/body_budget.hpp"
 #include "exporter/server/request_reader.hpp"
 #include "exporter/server/tls_context.hpp"
+#include "exporter/unix_now.hpp"
 
 namespace flowgate::exporter {
 
@@ -50,10 +51,6 @@ constexpr std::size_t kReadBytes = std::size_t{64} << 10;
 constexpr auto kThreadStopBound = std::chrono::seconds(1);
 
 namespace {
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // RFC 9110's IMF-fixdate, e.g. "Mon, 23 Nov 2026 13:10:53 GMT".
 std::string http_date() {

@@ -17,16 +17,14 @@
 
 #include <boost/system/result.hpp>
 
+#include "exposition/message_error.hpp"
+
 namespace flowgate::pushgw {
 
 struct Group;
 class Snapshot;
 
-struct PersistenceError {
-  PersistenceError() = default;
-  explicit PersistenceError(std::string sentence) : message(std::move(sentence)) {}
-  std::string message;  // names the file and what went wrong (errno text, offset, record)
-};
+using PersistenceError = exposition::MessageError;  // names the file and what went wrong (errno text, offset, record)
 
 // Bumped whenever the record layout changes; older files are refused with a
 // message rather than misread.

@@ -252,25 +252,6 @@ TEST(BasicAuthHeader, PasswordMayBeEmptyOrHoldColonsButUserNeedsAColon) {
   EXPECT_FALSE(parse_basic_authorization(basic("alice")));
 }
 
-TEST(Base64, DecodesStandardAlphabetWithPaddingRequired) {
-  std::string out;
-  ASSERT_TRUE(decode_base64("YWxpY2U6czNjcmV0", out));
-  EXPECT_EQ(out, "alice:s3cret");
-  ASSERT_TRUE(decode_base64("YQ==", out));
-  EXPECT_EQ(out, "a");
-  ASSERT_TRUE(decode_base64("YWI=", out));
-  EXPECT_EQ(out, "ab");
-  ASSERT_TRUE(decode_base64("", out));
-  EXPECT_EQ(out, "");
-  EXPECT_FALSE(decode_base64("YQ", out));       // unpadded
-  EXPECT_FALSE(decode_base64("YQ=", out));      // half padded
-  EXPECT_FALSE(decode_base64("YQ=a", out));     // data after '='
-  EXPECT_FALSE(decode_base64("YQ==YQ==", out)); // '=' before the end
-  EXPECT_FALSE(decode_base64("Y===", out));     // too much padding
-  EXPECT_FALSE(decode_base64("YR==", out));     // unused bits set
-  EXPECT_FALSE(decode_base64("YW-_", out));     // URL-safe alphabet
-}
-
 TEST(BcryptCost, ReadsTheCostOfBcryptHashesOnly) {
   EXPECT_EQ(bcrypt_cost(kHash), 4);
   EXPECT_EQ(bcrypt_cost("$2y$12$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm"), 12);

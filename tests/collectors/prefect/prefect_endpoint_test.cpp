@@ -41,14 +41,6 @@ TEST(PrefectEndpoint, PrefersTheAuthStringOverTheApiKeyAsPrefectsClientDoes) {
   EXPECT_EQ(endpoint->authorization, "Basic YWRtaW46cGFzcw==");
 }
 
-TEST(PrefectEndpoint, EncodesBase64WithPadding) {
-  EXPECT_EQ(encode_base64(""), "");
-  EXPECT_EQ(encode_base64("f"), "Zg==");
-  EXPECT_EQ(encode_base64("fo"), "Zm8=");
-  EXPECT_EQ(encode_base64("foo"), "Zm9v");
-  EXPECT_EQ(encode_base64("\xff\xfe"), "//4=");
-}
-
 TEST(PrefectRetryAfter, ReadsSecondsAndHttpDates) {
   const auto now = std::chrono::sys_days{std::chrono::year{2015} / 10 / 21} + std::chrono::hours{7};
   EXPECT_EQ(parse_retry_after("1200", now), std::chrono::seconds{1200});
