@@ -24,16 +24,13 @@ double now_seconds() {
 }  // namespace
 
 HostCollector::HostCollector(HostCollectorOptions options)
-    : options_(std::move(options)),
+    : GatheringCollector("host", options.interval),
+      options_(std::move(options)),
       mount_points_exclude_(options_.mount_points_exclude, "--collector.filesystem.mount-points-exclude"),
       fs_types_exclude_(options_.fs_types_exclude, "--collector.filesystem.fs-types-exclude"),
       netdev_device_exclude_(options_.netdev_device_exclude, "--collector.netdev.device-exclude"),
       diskstats_device_exclude_(options_.diskstats_device_exclude, "--collector.diskstats.device-exclude") {
   ensure_statgrab_initialised();
-}
-
-bool HostCollector::refresh() {
-  return published_.refresh_with([this] { return gather(); });
 }
 
 // All or nothing: a refresh that cannot read one source publishes nothing, so

@@ -32,11 +32,8 @@ std::optional<double> count_open_fds(const std::string& fd_dir) {
 
 }  // namespace
 
-ProcessCollector::ProcessCollector(ProcessCollectorOptions options) : options_(std::move(options)) {}
-
-bool ProcessCollector::refresh() {
-  return published_.refresh_with([this] { return gather(); });
-}
+ProcessCollector::ProcessCollector(ProcessCollectorOptions options)
+    : GatheringCollector("process", options.interval), options_(std::move(options)) {}
 
 std::optional<MetricFamilies> ProcessCollector::gather() const {
   const std::string self = options_.procfs + "/self";

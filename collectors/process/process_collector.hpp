@@ -1,9 +1,7 @@
 #pragma once
 // The standard process_* metrics of this process, named and explained as
 // client_golang's process collector does, read from <procfs>/self/{stat,status,
-// limits,fd} and <procfs>/stat. refresh() runs on one thread at a time;
-// Collect(), last_success() and last_duration_seconds() are safe from any
-// thread and never block on a refresh in progress.
+// limits,fd} and <procfs>/stat. Threading as for every GatheringCollector.
 
 #include <chrono>
 #include <optional>
@@ -13,8 +11,7 @@
 
 #include <prometheus/metric_family.h>
 
-#include "collectors/collector.hpp"
-#include "collectors/published_families.hpp"
+#include "collectors/gathering_collector.hpp"
 
 namespace flowgate::collectors {
 
@@ -24,24 +21,14 @@ struct ProcessCollectorOptions {
   std::chrono::milliseconds interval{15'000};
 };
 
-class ProcessCollector final : public Collector {
+class ProcessCollector final : public GatheringCollector {
  public:
   explicit ProcessCollector(ProcessCollectorOptions options = {});
 
-  std::string_view name() const override { return "process"; }
-  std::chrono::milliseconds interval() const override { return options_.interval; }
-  bool refresh() override;
-  double last_duration_seconds() const override { return published_.last_duration_seconds(); }
-  bool last_success() const override { return published_.last_success(); }
-
-  // The families of the last successful refresh (empty before the first).
-  std::vector<prometheus::MetricFamily> Collect() const override { return published_.families(); }
-
  private:
-  std::optional<MetricFamilies> gather() const;
+  std::optional<MetricFamilies> gather() const override;
 
   ProcessCollectorOptions options_;
-  PublishedFamilies published_;
 };
 
 }  // namespace flowgate::collectors

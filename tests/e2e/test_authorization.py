@@ -3,12 +3,10 @@ the real Python client's push_to_gateway and delete_from_gateway with its
 basic_auth_handler push inside and outside each user's scope; outside gets 403
 naming the user and the grouping key, and the store does not change. The
 rules are re-read on SIGHUP. flowgate only: the Pushgateway has no tenancy."""
-import base64
 import json
 import signal
 import time
 import urllib.error
-import warnings
 
 import pytest
 from prometheus_client import CollectorRegistry, Gauge
@@ -19,9 +17,8 @@ import raw_http
 import servers
 from push_clients import series
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import crypt  # Debian's Python 3.11 still has it; bcrypt via libxcrypt
+import credentials
+from credentials import bcrypt_hash
 
 # stranger is in the web config but not in the rules: scrape only.
 PASSWORDS = {"billing": "bill pass", "reader": "read pass", "ops": "ops pass", "stranger": "who pass"}
@@ -40,7 +37,7 @@ users:
 
 
 def authorization(user):
-    return "Basic " + base64.b64encode(f"{user}:{PASSWORDS[user]}".encode()).decode()
+    return credentials.authorization(user, PASSWORDS[user])
 
 
 def handler_for(user):
@@ -58,7 +55,7 @@ def registry_with(value):
 @pytest.fixture
 def files(tmp_path):
     users = "".join(
-        f"  {user}: '{crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))}'\n"
+        f"  {user}: '{bcrypt_hash(password)}'\n"
         for user, password in PASSWORDS.items())
     web_config = tmp_path / "web.yml"
     web_config.write_text("basic_auth_users:\n" + users)

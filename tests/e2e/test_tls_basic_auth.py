@@ -4,13 +4,11 @@ the very same file, to the Pushgateway; prometheus-cpp's Gateway pushes with
 basic auth over plain HTTP; wrong or missing credentials get 401. The
 Authorization header is read as strictly by both; flowgate's password checks
 stay off its HTTP threads."""
-import base64
 import ssl
 import subprocess
 import threading
 import time
 import types
-import warnings
 
 import pytest
 
@@ -20,16 +18,8 @@ import raw_http
 import servers
 from push_clients import series
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import crypt  # Debian's Python 3.11 still has it; bcrypt via libxcrypt
-
-USER = "alice"
-PASSWORD = "s3cret pass"
-
-
-def basic_authorization(user, password):
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+from credentials import PASSWORD, USER, bcrypt_hash
+from credentials import authorization as basic_authorization
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +32,7 @@ def web_config(tmp_path_factory):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    password_hash = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+    password_hash = bcrypt_hash(PASSWORD, cost=10)
     users = f"basic_auth_users:\n  {USER}: '{password_hash}'\n"
     config = directory / "web.yml"
     config.write_text(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n{users}")
@@ -148,8 +138,8 @@ def test_wrong_password_flood_leaves_cached_clients_fast(tmp_path):
     """8 clients sending wrong passwords for a cost-12 user (~0.6 s of bcrypt
     each here) while a client whose password is cached asks /-/healthy: with
     bcrypt on the HTTP threads those answers waited seconds behind the flood."""
-    dear = crypt.crypt("right", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 12))
-    cheap = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4))
+    dear = bcrypt_hash("right", cost=12)
+    cheap = bcrypt_hash(PASSWORD, cost=4)
     config = tmp_path / "web.yml"
     config.write_text(f"basic_auth_users:\n  {USER}: '{cheap}'\n  victim: '{dear}'\n")
     valid = {"Authorization": basic_authorization(USER, PASSWORD)}

@@ -1,5 +1,6 @@
-"""Users for the tests that need basic auth: bcrypt hashes made with
-libxcrypt through Python's crypt module, as the e2e TLS test does."""
+"""Users for the tests that need basic auth (e2e and adversarial): bcrypt
+hashes made with libxcrypt through Python's crypt module (Debian's Python
+3.11 still has it)."""
 import base64
 import warnings
 
