@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 
-PUSHGATEWAY_BINARY = "/usr/bin/prometheus-pushgateway"
+# The reference Pushgateway: Debian's 1.5.1 unless a test names another build.
+PUSHGATEWAY_BINARY = os.environ.get("FLOWGATE_PUSHGATEWAY_BINARY", "/usr/bin/prometheus-pushgateway")
 PROMETHEUS_BINARY = "/usr/bin/prometheus"
 READY_TIMEOUT_SECONDS = 20.0
 
