@@ -115,18 +115,18 @@ void append_json(const AnyValue& value, std::string& out) {
     }
     case AnyValue::Kind::map: {
       // Go marshals a map with its keys sorted; a key sent twice keeps the last value.
-      std::vector<const std::pair<std::string, AnyValue>*> sorted;
+      std::vector<const AnyValue::Entry*> sorted;
       for (const auto& entry : value.entries) sorted.push_back(&entry);
-      std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+      std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key < b->key; });
       out += '{';
       bool first = true;
       for (std::size_t i = 0; i < sorted.size(); ++i) {
-        if (i + 1 < sorted.size() && sorted[i + 1]->first == sorted[i]->first) continue;
+        if (i + 1 < sorted.size() && sorted[i + 1]->key == sorted[i]->key) continue;
         if (!first) out += ',';
         first = false;
-        append_json_string(sorted[i]->first, out);
+        append_json_string(sorted[i]->key, out);
         out += ':';
-        append_json(sorted[i]->second, out);
+        append_json(sorted[i]->value, out);
       }
       out += '}';
       return;

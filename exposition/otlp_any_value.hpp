@@ -5,12 +5,12 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace flowgate::exposition::otlp {
 
 struct AnyValue {
+  struct Entry;
   enum class Kind : std::uint8_t { empty, string, boolean, integer, floating, bytes, array, map };
   Kind kind = Kind::empty;
   std::string text;  // string; bytes (raw)
@@ -18,7 +18,12 @@ struct AnyValue {
   std::int64_t integer = 0;
   double floating = 0;
   std::vector<AnyValue> items;                            // array
-  std::vector<std::pair<std::string, AnyValue>> entries;  // map, in the order sent
+  std::vector<Entry> entries;  // map, in the order sent
+};
+
+struct AnyValue::Entry {
+  std::string key;
+  AnyValue value;
 };
 
 // Nesting deeper than this is refused by the decoders: it is no attribute a
