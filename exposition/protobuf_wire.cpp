@@ -14,18 +14,26 @@ bool Reader::fail(std::size_t offset, std::string_view rule, std::string message
   return false;
 }
 
-bool Reader::read_varint(Span& span, std::uint64_t& value, std::string_view what) {
+namespace {
+std::string named(std::string_view what, std::string_view of) {
+  std::string out(what);
+  if (!of.empty()) out.append(" of ").append(of);
+  return out;
+}
+}  // namespace
+
+bool Reader::read_varint(Span& span, std::uint64_t& value, std::string_view what, std::string_view of) {
   if (problem_) return false;
   value = 0;
   const std::size_t start = span.pos;
   for (unsigned shift = 0; shift < 70; shift += 7) {
-    if (span.pos >= span.end) return fail(start, "truncated-varint", std::string(what) + " is cut off in a varint");
+    if (span.pos >= span.end) return fail(start, "truncated-varint", named(what, of) + " is cut off in a varint");
     const auto byte = static_cast<unsigned char>(body_[span.pos++]);
-    if (shift == 63 && byte > 1) return fail(start, "varint-overflow", std::string(what) + " is a varint over 64 bits");
+    if (shift == 63 && byte > 1) return fail(start, "varint-overflow", named(what, of) + " is a varint over 64 bits");
     value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) return true;
   }
-  return fail(start, "varint-overflow", std::string(what) + " is a varint longer than 10 bytes");
+  return fail(start, "varint-overflow", named(what, of) + " is a varint longer than 10 bytes");
 }
 
 bool Reader::read_fixed(Span& span, std::size_t size, std::uint64_t& value, std::string_view message) {
@@ -49,27 +57,27 @@ bool Reader::next_field(Span& span, Field& field, std::string_view message) {
 bool Reader::next_field_at_depth(Span& span, Field& field, std::string_view message, int depth) {
   if (problem_) return false;
   const std::size_t start = span.pos;
-  const std::string of = " of " + std::string(message);
   std::uint64_t tag = 0;
-  if (!read_varint(span, tag, "a field tag" + of)) return false;
+  if (!read_varint(span, tag, "a field tag", message)) return false;
   const std::uint64_t number = tag >> 3;
+  const auto of = [&] { return named("", message); };  // " of <message>", built only for a sentence
   if (number == 0 || number > kMaxFieldNumber) {
     return fail(start, "invalid-field-number",
-                "a field" + of + " has number " + std::to_string(number) + ", which protobuf does not allow");
+                "a field" + of() + " has number " + std::to_string(number) + ", which protobuf does not allow");
   }
   field.number = static_cast<std::uint32_t>(number);
   field.offset = start;
   field.wire = static_cast<WireType>(tag & 7);
   switch (field.wire) {
-    case WireType::varint: return read_varint(span, field.bits, "a field" + of);
+    case WireType::varint: return read_varint(span, field.bits, "a field", message);
     case WireType::fixed64: return read_fixed(span, 8, field.bits, message);
     case WireType::fixed32: return read_fixed(span, 4, field.bits, message);
     case WireType::len: {
       std::uint64_t length = 0;
-      if (!read_varint(span, length, "the length of a field" + of)) return false;
+      if (!read_varint(span, length, "the length of a field", message)) return false;
       if (length > span.end - span.pos) {
         return fail(start, "truncated-field",
-                    "field " + std::to_string(number) + of + " announces " + std::to_string(length) +
+                    "field " + std::to_string(number) + of() + " announces " + std::to_string(length) +
                         " bytes but only " + std::to_string(span.end - span.pos) + " remain in its message");
       }
       field.begin = span.pos;
@@ -80,10 +88,10 @@ bool Reader::next_field_at_depth(Span& span, Field& field, std::string_view mess
     case WireType::group_start: return skip_group(span, field.number, message, depth + 1);
     case WireType::group_end:
       return fail(start, "unexpected-group-end",
-                  "field " + std::to_string(number) + of + " ends a group that was never started");
+                  "field " + std::to_string(number) + of() + " ends a group that was never started");
   }
   return fail(start, "invalid-wire-type",
-              "field " + std::to_string(number) + of + " uses wire type " + std::to_string(tag & 7) +
+              "field " + std::to_string(number) + of() + " uses wire type " + std::to_string(tag & 7) +
                   ", which protobuf does not define");
 }
 
@@ -93,7 +101,7 @@ bool Reader::skip_group(Span& span, std::uint32_t number, std::string_view messa
   while (!span.done()) {
     const std::size_t tag_pos = span.pos;
     std::uint64_t tag = 0;
-    if (!read_varint(span, tag, "a field tag of " + std::string(message))) return false;
+    if (!read_varint(span, tag, "a field tag", message)) return false;
     if ((tag & 7) == static_cast<std::uint64_t>(WireType::group_end)) {
       if ((tag >> 3) == number) return true;
       return fail(tag_pos, "mismatched-group-end",

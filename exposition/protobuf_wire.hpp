@@ -51,7 +51,9 @@ class Reader {
   // Reads the next field of `span`; `message` names the message in sentences.
   // Deprecated groups are skipped whole (nesting bounded).
   bool next_field(Span& span, Field& field, std::string_view message);
-  bool read_varint(Span& span, std::uint64_t& value, std::string_view what);
+  // `what` and `of` name the value for a sentence ("a field tag", "Metric"):
+  // joined only on failure, since this is every decoder's hot path.
+  bool read_varint(Span& span, std::uint64_t& value, std::string_view what, std::string_view of = {});
 
   // Records a problem (the first one wins) and returns false.
   bool fail(std::size_t offset, std::string_view rule, std::string message);
