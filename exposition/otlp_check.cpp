@@ -44,6 +44,11 @@ std::optional<DecodeError> check_histogram(const Metric& metric, std::size_t ind
 
 std::optional<DecodeError> check_exponential(const Metric& metric, std::size_t index,
                                              const ExponentialHistogramPoint& point) {
+  if (point.scale < kMinExponentialScale || point.scale > kMaxExponentialScale) {
+    return problem(metric, "exponential-scale",
+                   nth(index) + " has scale " + std::to_string(point.scale) + "; OpenTelemetry's scales run from " +
+                       std::to_string(kMinExponentialScale) + " to " + std::to_string(kMaxExponentialScale));
+  }
   std::uint64_t total = point.zero_count;
   for (const auto count : point.positive.counts) total += count;
   for (const auto count : point.negative.counts) total += count;

@@ -57,6 +57,10 @@ struct HistogramPoint {
   std::vector<Exemplar> exemplars;
 };
 
+// The scales OpenTelemetry defines for exponential histograms; others are refused.
+inline constexpr std::int32_t kMinExponentialScale = -10;
+inline constexpr std::int32_t kMaxExponentialScale = 20;
+
 struct ExponentialBuckets {
   std::int32_t offset = 0;
   std::vector<std::uint64_t> counts;  // dense, from `offset` on

@@ -312,6 +312,15 @@ TEST(OtlpErrors, HistogramBucketCountsThatDoNotMatchTheBoundsAreRefusedNamingThe
             "more than bounds (the last is above them)");
 }
 
+// Found by fuzz_otlp_json: a scale far above 8 made the merge-down shift past 64 bits.
+TEST(OtlpErrors, AnExponentialScaleOutsideOpenTelemetrysRangeIsRefused) {
+  const std::string point = fixed64_field(4, 0) + pb::sint_field(6, 102);
+  const std::string metric = pb::bytes_field(1, "h") + pb::bytes_field(10, pb::bytes_field(1, point) + pb::uint_field(2, 2));
+  auto decoded = decode_protobuf(request("", {metric}));
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().describe(), "metric \"h\": point 1 has scale 102; OpenTelemetry's scales run from -10 to 20");
+}
+
 TEST(OtlpErrors, ATruncatedBodyIsRefusedWithItsByteOffset) {
   std::string body = request(kService, {counter_metric("rows.read", 42)});
   body.resize(body.size() - 5);
