@@ -85,30 +85,21 @@ std::string string_member(const Value& parent, const char* camel, const char* sn
   return value == nullptr ? std::string() : string_of(*value, path.key(camel));
 }
 
-// proto3 JSON writes 64-bit integers as decimal strings; numbers are accepted too.
+// The document keeps numbers as text (kParseNumbersAsStringsFlag), so a JSON
+// number and proto3's decimal string for a 64-bit integer read alike.
+std::string_view number_text(const Value& value) {
+  return value.IsString() ? std::string_view(value.GetString(), value.GetStringLength()) : std::string_view();
+}
+
 template <typename Int>
 Int integer_of(const Value& value, const Path& path) {
-  if (value.IsString()) {
-    Int out = 0;
-    const char* begin = value.GetString();
-    const char* end = begin + value.GetStringLength();
-    const auto [ptr, ec] = std::from_chars(begin, end, out);
-    if (ec != std::errc() || ptr != end || begin == end) path.fail("wrong-json-type", "is not a whole number");
-    return out;
+  const std::string_view text = number_text(value);
+  Int out = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    path.fail("wrong-json-type", "is not a whole number in range");
   }
-  if constexpr (std::is_signed_v<Int>) {
-    if (value.IsInt64()) return static_cast<Int>(value.GetInt64());
-  } else {
-    if (value.IsUint64()) return static_cast<Int>(value.GetUint64());
-  }
-  if (value.IsDouble()) {
-    const double d = value.GetDouble();
-    if (d == std::floor(d) && d >= static_cast<double>(std::numeric_limits<Int>::min()) &&
-        d < static_cast<double>(std::numeric_limits<Int>::max())) {
-      return static_cast<Int>(d);
-    }
-  }
-  path.fail("wrong-json-type", "is not a whole number in range");
+  return out;
 }
 
 template <typename Int>
@@ -118,17 +109,14 @@ Int integer_member(const Value& parent, const char* camel, const char* snake, co
 }
 
 double double_of(const Value& value, const Path& path) {
-  if (value.IsNumber()) return value.GetDouble();
-  if (value.IsString()) {
-    const std::string_view text(value.GetString(), value.GetStringLength());
-    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (text == "Infinity") return std::numeric_limits<double>::infinity();
-    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
-    double out = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    if (ec == std::errc() && ptr == text.data() + text.size() && !text.empty()) return out;
-  }
-  path.fail("wrong-json-type", "is not a number");
+  const std::string_view text = number_text(value);
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  double out = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) path.fail("wrong-json-type", "is not a number");
+  return out;
 }
 
 std::optional<double> optional_double(const Value& parent, const char* camel, const char* snake, const Path& path) {
@@ -295,11 +283,9 @@ class Decoder {
   static Temporality temporality(const Value& v, const Path& path) {
     if (v.IsString()) {
       const std::string_view name(v.GetString(), v.GetStringLength());
-      if (name == "AGGREGATION_TEMPORALITY_DELTA") return Temporality::delta;
-      if (name == "AGGREGATION_TEMPORALITY_CUMULATIVE") return Temporality::cumulative;
-      if (name == "AGGREGATION_TEMPORALITY_UNSPECIFIED") return Temporality::unspecified;
-    } else if (v.IsUint() && v.GetUint() <= 2) {
-      return static_cast<Temporality>(v.GetUint());
+      if (name == "AGGREGATION_TEMPORALITY_DELTA" || name == "1") return Temporality::delta;
+      if (name == "AGGREGATION_TEMPORALITY_CUMULATIVE" || name == "2") return Temporality::cumulative;
+      if (name == "AGGREGATION_TEMPORALITY_UNSPECIFIED" || name == "0") return Temporality::unspecified;
     }
     path.fail("unknown-temporality", "is not a temporality (0, 1 or 2)");
   }
@@ -423,8 +409,10 @@ class Decoder {
 
 boost::system::result<ExportRequest, DecodeError> decode_json(std::string_view body, const DecodeBounds& bounds) {
   rapidjson::Document document;
-  // Iterative: a hostile nesting depth must not exhaust the stack.
-  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+  // Iterative: a hostile nesting depth must not exhaust the stack. Numbers
+  // stay text and are read by std::from_chars, exactly as Go reads them
+  // (RapidJSON's full-precision path also trips UBSan on inputs like "0e99").
+  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag>(body.data(), body.size());
   if (document.HasParseError()) {
     return DecodeError{"invalid-json",
                        std::string("the body is not JSON: ") + rapidjson::GetParseError_En(document.GetParseError()) +
