@@ -3,6 +3,7 @@
 
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(Snappy CONFIG REQUIRED)  # libsnappy-dev
 find_package(OpenSSL REQUIRED)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS system url)
 find_package(prometheus-cpp CONFIG REQUIRED COMPONENTS core)

@@ -1,112 +1,24 @@
 #include "exposition/protobuf_writer.hpp"
 
 #include <cstdint>
-#include <cstring>
+
+#include "exposition/protobuf_encoder.hpp"
 
 namespace flowgate::exposition {
 namespace {
 
-constexpr std::uint32_t kVarint = 0;
-constexpr std::uint32_t kFixed64 = 1;
-constexpr std::uint32_t kLen = 2;
-
-std::size_t varint_size(std::uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-void put_varint(std::uint64_t v, std::string& out) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void put_tag(std::uint32_t field, std::uint32_t wire, std::string& out) { put_varint(field << 3 | wire, out); }
-
-std::uint64_t double_bits(double v) {
-  std::uint64_t bits = 0;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-void put_fixed64_bits(std::uint64_t bits, std::string& out) {
-  char bytes[8];
-  for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
-  out.append(bytes, 8);
-}
-
-void put_double(std::uint32_t field, double v, std::string& out) {
-  put_tag(field, kFixed64, out);
-  put_fixed64_bits(double_bits(v), out);
-}
-
-void put_uint(std::uint32_t field, std::uint64_t v, std::string& out) {
-  put_tag(field, kVarint, out);
-  put_varint(v, out);
-}
-
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-
-void put_string(std::uint32_t field, std::string_view s, std::string& out) {
-  put_tag(field, kLen, out);
-  put_varint(s.size(), out);
-  out.append(s);
-}
-
-// Counts are doubles in the model; on the wire they are uint64. NaN and
-// negatives become 0, anything past the range the largest count.
-std::uint64_t count_bits(double count) {
-  if (!(count >= 0)) return 0;
-  if (count >= 18446744073709551616.0) return UINT64_MAX;
-  return static_cast<std::uint64_t>(count);
-}
-
-// A nested message is written in place behind a one-byte length guess; a
-// body of 128 bytes or more (rare: big histograms, whole metrics) moves right
-// by the extra length bytes. This avoids a sizing pass over every message.
-class Nested {
- public:
-  Nested(std::uint32_t field, std::string& out) : out_(out) {
-    put_tag(field, kLen, out);
-    length_at_ = out.size();
-    out.push_back('\0');
-  }
-  ~Nested() {
-    const std::size_t size = out_.size() - length_at_ - 1;
-    if (size < 0x80) {
-      out_[length_at_] = static_cast<char>(size);
-      return;
-    }
-    std::string length;
-    put_varint(size, length);
-    out_.replace(length_at_, 1, length);
-  }
-  Nested(const Nested&) = delete;
-  Nested& operator=(const Nested&) = delete;
-
- private:
-  std::string& out_;
-  std::size_t length_at_ = 0;
-};
-
-void put_labels(std::uint32_t field, const Labels& labels, std::string& out) {
-  for (const auto& label : labels) {
-    put_tag(field, kLen, out);
-    put_varint(2 + varint_size(label.name.size()) + label.name.size() + varint_size(label.value.size()) +
-                   label.value.size(),
-               out);
-    put_string(1, label.name, out);
-    put_string(2, label.value, out);
-  }
-}
+using wire::count_bits;
+using wire::kLenWire;
+using wire::Nested;
+using wire::put_double;
+using wire::put_labels;
+using wire::put_spans;
+using wire::put_string;
+using wire::put_tag;
+using wire::put_uint;
+using wire::put_varint;
+using wire::varint_size;
+using wire::zigzag;
 
 void put_timestamp(std::uint32_t field, const Timestamp& ts, std::string& out) {
   Nested message(field, out);
@@ -119,14 +31,6 @@ void put_exemplar(std::uint32_t field, const Exemplar& exemplar, std::string& ou
   put_labels(1, exemplar.labels, out);
   put_double(2, exemplar.value, out);
   if (exemplar.timestamp) put_timestamp(3, *exemplar.timestamp, out);
-}
-
-void put_spans(std::uint32_t field, const std::vector<BucketSpan>& spans, std::string& out) {
-  for (const auto& span : spans) {
-    Nested message(field, out);
-    put_uint(1, zigzag(span.offset), out);
-    put_uint(2, span.length, out);
-  }
 }
 
 // metrics.proto is proto2 without [packed=true], so Go writes one field per

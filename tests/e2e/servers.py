@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 
-PUSHGATEWAY_BINARY = "/usr/bin/prometheus-pushgateway"
+# The reference Pushgateway: Debian's 1.5.1 unless a test names another build.
+PUSHGATEWAY_BINARY = os.environ.get("FLOWGATE_PUSHGATEWAY_BINARY", "/usr/bin/prometheus-pushgateway")
 PROMETHEUS_BINARY = "/usr/bin/prometheus"
 READY_TIMEOUT_SECONDS = 20.0
 
@@ -170,24 +171,27 @@ SERVER_KINDS = {"pushgateway": pushgateway, "flowgate": flowgate}
 
 
 @contextlib.contextmanager
-def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=()):
-    """A real Prometheus scraping `scrape_target` (host:port) with honor_labels."""
+def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=(), binary=PROMETHEUS_BINARY):
+    """A real Prometheus scraping `scrape_target` (host:port) with honor_labels, or
+    nothing when it is None (a remote-write receiver); Debian's unless `binary`."""
     config_path = os.path.join(work_dir, "prometheus.yml")
     with open(config_path, "w", encoding="utf-8") as config:
         config.write(
             "global:\n"
             f"  scrape_interval: {scrape_interval}\n"
-            f"  evaluation_interval: {scrape_interval}\n"
-            "scrape_configs:\n"
-            "  - job_name: flowgate\n"
-            "    honor_labels: true\n"
-            "    static_configs:\n"
-            f"      - targets: ['{scrape_target}']\n")
+            f"  evaluation_interval: {scrape_interval}\n")
+        if scrape_target is not None:
+            config.write(
+                "scrape_configs:\n"
+                "  - job_name: flowgate\n"
+                "    honor_labels: true\n"
+                "    static_configs:\n"
+                f"      - targets: ['{scrape_target}']\n")
     storage = os.path.join(work_dir, "tsdb")
 
     def make(port):
         return ServerProcess("prometheus", [
-            PROMETHEUS_BINARY, f"--config.file={config_path}", f"--storage.tsdb.path={storage}",
+            binary, f"--config.file={config_path}", f"--storage.tsdb.path={storage}",
             f"--web.listen-address=127.0.0.1:{port}", *flags], port)
 
     server = _start_with_retry(make)

@@ -12,7 +12,11 @@
 
 #include <gtest/gtest.h>
 
+#include "exposition/otlp_decode.hpp"
+#include "exposition/otlp_translate.hpp"
 #include "exposition/protobuf_parser.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/grouping_key.hpp"
 #include "exposition/text_parser.hpp"
 #include "tests/fuzz/push_invariant.hpp"
 
@@ -48,6 +52,59 @@ TEST(PushInvariant, HoldsForEveryTextParserSeed) {
 
 TEST(PushInvariant, HoldsForEveryProtobufParserSeed) {
   EXPECT_GT(replay("protobuf_parser", [](std::string_view body) { return exposition::parse_protobuf(body); }), 0U);
+}
+
+// An OTLP seed as the families of all its groups, in group order.
+boost::system::result<exposition::Families, exposition::ParseError> otlp_families(
+    const boost::system::result<exposition::otlp::ExportRequest, exposition::otlp::DecodeError>& decoded) {
+  if (!decoded) return exposition::ParseError(0, 0, decoded.error().rule, decoded.error().message);
+  exposition::Families all;
+  for (auto& group : exposition::otlp::translate(*decoded, {}, {}).groups) {
+    for (auto& family : group.families) all.push_back(std::move(family));
+  }
+  return all;
+}
+
+TEST(PushInvariant, HoldsForEveryOtlpProtobufSeed) {
+  EXPECT_GT(replay("otlp_protobuf",
+                   [](std::string_view body) { return otlp_families(exposition::otlp::decode_protobuf(body)); }),
+            0U);
+}
+
+TEST(PushInvariant, HoldsForEveryOtlpJsonSeed) {
+  EXPECT_GT(replay("otlp_json", [](std::string_view body) { return otlp_families(exposition::otlp::decode_json(body)); }),
+            0U);
+}
+
+// make_otlp_seeds.py writes each case in both encodings: they must mean the same.
+TEST(OtlpSeeds, EachCaseTranslatesAlikeFromProtobufAndFromJson) {
+  const std::filesystem::path corpus(FLOWGATE_FUZZ_CORPUS_DIR);
+  std::size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus / "otlp_protobuf")) {
+    const auto json_path = corpus / "otlp_json" / entry.path().filename();
+    if (!std::filesystem::exists(json_path)) continue;
+    auto from_protobuf = otlp_families(exposition::otlp::decode_protobuf(read_file(entry.path())));
+    auto from_json = otlp_families(exposition::otlp::decode_json(read_file(json_path)));
+    ASSERT_TRUE(from_protobuf) << entry.path() << ": " << from_protobuf.error().message;
+    ASSERT_TRUE(from_json) << json_path << ": " << from_json.error().message;
+    EXPECT_TRUE(exposition::identical(*from_protobuf, *from_json)) << entry.path().filename();
+    ++compared;
+  }
+  EXPECT_GE(compared, 10U);
+}
+
+// Else the invariant above would hold trivially for a translation the store refuses.
+TEST(OtlpSeeds, EveryTranslatedSeedIsAcceptedByTheStore) {
+  const std::filesystem::path corpus(FLOWGATE_FUZZ_CORPUS_DIR);
+  for (const auto& entry : std::filesystem::directory_iterator(corpus / "otlp_protobuf")) {
+    auto families = otlp_families(exposition::otlp::decode_protobuf(read_file(entry.path())));
+    ASSERT_TRUE(families) << entry.path();
+    pushgw::GroupStore store{pushgw::StoreOptions{}};
+    auto key = pushgw::parse_grouping_key("job/otlp");
+    ASSERT_TRUE(key);
+    auto pushed = store.push(pushgw::PushMode::replace_group, std::move(*key), std::move(*families), 1700000000);
+    EXPECT_TRUE(pushed) << entry.path().filename() << ": " << (pushed ? "" : pushed.error().message);
+  }
 }
 
 // The store accepts this push, so the whole check runs on it.

@@ -1,0 +1,69 @@
+#pragma once
+// Prometheus remote write requests, both protocol versions, encoded from
+// plain series: 1.0 (prometheus.WriteRequest, labels spelled out in every
+// series, metadata per family) and 2.0 (io.prometheus.write.v2.Request,
+// labels, help and unit as references into one symbol table, metadata and
+// start timestamps per series). The bytes are the protobuf message before
+// snappy. Pure functions; safe from any thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exposition/model.hpp"
+
+namespace flowgate::remote_write {
+
+enum class Protocol : std::uint8_t { v1, v2 };
+
+// The StaleNaN of Prometheus: a sample with this value ends its series.
+inline constexpr std::uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
+double stale_nan();
+
+struct Sample {
+  double value = 0;
+  std::int64_t timestamp_ms = 0;
+  std::int64_t start_timestamp_ms = 0;  // 2.0 only; 0: unknown
+};
+
+struct Histogram {
+  exposition::NativeHistogram native;
+  double count = 0;
+  double sum = 0;
+  bool float_counts = false;
+  bool gauge = false;  // a gauge histogram (reset hint GAUGE)
+  std::int64_t timestamp_ms = 0;
+  std::int64_t start_timestamp_ms = 0;  // 2.0 only
+};
+
+struct Exemplar {
+  exposition::Labels labels;
+  double value = 0;
+  std::int64_t timestamp_ms = 0;
+};
+
+// What 2.0 carries per series and 1.0 per family.
+struct Metadata {
+  exposition::MetricType type = exposition::MetricType::untyped;
+  std::string help;
+  std::string unit;
+};
+
+// One series: labels sorted by name with __name__ among them, none empty.
+struct TimeSeries {
+  exposition::Labels labels;
+  std::vector<Sample> samples;  // in time order
+  std::vector<Histogram> histograms;
+  std::vector<Exemplar> exemplars;
+  std::string family;  // the family it belongs to (1.0 metadata); its __name__ for plain series
+  Metadata metadata;
+};
+
+std::string encode(Protocol protocol, const std::vector<TimeSeries>& series);
+
+// The request headers each version sends (Content-Encoding is snappy for both).
+std::string_view content_type(Protocol protocol);
+std::string_view version_header(Protocol protocol);
+
+}  // namespace flowgate::remote_write

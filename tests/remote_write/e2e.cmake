@@ -1,0 +1,7 @@
+# Remote write bodies against real receivers (Prometheus 2.42 from Debian, Prometheus 3 from the peers cache).
+add_test(NAME remote_write.receivers
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -p no:cacheprovider -q -rfE ${CMAKE_CURRENT_SOURCE_DIR}/test_receivers.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(remote_write.receivers PROPERTIES
+  LABELS e2e TIMEOUT 600 FIXTURES_REQUIRED peer_prometheus
+  ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_REMOTE_WRITE_BODY=$<TARGET_FILE:remote_write_body>")
