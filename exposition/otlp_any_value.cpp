@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "exposition/utf8.hpp"
+#include "exposition/base64.hpp"
 
 namespace flowgate::exposition::otlp {
 namespace {
@@ -39,25 +39,6 @@ void append_es6_number(double value, std::string& out) {
   std::string_view digits = text.substr(e + 2);
   while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
   out += digits;
-}
-
-void append_base64(std::string_view bytes, std::string& out) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16) |
-                   (static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> shift) & 63];
-  }
-  if (const std::size_t rest = bytes.size() - i; rest != 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
 }
 
 // A JSON string as Go's encoder writes it with HTML escaping off.
@@ -100,7 +81,7 @@ void append_json(const AnyValue& value, std::string& out) {
     case AnyValue::Kind::floating: append_es6_number(value.floating, out); return;
     case AnyValue::Kind::bytes: {
       out += '"';
-      append_base64(value.text, out);
+      append_base64(value.text, kStandardBase64, out);
       out += '"';
       return;
     }
@@ -144,7 +125,7 @@ std::string render(const AnyValue& value) {
     case AnyValue::Kind::boolean: out = value.boolean ? "true" : "false"; break;
     case AnyValue::Kind::integer: out = std::to_string(value.integer); break;
     case AnyValue::Kind::floating: append_es6_number(value.floating, out); break;
-    case AnyValue::Kind::bytes: append_base64(value.text, out); break;
+    case AnyValue::Kind::bytes: append_base64(value.text, kStandardBase64, out); break;
     case AnyValue::Kind::array:
     case AnyValue::Kind::map: append_json(value, out); break;
   }

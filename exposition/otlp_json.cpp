@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "exposition/base64.hpp"
 #include "exposition/names.hpp"
 #include "exposition/otlp_any_value.hpp"
 #include "exposition/otlp_decode.hpp"
@@ -125,30 +126,13 @@ std::optional<double> optional_double(const Value& parent, const char* camel, co
   return double_of(*value, path.key(camel));
 }
 
+// proto3 JSON writes bytes in standard base64 and reads either alphabet, padded or not.
 std::string base64_decoded(std::string_view text, const Path& path) {
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int v = sextet(c);
-    if (v < 0) path.fail("invalid-base64", "is not base64");
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
+  for (const Base64Alphabet alphabet : {Base64Alphabet::standard, Base64Alphabet::url_safe}) {
+    if (auto decoded = decode_base64(text, Base64Form{alphabet, false})) return std::move(*decoded);
   }
-  return out;
+  path.fail("invalid-base64", "is not base64");
 }
 
 class Decoder {

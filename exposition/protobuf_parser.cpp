@@ -10,6 +10,7 @@
 
 #include "exposition/names.hpp"
 #include "exposition/number_format.hpp"
+#include "exposition/protobuf_wire.hpp"
 #include "exposition/native_histogram_check.hpp"
 #include "exposition/utf8.hpp"
 
@@ -84,40 +85,14 @@ std::optional<std::string> take_value(std::string_view& s) {
 }
 
 // ---------------------------------------------------------------------------
-// Wire format.
+// Wire format: exposition/protobuf_wire.hpp.
 
-enum class Wire : std::uint8_t { varint = 0, fixed64 = 1, len = 2, group_start = 3, group_end = 4, fixed32 = 5 };
-
-// One field as read from the wire. Scalars keep their raw bits in `bits`;
-// length-delimited fields keep the absolute byte range of their payload.
-struct Field {
-  std::uint32_t number = 0;
-  Wire wire = Wire::varint;
-  std::uint64_t bits = 0;
-  std::size_t offset = 0;  // where the tag starts in the body
-  std::size_t begin = 0;   // payload range in the body (len fields)
-  std::size_t end = 0;
-};
-
-// The bytes of one message: an absolute range of the body being read.
-struct Span {
-  std::size_t pos = 0;
-  std::size_t end = 0;
-  bool done() const { return pos >= end; }
-};
-
-std::int32_t zigzag32(std::uint64_t bits) {
-  const auto v = static_cast<std::uint32_t>(bits);
-  return static_cast<std::int32_t>((v >> 1) ^ (~(v & 1) + 1));
-}
-
-std::int64_t zigzag64(std::uint64_t v) { return static_cast<std::int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
-
-double as_double(std::uint64_t bits) {
-  double d = 0;
-  std::memcpy(&d, &bits, sizeof d);
-  return d;
-}
+using Wire = wire::WireType;
+using wire::as_double;
+using wire::Field;
+using wire::Span;
+using wire::zigzag32;
+using wire::zigzag64;
 
 // Counts past 2^53 round; this is the model's documented limit.
 double count_to_double(std::uint64_t count) { return static_cast<double>(count); }
@@ -154,7 +129,7 @@ MetricType to_metric_type(std::uint64_t value) {
 
 class Decoder {
  public:
-  Decoder(std::string_view body, const ParseBounds& bounds) : body_(body), bounds_(bounds) {}
+  Decoder(std::string_view body, const ParseBounds& bounds) : body_(body), reader_(body), bounds_(bounds) {}
 
   boost::system::result<Families, ParseError> run() {
     Families families;
@@ -164,7 +139,7 @@ class Decoder {
       ++family_;
       Span prefix{pos, body_.size()};
       std::uint64_t length = 0;
-      if (!read_varint(prefix, length, {"the length of family", nullptr})) return *error_;
+      if (!read_varint(prefix, length, "the length of family", nullptr)) return *error_;
       const std::size_t remaining = body_.size() - prefix.pos;
       if (length > remaining) {
         fail(prefix.pos, "truncated-message",
@@ -193,110 +168,27 @@ class Decoder {
     return false;
   }
 
-  // What a varint is, for an error sentence: "<text> <message>", or with no
-  // message "<text> <family number>". Built only on failure: this is the hot path.
-  struct What {
-    const char* text;
-    const char* message;
-  };
-
-  std::string describe(What what) const {
-    return std::string(what.text) + " " + (what.message != nullptr ? what.message : std::to_string(family_));
+  // A failed read of the wire reader becomes this parser's error.
+  bool wire_failed() {
+    const auto& problem = *reader_.problem();
+    return fail(problem.offset, problem.rule, problem.message);
   }
 
-  bool read_varint(Span& span, std::uint64_t& value, What what) {
-    value = 0;
-    const std::size_t start = span.pos;
-    for (unsigned shift = 0; shift < 70; shift += 7) {
-      if (span.pos >= span.end) {
-        return fail(start, "truncated-varint", describe(what) + " is cut off in the middle of a varint");
-      }
-      const auto byte = static_cast<unsigned char>(body_[span.pos++]);
-      if (shift == 63 && byte > 1) {
-        return fail(start, "varint-overflow", describe(what) + " is a varint larger than 64 bits");
-      }
-      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return fail(start, "varint-overflow", describe(what) + " is a varint longer than 10 bytes");
+  // `what` names the varint for a sentence, with `of` the message it is in;
+  // without one, the family being read ("the length of family 3").
+  bool read_varint(Span& span, std::uint64_t& value, const char* what, const char* of) {
+    const bool ok = of != nullptr ? reader_.read_varint(span, value, what, of)
+                                  : reader_.read_varint(span, value, std::string(what) + " " + std::to_string(family_));
+    return ok || wire_failed();
   }
 
   bool read_fixed(Span& span, std::size_t size, std::uint64_t& value, const char* message) {
-    if (span.end - span.pos < size) {
-      return fail(span.pos, "truncated-field",
-                  std::string("a ") + std::to_string(size * 8) + "-bit field of " + message +
-                      " is cut off by the end of its message");
-    }
-    value = 0;
-    for (std::size_t i = 0; i < size; ++i) {
-      value |= static_cast<std::uint64_t>(static_cast<unsigned char>(body_[span.pos + i])) << (8 * i);
-    }
-    span.pos += size;
-    return true;
+    return reader_.read_fixed(span, size, value, message) || wire_failed();
   }
 
   // Reads the next field of `message` (a message name for error sentences).
-  bool next_field(Span& span, Field& field, const char* message, int group_depth = 0) {
-    const std::size_t start = span.pos;
-    std::uint64_t tag = 0;
-    if (!read_varint(span, tag, {"a field tag of", message})) return false;
-    const std::uint64_t number = tag >> 3;
-    if (number == 0 || number > 536870911) {
-      return fail(start, "invalid-field-number",
-                  std::string("a field of ") + message + " has number " + std::to_string(number) +
-                      ", which protobuf does not allow");
-    }
-    field.number = static_cast<std::uint32_t>(number);
-    field.offset = start;
-    field.wire = static_cast<Wire>(tag & 7);
-    switch (field.wire) {
-      case Wire::varint: return read_varint(span, field.bits, {"a field of", message});
-      case Wire::fixed64: return read_fixed(span, 8, field.bits, message);
-      case Wire::fixed32: return read_fixed(span, 4, field.bits, message);
-      case Wire::len: {
-        std::uint64_t length = 0;
-        if (!read_varint(span, length, {"the length of a field of", message})) return false;
-        if (length > span.end - span.pos) {
-          return fail(start, "truncated-field",
-                      std::string("field ") + std::to_string(number) + " of " + message + " announces " +
-                          std::to_string(length) + " bytes but only " + std::to_string(span.end - span.pos) +
-                          " remain in its message");
-        }
-        field.begin = span.pos;
-        field.end = span.pos + static_cast<std::size_t>(length);
-        span.pos = field.end;
-        return true;
-      }
-      case Wire::group_start: return skip_group(span, field.number, message, group_depth + 1);
-      case Wire::group_end:
-        return fail(start, "unexpected-group-end",
-                    std::string("field ") + std::to_string(number) + " of " + message +
-                        " ends a group that was never started");
-    }
-    return fail(start, "invalid-wire-type",
-                std::string("field ") + std::to_string(number) + " of " + message + " uses wire type " +
-                    std::to_string(tag & 7) + ", which protobuf does not define");
-  }
-
-  // Deprecated groups are unknown to metrics.proto; skipped like any unknown
-  // field. The depth bound keeps hostile nesting from exhausting the stack.
-  bool skip_group(Span& span, std::uint32_t number, const char* message, int depth) {
-    if (depth > 64) return fail(span.pos, "group-too-deep", std::string("groups in ") + message + " nest too deeply");
-    const std::size_t start = span.pos;
-    while (!span.done()) {
-      const std::size_t tag_pos = span.pos;
-      std::uint64_t tag = 0;
-      if (!read_varint(span, tag, {"a field tag of", message})) return false;
-      if ((tag & 7) == static_cast<std::uint64_t>(Wire::group_end)) {
-        if ((tag >> 3) == number) return true;
-        return fail(tag_pos, "mismatched-group-end",
-                    std::string("a group in ") + message + " ends with the wrong field number");
-      }
-      span.pos = tag_pos;
-      Field inner;
-      if (!next_field(span, inner, message, depth)) return false;
-    }
-    return fail(start, "truncated-group", std::string("a group in ") + message + " is never ended");
+  bool next_field(Span& span, Field& field, const char* message) {
+    return reader_.next_field(span, field, message) || wire_failed();
   }
 
   bool read_string(const Field& field, std::string& out, const char* what) {
@@ -324,7 +216,7 @@ class Decoder {
     Span packed{field.begin, field.end};
     while (!packed.done()) {
       std::uint64_t bits = 0;
-      const bool ok = wire == Wire::varint ? read_varint(packed, bits, {"a packed value of", message})
+      const bool ok = wire == Wire::varint ? read_varint(packed, bits, "a packed value", message)
                                            : read_fixed(packed, 8, bits, message);
       if (!ok) return false;
       out.push_back(convert(bits));
@@ -723,6 +615,7 @@ class Decoder {
   }
 
   std::string_view body_;
+  wire::Reader reader_;
   ParseBounds bounds_;
   std::size_t series_count_ = 0;
   std::size_t family_ = 0;  // 1-based index of the family being read

@@ -27,9 +27,9 @@ bool Reader::read_varint(Span& span, std::uint64_t& value, std::string_view what
   value = 0;
   const std::size_t start = span.pos;
   for (unsigned shift = 0; shift < 70; shift += 7) {
-    if (span.pos >= span.end) return fail(start, "truncated-varint", named(what, of) + " is cut off in a varint");
+    if (span.pos >= span.end) return fail(start, "truncated-varint", named(what, of) + " is cut off in the middle of a varint");
     const auto byte = static_cast<unsigned char>(body_[span.pos++]);
-    if (shift == 63 && byte > 1) return fail(start, "varint-overflow", named(what, of) + " is a varint over 64 bits");
+    if (shift == 63 && byte > 1) return fail(start, "varint-overflow", named(what, of) + " is a varint larger than 64 bits");
     value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) return true;
   }
@@ -37,6 +37,7 @@ bool Reader::read_varint(Span& span, std::uint64_t& value, std::string_view what
 }
 
 bool Reader::read_fixed(Span& span, std::size_t size, std::uint64_t& value, std::string_view message) {
+  if (problem_) return false;
   if (span.end - span.pos < size) {
     return fail(span.pos, "truncated-field",
                 "a " + std::to_string(size * 8) + "-bit field of " + std::string(message) +

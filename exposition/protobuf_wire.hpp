@@ -55,12 +55,13 @@ class Reader {
   // joined only on failure, since this is every decoder's hot path.
   bool read_varint(Span& span, std::uint64_t& value, std::string_view what, std::string_view of = {});
 
+  bool read_fixed(Span& span, std::size_t size, std::uint64_t& value, std::string_view message);
+
   // Records a problem (the first one wins) and returns false.
   bool fail(std::size_t offset, std::string_view rule, std::string message);
   const std::optional<WireProblem>& problem() const { return problem_; }
 
  private:
-  bool read_fixed(Span& span, std::size_t size, std::uint64_t& value, std::string_view message);
   bool skip_group(Span& span, std::uint32_t number, std::string_view message, int depth);
   bool next_field_at_depth(Span& span, Field& field, std::string_view message, int depth);
 
