@@ -17,6 +17,8 @@ int http_status(PushErrorKind kind) {
     case PushErrorKind::too_many_series:
     case PushErrorKind::group_too_large:
       return 413;
+    case PushErrorKind::unsupported_encoding:
+      return 415;
     case PushErrorKind::too_many_groups:
     case PushErrorKind::store_full:
       return 429;
@@ -33,6 +35,7 @@ std::string_view name(PushErrorKind kind) {
     case PushErrorKind::bad_grouping_key: return "bad_grouping_key";
     case PushErrorKind::bad_body: return "bad_body";
     case PushErrorKind::body_too_large: return "body_too_large";
+    case PushErrorKind::unsupported_encoding: return "unsupported_encoding";
     case PushErrorKind::has_timestamp: return "has_timestamp";
     case PushErrorKind::inconsistent: return "inconsistent";
     case PushErrorKind::storage_failure: return "storage_failure";

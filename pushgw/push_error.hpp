@@ -12,6 +12,7 @@ enum class PushErrorKind {
   bad_grouping_key,   // the URL's job/label part is malformed (odd components, bad base64, bad name): 400
   bad_body,           // the body does not parse (text or protobuf) or gzip is broken: 400
   body_too_large,     // the (inflated) body is over the limit: 413
+  unsupported_encoding,  // a Content-Encoding other than gzip, snappy or identity: 415
   has_timestamp,      // a pushed sample carries a timestamp: 400
   inconsistent,       // type/duplicate/name/own-metric conflict with what is stored: 400
   storage_failure,    // the change could not be written to the log (e.g. disk full); nothing changed: 500

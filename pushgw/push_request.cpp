@@ -7,7 +7,9 @@
 #include <boost/algorithm/string/predicate.hpp>
 
 #include "exposition/gzip.hpp"
+#include "exposition/names.hpp"
 #include "exposition/protobuf_parser.hpp"
+#include "exposition/snappy.hpp"
 #include "exposition/text_parser.hpp"
 #include "pushgw/grouping_key.hpp"
 
@@ -15,10 +17,41 @@ namespace flowgate::pushgw {
 
 namespace {
 
-bool is_gzip(std::string_view content_encoding) {
+bool is_encoding(std::string_view content_encoding, std::string_view name) {
+  return boost::algorithm::iequals(content_encoding, name, std::locale::classic());
+}
+
+// The body as the parsers read it: inflated for gzip, unframed for snappy
+// (the framing format, as the Pushgateway's snappy.NewReader reads it), as
+// it is for identity or no Content-Encoding. Any other encoding is refused
+// (415): the Pushgateway would parse its bytes as plain text.
+boost::system::result<std::string_view, PushError> decoded_body(std::string_view content_encoding,
+                                                                std::string_view body, std::size_t max_bytes,
+                                                                std::string& storage) {
   while (!content_encoding.empty() && content_encoding.front() == ' ') content_encoding.remove_prefix(1);
   while (!content_encoding.empty() && content_encoding.back() == ' ') content_encoding.remove_suffix(1);
-  return boost::algorithm::iequals(content_encoding, "gzip", std::locale::classic());
+  if (content_encoding.empty() || is_encoding(content_encoding, "identity")) return body;
+  if (is_encoding(content_encoding, "gzip")) {
+    auto gunzipped = exposition::gunzip(body, max_bytes);
+    if (!gunzipped) {
+      return PushError(gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                       gunzipped.error().message);
+    }
+    storage = std::move(*gunzipped);
+    return std::string_view(storage);
+  }
+  if (is_encoding(content_encoding, "snappy")) {
+    auto unframed = exposition::snappy_uncompress_frames(body, max_bytes);
+    if (!unframed) {
+      return PushError(unframed.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                       unframed.error().message);
+    }
+    storage = std::move(*unframed);
+    return std::string_view(storage);
+  }
+  return PushError(PushErrorKind::unsupported_encoding,
+                   "Content-Encoding " + exposition::quoted_for_message(content_encoding) +
+                       " is not one flowgate reads; send gzip, snappy (the framing format) or identity");
 }
 
 // The Pushgateway's prefix first, so scripts that grep for it keep working;
@@ -65,17 +98,10 @@ ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const Pu
   auto key = parse_grouping_key(request.path, limits);
   if (!key) return key.error();
 
-  std::string inflated;
-  std::string_view body = request.body;
-  if (is_gzip(request.content_encoding)) {
-    auto gunzipped = exposition::gunzip(request.body, limits.max_body_bytes);
-    if (!gunzipped) {
-      return PushError(gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
-                       gunzipped.error().message);
-    }
-    inflated = std::move(*gunzipped);
-    body = inflated;
-  }
+  std::string decoded;
+  auto decoded_view = decoded_body(request.content_encoding, request.body, limits.max_body_bytes, decoded);
+  if (!decoded_view) return decoded_view.error();
+  const std::string_view body = *decoded_view;
   if (body.size() > limits.max_body_bytes) {
     return PushError(PushErrorKind::body_too_large,
                      "request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");

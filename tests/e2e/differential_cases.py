@@ -5,6 +5,7 @@ purpose the step says so and why, and compares the status class instead."""
 import gzip
 
 import protobuf_body as pb
+import snappy_frames
 from differential_sequence import ANY_OF, CLASS, CONNECTION_CLOSED, Sequence, Step
 
 TEXT = {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
@@ -461,8 +462,31 @@ CASES = [
         put("/metrics/job/y", gzip.compress(b"a 1\n")[:-6], headers={**TEXT, "Content-Encoding": "gzip"},
             compare=ANY_OF, flowgate_may=(400,), why="a stream without CRC trailer is corrupt")],
         compare_state=False),
-    Sequence("unknown_content_encoding_ignored", [
-        put("/metrics/job/z", "a 1\n", headers={**TEXT, "Content-Encoding": "deflate"})]),
+    # The Pushgateway parses a body of an encoding it does not know as plain
+    # text; flowgate says it cannot read it (415) and stores nothing.
+    Sequence("unknown_content_encoding_refused", [
+        put("/metrics/job/z", "a 1\n", headers={**TEXT, "Content-Encoding": "deflate"},
+            compare=ANY_OF, flowgate_may=(415,), why="an encoding flowgate cannot read is refused, not guessed")],
+        compare_state=False),
+    # Snappy bodies (the framing format) came with Pushgateway 1.6: compared with 1.11.5.
+    Sequence("snappy_text_body", [
+        put("/metrics/job/s", snappy_frames.frames(b"# TYPE g gauge\ng 3\n"),
+            headers={**TEXT, "Content-Encoding": "snappy"}),
+        post("/metrics/job/s", snappy_frames.frames(b"h 4\n", compressed=False),
+             headers={**TEXT, "Content-Encoding": "SNAPPY"})], reference="1.11.5"),
+    Sequence("snappy_protobuf_body", [put("/metrics/job/s", snappy_frames.frames(pb.delimited(
+        pb.family("sg", "gauge", [pb.metric({"k": "v"}, 7)]))), headers={**PROTO, "Content-Encoding": "snappy"})],
+        reference="1.11.5"),
+    Sequence("snappy_body_spanning_chunks", [
+        put("/metrics/job/s", snappy_frames.frames(
+            "".join(f'big{{i="{i}"}} {i}\n' for i in range(6000)).encode()),
+            headers={**TEXT, "Content-Encoding": "snappy"})], reference="1.11.5"),
+    Sequence("broken_snappy_rejected", [
+        put("/metrics/job/s", b"a 1\n", headers={**TEXT, "Content-Encoding": "snappy"}),
+        put("/metrics/job/s", snappy_frames.frames(b"a 1\n", crc_of=b"a 2\n"),
+            headers={**TEXT, "Content-Encoding": "snappy"}),
+        put("/metrics/job/s", snappy_frames.frames(b"a 1\n")[:-2], headers={**TEXT, "Content-Encoding": "snappy"})],
+        reference="1.11.5"),
     # The Pushgateway inflates every request body, so an empty body declared
     # gzip gets 400 "EOF" even on GET and DELETE; flowgate inflates only push
     # bodies (there is nothing to read in the others) and answers as usual.

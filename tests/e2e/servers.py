@@ -10,6 +10,7 @@ import http.client
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -148,11 +149,25 @@ def route_prefix_of(flags):
     return ""
 
 
-def pushgateway(flags=(), scheme="http", ssl_context=None, ready_headers=None):
-    """The real Debian Pushgateway 1.5.1 with the given extra flags."""
+def pushgateway_binary(version):
+    """The reference Pushgateway of `version`: Debian's 1.5.1, or the current
+    upstream release built once per machine (tests/support/peers)."""
+    if version == "1.5.1":
+        return PUSHGATEWAY_BINARY
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support", "peers"))
+    import go_peers  # noqa: E402
+    peer = go_peers.PEERS["pushgateway"]
+    if peer.version != "v" + version:
+        raise RuntimeError(f"no Pushgateway {version}: the peers build {peer.version}")
+    return str(go_peers.ensure(peer))
+
+
+def pushgateway(flags=(), scheme="http", ssl_context=None, ready_headers=None, version="1.5.1"):
+    """The real Pushgateway (Debian's 1.5.1 unless `version` names another) with the given extra flags."""
     flags = list(flags)
+    binary = pushgateway_binary(version)
     return _start_with_retry(lambda port: ServerProcess(
-        "pushgateway", [PUSHGATEWAY_BINARY, *_pushgateway_style_flags(port, flags)], port,
+        "pushgateway", [binary, *_pushgateway_style_flags(port, flags)], port,
         route_prefix=route_prefix_of(flags), scheme=scheme, ssl_context=ssl_context,
         ready_headers=ready_headers))
 

@@ -25,7 +25,10 @@ def wait_until_stopped(server, seconds=5.0):
 @pytest.mark.parametrize("sequence", CASES + GENERATED_CASES,
                          ids=[case.name for case in CASES + GENERATED_CASES])
 def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate):
-    with servers.pushgateway(sequence.flags) as reference, start_candidate(sequence.flags) as candidate:
+    # In self-check mode the candidate is a Pushgateway of the case's version too.
+    candidate_options = {"version": sequence.reference} if candidate_kind == "pushgateway" else {}
+    with servers.pushgateway(sequence.flags, version=sequence.reference) as reference, \
+            start_candidate(sequence.flags, **candidate_options) as candidate:
         want = differential_sequence.run(sequence, reference, "pushgateway")
         got = differential_sequence.run(sequence, candidate, candidate_kind)
         problems = differential_sequence.step_differences(sequence, want, got)

@@ -6,6 +6,7 @@
 
 #include "exposition/gzip.hpp"
 #include "exposition/protobuf_parser.hpp"
+#include "exposition/snappy.hpp"
 #include "exposition/writer.hpp"
 #include "pushgw/snapshot.hpp"
 #include "tests/pushgw/store_testing.hpp"
@@ -119,11 +120,42 @@ TEST(ApplyPush, AnswersBrokenGzipWith400AndTooLargeWith413) {
   EXPECT_EQ(refused_status(apply_push(request("PUT", "job/j", big), store, {.max_body_bytes = 1000})), 413);
 }
 
-TEST(ApplyPush, IgnoresOtherContentEncodings) {
+TEST(ApplyPush, UnframesSnappyBodiesAsThePushgatewayDoes) {
   GroupStore store({});
-  auto r = request("PUT", "job/j", "a 1\n");
-  r.content_encoding = "deflate";
+  const std::string body = exposition::snappy_compress_frames("# TYPE a gauge\na 1\n");
+  auto r = request("PUT", "job/j", body);
+  r.content_encoding = "Snappy";
   EXPECT_TRUE(apply_push(r, store, {}));
+  EXPECT_NE(store.snapshot()->find(parse_grouping_key("job/j")->id())->find("a"), nullptr);
+}
+
+TEST(ApplyPush, AnswersBrokenSnappyWith400AndTooLargeWith413AndChangesNothing) {
+  GroupStore store({});
+  auto block = request("PUT", "job/j", exposition::snappy_compress_block("a 1\n"));  // not framed
+  block.content_encoding = "snappy";
+  const auto refused = apply_push(block, store, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error().kind), 400);
+  EXPECT_EQ(refused.error().message, "snappy: the body does not start with the stream identifier");
+  auto bomb = request("PUT", "job/j", exposition::snappy_compress_frames(std::string(100000, '\n')));
+  bomb.content_encoding = "snappy";
+  EXPECT_EQ(refused_status(apply_push(bomb, store, {.max_body_bytes = 1000})), 413);
+  EXPECT_EQ(store.snapshot()->group_count(), 0u);
+}
+
+TEST(ApplyPush, AcceptsIdentityAndRefusesOtherContentEncodingsWith415) {
+  GroupStore store({});
+  auto identity = request("PUT", "job/j", "a 1\n");
+  identity.content_encoding = "identity";
+  EXPECT_TRUE(apply_push(identity, store, {}));
+  auto deflate = request("PUT", "job/k", "a 1\n");
+  deflate.content_encoding = "deflate";
+  const auto refused = apply_push(deflate, store, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(http_status(refused.error().kind), 415);
+  EXPECT_EQ(refused.error().message,
+            "Content-Encoding \"deflate\" is not one flowgate reads; send gzip, snappy (the framing format) or identity");
+  EXPECT_EQ(store.snapshot()->group_count(), 1u);
 }
 
 TEST(ApplyPush, ParsesProtobufByContentType) {
@@ -155,6 +187,7 @@ TEST(HttpStatus, MapsEveryKind) {
   EXPECT_EQ(http_status(PushErrorKind::has_timestamp), 400);
   EXPECT_EQ(http_status(PushErrorKind::inconsistent), 400);
   EXPECT_EQ(http_status(PushErrorKind::body_too_large), 413);
+  EXPECT_EQ(http_status(PushErrorKind::unsupported_encoding), 415);
   EXPECT_EQ(http_status(PushErrorKind::storage_failure), 500);
 }
 
