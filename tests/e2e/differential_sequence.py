@@ -104,8 +104,10 @@ def run(sequence, server, kind):
     outcome = Outcome(responses)
     if not sequence.scrape_after:
         return outcome
-    if any(step.method == "DELETE" or "wipe" in step.path for step in sequence.steps):
-        # The Pushgateway answers DELETE and wipe before applying them (202 = queued).
+    if any(response.status == 202 for response in responses) or \
+            any(step.method == "DELETE" or "wipe" in step.path for step in sequence.steps):
+        # The Pushgateway answers DELETE, wipe and pushes without the consistency
+        # check before applying them (202 = queued): let its queue drain first.
         time.sleep(0.2)
     scrape = raw_http.get(server, server.route_prefix + telemetry_path(sequence.flags))
     outcome.scrape_status = scrape.status

@@ -131,13 +131,15 @@ TEST(ApplyPush, UnframesSnappyBodiesAsThePushgatewayDoes) {
 
 TEST(ApplyPush, AnswersBrokenSnappyWith400AndTooLargeWith413AndChangesNothing) {
   GroupStore store({});
-  auto block = request("PUT", "job/j", exposition::snappy_compress_block("a 1\n"));  // not framed
+  const std::string unframed = exposition::snappy_compress_block("a 1\n");  // request() keeps a view of it
+  auto block = request("PUT", "job/j", unframed);
   block.content_encoding = "snappy";
   const auto refused = apply_push(block, store, {});
   ASSERT_FALSE(refused);
   EXPECT_EQ(http_status(refused.error().kind), 400);
   EXPECT_EQ(refused.error().message, "snappy: the body does not start with the stream identifier");
-  auto bomb = request("PUT", "job/j", exposition::snappy_compress_frames(std::string(100000, '\n')));
+  const std::string expands = exposition::snappy_compress_frames(std::string(100000, '\n'));
+  auto bomb = request("PUT", "job/j", expands);
   bomb.content_encoding = "snappy";
   EXPECT_EQ(refused_status(apply_push(bomb, store, {.max_body_bytes = 1000})), 413);
   EXPECT_EQ(store.snapshot()->group_count(), 0u);
