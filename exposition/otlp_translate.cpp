@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "exposition/names.hpp"
@@ -58,20 +59,22 @@ Labels labels_from(const Attributes& attributes, const NamingOptions& naming, Sk
   std::vector<const Attribute*> sorted;
   for (const auto& attribute : attributes) sorted.push_back(&attribute);
   std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key < b->key; });
-  Labels labels;
+  Labels labels;  // in key order; stable-sorted by name below, so joined values keep that order
   for (const Attribute* attribute : sorted) {
     if (attribute->value.empty() || skip(attribute->key)) continue;
     auto name = label_name(attribute->key, naming);
-    if (!name || *name == kMetricNameLabel) continue;
-    auto same = std::find_if(labels.begin(), labels.end(), [&](const Label& l) { return l.name == *name; });
-    if (same == labels.end()) {
-      labels.push_back({std::move(*name), attribute->value});
+    if (name && *name != kMetricNameLabel) labels.push_back({std::move(*name), attribute->value});
+  }
+  std::stable_sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+  Labels joined;
+  for (auto& label : labels) {
+    if (!joined.empty() && joined.back().name == label.name) {
+      joined.back().value += ";" + label.value;
     } else {
-      same->value += ";" + attribute->value;
+      joined.push_back(std::move(label));
     }
   }
-  sort_labels(labels);
-  return labels;
+  return joined;
 }
 
 std::size_t utf8_length(std::string_view text) {
@@ -100,16 +103,21 @@ PromExemplar exemplar_from(const otlp::Exemplar& in, const NamingOptions& naming
 // Each classic bucket gets the largest exemplar that falls into it, else the
 // one of the bucket below (the specification's rule for pull exporters).
 void attach_exemplars(const std::vector<otlp::Exemplar>& exemplars, Series& metric, const NamingOptions& naming) {
+  // One pass over both in ascending order (NaN falls in no bucket).
+  std::vector<const otlp::Exemplar*> by_value;
+  for (const auto& e : exemplars) {
+    if (!std::isnan(e.value)) by_value.push_back(&e);
+  }
+  std::stable_sort(by_value.begin(), by_value.end(), [](auto* a, auto* b) { return a->value < b->value; });
   std::optional<PromExemplar> carried;
-  double lower = -std::numeric_limits<double>::infinity();
+  std::size_t next = 0;
   for (auto& bucket : metric.buckets) {
-    const otlp::Exemplar* best = nullptr;
-    for (const auto& e : exemplars) {
-      if (e.value > lower && e.value <= bucket.upper_bound && (best == nullptr || e.value > best->value)) best = &e;
+    const otlp::Exemplar* best = nullptr;  // the largest in the bucket; the first sent among equals
+    for (; next < by_value.size() && by_value[next]->value <= bucket.upper_bound; ++next) {
+      if (best == nullptr || by_value[next]->value > best->value) best = by_value[next];
     }
     if (best != nullptr) carried = exemplar_from(*best, naming);
     bucket.exemplar = carried;
-    lower = bucket.upper_bound;
   }
 }
 
@@ -241,6 +249,30 @@ void classic_fallback(const NativeHistogram& native, Series& metric) {
   if (!metric.buckets.empty() && std::isinf(metric.buckets.back().upper_bound)) metric.buckets.pop_back();
 }
 
+// Labels as one string key: 0xFE and 0xFF never occur in UTF-8, so the parts
+// cannot run into each other.
+void append_labels_key(const Labels& labels, std::string& key) {
+  for (const auto& label : labels) key.append(label.name).append(1, '\xfe').append(label.value).append(1, '\xff');
+}
+
+// One series per label set, the last one sent, in the order of first appearance.
+void dedupe_series(Family& family) {
+  std::unordered_map<std::string, std::size_t> slot;
+  std::vector<Series> unique;
+  unique.reserve(family.metrics.size());
+  for (auto& series : family.metrics) {
+    std::string key;
+    append_labels_key(series.labels, key);
+    auto [it, inserted] = slot.try_emplace(std::move(key), unique.size());
+    if (inserted) {
+      unique.push_back(std::move(series));
+    } else {
+      unique[it->second] = std::move(series);
+    }
+  }
+  family.metrics = std::move(unique);
+}
+
 // --- One resource ----------------------------------------------------------
 
 class ResourceTranslator {
@@ -267,7 +299,10 @@ class ResourceTranslator {
       for (const auto& metric : scope.metrics) translate_metric(metric);
     }
     add_target_info();
-    for (auto& [name, family] : families_) group_.families.push_back(std::move(family));
+    for (auto& [name, family] : families_) {
+      dedupe_series(family);
+      group_.families.push_back(std::move(family));
+    }
     return std::move(group_);
   }
 
@@ -317,16 +352,9 @@ class ResourceTranslator {
     return &family;
   }
 
-  // Replaces a series of the same labels (the later point wins).
-  static void put(Family& family, Series&& series) {
-    for (auto& existing : family.metrics) {
-      if (existing.labels == series.labels) {
-        existing = std::move(series);
-        return;
-      }
-    }
-    family.metrics.push_back(std::move(series));
-  }
+  // Series of the same labels are made one at the end (dedupe_series).
+  static void put(Family& family, Series&& series) { family.metrics.push_back(std::move(series)); }
+
 
   // True when the point is current; false for one to skip (its series ended).
   bool live(const Family& family, std::uint32_t flags, const Labels& labels) {
@@ -577,50 +605,47 @@ class ResourceTranslator {
 };
 
 // Two resources with one grouping key are one group: the later's families
-// join the earlier's, a family of the same name replacing its series.
+// join the earlier's (sorted by name), a series of the same labels replacing
+// the earlier one.
 void merge_into(TranslatedGroup& into, TranslatedGroup&& from) {
+  const auto by_name = [](const Family& a, const Family& b) { return a.name < b.name; };
+  const std::size_t before = into.families.size();
   for (auto& family : from.families) {
-    auto same = std::find_if(into.families.begin(), into.families.end(),
-                             [&](const Family& f) { return f.name == family.name; });
-    if (same == into.families.end()) {
+    const auto end = into.families.begin() + static_cast<std::ptrdiff_t>(before);
+    const auto same = std::lower_bound(into.families.begin(), end, family, by_name);
+    if (same == end || same->name != family.name) {
       into.families.push_back(std::move(family));
     } else if (same->type == family.type) {
-      for (auto& series : family.metrics) {
-        auto existing = std::find_if(same->metrics.begin(), same->metrics.end(),
-                                     [&](const Series& m) { return m.labels == series.labels; });
-        if (existing == same->metrics.end()) {
-          same->metrics.push_back(std::move(series));
-        } else {
-          *existing = std::move(series);
-        }
-      }
+      for (auto& series : family.metrics) same->metrics.push_back(std::move(series));
+      dedupe_series(*same);
     }
   }
-  std::sort(into.families.begin(), into.families.end(), [](const Family& a, const Family& b) { return a.name < b.name; });
+  std::sort(into.families.begin(), into.families.end(), by_name);
   into.ended.insert(into.ended.end(), from.ended.begin(), from.ended.end());
 }
 
 }  // namespace
 
 std::string delta_key(const Labels& grouping, std::string_view family, const Labels& labels) {
-  // 0xFF never occurs in UTF-8, so the parts cannot run into each other.
   std::string key;
-  for (const auto& label : grouping) key.append(label.name).append(1, '\xfe').append(label.value).append(1, '\xff');
+  append_labels_key(grouping, key);
   key.append(1, '\xff').append(family).append(1, '\xff');
-  for (const auto& label : labels) key.append(label.name).append(1, '\xfe').append(label.value).append(1, '\xff');
+  append_labels_key(labels, key);
   return key;
 }
 
 Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaState& state) {
   Translation out;
+  std::unordered_map<std::string, std::size_t> group_of;  // grouping labels → index in out.groups
   for (const auto& resource : request.resources) {
     TranslatedGroup group = ResourceTranslator(resource, options, state, out).run();
-    auto same = std::find_if(out.groups.begin(), out.groups.end(),
-                             [&](const TranslatedGroup& g) { return g.grouping == group.grouping; });
-    if (same == out.groups.end()) {
+    std::string key;
+    append_labels_key(group.grouping, key);
+    auto [it, inserted] = group_of.try_emplace(std::move(key), out.groups.size());
+    if (inserted) {
       out.groups.push_back(std::move(group));
     } else {
-      merge_into(*same, std::move(group));
+      merge_into(out.groups[it->second], std::move(group));
     }
   }
   return out;

@@ -211,6 +211,38 @@ TEST(OtlpTranslate, AttributesThatBecomeOneLabelNameAreJoinedInKeyOrder) {
   EXPECT_EQ(only_group(translate(*decoded, {}, {})).families[0].metrics[0].labels, (Labels{{"a_b", "1;2"}}));
 }
 
+TEST(OtlpTranslate, ASeriesSentTwiceKeepsTheLastPointAndTwoResourcesOfOneServiceAreOneGroup) {
+  const auto gauge = [](double first, double second) {
+    const std::string points = pb::bytes_field(1, string_attribute(7, "k", "v") + pb::double_field(4, first)) +
+                               pb::bytes_field(1, string_attribute(7, "k", "w") + pb::double_field(4, 5)) +
+                               pb::bytes_field(1, string_attribute(7, "k", "v") + pb::double_field(4, second));
+    return pb::bytes_field(1, "g") + pb::bytes_field(5, points);
+  };
+  const std::string service = string_attribute(1, "service.name", "etl");
+  auto decoded = decode_protobuf(request(service, {gauge(1, 2)}) + request(service, {gauge(3, 4)}));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(text_of(only_group(translate(*decoded, {}, {})).families),
+            "# TYPE g gauge\ng{k=\"v\"} 4\ng{k=\"w\"} 5\n");
+}
+
+TEST(OtlpTranslate, EachBucketGetsTheLargestExemplarInItOrTheOneBelow) {
+  std::string exemplars;
+  for (double value : {0.05, 0.09, 0.07, 3.0}) {
+    exemplars += pb::bytes_field(8, fixed64_field(2, 1'000'000'000) + pb::double_field(3, value));
+  }
+  const std::string point = fixed64_field(4, 4) + fixed64_field(6, 3) + fixed64_field(6, 0) + fixed64_field(6, 1) +
+                            pb::double_field(7, 0.1) + pb::double_field(7, 1) + exemplars;
+  const std::string metric = pb::bytes_field(1, "d") + pb::bytes_field(9, pb::bytes_field(1, point) + pb::uint_field(2, 2));
+  auto decoded = decode_protobuf(request("", {metric}));
+  ASSERT_TRUE(decoded) << decoded.error().describe();
+  const auto group = only_group(translate(*decoded, {}, {}));
+  const auto& buckets = group.families.at(0).metrics.at(0).buckets;
+  ASSERT_EQ(buckets.size(), 2u);
+  ASSERT_TRUE(buckets[0].exemplar && buckets[1].exemplar);
+  EXPECT_EQ(buckets[0].exemplar->value, 0.09);  // the largest of 0.05, 0.09, 0.07
+  EXPECT_EQ(buckets[1].exemplar->value, 0.09);  // none in (0.1, 1]: the one below
+}
+
 TEST(OtlpTranslate, PromotedResourceAttributesLabelEverySeriesButNeverReplaceJobOrInstance) {
   TranslateOptions options;
   options.promote_resource_attributes = {"host.name", "service.name"};
