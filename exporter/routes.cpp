@@ -69,29 +69,18 @@ Handler guarded(const AuthorizationFile* authorization, Permission permission, H
   };
 }
 
-// The push or delete handler, run only when one of the user's push selectors
-// covers the grouping key; otherwise 403 and the store is not touched (no
-// failure is recorded for the group). A key that does not parse goes to the
-// handler, which answers 400 as it always does.
-// `limits`: those the handler parses the key with (pushes), so that a key over
-// a limit goes on to the handler's 400 at the same bounded cost; none for
-// deletes, which the handler does not limit (a key it accepts must be checked).
-Handler guarded_change(const AuthorizationFile* authorization, std::string_view metrics_base,
-                       std::optional<pushgw::PushLimits> limits, Logger* logger, Handler handler) {
-  if (authorization == nullptr) return handler;
-  return [authorization, metrics_base = std::string(metrics_base), limits, logger,
-          handler = std::move(handler)](const Request& request) {
-    const std::string_view path = path_of(request.target).substr(metrics_base.size());
-    auto key = limits ? pushgw::parse_grouping_key(path, *limits) : pushgw::parse_grouping_key(path);
-    if (!key || authorization->current()->may_change(request.user, key->labels)) return handler(request);
-    const std::string group = key_text(key->labels);
-    if (logger != nullptr) {
-      logger->log(LogLevel::info, FLOWGATE_CALLER, "change refused by --web.authorization.file",
-                  {{"user", request.user}, {"method", request.method}, {"grouping_key", group},
-                   {"source", request.remote_address}});
-    }
-    return forbidden(request.user, (request.method == "DELETE" ? "delete grouping key " : "push to grouping key ") + group);
-  };
+// The 403 for a change the authorization file does not allow the request's
+// user on `key`, logged; nullopt when allowed (or when there is no file).
+std::optional<Reply> change_forbidden(const AuthorizationFile* authorization, const Request& request,
+                                      const pushgw::GroupingKey& key, Logger* logger) {
+  if (authorization == nullptr || authorization->current()->may_change(request.user, key.labels)) return std::nullopt;
+  const std::string group = key_text(key.labels);
+  if (logger != nullptr) {
+    logger->log(LogLevel::info, FLOWGATE_CALLER, "change refused by --web.authorization.file",
+                {{"user", request.user}, {"method", request.method}, {"grouping_key", group},
+                 {"source", request.remote_address}});
+  }
+  return forbidden(request.user, (request.method == "DELETE" ? "delete grouping key " : "push to grouping key ") + group);
 }
 
 // A refused push, delete or wipe as the Pushgateway answers it: Go's
@@ -123,7 +112,8 @@ void note_refused_push(const Request& request, std::string_view reply_body, push
   const auto reason = pushgw::name(kind);
   self.record_push_rejection(reason);
   if (logger == nullptr) return;
-  const bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large";
+  const bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large" ||
+                              reason == "unsupported_encoding";
   logger->log(client_garbage ? LogLevel::debug : LogLevel::error, FLOWGATE_CALLER, "push refused",
               {{"reason", reason}, {"method", request.method}, {"source", request.remote_address},
                {"err", reply_body.substr(0, reply_body.find_last_not_of('\n') + 1)}});
@@ -174,22 +164,30 @@ void add_change_routes(const RouteAdder& add, const RouteContext& context) {
   auto grouping_path = [metrics_base](const Request& request) {
     return path_of(request.target).substr(metrics_base.size());
   };
-  Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger, limits,
-                  grouping_path](const Request& request) {
+  // The key is parsed once, authorized, then applied.
+  Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger,
+                  authorization = context.authorization, limits, grouping_path](const Request& request) {
     self.record_push_size(request.method, request.body.size());
     const pushgw::PushRequest push_request{
         request.method == "POST" ? pushgw::PushMode::replace_families : pushgw::PushMode::replace_group,
         grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at};
-    const auto outcome = pushgw::apply_push(push_request, store, limits);
+    auto key = pushgw::parse_grouping_key(push_request.path, limits);
+    if (key) {
+      if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);
+    }
+    const auto outcome = key ? pushgw::apply_push(push_request, std::move(*key), store, limits)
+                             : pushgw::ChangeOutcome(key.error());
     Reply reply = change_reply(outcome, store.options().consistency_check ? 200 : 202);
     if (!outcome) note_refused_push(request, reply.body, outcome.error().kind, self, logger);
     return reply;
   };
-  Handler remove = [&store = context.store, grouping_path](const Request& request) {
-    return change_reply(pushgw::apply_delete(grouping_path(request), store), 202);
+  Handler remove = [&store = context.store, authorization = context.authorization, logger = context.logger,
+                    grouping_path](const Request& request) {
+    auto key = pushgw::parse_grouping_key(grouping_path(request));
+    if (!key) return change_reply(key.error(), 202);
+    if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);
+    return change_reply(pushgw::apply_delete(*key, store), 202);
   };
-  push = guarded_change(context.authorization, metrics_base, limits, context.logger, std::move(push));
-  remove = guarded_change(context.authorization, metrics_base, std::nullopt, context.logger, std::move(remove));
   for (const char* job : {"job/", "job@base64/"}) {
     add("PUT", metrics_base + job, Shape::param_rest, "push", push);
     add("POST", metrics_base + job, Shape::param_rest, "push", push);

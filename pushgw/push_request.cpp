@@ -97,7 +97,10 @@ bool is_consistency_rule(std::string_view rule) {
 ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const PushLimits& limits) {
   auto key = parse_grouping_key(request.path, limits);
   if (!key) return key.error();
+  return apply_push(request, std::move(*key), store, limits);
+}
 
+ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore& store, const PushLimits& limits) {
   std::string decoded;
   auto decoded_view = decoded_body(request.content_encoding, request.body, limits.max_body_bytes, decoded);
   if (!decoded_view) return decoded_view.error();
@@ -114,20 +117,22 @@ ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const Pu
   if (!families) {
     if (auto bound = bound_failure(families.error(), protobuf)) return *bound;
     if (store.options().consistency_check && is_consistency_rule(families.error().rule)) {
-      store.record_failure(*key, request.received_at);
+      store.record_failure(key, request.received_at);
     }
     return parse_failure(families.error(), protobuf);
   }
   // Before anything costs more than the body's size (sorting, rendering, hashing).
   if (auto within = check_push_limits(*families, limits); !within) return within.error();
 
-  return store.push(request.mode, std::move(*key), std::move(*families), request.received_at);
+  return store.push(request.mode, std::move(key), std::move(*families), request.received_at);
 }
 
 ChangeOutcome apply_delete(std::string_view path, GroupStore& store) {
   auto key = parse_grouping_key(path);
   if (!key) return key.error();
-  return store.remove(*key);
+  return apply_delete(*key, store);
 }
+
+ChangeOutcome apply_delete(const GroupingKey& key, GroupStore& store) { return store.remove(key); }
 
 }  // namespace flowgate::pushgw

@@ -35,10 +35,14 @@ using ChangeOutcome = boost::system::result<CommitTicket, PushError>;
 // Pushgateway's consistency check would refuse records the group's failure
 // time, as the Pushgateway does (only when the store checks consistency).
 ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const PushLimits& limits);
+// The same for a key the caller has already parsed from request.path with
+// `limits` (e.g. to authorize it): the key is not parsed twice.
+ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore& store, const PushLimits& limits);
 
 // Removes the group of a valid grouping key (UTF-8, but not limited in size,
 // so a group stored before a limit was lowered can still be deleted); a
 // missing group is no error.
 ChangeOutcome apply_delete(std::string_view path, GroupStore& store);
+ChangeOutcome apply_delete(const GroupingKey& key, GroupStore& store);
 
 }  // namespace flowgate::pushgw
