@@ -33,7 +33,9 @@ std::optional<DecodeError> check_histogram(const Metric& metric, std::size_t ind
   }
   if (point.bucket_counts.empty()) return std::nullopt;
   std::uint64_t total = 0;
-  for (const auto count : point.bucket_counts) total += count;
+  bool wrapped = false;
+  for (const auto count : point.bucket_counts) wrapped |= __builtin_add_overflow(total, count, &total);
+  if (wrapped) return problem(metric, "histogram-count-overflow", nth(index) + " has bucket counts past 2^64 in sum");
   if (total != point.count) {
     return problem(metric, "histogram-count-mismatch",
                    nth(index) + " has count " + std::to_string(point.count) + " but its buckets hold " +
@@ -50,8 +52,10 @@ std::optional<DecodeError> check_exponential(const Metric& metric, std::size_t i
                        std::to_string(kMinExponentialScale) + " to " + std::to_string(kMaxExponentialScale));
   }
   std::uint64_t total = point.zero_count;
-  for (const auto count : point.positive.counts) total += count;
-  for (const auto count : point.negative.counts) total += count;
+  bool wrapped = false;
+  for (const auto count : point.positive.counts) wrapped |= __builtin_add_overflow(total, count, &total);
+  for (const auto count : point.negative.counts) wrapped |= __builtin_add_overflow(total, count, &total);
+  if (wrapped) return problem(metric, "histogram-count-overflow", nth(index) + " has bucket counts past 2^64 in sum");
   if (total != point.count) {
     return problem(metric, "histogram-count-mismatch",
                    nth(index) + " has count " + std::to_string(point.count) + " but its buckets hold " +

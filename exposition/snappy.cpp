@@ -51,23 +51,24 @@ boost::system::result<void, SnappyError> read_data_chunk(unsigned char type, std
   if (payload.size() < 4) return failure(where + " is too short for its checksum");
   const std::uint32_t expected = little_endian32(payload);
   const std::string_view data = payload.substr(4);
-  std::string uncompressed;
-  std::string_view plain = data;
+  const std::size_t start = out.size();
   if (type == kCompressedChunk) {
     std::size_t length = 0;
     if (!snappy::GetUncompressedLength(data.data(), data.size(), &length)) {
       return failure(where + " is not snappy data");
     }
     if (length > kMaxChunkInput) return failure(where + " holds more than 64 KiB");
-    if (out.size() + length > max_output) return too_large(max_output);
-    if (!snappy::Uncompress(data.data(), data.size(), &uncompressed)) return failure(where + " is corrupt");
-    plain = uncompressed;
+    if (start + length > max_output) return too_large(max_output);
+    out.resize(start + length);  // uncompressed in place: no copy of the chunk
+    if (!snappy::RawUncompress(data.data(), data.size(), out.data() + start)) return failure(where + " is corrupt");
   } else {
-    if (plain.size() > kMaxChunkInput) return failure(where + " holds more than 64 KiB");
-    if (out.size() + plain.size() > max_output) return too_large(max_output);
+    if (data.size() > kMaxChunkInput) return failure(where + " holds more than 64 KiB");
+    if (start + data.size() > max_output) return too_large(max_output);
+    out += data;
   }
-  if (snappy_masked_crc32c(plain) != expected) return failure(where + " fails its checksum");
-  out += plain;
+  if (snappy_masked_crc32c(std::string_view(out).substr(start)) != expected) {
+    return failure(where + " fails its checksum");
+  }
   return {};
 }
 

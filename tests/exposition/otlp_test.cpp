@@ -353,6 +353,25 @@ TEST(OtlpErrors, AnExponentialScaleOutsideOpenTelemetrysRangeIsRefused) {
   EXPECT_EQ(decoded.error().describe(), "metric \"h\": point 1 has scale 102; OpenTelemetry's scales run from -10 to 20");
 }
 
+TEST(OtlpErrors, BucketCountsThatWrapPast64BitsAreRefusedAndHugeOnesAreNotStored) {
+  const std::string wrapping = fixed64_field(4, 1) + fixed64_field(6, UINT64_MAX) + fixed64_field(6, 2);
+  const std::string explicit_metric =
+      pb::bytes_field(1, "h") + pb::bytes_field(9, pb::bytes_field(1, wrapping + pb::double_field(7, 1)) + pb::uint_field(2, 2));
+  auto wrapped = decode_protobuf(request("", {explicit_metric}));
+  ASSERT_FALSE(wrapped);
+  EXPECT_EQ(wrapped.error().rule, "histogram-count-overflow");
+  // One count above 2^63 adds up, but no native histogram can hold it: that point is rejected.
+  const std::uint64_t huge = (std::uint64_t{1} << 63) + 1;
+  const std::string positive = pb::sint_field(1, 0) + pb::uint_field(2, huge);
+  const std::string point = fixed64_field(4, huge) + pb::sint_field(6, 0) + pb::bytes_field(8, positive);
+  const std::string metric = pb::bytes_field(1, "e") + pb::bytes_field(10, pb::bytes_field(1, point) + pb::uint_field(2, 2));
+  auto decoded = decode_protobuf(request("", {metric}));
+  ASSERT_TRUE(decoded) << decoded.error().describe();
+  const Translation t = translate(*decoded, {}, {});
+  EXPECT_EQ(t.rejected_points, 1u);
+  EXPECT_TRUE(t.groups.at(0).families.at(0).metrics.empty());
+}
+
 TEST(OtlpErrors, ATruncatedBodyIsRefusedWithItsByteOffset) {
   std::string body = request(kService, {counter_metric("rows.read", 42)});
   body.resize(body.size() - 5);
