@@ -646,10 +646,11 @@ Translation translate(const ExportRequest& request, const TranslateOptions& opti
     const auto it = state.find(key);
     return it != state.end() ? &it->second : nullptr;
   };
-  return translate(request, options, lookup);
+  return translate_with_totals(request, options, lookup);
 }
 
-Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaLookup& state) {
+Translation translate_with_totals(const ExportRequest& request, const TranslateOptions& options,
+                                  const DeltaLookup& state) {
   Translation out;
   std::unordered_map<std::string, std::size_t> group_of;  // grouping labels → index in out.groups
   for (const auto& resource : request.resources) {

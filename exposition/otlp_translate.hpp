@@ -81,6 +81,8 @@ struct Translation {
 };
 
 Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaState& state);
-Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaLookup& state);
+// The same, reading the running totals through `totals` (e.g. from each group).
+Translation translate_with_totals(const ExportRequest& request, const TranslateOptions& options,
+                                  const DeltaLookup& totals);
 
 }  // namespace flowgate::exposition::otlp

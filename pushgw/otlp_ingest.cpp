@@ -129,7 +129,7 @@ boost::system::result<OtlpIngestResult, PushError> OtlpIngest::ingest(const otlp
     const auto it = group->otlp->deltas.find(key);
     return it != group->otlp->deltas.end() ? &it->second : nullptr;
   };
-  auto translation = otlp::translate(request, options_.translate, totals);
+  auto translation = otlp::translate_with_totals(request, options_.translate, totals);
 
   // Everything is checked before anything is stored.
   std::vector<GroupStore::OtlpPut> puts;
