@@ -7,6 +7,7 @@
 
 #include "pushgw/group.hpp"
 #include "pushgw/label_rules.hpp"
+#include "pushgw/series_hash.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::pushgw {
@@ -73,14 +74,22 @@ boost::system::result<GroupStore::OtlpPut, PushError> plan_put(otlp::TranslatedG
   for (auto& family : translated.families) {
     const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
     if (stored != nullptr && stored->type != family.type) return type_change(family, *stored, key);
-    std::set<std::string, std::less<>> replaced = ended;
+    std::vector<std::uint64_t> hashes;
+    hashes.reserve(family.metrics.size());
     for (auto& series : family.metrics) {
       sanitize_labels(key, series.labels);
-      auto series_key = otlp_series_key(family.name, series.labels);
-      state->last_seen.insert_or_assign(series_key, now);
-      replaced.insert(std::move(series_key));
+      state->last_seen.insert_or_assign(otlp_series_key(family.name, series.labels), now);
+      hashes.push_back(series_hash(family.name, series.labels));
     }
-    if (stored != nullptr) {
+    // The usual export (cumulative) carries every stored series again: then
+    // there is nothing to keep and the stored family need not be re-read.
+    std::sort(hashes.begin(), hashes.end());
+    const bool covers_stored = stored != nullptr && std::includes(hashes.begin(), hashes.end(),
+                                                                  stored->series_hashes.begin(),
+                                                                  stored->series_hashes.end());
+    if (stored != nullptr && !covers_stored) {
+      std::set<std::string, std::less<>> replaced = ended;
+      for (const auto& series : family.metrics) replaced.insert(otlp_series_key(family.name, series.labels));
       for (auto& kept : without_series(*stored, replaced).metrics) family.metrics.push_back(std::move(kept));
     }
     exported_names.insert(family.name);

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "exposition/model.hpp"
 #include "exposition/otlp_translate.hpp"
 
@@ -18,7 +20,8 @@ namespace flowgate::pushgw {
 
 struct OtlpState {
   exposition::otlp::DeltaState deltas;                 // by exposition::otlp::delta_key
-  std::map<std::string, double, std::less<>> last_seen;  // by otlp_series_key: Unix seconds of the last export carrying it
+  // By otlp_series_key: Unix seconds of the last export carrying the series.
+  boost::unordered_flat_map<std::string, double> last_seen;
 
   friend bool operator==(const OtlpState&, const OtlpState&) = default;
 };

@@ -9,6 +9,8 @@
 
 #include "exposition/otlp_decode.hpp"
 #include "exposition/otlp_translate.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/otlp_request.hpp"
 #include "exposition/protobuf_encoder.hpp"
 
 namespace {
@@ -98,6 +100,25 @@ void BM_Otlp_Translate10kPoints(benchmark::State& state) {
   report(state, 0);
 }
 BENCHMARK(BM_Otlp_Translate10kPoints)->Unit(benchmark::kMillisecond);
+
+// The whole of an export after the HTTP layer: decode, translate, merge into
+// the stored group and render it (no WAL: bench/durability measures the log).
+// Each iteration re-exports the same 10k points, as an SDK does every interval.
+void BM_Otlp_IngestProtobuf10kPointsIntoTheStore(benchmark::State& state) {
+  const std::string body = protobuf_export();
+  flowgate::pushgw::GroupStore store(flowgate::pushgw::StoreOptions{});
+  flowgate::pushgw::OtlpIngest ingest(store, {});
+  double now = 1'700'000'000;
+  for (auto _ : state) {
+    auto done = flowgate::pushgw::apply_otlp({flowgate::pushgw::OtlpEncoding::protobuf, "", body, now += 60}, ingest, {});
+    if (!done) {
+      state.SkipWithError(done.error().message.c_str());
+      return;
+    }
+  }
+  report(state, body.size());
+}
+BENCHMARK(BM_Otlp_IngestProtobuf10kPointsIntoTheStore)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

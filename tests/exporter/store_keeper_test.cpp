@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -73,6 +76,27 @@ TEST_F(StoreKeeperTest, AKeeperNeverStartedLeavesTheFilesAsItFoundThem) {
     StoreKeeper keeper(options_, store, logger_);  // e.g. the listen address was taken
   }
   EXPECT_EQ(std::filesystem::last_write_time(options_.snapshot_file), before) << "no compaction without a start";
+}
+
+// The OTLP series sweep rides on the keeper's thread: once at start, then every tick.
+TEST_F(StoreKeeperTest, RunsTheTrimHookAtStartAndOnItsTicks) {
+  std::mutex mutex;
+  std::condition_variable called;
+  int calls = 0;
+  options_.trim = [&] {
+    std::lock_guard lock(mutex);
+    ++calls;
+    called.notify_all();
+  };
+  pushgw::GroupStore store({});
+  StoreKeeper keeper(options_, store, logger_);
+  keeper.start();
+  {
+    std::unique_lock lock(mutex);
+    // A generous bound so a loaded machine does not fail the test; a keeper that never trims does.
+    EXPECT_TRUE(called.wait_for(lock, std::chrono::seconds(30), [&] { return calls >= 2; })) << calls << " calls";
+  }
+  keeper.stop();
 }
 
 }  // namespace
