@@ -67,6 +67,25 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
   return {};
 }
 
+// A 'G' or 'O' record's group; null when it does not decode whole.
+std::shared_ptr<Group> decode_group_record(Decoder& in, bool with_otlp_state) {
+  auto body = persistence::decode_group_body(in);
+  if (!body) return nullptr;
+  auto group = std::make_shared<Group>();
+  if (with_otlp_state) {
+    auto otlp = persistence::decode_otlp_state(in);
+    if (!otlp) return nullptr;
+    group->otlp = std::make_shared<const OtlpState>(std::move(*otlp));
+  }
+  if (!in.done()) return nullptr;
+  group->key = std::move(body->key);
+  group->push_time_seconds = body->push_time_seconds;
+  group->push_failure_time_seconds = body->push_failure_time_seconds;
+  group->families = std::move(body->families);
+  group->id = group->key.id();
+  return group;
+}
+
 }  // namespace
 
 boost::system::result<void, PersistenceError> write_snapshot_file(const Snapshot& snapshot,
@@ -134,19 +153,8 @@ boost::system::result<SnapshotFileContent, PersistenceError> read_snapshot_file(
     if (frame.payload[0] != kGroupRecord && frame.payload[0] != kOtlpGroupRecord) {
       return damaged(offset, "unknown record type");
     }
-    auto body = persistence::decode_group_body(in);
-    std::optional<OtlpState> otlp;
-    if (body && frame.payload[0] == kOtlpGroupRecord) otlp = persistence::decode_otlp_state(in);
-    if (!body || !in.done() || (frame.payload[0] == kOtlpGroupRecord && !otlp)) {
-      return damaged(offset, "a group record does not decode");
-    }
-    auto group = std::make_shared<Group>();
-    if (otlp) group->otlp = std::make_shared<const OtlpState>(std::move(*otlp));
-    group->key = std::move(body->key);
-    group->push_time_seconds = body->push_time_seconds;
-    group->push_failure_time_seconds = body->push_failure_time_seconds;
-    group->families = std::move(body->families);
-    group->id = group->key.id();
+    auto group = decode_group_record(in, frame.payload[0] == kOtlpGroupRecord);
+    if (!group) return damaged(offset, "a group record does not decode");
     loaded.groups.push_back(std::move(group));
     offset += frame.size;
   }

@@ -216,6 +216,25 @@ TEST_F(WriteAheadLogTest, OtlpDeltaTotalsSurviveCompactionAndReplay) {
   EXPECT_NE(scrape(*restored.snapshot()).find(series + " 8\n"), std::string::npos) << scrape(*restored.snapshot());
 }
 
+TEST_F(WriteAheadLogTest, OtlpStateInTheSnapshotAloneIsRecovered) {
+  using exposition::otlp::Temporality;
+  using pushgw::testing::counter;
+  using pushgw::testing::export_of;
+  GroupStore store({});
+  OtlpIngest ingest(store, {});
+  ASSERT_TRUE(ingest.ingest(export_of({counter("steps", 3, Temporality::delta, {"a", "b"}, 10, 20)}), 100));
+  ASSERT_TRUE(write_snapshot_file(*store.snapshot(), snapshot_file_, 0));
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.snapshot_groups, 1u);
+  EXPECT_EQ(recovered.report.records_replayed, 0u);
+  ASSERT_EQ(recovered.groups.size(), 1u);
+  const Group* original = store.snapshot()->groups().at(0).get();
+  ASSERT_NE(recovered.groups[0]->otlp, nullptr);
+  EXPECT_EQ(*recovered.groups[0]->otlp, *original->otlp);
+  EXPECT_EQ(recovered.groups[0]->otlp->deltas.size(), 2u);
+  EXPECT_EQ(recovered.groups[0]->otlp->last_seen.size(), 2u);
+}
+
 TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
   GroupStore store({});
   {
