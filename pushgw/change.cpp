@@ -26,7 +26,7 @@ void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
       groups.erase(map_key(change.key));
       return;
     case ChangeKind::put:
-    case ChangeKind::otlp:
+    case ChangeKind::stateful_put:
       break;
   }
   auto id = map_key(change.key);
@@ -35,13 +35,13 @@ void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
   group->push_time_seconds = change.push_time_seconds;
   group->push_failure_time_seconds = change.push_failure_time_seconds;
   const auto old = groups.find(id);
-  if (change.kind == ChangeKind::otlp) {
+  if (change.kind == ChangeKind::stateful_put) {
     group->families = change.families;
-    group->otlp = change.otlp;
+    group->state = change.state;
   } else if (old == groups.end() || change.replaces_group) {
     group->families = change.families;
   } else {
-    group->otlp = old->second->otlp;
+    group->state = old->second->state;
     // Both lists ascend by name: merge them, the change's family winning a tie.
     const auto& kept = old->second->families;
     group->families.reserve(kept.size() + change.families.size());

@@ -20,7 +20,7 @@ enum class ChangeKind : std::uint8_t {
   remove = 'D',  // DELETE
   wipe = 'W',    // PUT /api/v1/admin/wipe
   expire = 'X',  // removed by --push.group-ttl (replays like remove)
-  otlp = 'O',    // an OTLP export or series sweep: the group as a whole, families and OTLP state
+  stateful_put = 'S',  // the group as a whole, families and GroupState (OTLP exports, sweeps)
 };
 
 struct Change {
@@ -29,8 +29,8 @@ struct Change {
   double push_time_seconds = 0;       // put: the group's times after the change
   double push_failure_time_seconds = 0;
   bool replaces_group = false;        // put: true drops every family not in `families` (PUT)
-  std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones. otlp: all of them
-  OtlpStatePtr otlp;                  // otlp: the group's state after the change
+  std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones. stateful_put: all of them
+  GroupStatePtr state;                // stateful_put: the group's state after the change
 };
 
 // Groups by GroupingKey::id(), or by legacy_group_id() while recovery replays

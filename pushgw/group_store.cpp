@@ -94,7 +94,7 @@ PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* o
   auto& group = next.group = std::make_shared<Group>();
   group->push_time_seconds = candidate.now_seconds;
   group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
-  if (old != nullptr && mode == PushMode::replace_families) group->otlp = old->otlp;
+  if (old != nullptr && mode == PushMode::replace_families) group->state = old->state;
   group->families = candidate.families;
   if (old != nullptr) {
     for (const auto& family : old->families) {
@@ -125,12 +125,12 @@ FamilyPtr family_named(const Group& group, std::string_view name) {
 // The group an OTLP put leaves (its index share is rebuilt whole). The push-time
 // gauges are always rebuilt: push_time_seconds is the export's (touch) or
 // the old one (a sweep).
-PushedGroup group_after_otlp_put(Candidate& candidate, const Group* old, const GroupStore::OtlpPut& put) {
+PushedGroup group_after_stateful_put(Candidate& candidate, const Group* old, const GroupStore::StatefulPut& put) {
   PushedGroup next;
   auto& group = next.group = std::make_shared<Group>();
   group->push_time_seconds = put.touch || old == nullptr ? candidate.now_seconds : old->push_time_seconds;
   group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
-  group->otlp = put.otlp;
+  group->state = put.state;
   group->families = candidate.families;
   FamilyPtr push_time = put.touch || old == nullptr ? candidate.push_time : family_named(*old, kPushTimeName);
   if (old != nullptr) {
@@ -204,7 +204,7 @@ struct GroupStore::State {
     group->push_failure_time_seconds = now;
     if (old != nullptr) {
       group->push_time_seconds = old->push_time_seconds;
-      group->otlp = old->otlp;
+      group->state = old->state;
       for (const auto& family : old->families) {
         if (family->name != kPushFailureTimeName) group->families.push_back(family);
       }
@@ -287,7 +287,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
   return ticket;
 }
 
-boost::system::result<CommitTicket, PushError> GroupStore::put_otlp(OtlpPut put) {
+boost::system::result<CommitTicket, PushError> GroupStore::put_stateful(StatefulPut put) {
   State& state = *state_;
   auto built = build_candidate(put.key, std::move(put.families), put.now_seconds, state.options.consistency_check);
   if (!built) return built.error();
@@ -302,15 +302,15 @@ boost::system::result<CommitTicket, PushError> GroupStore::put_otlp(OtlpPut put)
     auto checked = check_consistency(state.index, old, candidate.families, PushMode::replace_families, state.options);
     if (!checked) return checked.error();
   }
-  auto next = group_after_otlp_put(candidate, old, put);
+  auto next = group_after_stateful_put(candidate, old, put);
   if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
   Change change;
-  change.kind = ChangeKind::otlp;
+  change.kind = ChangeKind::stateful_put;
   change.key = next.group->key;
   change.push_time_seconds = next.group->push_time_seconds;
   change.push_failure_time_seconds = next.group->push_failure_time_seconds;
   change.families = next.group->families;
-  change.otlp = next.group->otlp;
+  change.state = next.group->state;
   auto ticket = state.write_to_wal(change);
   if (!ticket) return ticket;
   // The group is rebuilt whole, so is its share of the index (O(group), as the put).

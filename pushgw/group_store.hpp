@@ -21,7 +21,7 @@
 #include "exposition/model.hpp"
 #include "pushgw/wal_writer.hpp"
 #include "pushgw/grouping_key.hpp"
-#include "pushgw/otlp_state.hpp"
+#include "pushgw/group_state.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
 #include "pushgw/store_options.hpp"
@@ -56,22 +56,22 @@ class GroupStore {
                                                       double now_seconds);
 
   // An OTLP export (touch) or series sweep (not touch) of one group, written
-  // to the WAL as the whole group (ChangeKind::otlp): the group gets
+  // to the WAL as the whole group (ChangeKind::stateful_put): the group gets
   // `families`, each whole (the caller merged the stored series it keeps
   // into it), loses the families named in `dropped`, keeps its others, and
-  // its OTLP state becomes `otlp`. An export sets push_time_seconds to
+  // its GroupState becomes `state`. An export sets push_time_seconds to
   // `now_seconds`; a sweep keeps it (and changes nothing when the group is
   // gone). Checked like a POST (label rules, the consistency check, quotas);
   // a refusal changes nothing and records no failure time.
-  struct OtlpPut {
+  struct StatefulPut {
     GroupingKey key;
     exposition::Families families;
     std::vector<std::string> dropped;
-    OtlpStatePtr otlp;
+    GroupStatePtr state;
     double now_seconds = 0;
     bool touch = true;
   };
-  boost::system::result<CommitTicket, PushError> put_otlp(OtlpPut put);
+  boost::system::result<CommitTicket, PushError> put_stateful(StatefulPut put);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the

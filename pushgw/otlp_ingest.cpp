@@ -55,11 +55,11 @@ Family without_series(const StoredFamily& stored, const std::set<std::string, st
 }
 
 // One translated group as the store put that upserts it into `old`.
-boost::system::result<GroupStore::OtlpPut, PushError> plan_put(otlp::TranslatedGroup& translated, GroupingKey key,
+boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::TranslatedGroup& translated, GroupingKey key,
                                                                const Group* old, double now) {
-  GroupStore::OtlpPut put;
-  auto state = old != nullptr && old->otlp != nullptr ? std::make_shared<OtlpState>(*old->otlp)
-                                                      : std::make_shared<OtlpState>();
+  GroupStore::StatefulPut put;
+  auto state = old != nullptr && old->state != nullptr ? std::make_shared<GroupState>(*old->state)
+                                                      : std::make_shared<GroupState>();
   for (auto& [delta_key, entry] : translated.delta_updates) state->deltas.insert_or_assign(delta_key, std::move(entry));
 
   std::set<std::string, std::less<>> ended;
@@ -109,7 +109,7 @@ boost::system::result<GroupStore::OtlpPut, PushError> plan_put(otlp::TranslatedG
   }
   put.key = std::move(key);
   put.families = std::move(translated.families);
-  put.otlp = std::move(state);
+  put.state = std::move(state);
   put.now_seconds = now;
   return put;
 }
@@ -134,14 +134,14 @@ boost::system::result<OtlpIngestResult, PushError> OtlpIngest::ingest(const otlp
   const auto snapshot = store_.snapshot();
   const otlp::DeltaLookup totals = [&snapshot](const Labels& grouping, const std::string& key) -> const otlp::DeltaSeries* {
     const Group* group = snapshot->find(key_of(grouping).id());
-    if (group == nullptr || group->otlp == nullptr) return nullptr;
-    const auto it = group->otlp->deltas.find(key);
-    return it != group->otlp->deltas.end() ? &it->second : nullptr;
+    if (group == nullptr || group->state == nullptr) return nullptr;
+    const auto it = group->state->deltas.find(key);
+    return it != group->state->deltas.end() ? &it->second : nullptr;
   };
   auto translation = otlp::translate_with_totals(request, options_.translate, totals);
 
   // Everything is checked before anything is stored.
-  std::vector<GroupStore::OtlpPut> puts;
+  std::vector<GroupStore::StatefulPut> puts;
   for (auto& group : translation.groups) {
     GroupingKey key = key_of(group.grouping);
     if (authorize) {
@@ -157,7 +157,7 @@ boost::system::result<OtlpIngestResult, PushError> OtlpIngest::ingest(const otlp
   result.rejection_message = joined(translation.rejections);
   for (auto& put : puts) {
     GroupingKey key = put.key;
-    auto ticket = store_.put_otlp(std::move(put));
+    auto ticket = store_.put_stateful(std::move(put));
     if (!ticket) return ticket.error();
     result.ticket = std::max(result.ticket, *ticket);
     result.groups.push_back(std::move(key));
@@ -172,14 +172,14 @@ OtlpSweep OtlpIngest::sweep(double now_seconds) {
   std::lock_guard lock(exports_);
   const auto snapshot = store_.snapshot();
   for (const auto& group : snapshot->groups()) {
-    if (group->otlp == nullptr) continue;
+    if (group->state == nullptr) continue;
     std::set<std::string, std::less<>> stale;
-    for (const auto& [series, seen] : group->otlp->last_seen) {
+    for (const auto& [series, seen] : group->state->last_seen) {
       if (seen < cutoff) stale.insert(series);
     }
     if (stale.empty()) continue;
-    auto state = std::make_shared<OtlpState>(*group->otlp);
-    GroupStore::OtlpPut put;
+    auto state = std::make_shared<GroupState>(*group->state);
+    GroupStore::StatefulPut put;
     std::set<std::string, std::less<>> touched;
     for (const auto& series : stale) {
       state->last_seen.erase(series);
@@ -205,10 +205,10 @@ OtlpSweep OtlpIngest::sweep(double now_seconds) {
     // Only the push-time gauges would be left: the group goes.
     const bool emptied = put.families.empty() && group->families.size() == put.dropped.size() + 2;
     put.key = group->key;
-    put.otlp = std::move(state);
+    put.state = std::move(state);
     put.now_seconds = now_seconds;
     put.touch = false;
-    auto done = emptied ? store_.remove(group->key) : store_.put_otlp(std::move(put));
+    auto done = emptied ? store_.remove(group->key) : store_.put_stateful(std::move(put));
     if (!done) {
       sweep.error = done.error();
       break;

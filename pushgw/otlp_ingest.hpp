@@ -5,12 +5,12 @@
 // old sample, a series not in this export stays until it has not been
 // exported for `series_ttl_seconds` (sweep() drops it; a group left without
 // series goes). Delta points add onto running totals kept with the group in
-// its OtlpState, so the write-ahead log and the snapshot keep them and a
+// its GroupState, so the write-ahead log and the snapshot keep them and a
 // restart does not reset a counter.
 //
 // Exports are applied one at a time (they are rare next to pushes: an SDK
 // exports every 10-60 s); the translation runs against the store's current
-// snapshot and each group is written as a whole (ChangeKind::otlp).
+// snapshot and each group is written as a whole (ChangeKind::stateful_put).
 // Thread-safe.
 
 #include <cstdint>

@@ -20,10 +20,10 @@ void encode_change(const Change& change, std::string& out) {
       break;
     case ChangeKind::wipe:
       break;
-    case ChangeKind::otlp:
+    case ChangeKind::stateful_put:
       encode_group_body(change.key, change.push_time_seconds, change.push_failure_time_seconds, change.families,
                         payload);
-      encode_otlp_state(change.otlp != nullptr ? *change.otlp : OtlpState{}, payload);
+      encode_group_state(change.state != nullptr ? *change.state : GroupState{}, payload);
       break;
   }
   std::swap(payload.bytes(), out);
@@ -58,17 +58,17 @@ std::optional<Change> decode_change(std::string_view payload) {
     case static_cast<std::uint8_t>(ChangeKind::wipe):
       change.kind = ChangeKind::wipe;
       break;
-    case static_cast<std::uint8_t>(ChangeKind::otlp): {
-      change.kind = ChangeKind::otlp;
+    case static_cast<std::uint8_t>(ChangeKind::stateful_put): {
+      change.kind = ChangeKind::stateful_put;
       auto body = decode_group_body(in);
       if (!body) return std::nullopt;
-      auto state = decode_otlp_state(in);
+      auto state = decode_group_state(in);
       if (!state) return std::nullopt;
       change.key = std::move(body->key);
       change.push_time_seconds = body->push_time_seconds;
       change.push_failure_time_seconds = body->push_failure_time_seconds;
       change.families = std::move(body->families);
-      change.otlp = std::make_shared<const OtlpState>(std::move(*state));
+      change.state = std::make_shared<const GroupState>(std::move(*state));
       break;
     }
     default:

@@ -201,7 +201,7 @@ exposition::otlp::DeltaSeries decode_delta(Decoder& in) {
 
 }  // namespace
 
-void encode_otlp_state(const OtlpState& state, Encoder& out) {
+void encode_group_state(const GroupState& state, Encoder& out) {
   out.u32(static_cast<std::uint32_t>(state.deltas.size()));
   for (const auto& [key, delta] : state.deltas) {
     out.str(key);
@@ -214,8 +214,8 @@ void encode_otlp_state(const OtlpState& state, Encoder& out) {
   }
 }
 
-std::optional<OtlpState> decode_otlp_state(Decoder& in) {
-  OtlpState state;
+std::optional<GroupState> decode_group_state(Decoder& in) {
+  GroupState state;
   const std::uint32_t deltas = in.u32();
   for (std::uint32_t i = 0; i < deltas && in.ok(); ++i) {
     std::string key(in.str());

@@ -22,13 +22,13 @@ using persistence::File;
 // Layout (all integers little-endian; see record_codec.hpp):
 //   header  = "FGPUSHGW" u32 version
 //   record* = u32 payload length, u32 CRC32 of payload, payload
-//   payload = 'G' group | 'O' group, OTLP state (a group OTLP has fed) |
+//   payload = 'G' group | 'S' group, GroupState (e.g. a group OTLP has fed) |
 //             'E' u64 group count, u64 log segment (the last record; its
 //             absence means the file was cut short)
 //   group   = encode_group_body
 constexpr std::string_view kMagic = "FGPUSHGW";
 constexpr char kGroupRecord = 'G';
-constexpr char kOtlpGroupRecord = 'O';
+constexpr char kStatefulGroupRecord = 'S';
 constexpr char kEndRecord = 'E';
 constexpr std::size_t kFlushBytes = 1u << 20;
 
@@ -45,10 +45,10 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
   Encoder payload;
   for (const auto& group : snapshot.groups()) {
     payload.bytes().clear();
-    payload.u8(group->otlp != nullptr ? kOtlpGroupRecord : kGroupRecord);
+    payload.u8(group->state != nullptr ? kStatefulGroupRecord : kGroupRecord);
     persistence::encode_group_body(group->key, group->push_time_seconds, group->push_failure_time_seconds,
                                    group->families, payload);
-    if (group->otlp != nullptr) persistence::encode_otlp_state(*group->otlp, payload);
+    if (group->state != nullptr) persistence::encode_group_state(*group->state, payload);
     persistence::frame_record(payload.bytes(), out.bytes());
     ++group_count;
     if (out.bytes().size() >= kFlushBytes) {
@@ -67,15 +67,15 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
   return {};
 }
 
-// A 'G' or 'O' record's group; null when it does not decode whole.
-std::shared_ptr<Group> decode_group_record(Decoder& in, bool with_otlp_state) {
+// A 'G' or 'S' record's group; null when it does not decode whole.
+std::shared_ptr<Group> decode_group_record(Decoder& in, bool with_state) {
   auto body = persistence::decode_group_body(in);
   if (!body) return nullptr;
   auto group = std::make_shared<Group>();
-  if (with_otlp_state) {
-    auto otlp = persistence::decode_otlp_state(in);
-    if (!otlp) return nullptr;
-    group->otlp = std::make_shared<const OtlpState>(std::move(*otlp));
+  if (with_state) {
+    auto state = persistence::decode_group_state(in);
+    if (!state) return nullptr;
+    group->state = std::make_shared<const GroupState>(std::move(*state));
   }
   if (!in.done()) return nullptr;
   group->key = std::move(body->key);
@@ -150,10 +150,10 @@ boost::system::result<SnapshotFileContent, PersistenceError> read_snapshot_file(
       if (offset + frame.size != content.size()) return damaged(offset + frame.size, "bytes after the end record");
       return loaded;
     }
-    if (frame.payload[0] != kGroupRecord && frame.payload[0] != kOtlpGroupRecord) {
+    if (frame.payload[0] != kGroupRecord && frame.payload[0] != kStatefulGroupRecord) {
       return damaged(offset, "unknown record type");
     }
-    auto group = decode_group_record(in, frame.payload[0] == kOtlpGroupRecord);
+    auto group = decode_group_record(in, frame.payload[0] == kStatefulGroupRecord);
     if (!group) return damaged(offset, "a group record does not decode");
     loaded.groups.push_back(std::move(group));
     offset += frame.size;

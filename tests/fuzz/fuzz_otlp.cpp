@@ -2,7 +2,9 @@
 // FLOWGATE_FUZZ_OTLP_JSON) must never crash or read out of bounds, and what
 // they accept must translate into families that, pushed into a store, leave a
 // scrape the Go parser accepts (push_invariant.hpp). Each body is translated
-// twice against a delta state, so the delta → cumulative path runs too.
+// twice against a delta state, so the delta → cumulative path runs too; then
+// ingested twice into a store (the upsert, type check and OTLP state paths)
+// and swept.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,8 @@
 
 #include "exposition/otlp_decode.hpp"
 #include "exposition/otlp_translate.hpp"
+#include "pushgw/group_store.hpp"
+#include "pushgw/otlp_ingest.hpp"
 #include "tests/fuzz/push_invariant.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -38,5 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
+  flowgate::pushgw::GroupStore store(flowgate::pushgw::StoreOptions{});
+  flowgate::pushgw::OtlpIngest ingest(store, {});
+  (void)ingest.ingest(*decoded, 100);
+  (void)ingest.ingest(*decoded, 200);
+  (void)ingest.sweep(1'000);
   return 0;
 }

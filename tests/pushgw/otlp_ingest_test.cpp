@@ -62,9 +62,9 @@ TEST_F(OtlpIngestTest, DeltasAddUpAcrossExportsAndAResentExportIsNotCountedTwice
   EXPECT_TRUE(scrape_has(store_, kSeriesA + " 7\n")) << scrape(store_);
   const Group* group = store_.snapshot()->find(testing::key("job/etl/instance/pod-1").id());
   ASSERT_NE(group, nullptr);
-  ASSERT_NE(group->otlp, nullptr);
-  ASSERT_EQ(group->otlp->deltas.size(), 1u);
-  EXPECT_EQ(group->otlp->deltas.begin()->second.value, 7);
+  ASSERT_NE(group->state, nullptr);
+  ASSERT_EQ(group->state->deltas.size(), 1u);
+  EXPECT_EQ(group->state->deltas.begin()->second.value, 7);
 }
 
 TEST_F(OtlpIngestTest, AMetricWhoseTypeChangesIsRefusedAndNothingChanges) {
@@ -106,19 +106,19 @@ TEST_F(OtlpIngestTest, SeriesNotExportedWithinTheTtlAreSweptAndAnEmptiedGroupGoe
   EXPECT_NE(text.find("push_time_seconds{instance=\"pod-1\",job=\"etl\"} 350\n"), std::string::npos) << text;
   const Group* group = store_.snapshot()->find(testing::key("job/etl/instance/pod-1").id());
   ASSERT_NE(group, nullptr);
-  EXPECT_EQ(group->otlp->deltas.size(), 1u);  // b's running total went with it
+  EXPECT_EQ(group->state->deltas.size(), 1u);  // b's running total went with it
   EXPECT_EQ(ingest_.sweep(700).series_dropped, 1u);
   EXPECT_EQ(store_.snapshot()->group_count(), 0u);
 }
 
-TEST_F(OtlpIngestTest, APostKeepsTheGroupsOtlpStateAndAPutDropsIt) {
+TEST_F(OtlpIngestTest, APostKeepsTheGroupsGroupStateAndAPutDropsIt) {
   ASSERT_TRUE(ingest(export_of({counter("steps", 3, Temporality::delta, {"a"}, 10, 20)})));
   ASSERT_TRUE(post(store_, "job/etl/instance/pod-1", "extra 1\n"));
   ASSERT_TRUE(ingest(export_of({counter("steps", 1, Temporality::delta, {"a"}, 20, 30)}), 110));
   EXPECT_TRUE(scrape_has(store_, kSeriesA + " 4\n")) << scrape(store_);
   EXPECT_TRUE(scrape_has(store_, "extra{instance=\"pod-1\",job=\"etl\"} 1\n"));
   ASSERT_TRUE(put(store_, "job/etl/instance/pod-1", "extra 2\n"));
-  EXPECT_EQ(store_.snapshot()->find(testing::key("job/etl/instance/pod-1").id())->otlp, nullptr);
+  EXPECT_EQ(store_.snapshot()->find(testing::key("job/etl/instance/pod-1").id())->state, nullptr);
   ASSERT_TRUE(ingest(export_of({counter("steps", 1, Temporality::delta, {"a"}, 30, 40)}), 120));
   EXPECT_TRUE(scrape_has(store_, kSeriesA + " 1\n")) << scrape(store_);
 }

@@ -114,11 +114,11 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
   const auto* group = store.snapshot()->find(key("job/a/instance/b").id());
   ASSERT_NE(group, nullptr);
   Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families, nullptr};
-  auto otlp = std::make_shared<OtlpState>();
-  otlp->deltas["k"] = {1, 2, 3.5, 4, 5.5, {0.5, 1}, {1, 2, 3}, -2, 6, {-1, {7, 8}}, {2, {9}}};
-  otlp->last_seen["m\xffy\xfez"] = 7.25;
-  Change otlp_change{ChangeKind::otlp, group->key, 7, 3, false, group->families, otlp};
-  for (const auto& change : {put_change, otlp_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
+  auto state = std::make_shared<GroupState>();
+  state->deltas["k"] = {1, 2, 3.5, 4, 5.5, {0.5, 1}, {1, 2, 3}, -2, 6, {-1, {7, 8}}, {2, {9}}};
+  state->last_seen["m\xffy\xfez"] = 7.25;
+  Change stateful_change{ChangeKind::stateful_put, group->key, 7, 3, false, group->families, state};
+  for (const auto& change : {put_change, stateful_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
                              Change{ChangeKind::expire, group->key, 0, 0, false, {}, nullptr},
                              Change{ChangeKind::wipe, {}, 0, 0, false, {}, nullptr}}) {
     std::string payload;
@@ -134,9 +134,9 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
       EXPECT_EQ(decoded->families[i]->text_block, change.families[i]->text_block);
       EXPECT_EQ(decoded->families[i]->series_hashes, change.families[i]->series_hashes);
     }
-    ASSERT_EQ(decoded->otlp != nullptr, change.kind == ChangeKind::otlp);
-    if (decoded->otlp) {
-      EXPECT_EQ(*decoded->otlp, *otlp);
+    ASSERT_EQ(decoded->state != nullptr, change.kind == ChangeKind::stateful_put);
+    if (decoded->state) {
+      EXPECT_EQ(*decoded->state, *state);
     }
   }
 }
@@ -216,7 +216,7 @@ TEST_F(WriteAheadLogTest, OtlpDeltaTotalsSurviveCompactionAndReplay) {
   EXPECT_NE(scrape(*restored.snapshot()).find(series + " 8\n"), std::string::npos) << scrape(*restored.snapshot());
 }
 
-TEST_F(WriteAheadLogTest, OtlpStateInTheSnapshotAloneIsRecovered) {
+TEST_F(WriteAheadLogTest, GroupStateInTheSnapshotAloneIsRecovered) {
   using exposition::otlp::Temporality;
   using pushgw::testing::counter;
   using pushgw::testing::export_of;
@@ -229,10 +229,10 @@ TEST_F(WriteAheadLogTest, OtlpStateInTheSnapshotAloneIsRecovered) {
   EXPECT_EQ(recovered.report.records_replayed, 0u);
   ASSERT_EQ(recovered.groups.size(), 1u);
   const Group* original = store.snapshot()->groups().at(0).get();
-  ASSERT_NE(recovered.groups[0]->otlp, nullptr);
-  EXPECT_EQ(*recovered.groups[0]->otlp, *original->otlp);
-  EXPECT_EQ(recovered.groups[0]->otlp->deltas.size(), 2u);
-  EXPECT_EQ(recovered.groups[0]->otlp->last_seen.size(), 2u);
+  ASSERT_NE(recovered.groups[0]->state, nullptr);
+  EXPECT_EQ(*recovered.groups[0]->state, *original->state);
+  EXPECT_EQ(recovered.groups[0]->state->deltas.size(), 2u);
+  EXPECT_EQ(recovered.groups[0]->state->last_seen.size(), 2u);
 }
 
 TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {

@@ -1,4 +1,4 @@
-#include "pushgw/otlp_state.hpp"
+#include "pushgw/group_state.hpp"
 
 namespace flowgate::pushgw {
 

@@ -1,9 +1,10 @@
 #pragma once
-// What a group fed by OTLP keeps besides its families, stored and logged with
-// the group so a restart keeps it: the running totals of series that arrive
-// as deltas (a restart must not reset a counter), and when each series was
-// last exported (series that stop being exported are dropped after
-// --otlp.series-ttl). A group pushed through the Pushgateway API has none.
+// What a group keeps besides its families, stored and logged with the group
+// (ChangeKind::stateful_put, the snapshot's 'S' records) so a restart keeps
+// it. For OTLP: the running totals of series that arrive as deltas (a restart
+// must not reset a counter), and when each series was last exported (series
+// that stop being exported are dropped after --otlp.series-ttl). A group
+// pushed only through the Pushgateway API has none.
 // Immutable once built, shared between snapshots.
 
 #include <map>
@@ -18,14 +19,14 @@
 
 namespace flowgate::pushgw {
 
-struct OtlpState {
+struct GroupState {
   exposition::otlp::DeltaState deltas;                 // by exposition::otlp::delta_key
   // By otlp_series_key: Unix seconds of the last export carrying the series.
   boost::unordered_flat_map<std::string, double> last_seen;
 
-  friend bool operator==(const OtlpState&, const OtlpState&) = default;
+  friend bool operator==(const GroupState&, const GroupState&) = default;
 };
-using OtlpStatePtr = std::shared_ptr<const OtlpState>;
+using GroupStatePtr = std::shared_ptr<const GroupState>;
 
 // "family\xFFname\xFFvalue\xFF…": one series of the group, labels as stored
 // (sorted, grouping labels included).
