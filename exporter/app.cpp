@@ -25,6 +25,7 @@
 #include "exporter/self_metrics.hpp"
 #include "exporter/server/http_server.hpp"
 #include "exporter/store_keeper.hpp"
+#include "pushgw/otlp_ingest.hpp"
 #include "exporter/unix_now.hpp"
 #include "exporter/web_config_file.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
@@ -44,6 +45,28 @@ StoreKeeperOptions keeper_options(const Flags& flags) {
   options.sync_interval = flags.persistence_sync_interval;
   options.compaction_interval = flags.persistence_interval;
   options.group_ttl = flags.group_ttl;
+  return options;
+}
+
+std::vector<std::string> comma_separated(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string item(text.substr(0, comma));
+    std::erase(item, ' ');
+    if (!item.empty()) items.push_back(std::move(item));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return items;
+}
+
+pushgw::OtlpIngestOptions otlp_options(const Flags& flags) {
+  pushgw::OtlpIngestOptions options;
+  options.translate.promote_resource_attributes = comma_separated(flags.otlp_promote_resource_attributes);
+  const std::string& strategy = flags.otlp_translation_strategy;
+  options.translate.naming.utf8 = strategy == "NoUTF8EscapingWithSuffixes" || strategy == "NoTranslation";
+  options.translate.naming.add_suffixes = strategy.ends_with("WithSuffixes");
+  options.series_ttl_seconds = std::chrono::duration<double>(flags.otlp_series_ttl).count();
   return options;
 }
 
@@ -108,12 +131,15 @@ struct App::Impl {
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); },
                                    {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
+        otlp(store, otlp_options(flags)),
         web_config(open_web_config(flags)),
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();
     collectors = make_collectors(flags, logger);
     warn_about_ignored_tls_settings();
-    keeper = std::make_unique<StoreKeeper>(keeper_options(flags), store, logger);
+    auto keeping = keeper_options(flags);
+    keeping.trim = [this] { sweep_otlp_series(); };
+    keeper = std::make_unique<StoreKeeper>(std::move(keeping), store, logger);
     wire_collectors();
     dispatcher = std::make_unique<Dispatcher>(build_routes(route_context()), flags.route_prefix);
     server = make_server();
@@ -140,7 +166,23 @@ struct App::Impl {
                                      "Received termination request via web service, exiting gracefully...");
                           request_stop();
                         },
-                        &logger, authorization.get()};
+                        &logger, authorization.get(), &otlp};
+  }
+
+  // OTLP series no export carried for --otlp.series-ttl go, logged like expired groups.
+  void sweep_otlp_series() {
+    const auto swept = otlp.sweep(unix_now());
+    for (const auto& key : swept.swept) {
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "OTLP series expired",
+                 {{"grouping_key", pushgw::describe_series("", key.labels)},
+                  {"ttl", std::to_string(otlp.options().series_ttl_seconds) + "s"}});
+    }
+    // A failing store (a full disk) is logged once, not every tick.
+    const std::string error = swept.error ? swept.error->message : "";
+    if (!error.empty() && error != last_sweep_error) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, "cannot expire OTLP series", {{"err", error}});
+    }
+    last_sweep_error = error;
   }
 
   std::unique_ptr<HttpServer> make_server() {
@@ -236,6 +278,8 @@ struct App::Impl {
   std::mutex families_mutex;  // serializes writers of collector_families
   collectors::Published<FamilyTypes> collector_families;
   pushgw::GroupStore store;
+  pushgw::OtlpIngest otlp;
+  std::string last_sweep_error;  // only the keeper's thread sweeps
   std::unique_ptr<WebConfigFile> web_config;
   std::unique_ptr<AuthorizationFile> authorization;  // null without --web.authorization.file
   std::vector<std::unique_ptr<collectors::Collector>> collectors;

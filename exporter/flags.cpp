@@ -303,6 +303,34 @@ std::vector<FlagSpec> push_flags() {
   };
 }
 
+Binding translation_strategy() {
+  return {Kind::text,
+          [](Flags& f, std::string_view v) {
+            f.otlp_translation_strategy = v;
+            return v == "UnderscoreEscapingWithSuffixes" || v == "UnderscoreEscapingWithoutSuffixes" ||
+                   v == "NoUTF8EscapingWithSuffixes" || v == "NoTranslation";
+          },
+          [](const Flags& f) { return f.otlp_translation_strategy; }};
+}
+
+std::vector<FlagSpec> otlp_flags() {
+  return {
+      {"otlp.promote-resource-attributes", "",
+       "Comma-separated OTLP resource attributes copied as labels onto every series of their resource (they "
+       "stay in target_info too), as Prometheus 3's otlp.promote_resource_attributes.",
+       text(&Flags::otlp_promote_resource_attributes)},
+      {"otlp.translation-strategy", "UnderscoreEscapingWithSuffixes",
+       "How OTLP metric and attribute names become Prometheus names, as Prometheus 3's "
+       "otlp.translation_strategy. One of: [UnderscoreEscapingWithSuffixes, UnderscoreEscapingWithoutSuffixes, "
+       "NoUTF8EscapingWithSuffixes, NoTranslation]; the last two keep UTF-8 names.",
+       translation_strategy()},
+      {"otlp.series-ttl", "5m",
+       "Drop an OTLP-fed series that no export has carried for this long (0s: keep it until its group is "
+       "deleted); a group left without series goes.",
+       duration(&Flags::otlp_series_ttl)},
+  };
+}
+
 std::vector<FlagSpec> collector_flags() {
   return {
       {"collector.host", "true",
@@ -391,6 +419,7 @@ const std::vector<FlagGroup>& flag_groups() {
       {"Web server", web_server_flags()},
       {"Persistence", persistence_flags()},
       {"Push", push_flags()},
+      {"OTLP", otlp_flags()},
       {"Collectors", collector_flags()},
       {"Prefect", prefect_flags()},
       {"Logging", logging_flags()},

@@ -48,6 +48,10 @@ struct Flags {
   std::size_t max_series_per_group = 100'000;
   std::size_t max_groups = 100'000;
   std::size_t max_store_bytes = std::size_t{4} << 30;
+  // OTLP/HTTP ingest (/v1/metrics): pushgw::OtlpIngestOptions.
+  std::string otlp_promote_resource_attributes;  // comma-separated resource attribute keys
+  std::string otlp_translation_strategy = "UnderscoreEscapingWithSuffixes";
+  std::chrono::milliseconds otlp_series_ttl = std::chrono::minutes(5);  // 0: series stay until their group goes
   std::size_t max_connections = 512;
   std::size_t max_connections_per_ip = 64;                       // 0: no limit
   std::size_t max_inflight_body_bytes = std::size_t{256} << 20;  // 0: no limit

@@ -2,9 +2,12 @@
 
 #include <optional>
 
+#include "exporter/otlp_reply.hpp"
 #include "exporter/quoted_string.hpp"
+#include "exposition/names.hpp"
 #include "pushgw/api_json.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "pushgw/otlp_request.hpp"
 #include "pushgw/push_request.hpp"
 #include "pushgw/snapshot.hpp"
 
@@ -50,9 +53,13 @@ std::string key_text(const exposition::Labels& labels) {
   return out + "}";
 }
 
-Reply forbidden(std::string_view user, std::string_view action) {
+std::string forbidden_message(std::string_view user, std::string_view action) {
   std::string who = user.empty() ? std::string("a request without a user") : "user \"" + std::string(user) + "\"";
-  return error_reply(403, who + " may not " + std::string(action) + " (--web.authorization.file)");
+  return who + " may not " + std::string(action) + " (--web.authorization.file)";
+}
+
+Reply forbidden(std::string_view user, std::string_view action) {
+  return error_reply(403, forbidden_message(user, action));
 }
 
 // The handler, run only when the request's user has `permission`.
@@ -195,6 +202,62 @@ void add_change_routes(const RouteAdder& add, const RouteContext& context) {
   }
 }
 
+// The OTLP reply of an export: 200 with ExportMetricsServiceResponse (held
+// until durable), or the refusal's status with a google.rpc.Status, in the
+// request's encoding.
+Reply otlp_reply(const pushgw::OtlpOutcome& outcome, pushgw::OtlpEncoding encoding) {
+  Reply reply;
+  reply.content_type = otlp_content_type(encoding);
+  if (!outcome) {
+    reply.status = pushgw::http_status(outcome.error().kind);
+    reply.body = otlp_status(encoding, grpc_code_of(reply.status), outcome.error().message);
+    return reply;
+  }
+  reply.body = otlp_export_response(encoding, outcome->rejected_points, outcome->rejection_message);
+  reply.commit_ticket = outcome->ticket;
+  return reply;
+}
+
+// Each group of an export must be one the user may push to.
+pushgw::OtlpAuthorizer otlp_authorizer(const AuthorizationFile* authorization, const Request& request) {
+  if (authorization == nullptr) return {};
+  return [authorization, &request](const pushgw::GroupingKey& key) -> std::optional<pushgw::PushError> {
+    if (authorization->current()->may_change(request.user, key.labels)) return std::nullopt;
+    return pushgw::PushError(pushgw::PushErrorKind::forbidden,
+                             forbidden_message(request.user, "push to grouping key " + key_text(key.labels)));
+  };
+}
+
+// OTLP/HTTP metrics: the SDKs' default path, and Mimir's and Prometheus 3's.
+void add_otlp_routes(const RouteAdder& add, const RouteContext& context) {
+  if (context.otlp == nullptr) return;
+  const pushgw::PushLimits limits = push_limits_of(context.flags);
+  Handler ingest = [&otlp = *context.otlp, &self = context.self_metrics, logger = context.logger,
+                    authorization = context.authorization, limits](const Request& request) {
+    self.record_push_size("OTLP", request.body.size());
+    const auto encoding = pushgw::otlp_encoding(request.content_type);
+    if (!encoding) {
+      Reply refused = error_reply(415, "Content-Type " + exposition::quoted_for_message(request.content_type) +
+                                           " is not an OTLP/HTTP encoding; send application/x-protobuf or "
+                                           "application/json");
+      note_refused_push(request, refused.body, pushgw::PushErrorKind::unsupported_encoding, self, logger);
+      return refused;
+    }
+    const pushgw::OtlpRequest otlp_request{*encoding, request.content_encoding, request.body, request.received_at};
+    const auto outcome = pushgw::apply_otlp(otlp_request, otlp, limits, otlp_authorizer(authorization, request));
+    Reply reply = otlp_reply(outcome, *encoding);
+    // A 403 is no push rejection (as for the Pushgateway API's pushes).
+    if (!outcome && outcome.error().kind != pushgw::PushErrorKind::forbidden) {
+      note_refused_push(request, outcome.error().message, outcome.error().kind, self, logger);
+    }
+    return reply;
+  };
+  const std::string& p = context.flags.route_prefix;
+  for (const char* path : {"/v1/metrics", "/otlp/v1/metrics", "/api/v1/otlp/v1/metrics"}) {
+    add("POST", p + path, Shape::exact, "otlp", ingest);
+  }
+}
+
 void add_health_and_lifecycle_routes(const RouteAdder& add, const RouteContext& context) {
   const std::string& p = context.flags.route_prefix;
   add("GET", p + "/-/healthy", Shape::exact, "healthy", [](const Request&) { return plain_text(200, "OK"); });
@@ -258,6 +321,7 @@ Router build_routes(const RouteContext& context) {
   const RouteAdder add(router, api);
   add_scrape_routes(add, context);
   add_change_routes(add, context);
+  add_otlp_routes(add, context);
   add_health_and_lifecycle_routes(add, context);
   add_status_page_routes(add, context);
   add_api_routes(add, context, api);

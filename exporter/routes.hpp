@@ -1,6 +1,7 @@
 #pragma once
 // The one route table of flowgate, the Pushgateway's endpoints under the
-// route prefix, each with its flag gate (see docs/flags.md). Handlers are thin
+// route prefix, each with its flag gate (see docs/flags.md), and OTLP/HTTP's
+// /v1/metrics (docs/otlp.md). Handlers are thin
 // adapters to pushgw's domain functions, the scrape handler and the status
 // pages. With an authorization file, each handler first checks that the
 // request's user may do what it asks (docs/authorization.md) and answers 403
@@ -15,6 +16,7 @@
 #include "exporter/self_metrics.hpp"
 #include "exporter/status_page.hpp"
 #include "pushgw/group_store.hpp"
+#include "pushgw/otlp_ingest.hpp"
 
 namespace flowgate::exporter {
 
@@ -28,6 +30,8 @@ struct RouteContext {
   Logger* logger = nullptr;                 // refused pushes are logged here when set
   // --web.authorization.file; null: every request may do everything, as without the flag.
   const AuthorizationFile* authorization = nullptr;
+  // OTLP/HTTP ingest (POST /v1/metrics and its aliases); null: no OTLP routes.
+  pushgw::OtlpIngest* otlp = nullptr;
 };
 
 Router build_routes(const RouteContext& context);

@@ -98,6 +98,7 @@ void StoreKeeper::start() {
   if (started_) return;
   started_ = true;
   expire();  // groups that went stale while flowgate was down go at once
+  if (options_.trim) options_.trim();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -153,6 +154,7 @@ void StoreKeeper::run() {
     if (stop_requested_) break;
     lock.unlock();
     if (options_.group_ttl.count() > 0) expire();
+    if (options_.trim) options_.trim();
     if (log_) {
       const auto log_bytes = log_->stats().bytes;
       const bool due = std::chrono::steady_clock::now() >= next_compaction;

@@ -30,6 +30,9 @@ struct StoreKeeperOptions {
   std::chrono::milliseconds sync_interval{1000};
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
   std::chrono::milliseconds group_ttl{0};  // 0: no expiry
+  // More trimming run by the keeper's thread at start and every tick (at
+  // most a second apart): the OTLP series sweep. May be empty.
+  std::function<void()> trim;
 };
 
 struct StoreKeeperFigures {

@@ -64,6 +64,7 @@ inline constexpr std::int32_t kMaxExponentialScale = 20;
 struct ExponentialBuckets {
   std::int32_t offset = 0;
   std::vector<std::uint64_t> counts;  // dense, from `offset` on
+  friend bool operator==(const ExponentialBuckets&, const ExponentialBuckets&) = default;
 };
 
 struct ExponentialHistogramPoint {

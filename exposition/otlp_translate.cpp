@@ -277,7 +277,7 @@ void dedupe_series(Family& family) {
 
 class ResourceTranslator {
  public:
-  ResourceTranslator(const Resource& resource, const TranslateOptions& options, const DeltaState& state,
+  ResourceTranslator(const Resource& resource, const TranslateOptions& options, const DeltaLookup& state,
                      Translation& out)
       : resource_(resource), options_(options), state_(state), out_(out) {
     const std::string* name = find(resource.attributes, kServiceName);
@@ -286,7 +286,7 @@ class ResourceTranslator {
     if (space != nullptr && !space->empty()) job = *space + "/" + job;
     group_.grouping.push_back({"job", std::move(job)});
     if (const std::string* instance = find(resource.attributes, kServiceInstanceId); instance && !instance->empty()) {
-      group_.grouping.push_back({"instance", *instance});
+      group_.grouping.insert(group_.grouping.begin(), {"instance", *instance});  // sorted by name
     }
     promoted_ = labels_from(resource.attributes, options.naming, [&](std::string_view key) {
       const auto& keys = options.promote_resource_attributes;
@@ -363,10 +363,16 @@ class ResourceTranslator {
     return false;
   }
 
+  // Into the request's updates (a later point of this request finds it
+  // there) and the group's (what its owner stores with the group).
+  void record_delta(const std::string& key, DeltaSeries next) {
+    group_.delta_updates[key] = next;
+    out_.delta_updates[key] = std::move(next);
+  }
+
   const DeltaSeries* previous(const std::string& key) const {
     if (auto it = out_.delta_updates.find(key); it != out_.delta_updates.end()) return &it->second;
-    if (auto it = state_.find(key); it != state_.end()) return &it->second;
-    return nullptr;
+    return state_(group_.grouping, key);
   }
 
   // The running entry after adding a delta point, or nullopt for a resend
@@ -436,7 +442,7 @@ class ResourceTranslator {
     next->value += point.value;
     series.value = next->value;
     series.created = created_at(next->start_time_unix_nano);
-    out_.delta_updates[key] = std::move(*next);
+    record_delta(key, std::move(*next));
     return true;
   }
 
@@ -482,7 +488,7 @@ class ResourceTranslator {
     point.count = next->count;
     point.sum = next->sum;
     point.start_time_unix_nano = next->start_time_unix_nano;
-    out_.delta_updates[key] = std::move(*next);
+    record_delta(key, std::move(*next));
     return true;
   }
 
@@ -534,7 +540,7 @@ class ResourceTranslator {
     point.count = next->count;
     point.sum = next->sum;
     point.start_time_unix_nano = next->start_time_unix_nano;
-    out_.delta_updates[key] = std::move(*next);
+    record_delta(key, std::move(*next));
     return true;
   }
 
@@ -597,7 +603,7 @@ class ResourceTranslator {
 
   const Resource& resource_;
   const TranslateOptions& options_;
-  const DeltaState& state_;
+  const DeltaLookup& state_;
   Translation& out_;
   TranslatedGroup group_;
   Labels promoted_;
@@ -622,6 +628,7 @@ void merge_into(TranslatedGroup& into, TranslatedGroup&& from) {
   }
   std::sort(into.families.begin(), into.families.end(), by_name);
   into.ended.insert(into.ended.end(), from.ended.begin(), from.ended.end());
+  for (auto& [key, entry] : from.delta_updates) into.delta_updates[key] = std::move(entry);
 }
 
 }  // namespace
@@ -635,6 +642,15 @@ std::string delta_key(const Labels& grouping, std::string_view family, const Lab
 }
 
 Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaState& state) {
+  const DeltaLookup lookup = [&state](const Labels&, const std::string& key) -> const DeltaSeries* {
+    const auto it = state.find(key);
+    return it != state.end() ? &it->second : nullptr;
+  };
+  return translate_with_totals(request, options, lookup);
+}
+
+Translation translate_with_totals(const ExportRequest& request, const TranslateOptions& options,
+                                  const DeltaLookup& state) {
   Translation out;
   std::unordered_map<std::string, std::size_t> group_of;  // grouping labels → index in out.groups
   for (const auto& resource : request.resources) {

@@ -22,6 +22,7 @@
 // Pure function; safe from any thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,17 +54,23 @@ struct DeltaSeries {
   std::uint64_t zero_count = 0;
   ExponentialBuckets positive;
   ExponentialBuckets negative;
+  friend bool operator==(const DeltaSeries&, const DeltaSeries&) = default;
 };
 
 // Keyed by delta_key(): the group, the family and the series.
 using DeltaState = std::map<std::string, DeltaSeries>;
 std::string delta_key(const Labels& grouping, std::string_view family, const Labels& labels);
+// Where translate finds a series' running total before this request: the
+// entry of `key` (a delta_key) in the group of `grouping`, or null. Lets a
+// caller keep each group's totals with the group.
+using DeltaLookup = std::function<const DeltaSeries*(const Labels& grouping, const std::string& key)>;
 
 struct TranslatedGroup {
-  Labels grouping;    // job, and instance when the resource names one
+  Labels grouping;    // job, and instance when the resource names one; sorted by name
   Families families;  // sorted by name; target_info among them when there are attributes for it
   // Series whose point said "no recorded value": (family, labels).
   std::vector<std::pair<std::string, Labels>> ended;
+  DeltaState delta_updates;  // this group's share of Translation::delta_updates
 };
 
 struct Translation {
@@ -74,5 +81,8 @@ struct Translation {
 };
 
 Translation translate(const ExportRequest& request, const TranslateOptions& options, const DeltaState& state);
+// The same, reading the running totals through `totals` (e.g. from each group).
+Translation translate_with_totals(const ExportRequest& request, const TranslateOptions& options,
+                                  const DeltaLookup& totals);
 
 }  // namespace flowgate::exposition::otlp

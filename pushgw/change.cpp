@@ -26,6 +26,7 @@ void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
       groups.erase(map_key(change.key));
       return;
     case ChangeKind::put:
+    case ChangeKind::otlp:
       break;
   }
   auto id = map_key(change.key);
@@ -34,9 +35,13 @@ void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
   group->push_time_seconds = change.push_time_seconds;
   group->push_failure_time_seconds = change.push_failure_time_seconds;
   const auto old = groups.find(id);
-  if (old == groups.end() || change.replaces_group) {
+  if (change.kind == ChangeKind::otlp) {
+    group->families = change.families;
+    group->otlp = change.otlp;
+  } else if (old == groups.end() || change.replaces_group) {
     group->families = change.families;
   } else {
+    group->otlp = old->second->otlp;
     // Both lists ascend by name: merge them, the change's family winning a tie.
     const auto& kept = old->second->families;
     group->families.reserve(kept.size() + change.families.size());

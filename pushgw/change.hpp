@@ -1,8 +1,8 @@
 #pragma once
 // One accepted change of the group store, as the write-ahead log records it
 // and recovery replays it: the families it put (already rendered, so a replay
-// restores them bit for bit without parsing or checking), or the group it
-// removed. apply_change is the whole of replay; it trusts its input.
+// restores them bit for bit without parsing or checking), the whole group an
+// OTLP export left, or the group it removed. apply_change is the whole of replay; it trusts its input.
 
 #include <cstdint>
 #include <map>
@@ -20,6 +20,7 @@ enum class ChangeKind : std::uint8_t {
   remove = 'D',  // DELETE
   wipe = 'W',    // PUT /api/v1/admin/wipe
   expire = 'X',  // removed by --push.group-ttl (replays like remove)
+  otlp = 'O',    // an OTLP export or series sweep: the group as a whole, families and OTLP state
 };
 
 struct Change {
@@ -28,7 +29,8 @@ struct Change {
   double push_time_seconds = 0;       // put: the group's times after the change
   double push_failure_time_seconds = 0;
   bool replaces_group = false;        // put: true drops every family not in `families` (PUT)
-  std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones
+  std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones. otlp: all of them
+  OtlpStatePtr otlp;                  // otlp: the group's state after the change
 };
 
 // Groups by GroupingKey::id(), or by legacy_group_id() while recovery replays

@@ -21,6 +21,7 @@
 #include "exposition/model.hpp"
 #include "exposition/writer.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "pushgw/otlp_state.hpp"
 #include "pushgw/push_error.hpp"
 
 namespace flowgate::pushgw {
@@ -69,6 +70,7 @@ struct Group {
   double push_time_seconds = 0;
   double push_failure_time_seconds = 0;
   std::vector<FamilyPtr> families;  // ascending by name, unique; the two push-time gauges included
+  OtlpStatePtr otlp;                // set once OTLP has fed the group; a PUT drops it, a POST keeps it
 
   bool last_push_successful() const { return !(push_failure_time_seconds > push_time_seconds); }
   const StoredFamily* find(std::string_view name) const;

@@ -94,6 +94,7 @@ PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* o
   auto& group = next.group = std::make_shared<Group>();
   group->push_time_seconds = candidate.now_seconds;
   group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  if (old != nullptr && mode == PushMode::replace_families) group->otlp = old->otlp;
   group->families = candidate.families;
   if (old != nullptr) {
     for (const auto& family : old->families) {
@@ -108,6 +109,39 @@ PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* o
   }
   group->families.push_back(candidate.push_time);
   group->families.push_back(failure_time);
+  sort_by_name(group->families);
+  group->key = std::move(candidate.key);
+  group->id = std::move(candidate.id);
+  return next;
+}
+
+FamilyPtr family_named(const Group& group, std::string_view name) {
+  for (const auto& family : group.families) {
+    if (family->name == name) return family;
+  }
+  return nullptr;
+}
+
+// The group an OTLP put leaves (its index share is rebuilt whole). The push-time
+// gauges are always rebuilt: push_time_seconds is the export's (touch) or
+// the old one (a sweep).
+PushedGroup group_after_otlp_put(Candidate& candidate, const Group* old, const GroupStore::OtlpPut& put) {
+  PushedGroup next;
+  auto& group = next.group = std::make_shared<Group>();
+  group->push_time_seconds = put.touch || old == nullptr ? candidate.now_seconds : old->push_time_seconds;
+  group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->otlp = put.otlp;
+  group->families = candidate.families;
+  FamilyPtr push_time = put.touch || old == nullptr ? candidate.push_time : family_named(*old, kPushTimeName);
+  if (old != nullptr) {
+    for (const auto& family : old->families) {
+      const bool leaves = is_push_time_gauge(family->name) || contains(candidate.families, family->name) ||
+                          std::find(put.dropped.begin(), put.dropped.end(), family->name) != put.dropped.end();
+      if (!leaves) group->families.push_back(family);
+    }
+  }
+  group->families.push_back(push_time != nullptr ? push_time : candidate.push_time);
+  group->families.push_back(kept_failure_time(old, nullptr, candidate.key, candidate.now_seconds));
   sort_by_name(group->families);
   group->key = std::move(candidate.key);
   group->id = std::move(candidate.id);
@@ -170,6 +204,7 @@ struct GroupStore::State {
     group->push_failure_time_seconds = now;
     if (old != nullptr) {
       group->push_time_seconds = old->push_time_seconds;
+      group->otlp = old->otlp;
       for (const auto& family : old->families) {
         if (family->name != kPushFailureTimeName) group->families.push_back(family);
       }
@@ -248,6 +283,39 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
   for (const auto& family : candidate.families) state.index.add(*family);
   state.index.add(*candidate.push_time);
   state.index.add(*failure_time);
+  retired = state.published.exchange(current->with_group(std::move(next.group)));
+  return ticket;
+}
+
+boost::system::result<CommitTicket, PushError> GroupStore::put_otlp(OtlpPut put) {
+  State& state = *state_;
+  auto built = build_candidate(put.key, std::move(put.families), put.now_seconds, state.options.consistency_check);
+  if (!built) return built.error();
+  Candidate& candidate = *built;
+
+  std::shared_ptr<const Snapshot> retired;
+  std::lock_guard lock(state.writer);
+  const auto current = state.published.load();
+  const Group* old = current->find(candidate.id);
+  if (!put.touch && old == nullptr) return CommitTicket{0};  // swept group already gone
+  if (state.options.consistency_check) {
+    auto checked = check_consistency(state.index, old, candidate.families, PushMode::replace_families, state.options);
+    if (!checked) return checked.error();
+  }
+  auto next = group_after_otlp_put(candidate, old, put);
+  if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
+  Change change;
+  change.kind = ChangeKind::otlp;
+  change.key = next.group->key;
+  change.push_time_seconds = next.group->push_time_seconds;
+  change.push_failure_time_seconds = next.group->push_failure_time_seconds;
+  change.families = next.group->families;
+  change.otlp = next.group->otlp;
+  auto ticket = state.write_to_wal(change);
+  if (!ticket) return ticket;
+  // The group is rebuilt whole, so is its share of the index (O(group), as the put).
+  if (old != nullptr) state.index.remove(*old);
+  state.index.add(*next.group);
   retired = state.published.exchange(current->with_group(std::move(next.group)));
   return ticket;
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "exposition/model.hpp"
 #include "pushgw/wal_writer.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "pushgw/otlp_state.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
 #include "pushgw/store_options.hpp"
@@ -52,6 +54,24 @@ class GroupStore {
   // too_many_groups, store_full) without recording a failure.
   boost::system::result<CommitTicket, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
                                                       double now_seconds);
+
+  // An OTLP export (touch) or series sweep (not touch) of one group, written
+  // to the WAL as the whole group (ChangeKind::otlp): the group gets
+  // `families`, each whole (the caller merged the stored series it keeps
+  // into it), loses the families named in `dropped`, keeps its others, and
+  // its OTLP state becomes `otlp`. An export sets push_time_seconds to
+  // `now_seconds`; a sweep keeps it (and changes nothing when the group is
+  // gone). Checked like a POST (label rules, the consistency check, quotas);
+  // a refusal changes nothing and records no failure time.
+  struct OtlpPut {
+    GroupingKey key;
+    exposition::Families families;
+    std::vector<std::string> dropped;
+    OtlpStatePtr otlp;
+    double now_seconds = 0;
+    bool touch = true;
+  };
+  boost::system::result<CommitTicket, PushError> put_otlp(OtlpPut put);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the

@@ -17,6 +17,8 @@ int http_status(PushErrorKind kind) {
     case PushErrorKind::too_many_series:
     case PushErrorKind::group_too_large:
       return 413;
+    case PushErrorKind::forbidden:
+      return 403;
     case PushErrorKind::unsupported_encoding:
       return 415;
     case PushErrorKind::too_many_groups:
@@ -48,6 +50,7 @@ std::string_view name(PushErrorKind kind) {
     case PushErrorKind::group_too_large: return "group_too_large";
     case PushErrorKind::too_many_groups: return "too_many_groups";
     case PushErrorKind::store_full: return "store_full";
+    case PushErrorKind::forbidden: return "forbidden";
   }
   return "bad_body";
 }

@@ -26,6 +26,7 @@ enum class PushErrorKind {
   group_too_large,           // the group would hold more series than --push.max-series-per-group: 413
   too_many_groups,           // a new group while --push.max-groups are stored: 429
   store_full,                // the store would grow past --push.max-store-bytes: 429
+  forbidden,                 // the caller may not change the group (--web.authorization.file): 403
 };
 
 struct PushError {

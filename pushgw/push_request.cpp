@@ -21,39 +21,6 @@ bool is_encoding(std::string_view content_encoding, std::string_view name) {
   return boost::algorithm::iequals(content_encoding, name, std::locale::classic());
 }
 
-// The body as the parsers read it: inflated for gzip, unframed for snappy
-// (the framing format, as the Pushgateway's snappy.NewReader reads it), as
-// it is for identity or no Content-Encoding. Any other encoding is refused
-// (415): the Pushgateway would parse its bytes as plain text.
-boost::system::result<std::string_view, PushError> decoded_body(std::string_view content_encoding,
-                                                                std::string_view body, std::size_t max_bytes,
-                                                                std::string& storage) {
-  while (!content_encoding.empty() && content_encoding.front() == ' ') content_encoding.remove_prefix(1);
-  while (!content_encoding.empty() && content_encoding.back() == ' ') content_encoding.remove_suffix(1);
-  if (content_encoding.empty() || is_encoding(content_encoding, "identity")) return body;
-  if (is_encoding(content_encoding, "gzip")) {
-    auto gunzipped = exposition::gunzip(body, max_bytes);
-    if (!gunzipped) {
-      return PushError(gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
-                       gunzipped.error().message);
-    }
-    storage = std::move(*gunzipped);
-    return std::string_view(storage);
-  }
-  if (is_encoding(content_encoding, "snappy")) {
-    auto unframed = exposition::snappy_uncompress_frames(body, max_bytes);
-    if (!unframed) {
-      return PushError(unframed.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
-                       unframed.error().message);
-    }
-    storage = std::move(*unframed);
-    return std::string_view(storage);
-  }
-  return PushError(PushErrorKind::unsupported_encoding,
-                   "Content-Encoding " + exposition::quoted_for_message(content_encoding) +
-                       " is not one flowgate reads; send gzip, snappy (the framing format) or identity");
-}
-
 // The Pushgateway's prefix first, so scripts that grep for it keep working;
 // then where exactly and which rule.
 PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
@@ -93,6 +60,39 @@ bool is_consistency_rule(std::string_view rule) {
 }
 
 }  // namespace
+
+// The body as the parsers read it: inflated for gzip, unframed for snappy
+// (the framing format, as the Pushgateway's snappy.NewReader reads it), as
+// it is for identity or no Content-Encoding. Any other encoding is refused
+// (415): the Pushgateway would parse its bytes as plain text.
+boost::system::result<std::string_view, PushError> decoded_body(std::string_view content_encoding,
+                                                                std::string_view body, std::size_t max_bytes,
+                                                                std::string& storage) {
+  while (!content_encoding.empty() && content_encoding.front() == ' ') content_encoding.remove_prefix(1);
+  while (!content_encoding.empty() && content_encoding.back() == ' ') content_encoding.remove_suffix(1);
+  if (content_encoding.empty() || is_encoding(content_encoding, "identity")) return body;
+  if (is_encoding(content_encoding, "gzip")) {
+    auto gunzipped = exposition::gunzip(body, max_bytes);
+    if (!gunzipped) {
+      return PushError(gunzipped.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                       gunzipped.error().message);
+    }
+    storage = std::move(*gunzipped);
+    return std::string_view(storage);
+  }
+  if (is_encoding(content_encoding, "snappy")) {
+    auto unframed = exposition::snappy_uncompress_frames(body, max_bytes);
+    if (!unframed) {
+      return PushError(unframed.error().output_too_large ? PushErrorKind::body_too_large : PushErrorKind::bad_body,
+                       unframed.error().message);
+    }
+    storage = std::move(*unframed);
+    return std::string_view(storage);
+  }
+  return PushError(PushErrorKind::unsupported_encoding,
+                   "Content-Encoding " + exposition::quoted_for_message(content_encoding) +
+                       " is not one flowgate reads; send gzip, snappy (the framing format) or identity");
+}
 
 ChangeOutcome apply_push(const PushRequest& request, GroupStore& store, const PushLimits& limits) {
   auto key = parse_grouping_key(request.path, limits);

@@ -6,6 +6,7 @@
 // refused. Status codes, headers and reply bodies are the exporter's to shape.
 // Thread-safe (the store is).
 
+#include <string>
 #include <string_view>
 
 #include <boost/system/result.hpp>
@@ -25,6 +26,15 @@ struct PushRequest {
   std::string_view body;                    // as received
   double received_at = 0;                   // Unix seconds
 };
+
+// The body as the parsers read it: inflated for gzip, unframed for snappy
+// (the framing format, as the Pushgateway's snappy.NewReader reads it), as
+// it is for identity or no Content-Encoding; at most `max_bytes` inflated.
+// Any other encoding is refused (415): the Pushgateway would parse its bytes
+// as plain text. The view points into `body` or `storage`.
+boost::system::result<std::string_view, PushError> decoded_body(std::string_view content_encoding,
+                                                                std::string_view body, std::size_t max_bytes,
+                                                                std::string& storage);
 
 // The change is in the store (and written to the WAL under the ticket), or it was
 // refused and only what the Pushgateway records (a failure time) changed.

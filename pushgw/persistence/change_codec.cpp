@@ -20,6 +20,11 @@ void encode_change(const Change& change, std::string& out) {
       break;
     case ChangeKind::wipe:
       break;
+    case ChangeKind::otlp:
+      encode_group_body(change.key, change.push_time_seconds, change.push_failure_time_seconds, change.families,
+                        payload);
+      encode_otlp_state(change.otlp != nullptr ? *change.otlp : OtlpState{}, payload);
+      break;
   }
   std::swap(payload.bytes(), out);
 }
@@ -53,6 +58,19 @@ std::optional<Change> decode_change(std::string_view payload) {
     case static_cast<std::uint8_t>(ChangeKind::wipe):
       change.kind = ChangeKind::wipe;
       break;
+    case static_cast<std::uint8_t>(ChangeKind::otlp): {
+      change.kind = ChangeKind::otlp;
+      auto body = decode_group_body(in);
+      if (!body) return std::nullopt;
+      auto state = decode_otlp_state(in);
+      if (!state) return std::nullopt;
+      change.key = std::move(body->key);
+      change.push_time_seconds = body->push_time_seconds;
+      change.push_failure_time_seconds = body->push_failure_time_seconds;
+      change.families = std::move(body->families);
+      change.otlp = std::make_shared<const OtlpState>(std::move(*state));
+      break;
+    }
     default:
       return std::nullopt;
   }

@@ -4,6 +4,7 @@
 //     put:            u8 replaces_group, group body (record_codec.hpp)
 //     remove, expire: group body with no families (the key)
 //     wipe:           nothing
+//     otlp:           group body (every family), OTLP state (record_codec.hpp)
 
 #include <optional>
 #include <string>

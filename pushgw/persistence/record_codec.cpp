@@ -151,4 +151,83 @@ std::optional<GroupBody> decode_group_body(Decoder& in) {
   return body;
 }
 
+namespace {
+
+void encode_exponential(const exposition::otlp::ExponentialBuckets& buckets, Encoder& out) {
+  out.u32(static_cast<std::uint32_t>(buckets.offset));
+  out.u32(static_cast<std::uint32_t>(buckets.counts.size()));
+  for (auto count : buckets.counts) out.u64(count);
+}
+
+void decode_exponential(Decoder& in, exposition::otlp::ExponentialBuckets& buckets) {
+  buckets.offset = static_cast<std::int32_t>(in.u32());
+  const std::uint32_t count = in.u32();
+  for (std::uint32_t i = 0; i < count && in.ok(); ++i) buckets.counts.push_back(in.u64());
+}
+
+void encode_delta(const exposition::otlp::DeltaSeries& delta, Encoder& out) {
+  out.u64(delta.start_time_unix_nano);
+  out.u64(delta.last_time_unix_nano);
+  out.f64(delta.value);
+  out.u64(delta.count);
+  out.f64(delta.sum);
+  out.u32(static_cast<std::uint32_t>(delta.bounds.size()));
+  for (double bound : delta.bounds) out.f64(bound);
+  out.u32(static_cast<std::uint32_t>(delta.buckets.size()));
+  for (auto bucket : delta.buckets) out.u64(bucket);
+  out.u32(static_cast<std::uint32_t>(delta.scale));
+  out.u64(delta.zero_count);
+  encode_exponential(delta.positive, out);
+  encode_exponential(delta.negative, out);
+}
+
+exposition::otlp::DeltaSeries decode_delta(Decoder& in) {
+  exposition::otlp::DeltaSeries delta;
+  delta.start_time_unix_nano = in.u64();
+  delta.last_time_unix_nano = in.u64();
+  delta.value = in.f64();
+  delta.count = in.u64();
+  delta.sum = in.f64();
+  const std::uint32_t bounds = in.u32();
+  for (std::uint32_t i = 0; i < bounds && in.ok(); ++i) delta.bounds.push_back(in.f64());
+  const std::uint32_t buckets = in.u32();
+  for (std::uint32_t i = 0; i < buckets && in.ok(); ++i) delta.buckets.push_back(in.u64());
+  delta.scale = static_cast<std::int32_t>(in.u32());
+  delta.zero_count = in.u64();
+  decode_exponential(in, delta.positive);
+  decode_exponential(in, delta.negative);
+  return delta;
+}
+
+}  // namespace
+
+void encode_otlp_state(const OtlpState& state, Encoder& out) {
+  out.u32(static_cast<std::uint32_t>(state.deltas.size()));
+  for (const auto& [key, delta] : state.deltas) {
+    out.str(key);
+    encode_delta(delta, out);
+  }
+  out.u32(static_cast<std::uint32_t>(state.last_seen.size()));
+  for (const auto& [key, seconds] : state.last_seen) {
+    out.str(key);
+    out.f64(seconds);
+  }
+}
+
+std::optional<OtlpState> decode_otlp_state(Decoder& in) {
+  OtlpState state;
+  const std::uint32_t deltas = in.u32();
+  for (std::uint32_t i = 0; i < deltas && in.ok(); ++i) {
+    std::string key(in.str());
+    state.deltas.insert_or_assign(std::move(key), decode_delta(in));
+  }
+  const std::uint32_t seen = in.u32();
+  for (std::uint32_t i = 0; i < seen && in.ok(); ++i) {
+    std::string key(in.str());
+    state.last_seen.insert_or_assign(std::move(key), in.f64());
+  }
+  if (!in.ok()) return std::nullopt;
+  return state;
+}
+
 }  // namespace flowgate::pushgw::persistence

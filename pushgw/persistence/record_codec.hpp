@@ -77,4 +77,8 @@ struct GroupBody {
 };
 std::optional<GroupBody> decode_group_body(Decoder& in);
 
+// A group's OTLP state: its delta totals, then its series' last export times.
+void encode_otlp_state(const OtlpState& state, Encoder& out);
+std::optional<OtlpState> decode_otlp_state(Decoder& in);
+
 }  // namespace flowgate::pushgw::persistence

@@ -22,11 +22,13 @@ using persistence::File;
 // Layout (all integers little-endian; see record_codec.hpp):
 //   header  = "FGPUSHGW" u32 version
 //   record* = u32 payload length, u32 CRC32 of payload, payload
-//   payload = 'G' group | 'E' u64 group count, u64 log segment (the last
-//             record; its absence means the file was cut short)
+//   payload = 'G' group | 'O' group, OTLP state (a group OTLP has fed) |
+//             'E' u64 group count, u64 log segment (the last record; its
+//             absence means the file was cut short)
 //   group   = encode_group_body
 constexpr std::string_view kMagic = "FGPUSHGW";
 constexpr char kGroupRecord = 'G';
+constexpr char kOtlpGroupRecord = 'O';
 constexpr char kEndRecord = 'E';
 constexpr std::size_t kFlushBytes = 1u << 20;
 
@@ -43,9 +45,10 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
   Encoder payload;
   for (const auto& group : snapshot.groups()) {
     payload.bytes().clear();
-    payload.u8(kGroupRecord);
+    payload.u8(group->otlp != nullptr ? kOtlpGroupRecord : kGroupRecord);
     persistence::encode_group_body(group->key, group->push_time_seconds, group->push_failure_time_seconds,
                                    group->families, payload);
+    if (group->otlp != nullptr) persistence::encode_otlp_state(*group->otlp, payload);
     persistence::frame_record(payload.bytes(), out.bytes());
     ++group_count;
     if (out.bytes().size() >= kFlushBytes) {
@@ -128,10 +131,17 @@ boost::system::result<SnapshotFileContent, PersistenceError> read_snapshot_file(
       if (offset + frame.size != content.size()) return damaged(offset + frame.size, "bytes after the end record");
       return loaded;
     }
-    if (frame.payload[0] != kGroupRecord) return damaged(offset, "unknown record type");
+    if (frame.payload[0] != kGroupRecord && frame.payload[0] != kOtlpGroupRecord) {
+      return damaged(offset, "unknown record type");
+    }
     auto body = persistence::decode_group_body(in);
-    if (!body || !in.done()) return damaged(offset, "a group record does not decode");
+    std::optional<OtlpState> otlp;
+    if (body && frame.payload[0] == kOtlpGroupRecord) otlp = persistence::decode_otlp_state(in);
+    if (!body || !in.done() || (frame.payload[0] == kOtlpGroupRecord && !otlp)) {
+      return damaged(offset, "a group record does not decode");
+    }
     auto group = std::make_shared<Group>();
+    if (otlp) group->otlp = std::make_shared<const OtlpState>(std::move(*otlp));
     group->key = std::move(body->key);
     group->push_time_seconds = body->push_time_seconds;
     group->push_failure_time_seconds = body->push_failure_time_seconds;

@@ -202,6 +202,22 @@ TEST_F(AuthorizedRoutes, PushOutsideTheScopeIs403NamingUserAndKeyAndChangesNothi
   EXPECT_EQ(scrape.find("flowgate_push_rejections_total"), std::string::npos) << "a 403 is no push rejection";
 }
 
+TEST_F(AuthorizedRoutes, AnOtlpExportNeedsPushRightsForEveryResourcesGroup) {
+  const std::string billing = R"({"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":)"
+                              R"({"stringValue":"billing"}}]},"scopeMetrics":[{"metrics":[{"name":"m","gauge":)"
+                              R"({"dataPoints":[{"asDouble":1}]}}]}]}]})";
+  EXPECT_EQ(fixture_->send_otlp("/v1/metrics", "application/json", billing, "billing").reply.status, 200);
+  std::string payments = billing;
+  payments.replace(payments.find("\"billing\""), 9, "\"payments\"");
+  const auto refused = fixture_->send_otlp("/v1/metrics", "application/json", payments, "billing").reply;
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.body, R"x({"code":7,"message":"user \"billing\" may not push to grouping key {job=\"payments\"} )x"
+                          R"x((--web.authorization.file)"})x");
+  const std::string scrape = body_of(send("ops", "GET", "/metrics").reply);
+  EXPECT_EQ(scrape.find("payments"), std::string::npos) << scrape;
+  EXPECT_EQ(scrape.find("flowgate_push_rejections_total"), std::string::npos) << "a 403 is no push rejection";
+}
+
 TEST_F(AuthorizedRoutes, GroupingLabelsBeyondTheSelectorsAreChecked) {
   EXPECT_EQ(send("billing", "PUT", "/metrics/job/billing-nightly/instance/h2", "m 1\n").reply.status, 200);
   EXPECT_EQ(send("billing", "PUT", "/metrics/job/billing-nightly/instance/web", "m 1\n").reply.status, 403);

@@ -78,6 +78,16 @@ const HeaderCase kCases[] = {
     {"Delete", "DELETE /metrics/job/", "DELETE", "/metrics/job/a", "", "", 202, kEmpty},
     {"DeleteBadGroupingKey", "DELETE /metrics/job/", "DELETE", "/metrics/job/a/odd", "", "", 400, kGoError},
     {"DeleteBase64", "DELETE /metrics/job@base64/", "DELETE", "/metrics/job@base64/ZXRs", "", "", 202, kEmpty},
+    // OTLP/HTTP exports: the reply in the request's encoding, a 415 as Go's http.Error.
+    {"OtlpProtobuf", "POST /v1/metrics", "POST", "/v1/metrics", "Content-Type: application/x-protobuf\r\n", "", 200,
+     with_framing({"Content-Type"})},
+    {"OtlpJson", "POST /otlp/v1/metrics", "POST", "/otlp/v1/metrics", "Content-Type: application/json\r\n", "{}",
+     200, with_framing({"Content-Type"})},
+    {"OtlpPrometheusPath", "POST /api/v1/otlp/v1/metrics", "POST", "/api/v1/otlp/v1/metrics",
+     "Content-Type: application/json\r\n", "{}", 200, with_framing({"Content-Type"})},
+    {"OtlpBadBody", "POST /v1/metrics", "POST", "/v1/metrics", "Content-Type: application/json\r\n", "[", 400,
+     with_framing({"Content-Type"})},
+    {"OtlpUnsupportedType", "POST /v1/metrics", "POST", "/v1/metrics", kText, "m 1\n", 415, kGoError},
     // Health and lifecycle.
     {"Healthy", "GET /-/healthy", "GET", "/-/healthy", "", "", 200, kPlainText},
     {"Ready", "GET /-/ready", "GET", "/-/ready", "", "", 200, kPlainText},
@@ -187,7 +197,7 @@ TEST(ReplyHeaderTable, CoversEveryRouteAndEachRowReachesItsRoute) {
   RouteFixture fixture(every_route_flags());
   const Router router = build_routes(RouteContext{fixture.flags, fixture.store, fixture.scrape, fixture.self_metrics,
                                                   StatusInfo{&fixture.flags.values, 0, false}, [] {}, nullptr,
-                                                  nullptr});
+                                                  nullptr, &fixture.otlp});
   std::set<std::string> covered;
   for (const auto& c : kCases) {
     const std::string target = c.target;

@@ -11,6 +11,7 @@
 #include "exporter/scrape_handler.hpp"
 #include "exporter/self_metrics.hpp"
 #include "pushgw/group_store.hpp"
+#include "pushgw/otlp_ingest.hpp"
 
 namespace flowgate::exporter::testing {
 
@@ -19,8 +20,9 @@ struct RouteFixture {
       : flags(std::move(route_flags)),
         store(pushgw::StoreOptions{!flags.disable_consistency_check, [](std::string_view name) { return SelfMetrics::family_type(name); }}),
         scrape(store, {}, self_metrics),
+        otlp(store, {}),
         dispatcher(build_routes(RouteContext{flags, store, scrape, self_metrics, StatusInfo{&flags.values, 0, false},
-                                             [this] { ++shutdown_requests; }, nullptr, authorization}),
+                                             [this] { ++shutdown_requests; }, nullptr, authorization, &otlp}),
                    flags.route_prefix) {}
 
   Dispatched send(std::string_view method, std::string_view target, std::string_view body = {},
@@ -35,10 +37,24 @@ struct RouteFixture {
     return dispatcher.dispatch(request);
   }
 
+  // An OTLP/HTTP export (POST) of `body` in `content_type`.
+  Dispatched send_otlp(std::string_view target, std::string_view content_type, std::string_view body,
+                       std::string_view user = {}) const {
+    Request request;
+    request.user = user;
+    request.method = "POST";
+    request.target = target;
+    request.content_type = content_type;
+    request.body = body;
+    request.received_at = 1'700'000'000;
+    return dispatcher.dispatch(request);
+  }
+
   Flags flags;
   SelfMetrics self_metrics;
   pushgw::GroupStore store;
   ScrapeHandler scrape;
+  pushgw::OtlpIngest otlp;
   int shutdown_requests = 0;
   Dispatcher dispatcher;
 };

@@ -60,7 +60,7 @@ TEST(OtlpProtobuf, ACumulativeMonotonicSumBecomesACounterInTheResourcesGroup) {
   auto decoded = decode_protobuf(request(kService, {counter_metric("rows.read", 42)}));
   ASSERT_TRUE(decoded) << decoded.error().describe();
   const auto group = only_group(translate(*decoded, {}, {}));
-  EXPECT_EQ(group.grouping, (Labels{{"job", "shop/etl"}, {"instance", "pod-1"}}));
+  EXPECT_EQ(group.grouping, (Labels{{"instance", "pod-1"}, {"job", "shop/etl"}}));
   EXPECT_EQ(text_of(group.families),
             "# HELP rows_read_total Rows read\n"
             "# TYPE rows_read_total counter\n"

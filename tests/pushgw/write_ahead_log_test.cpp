@@ -17,9 +17,11 @@
 #include <gtest/gtest.h>
 
 #include "pushgw/group.hpp"
+#include "pushgw/otlp_ingest.hpp"
 #include "pushgw/persistence/change_codec.hpp"
 #include "pushgw/persistence/recovery.hpp"
 #include "pushgw/snapshot.hpp"
+#include "tests/pushgw/otlp_testing.hpp"
 #include "tests/pushgw/store_testing.hpp"
 
 namespace flowgate::pushgw::persistence {
@@ -111,9 +113,14 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
   ASSERT_TRUE(put(store, "job/a/instance/b", "# HELP m help\n# TYPE m gauge\nm{y=\"z\"} 1\n", 7));
   const auto* group = store.snapshot()->find(key("job/a/instance/b").id());
   ASSERT_NE(group, nullptr);
-  Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families};
-  for (const auto& change : {put_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}},
-                             Change{ChangeKind::expire, group->key, 0, 0, false, {}}, Change{ChangeKind::wipe, {}, 0, 0, false, {}}}) {
+  Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families, nullptr};
+  auto otlp = std::make_shared<OtlpState>();
+  otlp->deltas["k"] = {1, 2, 3.5, 4, 5.5, {0.5, 1}, {1, 2, 3}, -2, 6, {-1, {7, 8}}, {2, {9}}};
+  otlp->last_seen["m\xffy\xfez"] = 7.25;
+  Change otlp_change{ChangeKind::otlp, group->key, 7, 3, false, group->families, otlp};
+  for (const auto& change : {put_change, otlp_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
+                             Change{ChangeKind::expire, group->key, 0, 0, false, {}, nullptr},
+                             Change{ChangeKind::wipe, {}, 0, 0, false, {}, nullptr}}) {
     std::string payload;
     encode_change(change, payload);
     const auto decoded = decode_change(payload);
@@ -127,12 +134,16 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
       EXPECT_EQ(decoded->families[i]->text_block, change.families[i]->text_block);
       EXPECT_EQ(decoded->families[i]->series_hashes, change.families[i]->series_hashes);
     }
+    ASSERT_EQ(decoded->otlp != nullptr, change.kind == ChangeKind::otlp);
+    if (decoded->otlp) {
+      EXPECT_EQ(*decoded->otlp, *otlp);
+    }
   }
 }
 
 TEST(ChangeCodec, RefusesTrailingBytesAndUnknownKinds) {
   std::string payload;
-  encode_change(Change{ChangeKind::wipe, {}, 0, 0, false, {}}, payload);
+  encode_change(Change{ChangeKind::wipe, {}, 0, 0, false, {}, nullptr}, payload);
   EXPECT_FALSE(decode_change(payload + "x"));
   EXPECT_FALSE(decode_change("Q"));
   EXPECT_FALSE(decode_change(""));
@@ -172,6 +183,37 @@ TEST_F(WriteAheadLogTest, AWipeReplaysToAnEmptyStore) {
   const auto recovered = recover();
   EXPECT_TRUE(recovered.groups.empty());
   EXPECT_EQ(recovered.report.records_replayed, 7u);
+}
+
+// A restart must not reset a counter fed by deltas: the running totals are
+// logged with the group, kept by compaction, and read back by recovery.
+TEST_F(WriteAheadLogTest, OtlpDeltaTotalsSurviveCompactionAndReplay) {
+  using exposition::otlp::Temporality;
+  using pushgw::testing::counter;
+  using pushgw::testing::export_of;
+  const std::string series = "steps_total{instance=\"pod-1\",job=\"etl\",step=\"a\"}";
+  GroupStore store({});
+  {
+    OtlpIngest ingest(store, {});
+    auto log = open_log();
+    store.attach_wal(log.get());
+    ASSERT_TRUE(ingest.ingest(export_of({counter("steps", 3, Temporality::delta, {"a"}, 10, 20)}), 100));
+    const auto snapshot = store.checkpoint([&] { ASSERT_TRUE(log->rotate()); });
+    ASSERT_TRUE(write_snapshot_file(*snapshot, snapshot_file_, 1));
+    log->remove_through(1);
+    ASSERT_TRUE(ingest.ingest(export_of({counter("steps", 4, Temporality::delta, {"a"}, 20, 30)}), 110));
+    store.attach_wal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.snapshot_groups, 1u);
+  EXPECT_EQ(recovered.report.records_replayed, 1u);
+  GroupStore restored({});
+  restored.restore(recovered.groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+  OtlpIngest after_restart(restored, {});
+  ASSERT_TRUE(after_restart.ingest(export_of({counter("steps", 4, Temporality::delta, {"a"}, 20, 30)}), 120));  // a resend
+  ASSERT_TRUE(after_restart.ingest(export_of({counter("steps", 1, Temporality::delta, {"a"}, 30, 40)}), 130));
+  EXPECT_NE(scrape(*restored.snapshot()).find(series + " 8\n"), std::string::npos) << scrape(*restored.snapshot());
 }
 
 TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
