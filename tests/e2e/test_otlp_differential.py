@@ -34,7 +34,8 @@ def _no_job(series):
 
 # name -> (does this raw difference belong here?, reason). A raw difference is
 # (kind, step or series, flowgate's, Prometheus 3's), kind "status",
-# "only_flowgate", "only_prometheus3" or "value".
+# "only_flowgate", "only_prometheus3", "value" or "le_spelling" (a bucket
+# both have, with the same value, whose le is spelled differently).
 DIFFERENCES = {
     "push times": (
         lambda kind, key, *_: kind == "only_flowgate" and key[0] in ("push_time_seconds",
@@ -47,6 +48,11 @@ DIFFERENCES = {
         "a resource without service.name is job=\"unknown_service\" (every flowgate group needs a job, "
         "the specification's fallback name); Prometheus 3 writes its series without job and, lacking job "
         "and instance, no target_info"),
+    "le spelled as a float": (
+        lambda kind, *_: kind == "le_spelling",
+        "Prometheus 3 rewrites the le label of every scraped classic histogram in float format "
+        "(\"10.0\"), whatever the exposition says, while its OTLP receiver writes the bound as it prints "
+        "(\"10\"): a scrape of flowgate, like one of any exporter, gives le=\"10.0\""),
     "export older than the last": (
         lambda kind, key, *_: (kind == "status" and key == "older_point")
         or (kind == "value" and _job(key, "late")),
@@ -69,18 +75,28 @@ def series_of(prometheus, at, drop_job=None):
             if drop_job is None or sample["metric"].get("job") != drop_job}
 
 
+def canonical_le(key):
+    """The series with its `le` value as a number (10 and 10.0 alike)."""
+    return tuple((name, float(value)) if name == "le" else (name, value) for name, value in
+                 (key[1:])) + (key[0],)
+
+
 def raw_differences(statuses, flowgate_series, prometheus_series):
     found = []
     for step, status in statuses["flowgate"].items():
         if status != statuses["prometheus3"][step]:
             found.append(("status", step, status, statuses["prometheus3"][step]))
+    only_prometheus = {canonical_le(key): key for key in prometheus_series.keys() - flowgate_series.keys()}
     for key in sorted(flowgate_series.keys() | prometheus_series.keys()):
         if key not in prometheus_series:
-            found.append(("only_flowgate", key, flowgate_series[key], None))
-        elif key not in flowgate_series:
-            found.append(("only_prometheus3", key, None, prometheus_series[key]))
-        elif flowgate_series[key] != prometheus_series[key]:
+            twin = only_prometheus.pop(canonical_le(key), None)
+            if twin is not None and flowgate_series[key] == prometheus_series[twin]:
+                found.append(("le_spelling", key, dict(key[1:])["le"], dict(twin[1:])["le"]))
+            else:
+                found.append(("only_flowgate", key, flowgate_series[key], None))
+        elif key in flowgate_series and flowgate_series[key] != prometheus_series[key]:
             found.append(("value", key, flowgate_series[key], prometheus_series[key]))
+    found += [("only_prometheus3", key, None, prometheus_series[key]) for key in only_prometheus.values()]
     return found
 
 

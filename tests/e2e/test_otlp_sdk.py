@@ -28,9 +28,9 @@ def selector(name, **labels):
 
 
 def value_of(prometheus, promql):
-    """The one sample `promql` selects, once the scrape has it, as a float."""
-    result = otlp_support.wait_for(promql, lambda: otlp_support.query(prometheus, promql))
-    assert len(result) == 1, result
+    """The one sample `promql` selects, as a float."""
+    result = otlp_support.query(prometheus, promql)
+    assert len(result) == 1, f"{promql}: {result}"
     return float(result[0]["value"][1])
 
 
@@ -65,7 +65,7 @@ def test_sdk_instruments_from_a_prefect_flow_reach_prometheus_with_their_exact_v
             "cpu": selector("cpu_utilization_ratio", **ETL),
             "duration count": selector("task_duration_seconds_count", task="transform", **ETL),
             "duration sum": selector("task_duration_seconds_sum", task="transform", **ETL),
-            "duration le 5": selector("task_duration_seconds_bucket", task="transform", le="5", **ETL),
+            "duration le 5": selector("task_duration_seconds_bucket", task="transform", le="5.0", **ETL),  # a scrape spells le as a float
             "duration le +Inf": selector("task_duration_seconds_bucket", task="transform", le="+Inf", **ETL),
             "payload count": "histogram_count(" + selector("payload_size_bytes", **ETL) + ")",
             "payload sum": "histogram_sum(" + selector("payload_size_bytes", **ETL) + ")",
