@@ -6,6 +6,7 @@ data points per CPU second).
     bench/otlp_ingest_vs_prometheus3.py --flowgate build/release/exporter/flowgate
     bench/otlp_ingest_vs_prometheus3.py --flowgate BINARY --smoke      # tiny, ~10 s: the harness works
     options: --series 1000 --exports 200 --clients 4 --only flowgate|prometheus3 --json FILE
+             --flowgate-flag=FLAG (repeatable: e.g. --persistence.sync=interval)
 
 The same pregenerated export requests (tests/e2e/otlp_payloads.py `bench`:
 per client, EXPORTS protobuf bodies of SERIES cumulative counter points, each
@@ -90,9 +91,9 @@ def prometheus_series(server):
     return int(result[0]["value"][1]) if result else 0
 
 
-def run_flowgate(binary, per_client, points, work):
+def run_flowgate(binary, per_client, points, work, flags):
     os.environ["FLOWGATE_BINARY"] = binary
-    with servers.flowgate([f"--persistence.file={work / 'flowgate.state'}"]) as server:
+    with servers.flowgate([f"--persistence.file={work / 'flowgate.state'}", *flags]) as server:
         figures = measure("flowgate", server, otlp_support.FLOWGATE_OTLP_PATH, per_client, points)
         figures["series_stored"] = flowgate_series(server)
     return figures
@@ -126,6 +127,8 @@ def main():
     parser.add_argument("--exports", type=int, default=200, help="export requests per client")
     parser.add_argument("--clients", type=int, default=4, help="concurrent senders")
     parser.add_argument("--only", choices=["flowgate", "prometheus3"])
+    parser.add_argument("--flowgate-flag", action="append", default=[],
+                        help="one more flowgate flag (repeatable), e.g. --flowgate-flag=--persistence.sync=interval")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: proves the harness runs")
     parser.add_argument("--json", help="also write every figure to this file")
     args = parser.parse_args()
@@ -146,7 +149,7 @@ def main():
                  "points": points, "bytes": sum(len(body) for bodies in per_client for body in bodies)}
         results = {}
         if args.only in (None, "flowgate"):
-            results["flowgate"] = run_flowgate(args.flowgate, per_client, points, work)
+            results["flowgate"] = run_flowgate(args.flowgate, per_client, points, work, args.flowgate_flag)
         if args.only in (None, "prometheus3"):
             results["prometheus3"] = run_prometheus3(per_client, points, work)
     report(results, setup)
