@@ -9,8 +9,9 @@ Runs inside the shared Prefect venv (it has the SDK):
     <venv>/bin/python otlp_payloads.py differential OUT_DIR BASE_UNIX_NANO
     <venv>/bin/python otlp_payloads.py bench OUT_DIR BASE_UNIX_NANO SERIES EXPORTS CLIENTS
 
-`differential` writes one `NN-<step>.pb` body per export and `steps.json`
-(the steps in send order: name, file, what it shows). Every timestamp is
+`differential` writes each export as a protobuf body `NN-<step>.pb` and an
+OTLP/JSON one `NN-<step>.json`, and `steps.json` (the steps in send order:
+name and file without its extension). Every timestamp is
 BASE plus whole seconds, so two runs with one BASE write the same bytes and a
 receiver that keeps point timestamps (Prometheus 3) has them all in the past.
 `bench` writes, for each of CLIENTS senders, EXPORTS bodies of SERIES
@@ -19,6 +20,7 @@ import json
 import pathlib
 import sys
 
+from google.protobuf import json_format
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
@@ -169,8 +171,10 @@ def differential(out_dir, base):
     out_dir.mkdir(parents=True, exist_ok=True)
     steps = []
     for number, (name, message) in enumerate([*sdk_exports(base), *edge_cases(base)]):
-        file = f"{number:02d}-{name}.pb"
-        (out_dir / file).write_bytes(message.SerializeToString())
+        file = f"{number:02d}-{name}"
+        (out_dir / (file + ".pb")).write_bytes(message.SerializeToString())
+        # OTLP/JSON: protobuf's JSON mapping with enums as numbers (the specification's rule).
+        (out_dir / (file + ".json")).write_text(json_format.MessageToJson(message, use_integers_for_enums=True))
         steps.append({"name": name, "file": file})
     (out_dir / "steps.json").write_text(json.dumps(steps, indent=1))
 

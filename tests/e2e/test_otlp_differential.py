@@ -1,7 +1,7 @@
 """OTLP against the oracle: the same export requests (the OpenTelemetry SDK's
-own, and hand-written edge cases: otlp_payloads.py) go, in one order, to
-Prometheus 3's OTLP receiver and to flowgate's /v1/metrics; a second
-Prometheus 3 scrapes flowgate (honor_labels, native histograms). Both query
+own, and hand-written edge cases: otlp_payloads.py), as protobuf and again as
+OTLP/JSON, go in one order to Prometheus 3's OTLP receiver and to flowgate's
+/v1/metrics; a second Prometheus 3 scrapes flowgate (honor_labels, native histograms). Both query
 APIs must then return the same series names, label sets and values, and the
 receivers the same status for each request, except for the differences
 listed in DIFFERENCES, each with its reason (exposition/README.md lists the
@@ -17,6 +17,7 @@ import re
 import time
 
 import otlp_support
+import pytest
 import servers
 
 SECOND = 1_000_000_000
@@ -61,11 +62,15 @@ DIFFERENCES = {
 }
 
 
-def send_all(server, path, steps, payload_dir):
+ENCODINGS = {"protobuf": (".pb", otlp_support.PROTOBUF), "json": (".json", "application/json")}
+
+
+def send_all(server, path, steps, payload_dir, encoding):
+    extension, content_type = ENCODINGS[encoding]
     statuses = {}
     for step in steps:
-        body = (payload_dir / step["file"]).read_bytes()
-        statuses[step["name"]] = otlp_support.post_otlp(server, path, body).status
+        body = (payload_dir / (step["file"] + extension)).read_bytes()
+        statuses[step["name"]] = otlp_support.post_otlp(server, path, body, content_type).status
     return statuses
 
 
@@ -123,7 +128,8 @@ def candidate(work_dir, binary):
         yield flowgate, otlp_support.FLOWGATE_OTLP_PATH, scraper, "flowgate"  # the target's own series
 
 
-def test_flowgate_and_prometheus3_store_the_same_series_from_the_same_exports(tmp_path):
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_flowgate_and_prometheus3_store_the_same_series_from_the_same_exports(tmp_path, encoding):
     base = (int(time.time()) - 120) * SECOND  # every point in the past, within the 5 min lookback
     payload_dir = tmp_path / "payloads"
     otlp_support.make_payloads("differential", payload_dir, base)
@@ -133,8 +139,8 @@ def test_flowgate_and_prometheus3_store_the_same_series_from_the_same_exports(tm
     with servers.prometheus(None, str(tmp_path / "receiver"), binary=binary, flags=otlp_support.RECEIVER_FLAGS,
                             extra_yaml=otlp_support.RECEIVER_YAML) as receiver, \
             candidate(tmp_path / "candidate", binary) as (server, path, reader, own_job):
-        statuses = {"prometheus3": send_all(receiver, otlp_support.PROMETHEUS_OTLP_PATH, steps, payload_dir),
-                    "flowgate": send_all(server, path, steps, payload_dir)}
+        statuses = {"prometheus3": send_all(receiver, otlp_support.PROMETHEUS_OTLP_PATH, steps, payload_dir, encoding),
+                    "flowgate": send_all(server, path, steps, payload_dir, encoding)}
         if reader is not server:
             otlp_support.wait_for_scrape_after(reader, time.time())
         at = time.time()
