@@ -92,8 +92,12 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
       for (const auto& series : family.metrics) replaced.insert(otlp_series_key(family.name, series.labels));
       for (auto& kept : without_series(*stored, replaced).metrics) family.metrics.push_back(std::move(kept));
     }
+    // Its last series ended: the family leaves the group (an empty family put
+    // would leave the stored one in place).
+    if (family.metrics.empty()) put.dropped.push_back(family.name);
     exported_names.insert(family.name);
   }
+  std::erase_if(translated.families, [](const Family& family) { return family.metrics.empty(); });
   // Ended series of families this export did not carry otherwise.
   std::set<std::string, std::less<>> touched;
   for (const auto& series : ended) touched.emplace(family_of_series_key(series));

@@ -27,6 +27,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def wait_for(what, condition, seconds=60):
+    """condition()'s first truthy value, asked every 0.25 s; an AssertionError naming
+    `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"gave up after {seconds} s waiting for {what}"
+        time.sleep(0.25)
+
+
 def flowgate_binary():
     """The flowgate binary under test; missing it is a loud failure, not a skip."""
     path = os.environ.get("FLOWGATE_BINARY", "")
@@ -186,9 +198,12 @@ SERVER_KINDS = {"pushgateway": pushgateway, "flowgate": flowgate}
 
 
 @contextlib.contextmanager
-def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=(), binary=PROMETHEUS_BINARY):
+def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=(), binary=PROMETHEUS_BINARY,
+               scrape_options=(), extra_yaml=""):
     """A real Prometheus scraping `scrape_target` (host:port) with honor_labels, or
-    nothing when it is None (a remote-write receiver); Debian's unless `binary`."""
+    nothing when it is None (a remote-write receiver); Debian's unless `binary`.
+    `scrape_options` are more `key: value` lines for the scrape job, `extra_yaml` more
+    top-level YAML (e.g. an `otlp:` section)."""
     config_path = os.path.join(work_dir, "prometheus.yml")
     with open(config_path, "w", encoding="utf-8") as config:
         config.write(
@@ -202,6 +217,8 @@ def prometheus(scrape_target, work_dir, scrape_interval="1s", flags=(), binary=P
                 "    honor_labels: true\n"
                 "    static_configs:\n"
                 f"      - targets: ['{scrape_target}']\n")
+            config.write("".join(f"    {option}\n" for option in scrape_options))
+        config.write(extra_yaml)
     storage = os.path.join(work_dir, "tsdb")
 
     def make(port):

@@ -94,6 +94,16 @@ TEST_F(OtlpIngestTest, ASeriesWithNoRecordedValueEnds) {
   EXPECT_EQ(text.find("step=\"b\""), std::string::npos) << text;
 }
 
+TEST_F(OtlpIngestTest, WhenTheLastSeriesOfAFamilyEndsTheFamilyGoes) {
+  ASSERT_TRUE(ingest(export_of({gauge("queue", 7), counter("steps", 1, Temporality::cumulative)})));
+  otlp::Metric ended = gauge("queue", 0);
+  ended.numbers[0].flags = otlp::kNoRecordedValue;
+  ASSERT_TRUE(ingest(export_of({ended}), 110));
+  const std::string text = scrape(store_);
+  EXPECT_EQ(text.find("queue"), std::string::npos) << text;
+  EXPECT_NE(text.find(kSeriesA + " 1\n"), std::string::npos) << text;
+}
+
 TEST_F(OtlpIngestTest, SeriesNotExportedWithinTheTtlAreSweptAndAnEmptiedGroupGoes) {
   ASSERT_TRUE(ingest(export_of({counter("steps", 1, Temporality::delta, {"a", "b"})}), 100));
   ASSERT_TRUE(ingest(export_of({counter("steps", 2, Temporality::delta, {"a"}, 20, 30)}), 350));

@@ -40,14 +40,7 @@ API_KEY = "pnu_e2e_never_printed"
 IDLE_POLL_REQUESTS = 6
 
 
-def wait_for(what, condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"gave up after {seconds} s waiting for {what}"
-        time.sleep(0.25)
+wait_for = servers.wait_for
 
 
 def call(prefect, method, path, body=None):
