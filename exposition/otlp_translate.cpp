@@ -55,26 +55,33 @@ void sort_labels(Labels& labels) {
 // names become the same label have their values joined with ';' in the order
 // of their original keys (the specification's rule); empty values are no label.
 template <typename Skip>
-Labels labels_from(const Attributes& attributes, const NamingOptions& naming, Skip skip) {
+// `room`: labels the caller will add (promoted attributes, the grouping
+// labels the store sets), reserved here so no label is moved again.
+Labels labels_from(const Attributes& attributes, const NamingOptions& naming, Skip skip, std::size_t room = 0) {
   std::vector<const Attribute*> sorted;
+  sorted.reserve(attributes.size());
   for (const auto& attribute : attributes) sorted.push_back(&attribute);
   std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key < b->key; });
   Labels labels;  // in key order; stable-sorted by name below, so joined values keep that order
+  labels.reserve(attributes.size() + room);
   for (const Attribute* attribute : sorted) {
     if (attribute->value.empty() || skip(attribute->key)) continue;
     auto name = label_name(attribute->key, naming);
     if (name && *name != kMetricNameLabel) labels.push_back({std::move(*name), attribute->value});
   }
   std::stable_sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
-  Labels joined;
-  for (auto& label : labels) {
-    if (!joined.empty() && joined.back().name == label.name) {
-      joined.back().value += ";" + label.value;
+  // Keys that became one name join their values, in place.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (kept > 0 && labels[kept - 1].name == labels[i].name) {
+      labels[kept - 1].value += ";" + labels[i].value;
     } else {
-      joined.push_back(std::move(label));
+      if (kept != i) labels[kept] = std::move(labels[i]);
+      ++kept;
     }
   }
-  return joined;
+  labels.erase(labels.begin() + static_cast<std::ptrdiff_t>(kept), labels.end());
+  return labels;
 }
 
 std::size_t utf8_length(std::string_view text) {
@@ -319,7 +326,9 @@ class ResourceTranslator {
   static bool is_grouping_label(std::string_view key) { return key == "job" || key == "instance"; }
 
   Labels series_labels(const Attributes& attributes) const {
-    Labels labels = labels_from(attributes, options_.naming, [](std::string_view) { return false; });
+    // Room for the promoted attributes and the job/instance (and instance="") the store adds.
+    Labels labels = labels_from(attributes, options_.naming, [](std::string_view) { return false; },
+                                promoted_.size() + 3);
     std::erase_if(labels, [](const Label& l) { return is_grouping_label(l.name); });
     for (const auto& promoted : promoted_) {
       const bool taken = std::any_of(labels.begin(), labels.end(), [&](const Label& l) { return l.name == promoted.name; });

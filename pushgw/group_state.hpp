@@ -7,6 +7,7 @@
 // pushed only through the Pushgateway API has none.
 // Immutable once built, shared between snapshots.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,15 +22,12 @@ namespace flowgate::pushgw {
 
 struct GroupState {
   exposition::otlp::DeltaState deltas;                 // by exposition::otlp::delta_key
-  // By otlp_series_key: Unix seconds of the last export carrying the series.
-  boost::unordered_flat_map<std::string, double> last_seen;
+  // By series_hash (of the stored, sanitized labels): Unix seconds of the
+  // last export carrying the series.
+  boost::unordered_flat_map<std::uint64_t, double> last_seen;
 
   friend bool operator==(const GroupState&, const GroupState&) = default;
 };
 using GroupStatePtr = std::shared_ptr<const GroupState>;
-
-// "family\xFFname\xFFvalue\xFF…": one series of the group, labels as stored
-// (sorted, grouping labels included).
-std::string otlp_series_key(std::string_view family, const exposition::Labels& labels);
 
 }  // namespace flowgate::pushgw

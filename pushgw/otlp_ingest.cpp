@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "pushgw/group.hpp"
 #include "pushgw/label_rules.hpp"
 #include "pushgw/series_hash.hpp"
@@ -22,8 +24,6 @@ GroupingKey key_of(Labels grouping) {
   std::sort(grouping.begin(), grouping.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return GroupingKey{std::move(grouping)};
 }
-
-std::string_view family_of_series_key(std::string_view key) { return key.substr(0, key.find('\xff')); }
 
 // The labels translate saw (and keyed the delta totals by): the stored ones
 // without the grouping labels sanitize_labels set.
@@ -47,11 +47,18 @@ PushError type_change(const Family& exported, const StoredFamily& stored, const 
                        "(--otlp.series-ttl)");
 }
 
-// The stored family `name` without the series whose keys are in `gone`.
-Family without_series(const StoredFamily& stored, const std::set<std::string, std::less<>>& gone) {
+using SeriesHashes = boost::unordered_flat_set<std::uint64_t>;
+
+// The stored family without the series whose series_hash is in `gone`.
+Family without_series(const StoredFamily& stored, const SeriesHashes& gone) {
   Family family = stored.model();
-  std::erase_if(family.metrics, [&](const auto& series) { return gone.contains(otlp_series_key(family.name, series.labels)); });
+  std::erase_if(family.metrics, [&](const auto& series) { return gone.contains(series_hash(family.name, series.labels)); });
   return family;
+}
+
+bool holds_any(const StoredFamily& family, const SeriesHashes& hashes) {
+  return std::any_of(family.series_hashes.begin(), family.series_hashes.end(),
+                     [&](std::uint64_t hash) { return hashes.contains(hash); });
 }
 
 // One translated group as the store put that upserts it into `old`.
@@ -62,13 +69,15 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
                                                       : std::make_shared<GroupState>();
   for (auto& [delta_key, entry] : translated.delta_updates) state->deltas.insert_or_assign(delta_key, std::move(entry));
 
-  std::set<std::string, std::less<>> ended;
+  SeriesHashes ended;
+  std::set<std::string, std::less<>> ended_families;
   for (auto& [family, labels] : translated.ended) {
     state->deltas.erase(otlp::delta_key(translated.grouping, family, labels));
     sanitize_labels(key, labels);
-    auto series = otlp_series_key(family, labels);
-    state->last_seen.erase(series);
-    ended.insert(std::move(series));
+    const auto hash = series_hash(family, labels);
+    state->last_seen.erase(hash);
+    ended.insert(hash);
+    ended_families.insert(family);
   }
   std::set<std::string, std::less<>> exported_names;
   for (auto& family : translated.families) {
@@ -78,8 +87,8 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
     hashes.reserve(family.metrics.size());
     for (auto& series : family.metrics) {
       sanitize_labels(key, series.labels);
-      state->last_seen.insert_or_assign(otlp_series_key(family.name, series.labels), now);
       hashes.push_back(series_hash(family.name, series.labels));
+      state->last_seen.insert_or_assign(hashes.back(), now);
     }
     // The usual export (cumulative) carries every stored series again: then
     // there is nothing to keep and the stored family need not be re-read.
@@ -88,8 +97,8 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
                                                                   stored->series_hashes.begin(),
                                                                   stored->series_hashes.end());
     if (stored != nullptr && !covers_stored) {
-      std::set<std::string, std::less<>> replaced = ended;
-      for (const auto& series : family.metrics) replaced.insert(otlp_series_key(family.name, series.labels));
+      SeriesHashes replaced = ended;
+      replaced.insert(hashes.begin(), hashes.end());
       for (auto& kept : without_series(*stored, replaced).metrics) family.metrics.push_back(std::move(kept));
     }
     // Its last series ended: the family leaves the group (an empty family put
@@ -99,9 +108,7 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
   }
   std::erase_if(translated.families, [](const Family& family) { return family.metrics.empty(); });
   // Ended series of families this export did not carry otherwise.
-  std::set<std::string, std::less<>> touched;
-  for (const auto& series : ended) touched.emplace(family_of_series_key(series));
-  for (const auto& name : touched) {
+  for (const auto& name : ended_families) {
     const StoredFamily* stored = old != nullptr ? old->find(name) : nullptr;
     if (stored == nullptr || exported_names.contains(name)) continue;
     Family family = without_series(*stored, ended);
@@ -177,29 +184,24 @@ OtlpSweep OtlpIngest::sweep(double now_seconds) {
   const auto snapshot = store_.snapshot();
   for (const auto& group : snapshot->groups()) {
     if (group->state == nullptr) continue;
-    std::set<std::string, std::less<>> stale;
+    SeriesHashes stale;
     for (const auto& [series, seen] : group->state->last_seen) {
       if (seen < cutoff) stale.insert(series);
     }
     if (stale.empty()) continue;
     auto state = std::make_shared<GroupState>(*group->state);
     GroupStore::StatefulPut put;
-    std::set<std::string, std::less<>> touched;
-    for (const auto& series : stale) {
-      state->last_seen.erase(series);
-      touched.emplace(family_of_series_key(series));
-    }
-    for (const auto& name : touched) {
-      const StoredFamily* stored = group->find(name);
-      if (stored == nullptr) continue;
+    for (const auto series : stale) state->last_seen.erase(series);
+    for (const auto& stored : group->families) {
+      if (!holds_any(*stored, stale)) continue;
       Family family = stored->model();
       std::erase_if(family.metrics, [&](const auto& series) {
-        if (!stale.contains(otlp_series_key(name, series.labels))) return false;
-        state->deltas.erase(otlp::delta_key(group->key.labels, name, body_labels(group->key, series.labels)));
+        if (!stale.contains(series_hash(family.name, series.labels))) return false;
+        state->deltas.erase(otlp::delta_key(group->key.labels, family.name, body_labels(group->key, series.labels)));
         return true;
       });
       if (family.metrics.empty()) {
-        put.dropped.push_back(name);
+        put.dropped.push_back(family.name);
       } else {
         put.families.push_back(std::move(family));
       }

@@ -208,8 +208,8 @@ void encode_group_state(const GroupState& state, Encoder& out) {
     encode_delta(delta, out);
   }
   out.u32(static_cast<std::uint32_t>(state.last_seen.size()));
-  for (const auto& [key, seconds] : state.last_seen) {
-    out.str(key);
+  for (const auto& [series, seconds] : state.last_seen) {
+    out.u64(series);
     out.f64(seconds);
   }
 }
@@ -223,8 +223,8 @@ std::optional<GroupState> decode_group_state(Decoder& in) {
   }
   const std::uint32_t seen = in.u32();
   for (std::uint32_t i = 0; i < seen && in.ok(); ++i) {
-    std::string key(in.str());
-    state.last_seen.insert_or_assign(std::move(key), in.f64());
+    const std::uint64_t series = in.u64();
+    state.last_seen.insert_or_assign(series, in.f64());
   }
   if (!in.ok()) return std::nullopt;
   return state;

@@ -116,7 +116,7 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
   Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families, nullptr};
   auto state = std::make_shared<GroupState>();
   state->deltas["k"] = {1, 2, 3.5, 4, 5.5, {0.5, 1}, {1, 2, 3}, -2, 6, {-1, {7, 8}}, {2, {9}}};
-  state->last_seen["m\xffy\xfez"] = 7.25;
+  state->last_seen[0x1234] = 7.25;
   Change stateful_change{ChangeKind::stateful_put, group->key, 7, 3, false, group->families, state};
   for (const auto& change : {put_change, stateful_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
                              Change{ChangeKind::expire, group->key, 0, 0, false, {}, nullptr},
