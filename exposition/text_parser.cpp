@@ -223,20 +223,11 @@ class TextParser {
       return fail(pos_, "help-utf8", "the HELP text of metric " + quoted(name) + " is not valid UTF-8");
     }
     std::string help;
-    help.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '\\') {
-        help += text[i];
-        continue;
-      }
+    if (const std::size_t i = text_scan::unescape_help(text, help); i != std::string_view::npos) {
       const char next = i + 1 < text.size() ? text[i + 1] : '\n';
-      if (next != '\\' && next != 'n' && next != '"') {
-        return fail(pos_ + i, "help-escape",
-                    "the HELP text of metric " + quoted(name) + " has the escape sequence " +
-                        quoted(std::string("\\") + next) + "; only \\\\, \\n and \\\" are allowed there");
-      }
-      help += next == 'n' ? '\n' : next;
-      ++i;
+      return fail(pos_ + i, "help-escape",
+                  "the HELP text of metric " + quoted(name) + " has the escape sequence " +
+                      quoted(std::string("\\") + next) + "; only \\\\, \\n and \\\" are allowed there");
     }
     state.help_seen = true;
     families_[family].help = std::move(help);

@@ -47,6 +47,21 @@ void unescape_label_value(std::string_view raw, std::string& out) {
   }
 }
 
+std::size_t unescape_help(std::string_view text, std::string& out) {
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    const char next = i + 1 < text.size() ? text[i + 1] : '\n';
+    if (next != '\\' && next != 'n' && next != '"') return i;
+    out += next == 'n' ? '\n' : next;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
 bool raw_equals(const RawLabel& raw, const std::string& value) {
   if (!raw.escaped) return raw.value == value;
   std::size_t j = 0;

@@ -87,6 +87,9 @@ struct LabelValueScan {
 LabelValueScan scan_label_value(std::string_view line, std::size_t begin);
 
 void unescape_label_value(std::string_view raw, std::string& out);
+// HELP text (escapes \\, \n and \") unescaped into `out`; npos, or the
+// position of the first '\' that starts none of them.
+std::size_t unescape_help(std::string_view text, std::string& out);
 bool raw_equals(const RawLabel& raw, const std::string& value);
 
 // Order-independent; `family` keeps equal label sets of two families apart.
