@@ -540,7 +540,7 @@ class OpenMetricsParser {
     const bool wanted = histogram ? role == Role::bucket : role == Role::value;
     const auto it = std::find_if(labels_.begin(), labels_.end(),
                                  [&](const RawLabel& label) { return label.name == bound_name; });
-    const std::string rule = histogram ? "le-label" : "quantile-label";
+    const char* rule = histogram ? "le-label" : "quantile-label";
     if (it == labels_.end()) {
       if (!wanted) return true;
       return fail(pos_, rule,
@@ -552,7 +552,9 @@ class OpenMetricsParser {
                   owner() + " has a " + std::string(bound_name) + " label; only the " +
                       (histogram ? "_bucket lines of a histogram have one" : "quantile lines of a summary have one"));
     }
-    const std::string text = unescaped(*it);
+    std::string decoded;
+    if (it->escaped) text_scan::unescape_label_value(it->value, decoded);
+    const std::string_view text = it->escaped ? std::string_view(decoded) : it->value;
     bound_ = parse_double(text);
     const bool in_range = bound_ && !std::isnan(*bound_) && (histogram || (*bound_ >= 0 && *bound_ <= 1));
     if (!in_range) {
@@ -666,34 +668,32 @@ class OpenMetricsParser {
 
   // ---- series ----
 
+  bool bad_value(const SampleTail& tail, std::string rule, std::string_view why) {
+    return fail(0, std::move(rule), owner() + " has the value " + quoted(tail.value_token) + "; " + std::string(why));
+  }
+
   bool check_value(Role role, const SampleTail& tail) {
     const double v = tail.value;
-    const std::string what = owner() + " has the value " + quoted(tail.value_token);
     switch (role) {
       case Role::total:
-        if (v >= 0) return true;
-        return fail(0, "counter-value", what + "; a counter's total is a non-negative number, not NaN");
+        return v >= 0 || bad_value(tail, "counter-value", "a counter's total is a non-negative number, not NaN");
       case Role::created:
         created_ = parse_seconds(tail.value_token);
-        if (created_) return true;
-        return fail(0, "created-value", what + "; a _created value is a time in seconds since the epoch");
+        return created_ || bad_value(tail, "created-value", "a _created value is a time in seconds since the epoch");
       case Role::bucket:
       case Role::count:
-        if (is_count(v)) return true;
-        return fail(0, role == Role::bucket ? "bucket-value" : "count-value",
-                    what + "; bucket values and counts are non-negative integers");
+        return is_count(v) || bad_value(tail, role == Role::bucket ? "bucket-value" : "count-value",
+                                        "bucket values and counts are non-negative integers");
       case Role::sum:
-        if (v >= 0 || (type() == MetricType::gauge_histogram && !std::isnan(v))) return true;
-        return fail(0, "sum-value",
-                    what + (type() == MetricType::gauge_histogram ? "; a _gsum is a number, not NaN"
-                                                                   : "; a sum is a non-negative number, not NaN"));
+        if (type() == MetricType::gauge_histogram) {
+          return !std::isnan(v) || bad_value(tail, "sum-value", "a _gsum is a number, not NaN");
+        }
+        return v >= 0 || bad_value(tail, "sum-value", "a sum is a non-negative number, not NaN");
       case Role::value: break;
     }
-    if (type() == MetricType::info && v != 1) {
-      return fail(0, "info-value", what + "; an info sample's value is always 1");
-    }
+    if (type() == MetricType::info && v != 1) return bad_value(tail, "info-value", "an info sample's value is always 1");
     if (type() == MetricType::stateset && v != 0 && v != 1) {
-      return fail(0, "stateset-value", what + "; a state is 1 (set) or 0 (not set)");
+      return bad_value(tail, "stateset-value", "a state is 1 (set) or 0 (not set)");
     }
     return true;
   }
@@ -823,36 +823,40 @@ class OpenMetricsParser {
     if (entry == nullptr) return true;
     const Family& open = families_[entry->family];
     Metric& metric = families_[entry->family].metrics[entry->metric];
-    const std::string series = quoted(family_.name) + " " + text_scan::describe_labels(metric.labels);
     if (open.type == MetricType::counter && (entry->seen & kSeenValue) == 0) {
-      return fail_at_line(entry->first_line, "counter-total",
-                          "counter " + series + " that starts on this line has no _total line");
+      return bad_series(*entry, "counter-total", "has no _total line");
     }
     if ((entry->seen & kQuantilesUnordered) != 0) {
       std::stable_sort(metric.quantiles.begin(), metric.quantiles.end(),
                        [](const Quantile& a, const Quantile& b) { return a.quantile < b.quantile; });
     }
-    return !is_histogram(open.type) || close_histogram(*entry, metric, series);
+    return !is_histogram(open.type) || close_histogram(*entry, metric);
   }
 
-  bool close_histogram(const SeriesEntry& entry, Metric& metric, const std::string& series) {
-    const bool gauge = families_[entry.family].type == MetricType::gauge_histogram;
-    const std::string what = std::string(gauge ? "gaugehistogram " : "histogram ") + series + " that starts on this line";
+  // A problem of a whole series, reported at the line where it starts.
+  bool bad_series(const SeriesEntry& entry, std::string rule, const std::string& problem) {
+    const Family& open = families_[entry.family];
+    return fail_at_line(entry.first_line, std::move(rule),
+                        std::string(openmetrics_type_word(open.type)) + " " + quoted(family_.name) + " " +
+                            text_scan::describe_labels(open.metrics[entry.metric].labels) +
+                            " that starts on this line " + problem);
+  }
+
+  bool close_histogram(const SeriesEntry& entry, Metric& metric) {
     if (metric.buckets.empty() || metric.buckets.back().upper_bound != std::numeric_limits<double>::infinity()) {
-      return fail_at_line(entry.first_line, "histogram-inf-bucket",
-                          what + " has no le=\"+Inf\" bucket; every histogram has one");
+      return bad_series(entry, "histogram-inf-bucket", "has no le=\"+Inf\" bucket; every histogram has one");
     }
     const bool count = (entry.seen & kSeenCount) != 0;
     if (count != ((entry.seen & kSeenSum) != 0)) {
-      return fail_at_line(entry.first_line, "histogram-count-sum",
-                          what + (count ? " has a count but no sum" : " has a sum but no count") +
-                              "; the two come together or not at all");
+      return bad_series(entry, "histogram-count-sum",
+                        std::string(count ? "has a count but no sum" : "has a sum but no count") +
+                            "; the two come together or not at all");
     }
     const double infinite = metric.buckets.back().cumulative_count;
     if (count && metric.sample_count != infinite) {
-      return fail_at_line(entry.first_line, "histogram-count",
-                          what + " has the count " + value_text(metric.sample_count) + " but " +
-                              value_text(infinite) + " in its le=\"+Inf\" bucket; they must be equal");
+      return bad_series(entry, "histogram-count",
+                        "has the count " + value_text(metric.sample_count) + " but " + value_text(infinite) +
+                            " in its le=\"+Inf\" bucket; they must be equal");
     }
     metric.sample_count = infinite;
     return true;
