@@ -29,7 +29,9 @@ Metric to_metric(MetricType type, const prometheus::ClientMetric& in) {
   if (in.timestamp_ms != 0) out.timestamp_ms = in.timestamp_ms;
   switch (type) {
     case MetricType::counter: out.value = in.counter.value; break;
-    case MetricType::gauge: out.value = in.gauge.value; break;
+    case MetricType::gauge:
+    case MetricType::info:  // prometheus-cpp has neither; to_type never gives them
+    case MetricType::stateset: out.value = in.gauge.value; break;
     case MetricType::untyped: out.value = in.untyped.value; break;
     case MetricType::summary:
       out.sample_count = static_cast<double>(in.summary.sample_count);

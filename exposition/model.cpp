@@ -69,7 +69,9 @@ bool identical(const Families& a, const Families& b) {
 std::string_view type_name(MetricType type) {
   switch (type) {
     case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
+    case MetricType::gauge:
+    case MetricType::info:
+    case MetricType::stateset: return "gauge";
     case MetricType::summary: return "summary";
     case MetricType::untyped: return "untyped";
     case MetricType::histogram:

@@ -18,6 +18,11 @@ enum class MetricType : std::uint8_t {
   untyped,
   histogram,
   gauge_histogram,
+  // OpenMetrics-only types. Text 0.0.4 and protobuf have no word for them and
+  // write them as gauges, as Prometheus' client libraries do; an info family
+  // is named with its "_info" suffix, as its samples are.
+  info,
+  stateset,
 };
 
 struct Label {
@@ -78,7 +83,7 @@ struct NativeHistogram {
 };
 
 // One series. Which fields mean something depends on the family's type:
-// counter/gauge/untyped use `value`; summary uses sample_count, sample_sum and
+// counter/gauge/untyped/info/stateset use `value`; summary uses sample_count, sample_sum and
 // quantiles; (gauge_)histogram uses sample_count, sample_sum, buckets and
 // optionally native.
 struct Metric {
@@ -115,7 +120,8 @@ bool identical(const Family& a, const Family& b);
 bool identical(const Families& a, const Families& b);
 
 // The name as written for the type, e.g. "counter", "gauge_histogram" is
-// written "histogram" in text 0.0.4 (as the Pushgateway does).
+// written "histogram" in text 0.0.4 (as the Pushgateway does), info and
+// stateset "gauge".
 std::string_view type_name(MetricType type);
 
 }  // namespace flowgate::exposition

@@ -1,11 +1,13 @@
 #include "exposition/number_format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace flowgate::exposition {
 namespace {
@@ -83,6 +85,43 @@ bool underflows(std::string_view number) {
   return magnitude + (negative_exponent ? -exponent : exponent) < 0;
 }
 
+// A decimal number's parts: [+-] digits [. digits] [(e|E) [+-] digits], with
+// at least one digit before the exponent; nullopt for anything else.
+struct DecimalParts {
+  bool negative = false;
+  std::string_view integer;   // digits before the point
+  std::string_view fraction;  // digits after it
+  std::int64_t exponent = 0;  // clamped to +-1e6, far past any double or time
+};
+
+std::optional<DecimalParts> split_decimal(std::string_view token) {
+  DecimalParts parts;
+  std::size_t i = 0;
+  if (i < token.size() && (token[i] == '+' || token[i] == '-')) parts.negative = token[i++] == '-';
+  const std::size_t integer_start = i;
+  while (i < token.size() && is_digit(token[i])) ++i;
+  parts.integer = token.substr(integer_start, i - integer_start);
+  if (i < token.size() && token[i] == '.') {
+    const std::size_t fraction_start = ++i;
+    while (i < token.size() && is_digit(token[i])) ++i;
+    parts.fraction = token.substr(fraction_start, i - fraction_start);
+  }
+  if (parts.integer.empty() && parts.fraction.empty()) return std::nullopt;
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    bool negative_exponent = false;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) negative_exponent = token[i++] == '-';
+    const std::size_t exponent_start = i;
+    for (; i < token.size() && is_digit(token[i]); ++i) {
+      parts.exponent = std::min<std::int64_t>(parts.exponent * 10 + (token[i] - '0'), 1'000'000);
+    }
+    if (i == exponent_start) return std::nullopt;
+    if (negative_exponent) parts.exponent = -parts.exponent;
+  }
+  if (i != token.size()) return std::nullopt;
+  return parts;
+}
+
 }  // namespace
 
 void append_double(double value, std::string& out) {
@@ -134,21 +173,7 @@ std::optional<double> parse_double(std::string_view token) {
   }
   // Validate Go's decimal grammar first: from_chars alone would accept
   // "nan(...)" and stop early at anything it does not understand.
-  std::size_t digits = 0;
-  while (i < token.size() && is_digit(token[i])) ++i, ++digits;
-  if (i < token.size() && token[i] == '.') {
-    ++i;
-    while (i < token.size() && is_digit(token[i])) ++i, ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
-    ++i;
-    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
-    std::size_t exponent_digits = 0;
-    while (i < token.size() && is_digit(token[i])) ++i, ++exponent_digits;
-    if (exponent_digits == 0) return std::nullopt;
-  }
-  if (i != token.size()) return std::nullopt;
+  if (!split_decimal(token)) return std::nullopt;
 
   const std::string_view number = token[0] == '+' ? token.substr(1) : token;
   double value = 0;
@@ -159,6 +184,53 @@ std::optional<double> parse_double(std::string_view token) {
   }
   if (result.ec != std::errc() || result.ptr != number.data() + number.size()) return std::nullopt;
   return value;
+}
+
+namespace {
+
+// Digit `k` of the mantissa integer·fraction with the point moved to after
+// digit `point`, counting from the first digit; '0' outside the digits.
+class ShiftedDigits {
+ public:
+  ShiftedDigits(std::string_view integer, std::string_view fraction) : integer_(integer), fraction_(fraction) {}
+  std::int64_t size() const { return static_cast<std::int64_t>(integer_.size() + fraction_.size()); }
+  int at(std::int64_t k) const {
+    if (k < 0 || k >= size()) return 0;
+    const auto index = static_cast<std::size_t>(k);
+    return (index < integer_.size() ? integer_[index] : fraction_[index - integer_.size()]) - '0';
+  }
+
+ private:
+  std::string_view integer_;
+  std::string_view fraction_;
+};
+
+}  // namespace
+
+std::optional<Timestamp> parse_seconds(std::string_view token) {
+  const auto parts = split_decimal(token);
+  if (!parts) return std::nullopt;
+  const ShiftedDigits digits(parts->integer, parts->fraction);
+  std::int64_t first = 0;  // the first non-zero digit
+  while (first < digits.size() && digits.at(first) == 0) ++first;
+  if (first == digits.size()) return Timestamp{};
+  // Digits [0, point) are whole seconds, the nine after them nanoseconds.
+  const std::int64_t point = static_cast<std::int64_t>(parts->integer.size()) + parts->exponent;
+  if (point - first > 19) return std::nullopt;
+  std::uint64_t seconds = 0;
+  for (std::int64_t k = first; k < point; ++k) seconds = seconds * 10 + static_cast<std::uint64_t>(digits.at(k));
+  if (seconds > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  std::int64_t nanos = 0;
+  for (std::int64_t k = point; k < point + 9; ++k) nanos = nanos * 10 + digits.at(k);
+  Timestamp out{static_cast<std::int64_t>(seconds), static_cast<std::int32_t>(nanos)};
+  if (parts->negative) {
+    out.seconds = -out.seconds;
+    if (out.nanos != 0) {
+      out.seconds -= 1;
+      out.nanos = 1'000'000'000 - out.nanos;
+    }
+  }
+  return out;
 }
 
 }  // namespace flowgate::exposition

@@ -15,22 +15,18 @@ namespace {
 
 constexpr double kTwoToThe64 = 18446744073709551616.0;
 
-// A counter family is named without its `_total`; its samples carry it.
-std::string_view family_name(std::string_view name, MetricType type) {
-  if (type == MetricType::counter && name.ends_with("_total")) name.remove_suffix(6);
-  return name;
+// The suffix every sample of a counter or info family carries; the family is
+// named without it.
+std::string_view sample_suffix(MetricType type) {
+  if (type == MetricType::counter) return "_total";
+  if (type == MetricType::info) return "_info";
+  return {};
 }
 
-std::string_view type_word(MetricType type) {
-  switch (type) {
-    case MetricType::counter: return "counter";
-    case MetricType::gauge: return "gauge";
-    case MetricType::summary: return "summary";
-    case MetricType::untyped: return "unknown";
-    case MetricType::histogram: return "histogram";
-    case MetricType::gauge_histogram: return "gaugehistogram";
-  }
-  return "unknown";
+std::string_view family_name(std::string_view name, MetricType type) {
+  const std::string_view suffix = sample_suffix(type);
+  if (!suffix.empty() && name.ends_with(suffix)) name.remove_suffix(suffix.size());
+  return name;
 }
 
 template <typename Integer>
@@ -171,6 +167,20 @@ void write_histogram(const Metric& metric, bool gauge, SeriesLines& lines) {
 
 }  // namespace
 
+std::string_view openmetrics_type_word(MetricType type) {
+  switch (type) {
+    case MetricType::counter: return "counter";
+    case MetricType::gauge: return "gauge";
+    case MetricType::summary: return "summary";
+    case MetricType::untyped: return "unknown";
+    case MetricType::histogram: return "histogram";
+    case MetricType::gauge_histogram: return "gaugehistogram";
+    case MetricType::info: return "info";
+    case MetricType::stateset: return "stateset";
+  }
+  return "unknown";
+}
+
 void write_openmetrics_header(const FamilyHeader& header, std::string& out) {
   const std::string_view name = family_name(header.name, header.type);
   if (!header.help.empty()) {
@@ -183,11 +193,13 @@ void write_openmetrics_header(const FamilyHeader& header, std::string& out) {
   out += "# TYPE ";
   out += name;
   out += ' ';
-  out += type_word(header.type);
+  out += openmetrics_type_word(header.type);
   out += '\n';
-  // OpenMetrics requires the unit to be the name's suffix; a unit that is not
-  // is left out rather than making the whole body invalid.
-  if (!header.unit.empty() && name.size() > header.unit.size() && name.ends_with(header.unit) &&
+  // OpenMetrics requires the unit to be the name's suffix, and has none for
+  // info and stateset; a unit that breaks this is left out rather than making
+  // the whole body invalid.
+  const bool unit_allowed = header.type != MetricType::info && header.type != MetricType::stateset;
+  if (unit_allowed && !header.unit.empty() && name.size() > header.unit.size() && name.ends_with(header.unit) &&
       name[name.size() - header.unit.size() - 1] == '_') {
     out += "# UNIT ";
     out += name;
@@ -210,7 +222,9 @@ void write_openmetrics_samples(const Family& family, std::string& out) {
         break;
       case MetricType::gauge:
       case MetricType::untyped:
-        append_float(metric.value, lines.begin(""));
+      case MetricType::info:
+      case MetricType::stateset:
+        append_float(metric.value, lines.begin(sample_suffix(family.type)));
         lines.end();
         break;
       case MetricType::summary:

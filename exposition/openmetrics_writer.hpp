@@ -8,6 +8,8 @@
 namespace flowgate::exposition {
 
 void write_openmetrics_header(const FamilyHeader& header, std::string& out);
+// The TYPE word of `type`: untyped is "unknown", gauge_histogram "gaugehistogram".
+std::string_view openmetrics_type_word(MetricType type);
 void write_openmetrics_samples(const Family& family, std::string& out);
 
 }  // namespace flowgate::exposition

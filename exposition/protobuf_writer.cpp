@@ -89,8 +89,11 @@ void put_metric(MetricType type, const Metric& metric, std::string& out) {
   put_labels(1, metric.labels, out);
   switch (type) {
     case MetricType::gauge:
+    case MetricType::info:
+    case MetricType::stateset:
     case MetricType::untyped: {
-      Nested value(type == MetricType::gauge ? 2 : 5, out);
+      // client_model has no info or stateset: they go out as gauges.
+      Nested value(type == MetricType::untyped ? 5 : 2, out);
       put_double(1, metric.value, out);
       break;
     }
@@ -124,7 +127,9 @@ void put_metric(MetricType type, const Metric& metric, std::string& out) {
 std::uint64_t type_number(MetricType type) {
   switch (type) {
     case MetricType::counter: return 0;
-    case MetricType::gauge: return 1;
+    case MetricType::gauge:
+    case MetricType::info:
+    case MetricType::stateset: return 1;
     case MetricType::summary: return 2;
     case MetricType::untyped: return 3;
     case MetricType::histogram: return 4;

@@ -5,16 +5,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_set.hpp>
-
 #include "exposition/names.hpp"
 #include "exposition/number_format.hpp"
+#include "exposition/text_scan.hpp"
 #include "exposition/utf8.hpp"
 
 // One pass over the body, line by line, with the state machine of
@@ -35,86 +33,10 @@ std::string found(std::string_view line, std::size_t pos) {
   return quoted(line.substr(pos, 1));
 }
 
-std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 31;
-  h *= 0x94D049BB133111EBull;
-  h ^= h >> 29;
-  return h;
-}
-
-std::uint64_t load64(const char* p) {
-  std::uint64_t word = 0;
-  std::memcpy(&word, p, 8);
-  return word;
-}
-
-std::uint64_t load32(const char* p) {
-  std::uint32_t word = 0;
-  std::memcpy(&word, p, 4);
-  return word;
-}
-
-// Labels are short: the tail is read with overlapping fixed-size loads (as
-// wyhash does), not a variable-length copy that stalls store forwarding.
-std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
-  const char* p = bytes.data();
-  std::size_t n = bytes.size();
-  std::uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ull);
-  for (; n > 8; p += 8, n -= 8) {
-    h = (h ^ load64(p)) * 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 32;
-  }
-  std::uint64_t tail = 0;
-  if (n >= 4) {
-    tail = (load32(p) << 32) | load32(p + n - 4);
-  } else if (n > 0) {
-    const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
-    tail = (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1);
-  }
-  return mix((h ^ tail) * 0xBF58476D1CE4E5B9ull);
-}
-
-struct NameHash {
-  std::size_t operator()(std::string_view name) const { return hash_bytes(name, 0); }
-};
-
-// A label as it appears in the input: the value is still escaped when
-// `escaped` is set (escapes are validated already).
-struct RawLabel {
-  std::string_view name;
-  std::string_view value;
-  bool escaped = false;
-  std::size_t pos = 0;  // of the name, for errors
-};
-
-// Up to this many labels a sample's label checks compare pairwise; beyond,
-// they sort, so that a line with 100k labels costs n log n, not n^2.
-constexpr std::size_t kPairwiseLabels = 16;
-
-void unescape_label_value(std::string_view raw, std::string& out) {
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '\\') {
-      out += raw[i];
-      continue;
-    }
-    ++i;
-    out += raw[i] == 'n' ? '\n' : raw[i];
-  }
-}
-
-bool raw_equals(const RawLabel& raw, const std::string& value) {
-  if (!raw.escaped) return raw.value == value;
-  std::size_t j = 0;
-  for (std::size_t i = 0; i < raw.value.size(); ++i, ++j) {
-    char c = raw.value[i];
-    if (c == '\\') {
-      c = raw.value[++i] == 'n' ? '\n' : raw.value[i];
-    }
-    if (j >= value.size() || value[j] != c) return false;
-  }
-  return j == value.size();
-}
+using text_scan::kPairwiseLabels;
+using text_scan::NameHash;
+using text_scan::RawLabel;
+using text_scan::unescape_label_value;
 
 // What a sample line contributes to its series.
 enum class Role : std::uint8_t { value, sum, count };
@@ -145,70 +67,7 @@ constexpr std::uint8_t kSeenSum = 1;
 constexpr std::uint8_t kSeenCount = 2;
 constexpr std::uint8_t kBoundsUnordered = 4;
 
-// Entries in insertion order, found through a boost::unordered_flat_set of
-// their indices whose hash and equality read the entries (so the set holds
-// four bytes a series and the label comparison happens in place).
-class SeriesTable {
- public:
-  SeriesTable() : index_(1024, IndexHash{&entries_}, IndexEqual{&entries_}) {}
-  SeriesTable(const SeriesTable&) = delete;
-  SeriesTable& operator=(const SeriesTable&) = delete;
-
-  // The lines of a summary or histogram come together: the series of the
-  // previous line is checked before the table.
-  template <typename Matches>
-  SeriesEntry* find(std::uint64_t hash, Matches&& matches) {
-    if (last_ < entries_.size() && entries_[last_].hash == hash && matches(entries_[last_])) return &entries_[last_];
-    const auto it = index_.find(Probe<Matches>{hash, matches});
-    if (it == index_.end()) return nullptr;
-    last_ = *it;
-    return &entries_[*it];
-  }
-
-  SeriesEntry& insert(const SeriesEntry& entry) {
-    entries_.push_back(entry);
-    last_ = static_cast<std::uint32_t>(entries_.size() - 1);
-    index_.insert(last_);
-    return entries_.back();
-  }
-
- private:
-  template <typename Matches>
-  struct Probe {
-    std::uint64_t hash;
-    Matches& matches;
-  };
-
-  struct IndexHash {
-    using is_transparent = void;
-    using is_avalanching = void;  // label_set_hash ends in a mix
-    const std::vector<SeriesEntry>* entries;
-    std::size_t operator()(std::uint32_t index) const { return (*entries)[index].hash; }
-    template <typename Matches>
-    std::size_t operator()(const Probe<Matches>& probe) const {
-      return probe.hash;
-    }
-  };
-
-  struct IndexEqual {
-    using is_transparent = void;
-    const std::vector<SeriesEntry>* entries;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    template <typename Matches>
-    bool operator()(const Probe<Matches>& probe, std::uint32_t index) const {
-      const SeriesEntry& entry = (*entries)[index];
-      return entry.hash == probe.hash && probe.matches(entry);
-    }
-    template <typename Matches>
-    bool operator()(std::uint32_t index, const Probe<Matches>& probe) const {
-      return (*this)(probe, index);
-    }
-  };
-
-  std::vector<SeriesEntry> entries_;
-  boost::unordered_flat_set<std::uint32_t, IndexHash, IndexEqual> index_;
-  std::uint32_t last_ = 0xFFFFFFFFu;
-};
+using SeriesTable = text_scan::SeriesTable<SeriesEntry>;
 
 constexpr double kTwoToThe64 = 18446744073709551616.0;
 
@@ -364,20 +223,11 @@ class TextParser {
       return fail(pos_, "help-utf8", "the HELP text of metric " + quoted(name) + " is not valid UTF-8");
     }
     std::string help;
-    help.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '\\') {
-        help += text[i];
-        continue;
-      }
+    if (const std::size_t i = text_scan::unescape_help(text, help); i != std::string_view::npos) {
       const char next = i + 1 < text.size() ? text[i + 1] : '\n';
-      if (next != '\\' && next != 'n' && next != '"') {
-        return fail(pos_ + i, "help-escape",
-                    "the HELP text of metric " + quoted(name) + " has the escape sequence " +
-                        quoted(std::string("\\") + next) + "; only \\\\, \\n and \\\" are allowed there");
-      }
-      help += next == 'n' ? '\n' : next;
-      ++i;
+      return fail(pos_ + i, "help-escape",
+                  "the HELP text of metric " + quoted(name) + " has the escape sequence " +
+                      quoted(std::string("\\") + next) + "; only \\\\, \\n and \\\" are allowed there");
     }
     state.help_seen = true;
     families_[family].help = std::move(help);
@@ -586,16 +436,8 @@ class TextParser {
   }
 
   bool no_duplicate_among_many(const Family& family) {
-    std::vector<const RawLabel*> sorted;
-    sorted.reserve(labels_.size());
-    for (const RawLabel& label : labels_) sorted.push_back(&label);
-    std::sort(sorted.begin(), sorted.end(), [](const RawLabel* a, const RawLabel* b) {
-      return a->name != b->name ? a->name < b->name : a->pos < b->pos;
-    });
-    const auto same_name = [](const RawLabel* a, const RawLabel* b) { return a->name == b->name; };
-    const auto duplicate = std::adjacent_find(sorted.begin(), sorted.end(), same_name);
-    if (duplicate == sorted.end()) return true;
-    return duplicate_label(family, duplicate[1]->pos, duplicate[1]->name);
+    const RawLabel* repeated = text_scan::repeated_label(labels_);
+    return repeated == nullptr || duplicate_label(family, repeated->pos, repeated->name);
   }
 
   bool duplicate_label(const Family& family, std::size_t pos, std::string_view name) {
@@ -606,39 +448,23 @@ class TextParser {
 
   bool read_label_value(const Family& family, RawLabel& label) {
     const std::size_t begin = pos_;
-    unsigned char high_bits = 0;
-    // Eight bytes at a time while there is no '"', '\\' or non-ASCII byte.
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-    const auto has_zero_byte = [](std::uint64_t word) { return ((word - kOnes) & ~word & kHighs) != 0; };
-    while (pos_ + 8 <= line_.size()) {
-      const std::uint64_t word = load64(line_.data() + pos_);
-      if ((word & kHighs) != 0 || has_zero_byte(word ^ (kOnes * '"')) || has_zero_byte(word ^ (kOnes * '\\'))) break;
-      pos_ += 8;
+    const text_scan::LabelValueScan scan = text_scan::scan_label_value(line_, begin);
+    label.escaped = scan.escaped;
+    if (scan.bad_escape != scan.npos) {
+      const char next = scan.bad_escape + 1 < line_.size() ? line_[scan.bad_escape + 1] : '\n';
+      return fail(scan.bad_escape, "label-value-escape",
+                  "invalid escape sequence " + quoted(std::string("\\") + next) + " in the value of label " +
+                      quoted(label.name) + " of metric " + quoted(family.name) +
+                      "; only \\\\, \\\" and \\n are allowed in label values");
     }
-    for (; pos_ < line_.size(); ++pos_) {
-      const char c = line_[pos_];
-      if (c == '"') break;
-      high_bits |= static_cast<unsigned char>(c);
-      if (c != '\\') continue;
-      label.escaped = true;
-      const char next = pos_ + 1 < line_.size() ? line_[pos_ + 1] : '\n';
-      if (next != '\\' && next != '"' && next != 'n') {
-        return fail(pos_, "label-value-escape",
-                    "invalid escape sequence " + quoted(std::string("\\") + next) + " in the value of label " +
-                        quoted(label.name) + " of metric " + quoted(family.name) +
-                        "; only \\\\, \\\" and \\n are allowed in label values");
-      }
-      ++pos_;
-    }
-    if (pos_ == line_.size()) {
+    if (scan.end == scan.npos) {
       return fail(begin - 1, "label-value-newline",
                   "the value of label " + quoted(label.name) + " of metric " + quoted(family.name) +
                       " runs to the end of the line; close it with '\"' and write line breaks as \\n");
     }
-    label.value = line_.substr(begin, pos_ - begin);
-    ++pos_;
-    if ((high_bits & 0x80) != 0 && !is_valid_utf8(label.value)) {
+    pos_ = scan.end + 1;
+    label.value = line_.substr(begin, scan.end - begin);
+    if (scan.non_ascii && !is_valid_utf8(label.value)) {
       return fail(begin, "label-value-utf8",
                   "the value of label " + quoted(label.name) + " of metric " + quoted(family.name) +
                       " is not valid UTF-8");
@@ -646,62 +472,15 @@ class TextParser {
     return true;
   }
 
-  std::uint64_t label_set_hash(std::uint32_t family) const {
-    std::uint64_t sum = 0;
-    for (const RawLabel& label : labels_) sum += hash_bytes(label.value, hash_bytes(label.name, 0x51ED27u));
-    return mix(sum ^ (static_cast<std::uint64_t>(family) * 0x9E3779B97F4A7C15ull));
-  }
+  std::uint64_t label_set_hash(std::uint32_t family) const { return text_scan::label_set_hash(labels_, family); }
 
-  bool same_labels(const Labels& stored) const {
-    if (stored.size() != labels_.size()) return false;
-    if (labels_.size() > kPairwiseLabels) return same_labels_sorted(stored);
-    for (std::size_t i = 0; i < labels_.size(); ++i) {
-      // Usually in the same order; fall back to a search when not.
-      const RawLabel& raw = labels_[i];
-      const Label* match = stored[i].name == raw.name ? &stored[i] : nullptr;
-      for (std::size_t j = 0; match == nullptr && j < stored.size(); ++j) {
-        if (stored[j].name == raw.name) match = &stored[j];
-      }
-      if (match == nullptr || !raw_equals(raw, match->value)) return false;
-    }
-    return true;
-  }
-
-  // Names are unique on both sides, so sorted by name they pair up.
-  bool same_labels_sorted(const Labels& stored) const {
-    std::vector<const RawLabel*> raw;
-    std::vector<const Label*> kept;
-    raw.reserve(labels_.size());
-    kept.reserve(stored.size());
-    for (const RawLabel& label : labels_) raw.push_back(&label);
-    for (const Label& label : stored) kept.push_back(&label);
-    std::sort(raw.begin(), raw.end(), [](const RawLabel* a, const RawLabel* b) { return a->name < b->name; });
-    std::sort(kept.begin(), kept.end(), [](const Label* a, const Label* b) { return a->name < b->name; });
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i]->name != kept[i]->name || !raw_equals(*raw[i], kept[i]->value)) return false;
-    }
-    return true;
-  }
+  bool same_labels(const Labels& stored) const { return text_scan::same_labels(labels_, stored); }
 
   std::string describe_labels() const { return describe(labels_); }
 
   template <typename LabelList>
   static std::string describe(const LabelList& labels) {
-    constexpr std::size_t kMaxShown = 200;
-    std::string out = "{";
-    for (const auto& label : labels) {
-      if (out.size() > kMaxShown) {
-        out += ",...";
-        break;
-      }
-      if (out.size() > 1) out += ',';
-      out += label.name;
-      out += "=\"";
-      out += label.value;
-      out += '"';
-    }
-    out += '}';
-    return out;
+    return text_scan::describe_labels(labels);
   }
 
   bool add_sample(Resolution resolution, std::string_view name, double value, std::optional<std::int64_t> timestamp) {

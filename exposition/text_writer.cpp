@@ -118,6 +118,8 @@ void write_text_samples(const Family& family, std::string& out) {
       case MetricType::counter:
       case MetricType::gauge:
       case MetricType::untyped:
+      case MetricType::info:
+      case MetricType::stateset:
         lines.line("", metric.value);
         break;
       case MetricType::summary:

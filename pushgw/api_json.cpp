@@ -19,7 +19,10 @@ using exposition::MetricType;
 std::string_view upper_type_name(MetricType type) {
   switch (type) {
     case MetricType::counter: return "COUNTER";
-    case MetricType::gauge: return "GAUGE";
+    // client_model has no info or stateset type: the protobuf scrape calls them gauges too.
+    case MetricType::gauge:
+    case MetricType::info:
+    case MetricType::stateset: return "GAUGE";
     case MetricType::summary: return "SUMMARY";
     case MetricType::untyped: return "UNTYPED";
     case MetricType::histogram: return "HISTOGRAM";
@@ -109,6 +112,8 @@ void write_metric(JsonWriter& json, MetricType type, const exposition::Metric& m
     case MetricType::counter:
     case MetricType::gauge:
     case MetricType::untyped:
+    case MetricType::info:
+    case MetricType::stateset:
       write_string(json, "value");
       write_string(json, go_float(metric.value));
       break;

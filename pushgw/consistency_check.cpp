@@ -34,6 +34,8 @@ std::string type_word(MetricType type) {
     case MetricType::untyped: return "untyped";
     case MetricType::histogram: return "histogram";
     case MetricType::gauge_histogram: return "gauge histogram";
+    case MetricType::info: return "info";
+    case MetricType::stateset: return "stateset";
   }
   return "untyped";
 }

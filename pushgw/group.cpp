@@ -143,7 +143,11 @@ exposition::Family StoredFamily::model() const {
   message.reserve(body.size());
   for (auto piece : body.pieces) message += piece;
   auto parsed = exposition::parse_protobuf(message);
-  if (parsed && !parsed->empty()) return std::move(parsed->front());
+  if (parsed && !parsed->empty()) {
+    // Info and stateset families travel as protobuf gauges; the stored type says which.
+    parsed->front().type = type;
+    return std::move(parsed->front());
+  }
   Family empty;
   empty.name = name;
   empty.help = help;

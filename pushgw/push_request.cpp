@@ -8,6 +8,7 @@
 
 #include "exposition/gzip.hpp"
 #include "exposition/names.hpp"
+#include "exposition/openmetrics_parser.hpp"
 #include "exposition/protobuf_parser.hpp"
 #include "exposition/snappy.hpp"
 #include "exposition/text_parser.hpp"
@@ -21,16 +22,39 @@ bool is_encoding(std::string_view content_encoding, std::string_view name) {
   return boost::algorithm::iequals(content_encoding, name, std::locale::classic());
 }
 
+// Which parser a body goes to, by its Content-Type.
+enum class BodyFormat { text, protobuf, openmetrics };
+
+BodyFormat body_format(std::string_view content_type) {
+  if (exposition::is_protobuf_delimited(content_type)) return BodyFormat::protobuf;
+  if (exposition::classify_openmetrics(content_type) != exposition::OpenMetricsContentType::other) {
+    return BodyFormat::openmetrics;
+  }
+  return BodyFormat::text;
+}
+
+boost::system::result<exposition::Families, exposition::ParseError> parse_body(BodyFormat format, std::string_view body,
+                                                                             const exposition::ParseBounds& bounds) {
+  switch (format) {
+    case BodyFormat::protobuf: return exposition::parse_protobuf(body, bounds);
+    case BodyFormat::openmetrics: return exposition::parse_openmetrics(body, bounds);
+    case BodyFormat::text: break;
+  }
+  return exposition::parse_text(body, bounds);
+}
+
 // The Pushgateway's prefix first, so scripts that grep for it keep working;
-// then where exactly and which rule.
-PushError parse_failure(const exposition::ParseError& error, bool protobuf) {
+// then where exactly and which rule (and, for OpenMetrics, that it was read as such).
+PushError parse_failure(const exposition::ParseError& error, BodyFormat format) {
   const std::string rule = error.rule.empty() ? "" : ", rule " + error.rule;
-  if (protobuf) {
+  if (format == BodyFormat::protobuf) {
     return {PushErrorKind::bad_body, "protobuf parsing error in family " + std::to_string(error.line) + ": " +
                                          error.message + " (byte " + std::to_string(error.column) + rule + ")"};
   }
+  const std::string openmetrics = format == BodyFormat::openmetrics ? ", OpenMetrics 1.0" : "";
   return {PushErrorKind::bad_body, "text format parsing error in line " + std::to_string(error.line) + ": " +
-                                       error.message + " (column " + std::to_string(error.column) + rule + ")"};
+                                       error.message + " (column " + std::to_string(error.column) + rule +
+                                       openmetrics + ")"};
 }
 
 // A parser stopped at a bound of PushLimits: the limit's own refusal, with
@@ -110,16 +134,22 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
                      "request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
 
-  const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
+  const BodyFormat format = body_format(request.content_type);
+  if (exposition::classify_openmetrics(request.content_type) == exposition::OpenMetricsContentType::unknown_version) {
+    return PushError(PushErrorKind::bad_body, "Content-Type " + exposition::quoted_for_message(request.content_type) +
+                                                  " names an OpenMetrics version flowgate does not read; send "
+                                                  "version=1.0.0 (or 0.0.1)");
+  }
   // The parsers stop at these bounds; check_push_limits below finds the rest.
   const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series};
-  auto families = protobuf ? exposition::parse_protobuf(body, bounds) : exposition::parse_text(body, bounds);
+  auto families = parse_body(format, body, bounds);
   if (!families) {
+    const bool protobuf = format == BodyFormat::protobuf;
     if (auto bound = bound_failure(families.error(), protobuf)) return *bound;
     if (store.options().consistency_check && is_consistency_rule(families.error().rule)) {
       store.record_failure(key, request.received_at);
     }
-    return parse_failure(families.error(), protobuf);
+    return parse_failure(families.error(), format);
   }
   // Before anything costs more than the body's size (sorting, rendering, hashing).
   if (auto within = check_push_limits(*families, limits); !within) return within.error();

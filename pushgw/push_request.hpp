@@ -21,7 +21,7 @@ namespace flowgate::pushgw {
 struct PushRequest {
   PushMode mode = PushMode::replace_group;  // PUT replaces the group, POST the families pushed
   std::string_view path;                    // the grouping-key part of the URL path, from "job" on, still encoded
-  std::string_view content_type;            // picks the parser (protobuf-delimited or text); may be empty
+  std::string_view content_type;            // picks the parser (protobuf-delimited, OpenMetrics or text); may be empty
   std::string_view content_encoding;        // gzip, snappy (framed) or identity, in any case; others: 415
   std::string_view body;                    // as received
   double received_at = 0;                   // Unix seconds

@@ -55,7 +55,9 @@ class Flattener {
       switch (family_.type) {
         case MetricType::counter:
         case MetricType::gauge:
-        case MetricType::untyped: plain(metric); break;
+        case MetricType::untyped:
+        case MetricType::info:
+        case MetricType::stateset: plain(metric); break;
         case MetricType::summary: summary(metric); break;
         case MetricType::histogram:
         case MetricType::gauge_histogram: histogram(metric); break;

@@ -11,7 +11,7 @@ namespace {
 namespace wire = exposition::wire;
 using exposition::MetricType;
 
-// Both versions number the metric types alike (0 unknown ... 5 summary).
+// Both versions number the metric types alike (0 unknown ... 5 summary, 6 info, 7 stateset).
 std::uint64_t metric_type_number(MetricType type) {
   switch (type) {
     case MetricType::counter: return 1;
@@ -20,6 +20,8 @@ std::uint64_t metric_type_number(MetricType type) {
     case MetricType::gauge_histogram: return 4;
     case MetricType::summary: return 5;
     case MetricType::untyped: return 0;
+    case MetricType::info: return 6;
+    case MetricType::stateset: return 7;
   }
   return 0;
 }

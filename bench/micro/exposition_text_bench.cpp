@@ -1,4 +1,4 @@
-// Text parsing and text/OpenMetrics writing of a realistic scrape: 100k
+// Text and OpenMetrics parsing and text/OpenMetrics writing of a realistic scrape: 100k
 // sample lines of counters, gauges and histograms with 4-5 labels each.
 
 #include <benchmark/benchmark.h>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "exposition/number_format.hpp"
+#include "exposition/openmetrics_parser.hpp"
 #include "exposition/text_parser.hpp"
 #include "exposition/writer.hpp"
 #include "tests/support/realistic_exposition.hpp"
@@ -43,6 +44,18 @@ void BM_TextParser_Parse100kSeries(benchmark::State& state) {
   report(state, body.size(), sample_lines(body));
 }
 BENCHMARK(BM_TextParser_Parse100kSeries)->Unit(benchmark::kMillisecond);
+
+// The same families as an OpenMetrics body (what the OpenMetrics writer makes of them).
+void BM_OpenMetricsParser_Parse100kSeries(benchmark::State& state) {
+  const std::string body = write(Format::openmetrics, flowgate::test_support::realistic_families(kSeries));
+  if (!parse_openmetrics(body)) state.SkipWithError("the OpenMetrics body does not parse");
+  for (auto _ : state) {
+    auto families = parse_openmetrics(body);
+    benchmark::DoNotOptimize(families);
+  }
+  report(state, body.size(), sample_lines(body));
+}
+BENCHMARK(BM_OpenMetricsParser_Parse100kSeries)->Unit(benchmark::kMillisecond);
 
 // A push of `families` gauge families sharing `series` series between them,
 // each with the labels a Prefect task pushes (job, instance, flow, run id).

@@ -137,7 +137,7 @@ std::optional<GroupBody> decode_group_body(Decoder& in) {
     family->name = in.str();
     family->help = in.str();
     const std::uint8_t type = in.u8();
-    if (type > static_cast<std::uint8_t>(exposition::MetricType::gauge_histogram)) return std::nullopt;
+    if (type > static_cast<std::uint8_t>(exposition::MetricType::stateset)) return std::nullopt;
     family->type = static_cast<exposition::MetricType>(type);
     family->unit = in.str();
     family->pushed_at = in.f64();

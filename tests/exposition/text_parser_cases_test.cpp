@@ -4,57 +4,22 @@
 
 #include <gtest/gtest.h>
 
-#include <ostream>
-#include <string>
-#include <string_view>
-
 #include "exposition/text_parser.hpp"
 #include "exposition/writer.hpp"
+#include "tests/exposition/parser_case.hpp"
 
 namespace flowgate::exposition {
 namespace {
 
-struct Case {
-  const char* name;
-  std::string_view input;
-  // Accepted inputs: the text writer's output for the parsed families.
-  const char* written = nullptr;
-  // Rejected inputs.
-  const char* rule = nullptr;
-  std::size_t line = 0;
-  std::size_t column = 0;  // 0: not checked
-  const char* sentence_part = nullptr;
-};
-
-// Keeps gtest from printing the bytes (and pointers) of a case into test names.
-void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
-
-Case accept(const char* name, std::string_view input, const char* written) { return Case{name, input, written}; }
-
-Case reject(const char* name, std::string_view input, const char* rule, std::size_t line, std::size_t column,
-            const char* sentence_part) {
-  return Case{name, input, nullptr, rule, line, column, sentence_part};
-}
+using testing_cases::accept;
+using testing_cases::Case;
+using testing_cases::case_name;
+using testing_cases::reject;
 
 class TextParserCase : public testing::TestWithParam<Case> {};
 
 TEST_P(TextParserCase, MatchesPrometheusCommon) {
-  const Case& c = GetParam();
-  const auto parsed = parse_text(c.input);
-  if (c.written != nullptr) {
-    ASSERT_TRUE(parsed.has_value()) << parsed.error().describe();
-    EXPECT_EQ(write(Format::text, *parsed), c.written);
-    return;
-  }
-  ASSERT_FALSE(parsed.has_value()) << "accepted:\n" << write(Format::text, *parsed);
-  const ParseError& error = parsed.error();
-  EXPECT_EQ(error.rule, c.rule) << error.describe();
-  EXPECT_EQ(error.line, c.line) << error.describe();
-  if (c.column != 0) {
-    EXPECT_EQ(error.column, c.column) << error.describe();
-  }
-  EXPECT_NE(error.message.find(c.sentence_part), std::string::npos) << error.describe();
-  EXPECT_EQ(error.message.find('\n'), std::string::npos) << "one line, please: " << error.message;
+  testing_cases::expect_verdict(parse_text(GetParam().input), GetParam(), Format::text);
 }
 
 const Case kCases[] = {
@@ -242,8 +207,6 @@ const Case kCases[] = {
     reject("BadQuantileValue", "# TYPE s summary\ns{quantile=\"high\"} 1\n", "quantile-value", 2, 3,
            "got \"high\""),
 };
-
-std::string case_name(const testing::TestParamInfo<Case>& param) { return param.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Table, TextParserCase, testing::ValuesIn(kCases), case_name);
 

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "exposition/openmetrics_parser.hpp"
 #include "exposition/otlp_decode.hpp"
 #include "exposition/otlp_translate.hpp"
 #include "exposition/protobuf_parser.hpp"
@@ -52,6 +53,10 @@ TEST(PushInvariant, HoldsForEveryTextParserSeed) {
 
 TEST(PushInvariant, HoldsForEveryProtobufParserSeed) {
   EXPECT_GT(replay("protobuf_parser", [](std::string_view body) { return exposition::parse_protobuf(body); }), 0U);
+}
+
+TEST(PushInvariant, HoldsForEveryOpenMetricsSeed) {
+  EXPECT_GT(replay("openmetrics", [](std::string_view body) { return exposition::parse_openmetrics(body); }), 0U);
 }
 
 // An OTLP seed as the families of all its groups, in group order.

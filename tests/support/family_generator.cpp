@@ -39,14 +39,19 @@ class Generator {
     const std::size_t series = 1 + random_.below(options_.max_series_per_family);
     family.metrics.reserve(series);
     for (std::size_t i = 0; i < series; ++i) family.metrics.push_back(metric(family.type, i, series));
+    if (family.type == MetricType::stateset) {
+      // Each series is one state, named by the label the family is named after.
+      for (std::size_t i = 0; i < series; ++i) family.metrics[i].labels.push_back({family.name, "state_" + std::to_string(i)});
+    }
     return family;
   }
 
  private:
   MetricType pick_type() {
-    static constexpr std::array<MetricType, 6> kTypes = {MetricType::counter, MetricType::gauge,
-                                                         MetricType::untyped, MetricType::summary,
-                                                         MetricType::histogram, MetricType::gauge_histogram};
+    static constexpr std::array<MetricType, 8> kTypes = {
+        MetricType::counter,   MetricType::gauge,           MetricType::untyped, MetricType::summary,
+        MetricType::histogram, MetricType::gauge_histogram, MetricType::info,    MetricType::stateset};
+    if (options_.info_and_stateset && random_.chance(25)) return kTypes[6 + random_.below(2)];
     const MetricType type = kTypes[random_.below(options_.gauge_histograms ? 6 : 5)];
     return type;
   }
@@ -56,7 +61,8 @@ class Generator {
     name += random_.pick(kWords);
     name += '_';
     name += std::to_string(index);
-    if (options_.units && random_.chance(50)) {
+    const bool unit_allowed = type != MetricType::info && type != MetricType::stateset;
+    if (unit_allowed && options_.units && random_.chance(50)) {
       unit = random_.chance(50) ? "seconds" : "bytes";
       name += '_';
       name += unit;
@@ -64,6 +70,7 @@ class Generator {
     if (type == MetricType::counter && (options_.lint_clean || options_.openmetrics_valid || random_.chance(70))) {
       name += "_total";
     }
+    if (type == MetricType::info) name += "_info";
     return name;
   }
 
@@ -150,12 +157,14 @@ class Generator {
         break;
       case MetricType::gauge:
       case MetricType::untyped: metric.value = value(false); break;
+      case MetricType::info: metric.value = 1; break;
+      case MetricType::stateset: metric.value = random_.chance(50) ? 1 : 0; break;
       case MetricType::summary: summary(metric); break;
       case MetricType::histogram:
       case MetricType::gauge_histogram: histogram(metric, type == MetricType::gauge_histogram); break;
     }
-    if (options_.created && type != MetricType::gauge && type != MetricType::untyped &&
-        type != MetricType::gauge_histogram && random_.chance(60)) {
+    const bool has_created = type == MetricType::counter || type == MetricType::summary || type == MetricType::histogram;
+    if (options_.created && has_created && random_.chance(60)) {
       metric.created = Timestamp{1'600'000'000 + static_cast<std::int64_t>(random_.below(100'000'000)),
                                  static_cast<std::int32_t>(random_.below(1'000'000'000))};
     }

@@ -22,6 +22,7 @@ struct GeneratorOptions {
   bool exemplars = false;          // OpenMetrics and protobuf only
   bool created = false;            // OpenMetrics and protobuf only
   bool units = false;              // OpenMetrics and protobuf only
+  bool info_and_stateset = false;  // info and stateset families (OpenMetrics only; gauges elsewhere)
   // Names that promtool's lint accepts: counters end in _total, nothing else
   // does, and every family has a HELP.
   bool lint_clean = false;
