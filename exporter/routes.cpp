@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "exporter/admin_delete.hpp"
 #include "exporter/otlp_reply.hpp"
 #include "exporter/quoted_string.hpp"
 #include "exposition/names.hpp"
@@ -305,6 +306,12 @@ void add_api_routes(const RouteAdder& add, const RouteContext& context, const st
     add("PUT", api + "admin/wipe", Shape::exact, "wipe",
         guarded(context.authorization, Permission::admin,
                 [&store = context.store](const Request&) { return change_reply(store.wipe(), 202); }));
+    add("POST", api + "admin/delete_groups", Shape::exact, "delete_groups",
+        guarded(context.authorization, Permission::admin, [&store = context.store](const Request& request) {
+          Reply reply = delete_groups_reply(request, store);
+          add_cors(reply);
+          return reply;
+        }));
   }
   add("OPTIONS", api, Shape::any_rest, "api/v1/options", [](const Request&) {
     Reply reply;

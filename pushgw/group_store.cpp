@@ -344,6 +344,34 @@ boost::system::result<CommitTicket, PushError> GroupStore::remove(const Grouping
   return ticket;
 }
 
+GroupStore::Removal GroupStore::remove_matching(const std::function<bool(const GroupingKey&)>& matches,
+                                                bool dry_run) {
+  Removal removal;
+  std::shared_ptr<const Snapshot> retired;
+  std::lock_guard lock(state_->writer);
+  auto current = state_->published.load();
+  auto next = current;
+  for (const auto& group : current->groups()) {
+    if (!matches(group->key)) continue;
+    if (!dry_run) {
+      Change change;
+      change.kind = ChangeKind::remove;
+      change.key = group->key;
+      auto ticket = state_->write_to_wal(change);
+      if (!ticket) {
+        removal.error = ticket.error();
+        break;
+      }
+      removal.ticket = *ticket;
+      state_->index.remove(*group);
+      next = next->without_group(group->id);
+    }
+    removal.removed.push_back(group->key);
+  }
+  if (next != current) retired = state_->published.exchange(next);
+  return removal;
+}
+
 boost::system::result<CommitTicket, PushError> GroupStore::wipe() {
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state_->writer);

@@ -83,6 +83,18 @@ class GroupStore {
   // DELETE: removes the group if present; a missing group is not an error.
   boost::system::result<CommitTicket, PushError> remove(const GroupingKey& key);
 
+  // The admin API's delete by partial grouping key: removes every group
+  // `matches` accepts (all of them at once for readers), each written to the
+  // WAL as a DELETE; `dry_run` only counts. Stops at the first WAL error,
+  // which is returned with the groups removed so far. The ticket covers the
+  // last removal (0 when none).
+  struct Removal {
+    std::vector<GroupingKey> removed;  // in group id order
+    CommitTicket ticket = 0;
+    std::optional<PushError> error;
+  };
+  Removal remove_matching(const std::function<bool(const GroupingKey&)>& matches, bool dry_run);
+
   // PUT /api/v1/admin/wipe: removes every group, atomically.
   boost::system::result<CommitTicket, PushError> wipe();
 

@@ -103,6 +103,10 @@ const HeaderCase kCases[] = {
     {"ApiPreflight", "OPTIONS /api/v1/", "OPTIONS", "/api/v1/metrics",
      "Origin: http://example.com\r\nAccess-Control-Request-Method: GET\r\n", "", 200, cors_and({})},
     {"Wipe", "PUT /api/v1/admin/wipe", "PUT", "/api/v1/admin/wipe", "", "", 202, kEmpty},
+    {"DeleteGroups", "POST /api/v1/admin/delete_groups", "POST",
+     "/api/v1/admin/delete_groups?match%5B%5D=%7Bjob%3D%22zz%22%7D", "", "", 200, cors_and({"Content-Type"})},
+    {"DeleteGroupsBadSelector", "POST /api/v1/admin/delete_groups", "POST", "/api/v1/admin/delete_groups?match%5B%5D=x",
+     "", "", 400, cors_and({"Content-Type"})},
     // What the router answers without a route.
     {"AutomaticOptions", "", "OPTIONS", "/-/healthy", "", "", 200, with_framing({"Allow"})},
     {"MethodNotAllowed", "", "GET", "/metrics/job/a", "", "", 405,
@@ -200,8 +204,10 @@ TEST(ReplyHeaderTable, CoversEveryRouteAndEachRowReachesItsRoute) {
                                                   nullptr, &fixture.otlp});
   std::set<std::string> covered;
   for (const auto& c : kCases) {
-    const std::string target = c.target;
-    auto resolved = router.resolve(c.method, target, {});
+    const std::string_view target = c.target;
+    const auto question = target.find('?');
+    auto resolved = router.resolve(c.method, target.substr(0, question),
+                                   question == std::string_view::npos ? "" : target.substr(question + 1));
     const auto* matched = std::get_if<Matched>(&resolved);
     if (std::string_view(c.route).empty()) {
       EXPECT_EQ(matched, nullptr) << c.name << " reaches a route; name it";

@@ -35,6 +35,26 @@ std::vector<std::string> family_names(const Group& group) {
   return names;
 }
 
+TEST(GroupStore, RemoveMatchingRemovesOnlyTheMatchingGroupsAndADryRunNone) {
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a/instance/1", "m 1\n"));
+  ASSERT_TRUE(put(store, "job/a/instance/2", "m 1\n"));
+  ASSERT_TRUE(put(store, "job/b", "m 1\n"));
+  const auto is_job_a = [](const GroupingKey& k) { return k.labels.back().value == "a"; };
+  const auto dry = store.remove_matching(is_job_a, true);
+  EXPECT_EQ(dry.removed.size(), 2u);
+  EXPECT_EQ(store.snapshot()->group_count(), 3u);
+  const auto removal = store.remove_matching(is_job_a, false);
+  ASSERT_FALSE(removal.error);
+  ASSERT_EQ(removal.removed.size(), 2u);
+  EXPECT_EQ(removal.removed[0], key("job/a/instance/1"));
+  EXPECT_EQ(store.snapshot()->group_count(), 1u);
+  // The index forgot them: a conflicting type is fine once the groups are gone.
+  EXPECT_TRUE(put(store, "job/c", "# TYPE m counter\nm 1\n").has_error());  // job/b still holds m untyped
+  ASSERT_TRUE(store.remove(key("job/b")));
+  EXPECT_TRUE(put(store, "job/c", "# TYPE m counter\nm 1\n"));
+}
+
 TEST(GroupStore, PutStoresSanitizedSeriesAndBothPushTimeGauges) {
   GroupStore store({});
   ASSERT_TRUE(put(store, "job/j", "# HELP a Help of a.\n# TYPE a counter\na 1\n"));
