@@ -23,6 +23,7 @@ struct Request {
   std::string_view accept_encoding;
   std::string_view content_type;
   std::string_view content_encoding;
+  std::string_view gauge_aggregation;  // X-Flowgate-Gauge-Aggregation (aggregating pushes)
   std::string_view body;
   std::string remote_address;
   double received_at = 0;  // Unix seconds

@@ -166,19 +166,24 @@ void add_scrape_routes(const RouteAdder& add, const RouteContext& context) {
 }
 
 // Pushes and deletes: one grouping-key parser behind PUT, POST and DELETE.
-void add_change_routes(const RouteAdder& add, const RouteContext& context) {
-  const std::string metrics_base = context.flags.route_prefix + "/metrics/";
+// Pushes and deletes under `base`: one grouping-key parser behind PUT, POST
+// and DELETE. `aggregating`: PUT and POST add onto the group (docs/aggregation.md).
+void add_change_routes_under(const RouteAdder& add, const RouteContext& context, const std::string& base,
+                             bool aggregating) {
   const pushgw::PushLimits limits = push_limits_of(context.flags);
-  auto grouping_path = [metrics_base](const Request& request) {
-    return path_of(request.target).substr(metrics_base.size());
-  };
+  auto grouping_path = [base](const Request& request) { return path_of(request.target).substr(base.size()); };
   // The key is parsed once, authorized, then applied.
   Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger,
-                  authorization = context.authorization, limits, grouping_path](const Request& request) {
+                  authorization = context.authorization, limits, grouping_path, aggregating](const Request& request) {
     self.record_push_size(request.method, request.body.size());
-    const pushgw::PushRequest push_request{
+    pushgw::PushRequest push_request{
         request.method == "POST" ? pushgw::PushMode::replace_families : pushgw::PushMode::replace_group,
-        grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at};
+        grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at, std::nullopt};
+    if (aggregating) {
+      auto rules = pushgw::parse_aggregation_rules(request.gauge_aggregation);
+      if (!rules) return error_reply(400, "X-Flowgate-Gauge-Aggregation: " + rules.error());
+      push_request.aggregation = std::move(*rules);
+    }
     auto key = pushgw::parse_grouping_key(push_request.path, limits);
     if (key) {
       if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);
@@ -197,10 +202,17 @@ void add_change_routes(const RouteAdder& add, const RouteContext& context) {
     return change_reply(pushgw::apply_delete(*key, store), 202);
   };
   for (const char* job : {"job/", "job@base64/"}) {
-    add("PUT", metrics_base + job, Shape::param_rest, "push", push);
-    add("POST", metrics_base + job, Shape::param_rest, "push", push);
-    add("DELETE", metrics_base + job, Shape::param_rest, "delete", remove);
+    add("PUT", base + job, Shape::param_rest, aggregating ? "aggregate" : "push", push);
+    add("POST", base + job, Shape::param_rest, aggregating ? "aggregate" : "push", push);
+    add("DELETE", base + job, Shape::param_rest, "delete", remove);
   }
+}
+
+// The Pushgateway's /metrics/, and /aggregate/metrics/: a gateway URL ending
+// in /aggregate makes every client's pushes add up.
+void add_change_routes(const RouteAdder& add, const RouteContext& context) {
+  add_change_routes_under(add, context, context.flags.route_prefix + "/metrics/", false);
+  add_change_routes_under(add, context, context.flags.route_prefix + "/aggregate/metrics/", true);
 }
 
 // The OTLP reply of an export: 200 with ExportMetricsServiceResponse (held

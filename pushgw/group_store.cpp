@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "pushgw/aggregation.hpp"
 #include "pushgw/consistency_check.hpp"
 #include "pushgw/family_index.hpp"
 #include "pushgw/group.hpp"
@@ -148,6 +149,25 @@ PushedGroup group_after_stateful_put(Candidate& candidate, const Group* old, con
   return next;
 }
 
+// What an aggregating push leaves: each pushed family added onto the stored
+// one of `old` (null: a new group), checked and rendered like a push of the
+// totals.
+boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& key, const exposition::Families& pushed,
+                                                             const Group* old, const AggregationRules& rules,
+                                                             double now_seconds, bool check_series) {
+  exposition::Families totals;
+  totals.reserve(pushed.size());
+  for (const auto& family : pushed) {
+    const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
+    std::optional<exposition::Family> stored_model;
+    if (stored != nullptr) stored_model = stored->model();
+    auto total = aggregate_family(stored_model ? &*stored_model : nullptr, family, rules);
+    if (!total) return total.error();
+    totals.push_back(std::move(*total));
+  }
+  return build_candidate(key, std::move(totals), now_seconds, check_series);
+}
+
 // The push as the WAL records it: the pushed families and both gauges.
 Change change_of_push(PushMode mode, const Group& group, const Candidate& candidate, const FamilyPtr& failure_time) {
   Change change;
@@ -172,6 +192,37 @@ struct GroupStore::State {
   FamilyIndex index;
   PublishedSnapshot published;
   WalWriter* wal = nullptr;
+
+  // Under `writer`: a push's candidate into the current group (`mode`), as
+  // the Pushgateway checks and records it. `failure_time`: pre-rendered
+  // push_failure_time_seconds for a new group, or null.
+  boost::system::result<CommitTicket, PushError> commit_push(PushMode mode, Candidate& candidate, FamilyPtr failure_time,
+                                                            std::shared_ptr<const Snapshot>& retired) {
+    const auto current = published.load();
+    const Group* old = current->find(candidate.id);
+    const double now_seconds = candidate.now_seconds;
+    if (options.consistency_check) {
+      if (auto checked = check_consistency(index, old, candidate.families, mode, options); !checked) {
+        retired = record_failure(candidate.key, std::move(candidate.id), now_seconds);
+        return checked.error();
+      }
+    }
+    failure_time = kept_failure_time(old, std::move(failure_time), candidate.key, now_seconds);
+    auto next = group_after_push(mode, candidate, old, failure_time);
+    if (auto within = check_quotas(options.quotas, *current, old, *next.group); !within) return within.error();
+    CommitTicket ticket = 0;
+    if (wal != nullptr) {
+      auto recorded = wal->record(change_of_push(mode, *next.group, candidate, failure_time));
+      if (!recorded) return recorded.error();
+      ticket = *recorded;
+    }
+    for (const StoredFamily* family : next.leaving) index.remove(*family);
+    for (const auto& family : candidate.families) index.add(*family);
+    index.add(*candidate.push_time);
+    index.add(*failure_time);
+    retired = published.exchange(current->with_group(std::move(next.group)));
+    return ticket;
+  }
 
   // Under `writer`: writes `change` to the WAL, if any.
   boost::system::result<CommitTicket, PushError> write_to_wal(const Change& change) {
@@ -262,29 +313,28 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
 
   std::shared_ptr<const Snapshot> retired;  // released after the lock: freeing old groups is O(their size)
   std::lock_guard lock(state.writer);
-  const auto current = state.published.load();
-  const Group* old = current->find(candidate.id);
-  if (state.options.consistency_check) {
-    if (auto checked = check_consistency(state.index, old, candidate.families, mode, state.options); !checked) {
-      retired = state.record_failure(candidate.key, std::move(candidate.id), now_seconds);
-      return checked.error();
-    }
+  return state.commit_push(mode, candidate, std::move(failure_time), retired);
+}
+
+boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey key, exposition::Families pushed,
+                                                                     const AggregationRules& rules, double now_seconds) {
+  State& state = *state_;
+  for (auto& family : pushed) {
+    for (auto& series : family.metrics) sanitize_labels(key, series.labels);
   }
-  failure_time = kept_failure_time(old, std::move(failure_time), candidate.key, now_seconds);
-  auto next = group_after_push(mode, candidate, old, failure_time);
-  if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
-  CommitTicket ticket = 0;
-  if (state.wal != nullptr) {
-    auto recorded = state.wal->record(change_of_push(mode, *next.group, candidate, failure_time));
-    if (!recorded) return recorded.error();
-    ticket = *recorded;
+  // The totals are added up against the group as it is now, before the
+  // lock; a change that lands in between is added onto under the lock.
+  const auto seen_snapshot = state.published.load();
+  const Group* seen = seen_snapshot->find(key.id());
+  auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options.consistency_check);
+  std::shared_ptr<const Snapshot> retired;
+  std::lock_guard lock(state.writer);
+  const Group* old = state.published.load()->find(key.id());
+  if (old != seen) {
+    candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options.consistency_check);
   }
-  for (const StoredFamily* family : next.leaving) state.index.remove(*family);
-  for (const auto& family : candidate.families) state.index.add(*family);
-  state.index.add(*candidate.push_time);
-  state.index.add(*failure_time);
-  retired = state.published.exchange(current->with_group(std::move(next.group)));
-  return ticket;
+  if (!candidate) return candidate.error();
+  return state.commit_push(PushMode::replace_families, *candidate, nullptr, retired);
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::put_stateful(StatefulPut put) {

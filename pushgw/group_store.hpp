@@ -20,6 +20,7 @@
 #include "exposition/assembler.hpp"
 #include "exposition/model.hpp"
 #include "pushgw/wal_writer.hpp"
+#include "pushgw/aggregation.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/group_state.hpp"
 #include "pushgw/push_error.hpp"
@@ -72,6 +73,16 @@ class GroupStore {
     bool touch = true;
   };
   boost::system::result<CommitTicket, PushError> put_stateful(StatefulPut put);
+
+  // An aggregating push (docs/aggregation.md): each pushed family is added
+  // onto the group's family of that name (pushgw/aggregation.hpp) and the
+  // group keeps its other families, as with a POST; push_time_seconds = now.
+  // The totals are what the WAL records, so a replay restores them. Checked
+  // like a POST of the totals (a refusal the consistency check finds records
+  // the failure time, as for a push); a refusal of the aggregation rules
+  // (type change, negative increment, quantiles, bucket layout) changes nothing.
+  boost::system::result<CommitTicket, PushError> aggregate(GroupingKey key, exposition::Families pushed,
+                                                           const AggregationRules& rules, double now_seconds);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the

@@ -61,6 +61,30 @@ bool holds_any(const StoredFamily& family, const SeriesHashes& hashes) {
                      [&](std::uint64_t hash) { return hashes.contains(hash); });
 }
 
+// An exported family, its labels sanitized, with the stored series it does
+// not carry (nor ended) added back; each exported series is seen `now`.
+void upsert_family(Family& family, const StoredFamily* stored, const GroupingKey& key, const SeriesHashes& ended,
+                   double now, GroupState& state) {
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(family.metrics.size());
+  for (auto& series : family.metrics) {
+    sanitize_labels(key, series.labels);
+    hashes.push_back(series_hash(family.name, series.labels));
+    state.last_seen.insert_or_assign(hashes.back(), now);
+  }
+  // The usual export (cumulative) carries every stored series again: then
+  // there is nothing to keep and the stored family need not be re-read.
+  std::sort(hashes.begin(), hashes.end());
+  const bool covers_stored = stored != nullptr && std::includes(hashes.begin(), hashes.end(),
+                                                                stored->series_hashes.begin(),
+                                                                stored->series_hashes.end());
+  if (stored != nullptr && !covers_stored) {
+    SeriesHashes replaced = ended;
+    replaced.insert(hashes.begin(), hashes.end());
+    for (auto& kept : without_series(*stored, replaced).metrics) family.metrics.push_back(std::move(kept));
+  }
+}
+
 // One translated group as the store put that upserts it into `old`.
 boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::TranslatedGroup& translated, GroupingKey key,
                                                                const Group* old, double now) {
@@ -83,24 +107,7 @@ boost::system::result<GroupStore::StatefulPut, PushError> plan_put(otlp::Transla
   for (auto& family : translated.families) {
     const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
     if (stored != nullptr && stored->type != family.type) return type_change(family, *stored, key);
-    std::vector<std::uint64_t> hashes;
-    hashes.reserve(family.metrics.size());
-    for (auto& series : family.metrics) {
-      sanitize_labels(key, series.labels);
-      hashes.push_back(series_hash(family.name, series.labels));
-      state->last_seen.insert_or_assign(hashes.back(), now);
-    }
-    // The usual export (cumulative) carries every stored series again: then
-    // there is nothing to keep and the stored family need not be re-read.
-    std::sort(hashes.begin(), hashes.end());
-    const bool covers_stored = stored != nullptr && std::includes(hashes.begin(), hashes.end(),
-                                                                  stored->series_hashes.begin(),
-                                                                  stored->series_hashes.end());
-    if (stored != nullptr && !covers_stored) {
-      SeriesHashes replaced = ended;
-      replaced.insert(hashes.begin(), hashes.end());
-      for (auto& kept : without_series(*stored, replaced).metrics) family.metrics.push_back(std::move(kept));
-    }
+    upsert_family(family, stored, key, ended, now, *state);
     // Its last series ended: the family leaves the group (an empty family put
     // would leave the stored one in place).
     if (family.metrics.empty()) put.dropped.push_back(family.name);

@@ -154,6 +154,9 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
   // Before anything costs more than the body's size (sorting, rendering, hashing).
   if (auto within = check_push_limits(*families, limits); !within) return within.error();
 
+  if (request.aggregation) {
+    return store.aggregate(std::move(key), std::move(*families), *request.aggregation, request.received_at);
+  }
   return store.push(request.mode, std::move(key), std::move(*families), request.received_at);
 }
 

@@ -6,11 +6,13 @@
 // refused. Status codes, headers and reply bodies are the exporter's to shape.
 // Thread-safe (the store is).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/system/result.hpp>
 
+#include "pushgw/aggregation.hpp"
 #include "pushgw/wal_writer.hpp"
 #include "pushgw/group_store.hpp"
 #include "pushgw/push_error.hpp"
@@ -25,6 +27,9 @@ struct PushRequest {
   std::string_view content_encoding;        // gzip, snappy (framed) or identity, in any case; others: 415
   std::string_view body;                    // as received
   double received_at = 0;                   // Unix seconds
+  // Set: an aggregating push (the families are added onto the group's, by
+  // these rules; `mode` does not matter). Unset: PUT/POST as the Pushgateway.
+  std::optional<AggregationRules> aggregation;
 };
 
 // The body as the parsers read it: inflated for gzip, unframed for snappy

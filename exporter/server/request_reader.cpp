@@ -143,6 +143,7 @@ Request RequestReader::request() const {
   request.accept_encoding = message[http::field::accept_encoding];
   request.content_type = message[http::field::content_type];
   request.content_encoding = message[http::field::content_encoding];
+  request.gauge_aggregation = message["X-Flowgate-Gauge-Aggregation"];
   request.body = message.body();
   return request;
 }

@@ -78,6 +78,18 @@ const HeaderCase kCases[] = {
     {"Delete", "DELETE /metrics/job/", "DELETE", "/metrics/job/a", "", "", 202, kEmpty},
     {"DeleteBadGroupingKey", "DELETE /metrics/job/", "DELETE", "/metrics/job/a/odd", "", "", 400, kGoError},
     {"DeleteBase64", "DELETE /metrics/job@base64/", "DELETE", "/metrics/job@base64/ZXRs", "", "", 202, kEmpty},
+    // Aggregating pushes: the same replies as pushes.
+    {"AggregatePut", "PUT /aggregate/metrics/job/", "PUT", "/aggregate/metrics/job/agg", kText, "m 1\n", 200, kEmpty},
+    {"AggregatePost", "POST /aggregate/metrics/job/", "POST", "/aggregate/metrics/job/agg", kText, "m 1\n", 200, kEmpty},
+    {"AggregateBadRule", "POST /aggregate/metrics/job/", "POST", "/aggregate/metrics/job/agg",
+     kText + "X-Flowgate-Gauge-Aggregation: avg\r\n", "m 1\n", 400, kGoError},
+    {"AggregatePutBase64", "PUT /aggregate/metrics/job@base64/", "PUT", "/aggregate/metrics/job@base64/YWdn", kText,
+     "m 1\n", 200, kEmpty},
+    {"AggregatePostBase64", "POST /aggregate/metrics/job@base64/", "POST", "/aggregate/metrics/job@base64/YWdn", kText,
+     "m 1\n", 200, kEmpty},
+    {"AggregateDelete", "DELETE /aggregate/metrics/job/", "DELETE", "/aggregate/metrics/job/agg", "", "", 202, kEmpty},
+    {"AggregateDeleteBase64", "DELETE /aggregate/metrics/job@base64/", "DELETE", "/aggregate/metrics/job@base64/YWdn",
+     "", "", 202, kEmpty},
     // OTLP/HTTP exports: the reply in the request's encoding, a 415 as Go's http.Error.
     {"OtlpProtobuf", "POST /v1/metrics", "POST", "/v1/metrics", "Content-Type: application/x-protobuf\r\n", "", 200,
      with_framing({"Content-Type"})},

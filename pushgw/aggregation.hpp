@@ -1,0 +1,53 @@
+#pragma once
+// Aggregating pushes (docs/aggregation.md): a pushed family's samples are
+// added to what the group holds instead of replacing it, so many short tasks
+// pushing "pages_fetched 37" leave the total. Per type:
+//
+//   counter          added; a negative increment is refused
+//   histogram        classic: bucket by bucket, _sum and _count added (the
+//                    bucket bounds must be the stored ones); native: reduced
+//                    to the coarser schema, then bucket by bucket (the zero
+//                    threshold must be the stored one)
+//   summary          _sum and _count added; quantiles are refused (they
+//                    cannot be merged)
+//   gauge, untyped   by the family's GaugeRule: last (replace, the default),
+//                    sum, max or min
+//   gauge histogram, info, stateset   replaced, as a plain push does
+//
+// A series of the stored family that the push does not carry is kept. A
+// family whose type differs from the stored one is refused. Pure functions,
+// safe from any thread.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/system/result.hpp>
+
+#include "exposition/model.hpp"
+#include "pushgw/push_error.hpp"
+
+namespace flowgate::pushgw {
+
+enum class GaugeRule { last, sum, max, min };
+
+struct AggregationRules {
+  GaugeRule gauges = GaugeRule::last;                              // every gauge family not named below
+  std::map<std::string, GaugeRule, std::less<>> families;          // per family name
+  GaugeRule rule_for(std::string_view family) const;
+};
+
+// The rules from the X-Flowgate-Gauge-Aggregation header: "sum", or
+// "family=max,other=sum" (a bare rule sets the default for every gauge).
+// Errors name the item and the accepted words.
+boost::system::result<AggregationRules, std::string> parse_aggregation_rules(std::string_view header);
+
+// `pushed` (labels sanitized, as stored) added to `stored` (null: the group
+// has no family of that name yet). Errors are `inconsistent` and name the
+// family, the series and the rule.
+boost::system::result<exposition::Family, PushError> aggregate_family(const exposition::Family* stored,
+                                                                     exposition::Family pushed,
+                                                                     const AggregationRules& rules);
+
+}  // namespace flowgate::pushgw
