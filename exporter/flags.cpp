@@ -274,6 +274,10 @@ std::vector<FlagSpec> push_flags() {
        "Delete groups whose last successful push is older than this (0s: never, as the Pushgateway). "
        "Expiry is logged, counted in flowgate_store_groups_expired_total and persisted like a DELETE.",
        duration(&Flags::group_ttl)},
+      {"push.idempotency-window", "1h",
+       "How long an aggregating push's idempotency key (Idempotency-Key header, or an idempotency_key grouping "
+       "label under /aggregate) is remembered: a push repeating it within the window adds nothing.",
+       positive_duration(&Flags::idempotency_window)},
       {"push.max-body-bytes", "64MiB",
        "Largest request body accepted, before and after gzip inflation; larger pushes get 413.",
        positive_bytes(&Flags::max_body_bytes)},

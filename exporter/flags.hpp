@@ -36,6 +36,7 @@ struct Flags {
   SyncPolicy persistence_sync = SyncPolicy::always;
   std::chrono::milliseconds persistence_sync_interval = std::chrono::seconds(1);
   std::chrono::milliseconds group_ttl{0};  // 0: groups never expire
+  std::chrono::milliseconds idempotency_window = std::chrono::hours(1);  // aggregating pushes' Idempotency-Key
   bool disable_consistency_check = false;
   std::size_t max_body_bytes = std::size_t{64} << 20;
   // --push.max-*: what one push may bring and the store may hold

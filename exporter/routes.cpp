@@ -1,5 +1,7 @@
 #include "exporter/routes.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 
 #include "exporter/admin_delete.hpp"
@@ -166,6 +168,26 @@ void add_scrape_routes(const RouteAdder& add, const RouteContext& context) {
 }
 
 // Pushes and deletes: one grouping-key parser behind PUT, POST and DELETE.
+// An aggregating push's gauge rules and idempotency key, from its headers or
+// the grouping label `idempotency_key` (taken out of the key: retries of one
+// task share a group). The error is the 400's message.
+std::optional<std::string> prepare_aggregation(const Request& request, pushgw::GroupingKey& key, double window_seconds,
+                                               pushgw::PushRequest& push) {
+  auto rules = pushgw::parse_aggregation_rules(request.gauge_aggregation);
+  if (!rules) return "X-Flowgate-Gauge-Aggregation: " + rules.error();
+  push.aggregation = std::move(*rules);
+  push.idempotency.window_seconds = window_seconds;
+  push.idempotency.key = request.idempotency_key;
+  const auto label = std::find_if(key.labels.begin(), key.labels.end(),
+                                  [](const exposition::Label& l) { return l.name == "idempotency_key"; });
+  if (label != key.labels.end()) {
+    if (push.idempotency.key.empty()) push.idempotency.key = label->value;
+    key.labels.erase(label);
+  }
+  if (push.idempotency.key.size() > 256) return std::string("Idempotency-Key: longer than 256 bytes");
+  return std::nullopt;
+}
+
 // Pushes and deletes under `base`: one grouping-key parser behind PUT, POST
 // and DELETE. `aggregating`: PUT and POST add onto the group (docs/aggregation.md).
 void add_change_routes_under(const RouteAdder& add, const RouteContext& context, const std::string& base,
@@ -173,18 +195,19 @@ void add_change_routes_under(const RouteAdder& add, const RouteContext& context,
   const pushgw::PushLimits limits = push_limits_of(context.flags);
   auto grouping_path = [base](const Request& request) { return path_of(request.target).substr(base.size()); };
   // The key is parsed once, authorized, then applied.
+  const double window = std::chrono::duration<double>(context.flags.idempotency_window).count();
   Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger,
-                  authorization = context.authorization, limits, grouping_path, aggregating](const Request& request) {
+                  authorization = context.authorization, limits, grouping_path, aggregating,
+                  window](const Request& request) {
     self.record_push_size(request.method, request.body.size());
     pushgw::PushRequest push_request{
         request.method == "POST" ? pushgw::PushMode::replace_families : pushgw::PushMode::replace_group,
-        grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at, std::nullopt};
-    if (aggregating) {
-      auto rules = pushgw::parse_aggregation_rules(request.gauge_aggregation);
-      if (!rules) return error_reply(400, "X-Flowgate-Gauge-Aggregation: " + rules.error());
-      push_request.aggregation = std::move(*rules);
-    }
+        grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at,
+        std::nullopt, {}};
     auto key = pushgw::parse_grouping_key(push_request.path, limits);
+    if (key && aggregating) {
+      if (auto bad = prepare_aggregation(request, *key, window, push_request)) return error_reply(400, *bad);
+    }
     if (key) {
       if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);
     }

@@ -168,6 +168,36 @@ boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& 
   return build_candidate(key, std::move(totals), now_seconds, check_series);
 }
 
+bool already_applied(const Group* group, const Idempotency& idempotency, double now_seconds) {
+  if (group == nullptr || group->state == nullptr) return false;
+  const auto& keys = group->state->idempotency_keys;
+  const auto it = keys.find(idempotency.key);
+  return it != keys.end() && it->second >= now_seconds - idempotency.window_seconds;
+}
+
+// The group's state with `idempotency.key` applied now, and the keys older
+// than the window forgotten (so the state stays as small as the window).
+GroupStatePtr with_idempotency_key(const Group* group, const Idempotency& idempotency, double now_seconds) {
+  auto state = group != nullptr && group->state != nullptr ? std::make_shared<GroupState>(*group->state)
+                                                          : std::make_shared<GroupState>();
+  std::erase_if(state->idempotency_keys,
+                [&](const auto& entry) { return entry.second < now_seconds - idempotency.window_seconds; });
+  state->idempotency_keys.insert_or_assign(idempotency.key, now_seconds);
+  return state;
+}
+
+// A group as a whole, with its GroupState: what a stateful put logs.
+Change whole_group_change(const Group& group) {
+  Change change;
+  change.kind = ChangeKind::stateful_put;
+  change.key = group.key;
+  change.push_time_seconds = group.push_time_seconds;
+  change.push_failure_time_seconds = group.push_failure_time_seconds;
+  change.families = group.families;
+  change.state = group.state;
+  return change;
+}
+
 // The push as the WAL records it: the pushed families and both gauges.
 Change change_of_push(PushMode mode, const Group& group, const Candidate& candidate, const FamilyPtr& failure_time) {
   Change change;
@@ -196,8 +226,11 @@ struct GroupStore::State {
   // Under `writer`: a push's candidate into the current group (`mode`), as
   // the Pushgateway checks and records it. `failure_time`: pre-rendered
   // push_failure_time_seconds for a new group, or null.
+  // `state`: set, the group's GroupState after the push, logged with the
+  // whole group (a stateful put); null, the group keeps its own.
   boost::system::result<CommitTicket, PushError> commit_push(PushMode mode, Candidate& candidate, FamilyPtr failure_time,
-                                                            std::shared_ptr<const Snapshot>& retired) {
+                                                            std::shared_ptr<const Snapshot>& retired,
+                                                            GroupStatePtr state = nullptr) {
     const auto current = published.load();
     const Group* old = current->find(candidate.id);
     const double now_seconds = candidate.now_seconds;
@@ -209,10 +242,13 @@ struct GroupStore::State {
     }
     failure_time = kept_failure_time(old, std::move(failure_time), candidate.key, now_seconds);
     auto next = group_after_push(mode, candidate, old, failure_time);
+    if (state != nullptr) next.group->state = std::move(state);
     if (auto within = check_quotas(options.quotas, *current, old, *next.group); !within) return within.error();
     CommitTicket ticket = 0;
     if (wal != nullptr) {
-      auto recorded = wal->record(change_of_push(mode, *next.group, candidate, failure_time));
+      auto recorded = wal->record(next.group->state != nullptr && (old == nullptr || old->state != next.group->state)
+                                      ? whole_group_change(*next.group)
+                                      : change_of_push(mode, *next.group, candidate, failure_time));
       if (!recorded) return recorded.error();
       ticket = *recorded;
     }
@@ -317,7 +353,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey key, exposition::Families pushed,
-                                                                     const AggregationRules& rules, double now_seconds) {
+                                                                     const AggregationRules& rules, double now_seconds,
+                                                                     const Idempotency& idempotency) {
   State& state = *state_;
   for (auto& family : pushed) {
     for (auto& series : family.metrics) sanitize_labels(key, series.labels);
@@ -330,11 +367,16 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state.writer);
   const Group* old = state.published.load()->find(key.id());
+  if (!idempotency.key.empty() && already_applied(old, idempotency, now_seconds)) {
+    return state.wal != nullptr ? state.wal->last_ticket() : CommitTicket{0};  // answered as the first time
+  }
   if (old != seen) {
     candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options.consistency_check);
   }
   if (!candidate) return candidate.error();
-  return state.commit_push(PushMode::replace_families, *candidate, nullptr, retired);
+  GroupStatePtr next_state;
+  if (!idempotency.key.empty()) next_state = with_idempotency_key(old, idempotency, now_seconds);
+  return state.commit_push(PushMode::replace_families, *candidate, nullptr, retired, std::move(next_state));
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::put_stateful(StatefulPut put) {
@@ -354,14 +396,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::put_stateful(Stateful
   }
   auto next = group_after_stateful_put(candidate, old, put);
   if (auto within = check_quotas(state.options.quotas, *current, old, *next.group); !within) return within.error();
-  Change change;
-  change.kind = ChangeKind::stateful_put;
-  change.key = next.group->key;
-  change.push_time_seconds = next.group->push_time_seconds;
-  change.push_failure_time_seconds = next.group->push_failure_time_seconds;
-  change.families = next.group->families;
-  change.state = next.group->state;
-  auto ticket = state.write_to_wal(change);
+  auto ticket = state.write_to_wal(whole_group_change(*next.group));
   if (!ticket) return ticket;
   // The group is rebuilt whole, so is its share of the index (O(group), as the put).
   if (old != nullptr) state.index.remove(*old);

@@ -29,6 +29,12 @@
 
 namespace flowgate::pushgw {
 
+// An aggregating push's idempotency key and how long it is remembered.
+struct Idempotency {
+  std::string key;               // empty: none
+  double window_seconds = 3600;  // --push.idempotency-window
+};
+
 class Snapshot;  // defined in pushgw/snapshot.hpp
 struct Group;    // defined in pushgw/group.hpp
 
@@ -81,8 +87,14 @@ class GroupStore {
   // like a POST of the totals (a refusal the consistency check finds records
   // the failure time, as for a push); a refusal of the aggregation rules
   // (type change, negative increment, quantiles, bucket layout) changes nothing.
+  //
+  // With an idempotency key, a push whose key the group applied within the
+  // window adds nothing and is answered as the first was (a client retrying
+  // after a lost reply does not count twice); the key is kept with the group
+  // (GroupState, logged with it), so a restart remembers it.
   boost::system::result<CommitTicket, PushError> aggregate(GroupingKey key, exposition::Families pushed,
-                                                           const AggregationRules& rules, double now_seconds);
+                                                           const AggregationRules& rules, double now_seconds,
+                                                           const Idempotency& idempotency = {});
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the

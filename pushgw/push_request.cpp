@@ -155,7 +155,8 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
   if (auto within = check_push_limits(*families, limits); !within) return within.error();
 
   if (request.aggregation) {
-    return store.aggregate(std::move(key), std::move(*families), *request.aggregation, request.received_at);
+    return store.aggregate(std::move(key), std::move(*families), *request.aggregation, request.received_at,
+                           request.idempotency);
   }
   return store.push(request.mode, std::move(key), std::move(*families), request.received_at);
 }

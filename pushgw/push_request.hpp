@@ -30,6 +30,7 @@ struct PushRequest {
   // Set: an aggregating push (the families are added onto the group's, by
   // these rules; `mode` does not matter). Unset: PUT/POST as the Pushgateway.
   std::optional<AggregationRules> aggregation;
+  Idempotency idempotency;  // aggregating pushes only
 };
 
 // The body as the parsers read it: inflated for gzip, unframed for snappy

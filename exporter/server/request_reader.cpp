@@ -144,6 +144,7 @@ Request RequestReader::request() const {
   request.content_type = message[http::field::content_type];
   request.content_encoding = message[http::field::content_encoding];
   request.gauge_aggregation = message["X-Flowgate-Gauge-Aggregation"];
+  request.idempotency_key = message["Idempotency-Key"];
   request.body = message.body();
   return request;
 }

@@ -212,6 +212,11 @@ void encode_group_state(const GroupState& state, Encoder& out) {
     out.u64(series);
     out.f64(seconds);
   }
+  out.u32(static_cast<std::uint32_t>(state.idempotency_keys.size()));
+  for (const auto& [key, seconds] : state.idempotency_keys) {
+    out.str(key);
+    out.f64(seconds);
+  }
 }
 
 std::optional<GroupState> decode_group_state(Decoder& in) {
@@ -225,6 +230,11 @@ std::optional<GroupState> decode_group_state(Decoder& in) {
   for (std::uint32_t i = 0; i < seen && in.ok(); ++i) {
     const std::uint64_t series = in.u64();
     state.last_seen.insert_or_assign(series, in.f64());
+  }
+  const std::uint32_t keys = in.u32();
+  for (std::uint32_t i = 0; i < keys && in.ok(); ++i) {
+    std::string key(in.str());
+    state.idempotency_keys.insert_or_assign(std::move(key), in.f64());
   }
   if (!in.ok()) return std::nullopt;
   return state;

@@ -77,7 +77,8 @@ struct GroupBody {
 };
 std::optional<GroupBody> decode_group_body(Decoder& in);
 
-// A group's GroupState: its OTLP delta totals, then its series' last export times.
+// A group's GroupState: its OTLP delta totals, its series' last export times,
+// then its idempotency keys.
 void encode_group_state(const GroupState& state, Encoder& out);
 std::optional<GroupState> decode_group_state(Decoder& in);
 

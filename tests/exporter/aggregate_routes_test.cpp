@@ -16,10 +16,12 @@ using testing::flags_of;
 using testing::RouteFixture;
 
 Reply aggregate(const RouteFixture& fixture, std::string_view method, std::string_view body,
-                std::string_view gauge_rule = {}) {
+                std::string_view gauge_rule = {}, std::string_view idempotency_key = {},
+                std::string_view target = "/aggregate/metrics/job/scraper") {
   Request request;
   request.method = method;
-  request.target = "/aggregate/metrics/job/scraper";
+  request.target = target;
+  request.idempotency_key = idempotency_key;
   request.body = body;
   request.gauge_aggregation = gauge_rule;
   request.received_at = 1'700'000'000;
@@ -37,6 +39,20 @@ TEST(AggregateRoutes, PutAndPostBothAddAndTheGaugeRuleComesFromTheHeader) {
   EXPECT_EQ(fixture.send("POST", "/metrics/job/scraper", "# TYPE pages counter\npages 1\n").reply.status, 200);
   EXPECT_NE(body_of(fixture.send("GET", "/metrics").reply).find("pages{instance=\"\",job=\"scraper\"} 1\n"),
             std::string::npos);
+}
+
+TEST(AggregateRoutes, IdempotencyKeysComeFromTheHeaderOrAGroupingLabelThatIsNotPartOfTheKey) {
+  RouteFixture fixture(flags_of({}));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_EQ(aggregate(fixture, "POST", "# TYPE pages counter\npages 4\n", {}, "run-1").status, 200);
+    EXPECT_EQ(aggregate(fixture, "POST", "# TYPE pages counter\npages 10\n", {}, {},
+                        "/aggregate/metrics/job/scraper/idempotency_key/run-2")
+                  .status,
+              200);
+  }
+  const std::string scrape = body_of(fixture.send("GET", "/metrics").reply);
+  EXPECT_NE(scrape.find("pages{instance=\"\",job=\"scraper\"} 14\n"), std::string::npos) << scrape;
+  EXPECT_EQ(scrape.find("idempotency_key"), std::string::npos) << scrape;
 }
 
 TEST(AggregateRoutes, RefusalsNameTheRuleAndAnUnknownGaugeRuleIs400) {

@@ -126,6 +126,24 @@ TEST(Aggregation, ATypeChangeIsRefused) {
       << changed.error().message;
 }
 
+TEST(Aggregation, ARetryWithTheSameIdempotencyKeyAddsNothingWithinTheWindow) {
+  GroupStore store({});
+  const Idempotency first{"task-7-try", 600};
+  const auto push = [&](double now, const Idempotency& idempotency) {
+    return store.aggregate(key("job/etl"), text("# TYPE pages counter\npages 5\n"), {}, now, idempotency);
+  };
+  ASSERT_TRUE(push(100, first));
+  ASSERT_TRUE(push(160, first));  // the client's retry after a lost reply
+  EXPECT_TRUE(has_line(store, "pages{instance=\"\",job=\"etl\"} 5")) << scrape(store);
+  EXPECT_TRUE(has_line(store, "push_time_seconds{instance=\"\",job=\"etl\"} 100")) << "the repeat changed nothing";
+  ASSERT_TRUE(push(170, {"task-8", 600}));
+  EXPECT_TRUE(has_line(store, "pages{instance=\"\",job=\"etl\"} 10"));
+  ASSERT_TRUE(push(800, first));  // past the window: a new push
+  EXPECT_TRUE(has_line(store, "pages{instance=\"\",job=\"etl\"} 15"));
+  const auto& keys = store.snapshot()->groups().at(0)->state->idempotency_keys;
+  EXPECT_EQ(keys.size(), 1u) << "keys older than the window are forgotten";
+}
+
 TEST(Aggregation, ConcurrentAggregatingPushesLoseNoIncrement) {
   GroupStore store({});
   constexpr int kThreads = 4;

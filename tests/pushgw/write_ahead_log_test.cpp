@@ -235,6 +235,28 @@ TEST_F(WriteAheadLogTest, GroupStateInTheSnapshotAloneIsRecovered) {
   EXPECT_EQ(recovered.groups[0]->state->last_seen.size(), 2u);
 }
 
+// Aggregated totals and the idempotency keys applied are in the log: after a
+// crash the totals are back, and a retry of an applied push still adds nothing.
+TEST_F(WriteAheadLogTest, AggregatedTotalsAndIdempotencyKeysSurviveReplay) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_wal(log.get());
+    for (const char* try_key : {"a", "b", "a"}) {
+      ASSERT_TRUE(store.aggregate(key("job/etl"), testing::text("# TYPE pages counter\npages 3\n"), {}, 100,
+                                  {try_key, 3600}));
+    }
+    store.attach_wal(nullptr);
+  }
+  GroupStore restored({});
+  restored.restore(recover().groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+  ASSERT_TRUE(restored.aggregate(key("job/etl"), testing::text("# TYPE pages counter\npages 3\n"), {}, 200,
+                                 {"b", 3600}));
+  EXPECT_NE(scrape(*restored.snapshot()).find("pages{instance=\"\",job=\"etl\"} 6\n"), std::string::npos)
+      << scrape(*restored.snapshot());
+}
+
 TEST_F(WriteAheadLogTest, CompactionKeepsOnlyTheSegmentsAfterTheSnapshot) {
   GroupStore store({});
   {
