@@ -233,19 +233,19 @@ boost::system::result<AggregationRules, std::string> parse_aggregation_rules(std
   return rules;
 }
 
-boost::system::result<Family, PushError> aggregate_family(const Family* stored, Family pushed,
+boost::system::result<Family, PushError> aggregate_family(std::optional<Family> stored, Family pushed,
                                                           const AggregationRules& rules) {
   for (const auto& series : pushed.metrics) {
     if (auto checked = check_increment(pushed, series); !checked) return checked.error();
   }
-  if (stored == nullptr) return pushed;
+  if (!stored) return pushed;
   if (stored->type != pushed.type) {
     return refused(pushed, nullptr,
                    "is pushed as a " + std::string(exposition::type_name(pushed.type)) + " but the group holds a " +
                        std::string(exposition::type_name(stored->type)),
                    "aggregate-type-change");
   }
-  Family total = *stored;
+  Family total = std::move(*stored);
   if (!pushed.help.empty()) total.help = pushed.help;
   std::unordered_map<std::string, std::size_t> at;
   for (std::size_t i = 0; i < total.metrics.size(); ++i) at.emplace(series_key(total.metrics[i].labels), i);

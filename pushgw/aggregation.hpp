@@ -43,10 +43,10 @@ struct AggregationRules {
 // Errors name the item and the accepted words.
 boost::system::result<AggregationRules, std::string> parse_aggregation_rules(std::string_view header);
 
-// `pushed` (labels sanitized, as stored) added to `stored` (null: the group
-// has no family of that name yet). Errors are `inconsistent` and name the
-// family, the series and the rule.
-boost::system::result<exposition::Family, PushError> aggregate_family(const exposition::Family* stored,
+// `pushed` (labels sanitized, as stored) added to `stored` (nullopt: the
+// group has no family of that name yet). Errors are `inconsistent` and name
+// the family, the series and the rule.
+boost::system::result<exposition::Family, PushError> aggregate_family(std::optional<exposition::Family> stored,
                                                                      exposition::Family pushed,
                                                                      const AggregationRules& rules);
 

@@ -191,7 +191,31 @@ std::size_t Group::block_bytes() const {
   return bytes;
 }
 
+namespace {
+
+// Labels sanitize_labels would leave as they are: strictly ascending names,
+// every grouping label with its value, and an instance label.
+bool already_sanitized(const GroupingKey& key, const Labels& labels) {
+  const auto out_of_order = std::adjacent_find(labels.begin(), labels.end(),
+                                               [](const auto& a, const auto& b) { return !(a.name < b.name); });
+  if (out_of_order != labels.end()) return false;
+  const auto find = [&labels](std::string_view name) {
+    const auto it = std::lower_bound(labels.begin(), labels.end(), name,
+                                     [](const exposition::Label& l, std::string_view n) { return l.name < n; });
+    return it != labels.end() && it->name == name ? &*it : nullptr;
+  };
+  for (const auto& grouping : key.labels) {
+    const auto* label = find(grouping.name);
+    if (label == nullptr || label->value != grouping.value) return false;
+  }
+  return find("instance") != nullptr;
+}
+
+}  // namespace
+
 void sanitize_labels(const GroupingKey& key, Labels& labels) {
+  // Stored series read back (aggregation, OTLP upserts) come sanitized.
+  if (already_sanitized(key, labels)) return;
   // O(n log n) in body and grouping labels together: the body's labels sorted
   // (stably: with the check off a name may repeat, and the first one takes the
   // grouping value), each grouping label looked up by binary search.

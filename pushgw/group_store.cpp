@@ -161,7 +161,7 @@ boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& 
     const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
     std::optional<exposition::Family> stored_model;
     if (stored != nullptr) stored_model = stored->model();
-    auto total = aggregate_family(stored_model ? &*stored_model : nullptr, family, rules);
+    auto total = aggregate_family(std::move(stored_model), family, rules);
     if (!total) return total.error();
     totals.push_back(std::move(*total));
   }

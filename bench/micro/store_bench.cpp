@@ -91,6 +91,41 @@ void BM_GroupStore_PushSpreadOver10kGroups(benchmark::State& state) {
 }
 BENCHMARK(BM_GroupStore_PushSpreadOver10kGroups)->Threads(1)->Threads(2)->UseRealTime();
 
+// Aggregating pushes (issue 20), next to the plain ones above: the same push
+// added onto one group, and spread over 10,000 groups.
+void BM_GroupStore_AggregateOneGroup(benchmark::State& state) {
+  GroupStore store({});
+  const Families push = make_push(5, 4, 1);
+  double now = 1000;
+  for (auto _ : state) {
+    auto added = store.aggregate(group_key(0), push, {}, now += 1);
+    benchmark::DoNotOptimize(added);
+  }
+  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_GroupStore_AggregateOneGroup);
+
+void BM_GroupStore_AggregateSpreadOver10kGroups(benchmark::State& state) {
+  static GroupStore* store = nullptr;
+  if (state.thread_index() == 0) {
+    store = new GroupStore({});
+    fill(*store, 10000, 5, 4);
+  }
+  const Families push = make_push(5, 4, 2);
+  int group = state.thread_index() * 5000;
+  double now = 5000;
+  for (auto _ : state) {
+    auto added = store->aggregate(group_key(group++ % 10000), push, {}, now += 1);
+    benchmark::DoNotOptimize(added);
+  }
+  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  if (state.thread_index() == 0) {
+    delete store;
+    store = nullptr;
+  }
+}
+BENCHMARK(BM_GroupStore_AggregateSpreadOver10kGroups)->Threads(1)->Threads(2)->UseRealTime();
+
 // A scrape right after a push (the merge is redone) over `groups` groups of
 // 10 families x 10 series: snapshot, merged family list, assembled text body.
 struct FilledStore {

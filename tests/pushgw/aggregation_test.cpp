@@ -79,7 +79,7 @@ TEST(Aggregation, NativeHistogramsAddAtTheCoarserSchema) {
   c.schema = 0;
   c.positive_spans = {{1, 1}};  // index 1 at schema 0: indices 1 and 2 at schema 1
   c.positive_deltas = {5};
-  auto total = aggregate_family(&fine, coarse, {});
+  auto total = aggregate_family(fine, coarse, {});
   ASSERT_TRUE(total) << total.error().message;
   const auto& sum = *total->metrics[0].native;
   EXPECT_EQ(sum.schema, 0);
