@@ -8,6 +8,12 @@ hold at least its last acknowledged push and at most its last sent one, whole
 earlier than that push was sent; /metrics must parse and /api/v1/metrics must
 be JSON.
 
+Aggregating pushers add 1 to their own counter under /aggregate with an
+Idempotency-Key each, and after a kill send the unanswered push again with
+the same key before any other: after every restart a counter holds exactly
+its acknowledged pushes (plus the unanswered one, if flowgate applied it),
+so no aggregated increment is lost or counted twice.
+
 FLOWGATE_CRASH_CYCLES sets the number of kill -9 cycles (50 in CI; try 1000;
 the SIGTERM cycles come on top), FLOWGATE_DURABILITY_SEED replays a run's
 choices (not its timing)."""
@@ -23,6 +29,8 @@ import store_view
 
 CYCLES = int(os.environ.get("FLOWGATE_CRASH_CYCLES", "50"))
 PUSHERS = 4
+AGGREGATORS = 2
+AGGREGATE_JOB = "crash_aggregate"
 ROWS_PER_PUT = 16  # series per PUT, all carrying its sequence number: a torn group shows
 KILL_DELAY_SECONDS = (0.02, 0.9)  # several compactions (every 300ms) fit in the longest one
 FLAGS = ["--persistence.interval=300ms"]  # --persistence.sync=always is the default
@@ -124,6 +132,51 @@ class Pusher:
         return "PUT", path, f"crash_scratch_seq {n}\n".encode(), self.scratch
 
 
+class Aggregator:
+    """Adds 1 to its counter per aggregating push, each with a new idempotency
+    key; a push left unanswered by a kill is sent again, same key, first."""
+
+    def __init__(self, index):
+        self.index = index
+        self.next_key = 0
+        self.pending = None  # the key of the push sent but not answered
+        self.acknowledged_pushes = 0
+        self.unexpected = []
+
+    def run(self, port, stop):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = f'# TYPE crash_aggregated counter\ncrash_aggregated{{aggregator="{self.index}"}} 1\n'.encode()
+        try:
+            while not stop.is_set():
+                if self.pending is None:
+                    self.pending = f"{self.index}-{self.next_key}"
+                    self.next_key += 1
+                try:
+                    connection.request("POST", f"/aggregate/metrics/job/{AGGREGATE_JOB}", body=body,
+                                       headers={"Idempotency-Key": self.pending})
+                    reply = connection.getresponse()
+                    answer = reply.read()
+                except (OSError, http.client.HTTPException):
+                    return  # killed: the push stays pending, sent again next cycle
+                if not 200 <= reply.status < 300:
+                    self.unexpected.append(f"aggregating push {self.pending}: {reply.status} {answer!r}")
+                    return
+                self.acknowledged_pushes += 1
+                self.pending = None
+        finally:
+            connection.close()
+
+    def check(self, samples, problems, lost):
+        held = store_view.value(samples, "crash_aggregated_total", **store_view.group_labels(AGGREGATE_JOB),
+                                aggregator=str(self.index))
+        held = 0 if held is None else int(held)
+        possible = {self.acknowledged_pushes} | ({self.acknowledged_pushes + 1} if self.pending else set())
+        if held < self.acknowledged_pushes:
+            lost.append(f"aggregator {self.index}: holds {held}, {self.acknowledged_pushes} pushes acknowledged")
+        elif held not in possible:
+            problems.append(f"aggregator {self.index}: holds {held}, possible {sorted(possible)}: counted twice")
+
+
 def held_sequence(samples, name, labels, rows=0):
     """The sequence number a group holds in `name`, None if absent; a push whose
     rows disagree with it is reported as torn."""
@@ -160,11 +213,13 @@ def earliest_shared_push_time(pushers):
     return None if None in sent else min(sent)
 
 
-def check_store(gate, server, pushers):
+def check_store(gate, server, pushers, aggregators=()):
     """(lost, other problems) found in what the restarted flowgate serves."""
     samples = store_view.scrape(server)
     store_view.api_groups(server)
     problems, lost = [], []
+    for aggregator in aggregators:
+        aggregator.check(samples, problems, lost)
     check_static_groups(samples, problems)
     stale = [name for name in leftover_temporary_files(gate) if not name.endswith(f".{gate.pid}")]
     if stale:
@@ -279,13 +334,14 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
     push_static_groups(gate)
     gate.flags = FLAGS
     pushers = [Pusher(index, seed) for index in range(PUSHERS)]
+    aggregators = [Aggregator(index) for index in range(AGGREGATORS)]
     files_before_restart = tmp_path / "files-before-last-restart"
     temporary_files = set()  # one per kill that interrupted a compaction
     endings = collections.Counter()
     while True:
         server = gate.start()
-        lost, problems = check_store(gate, server, pushers)
-        unexpected = [answer for pusher in pushers for answer in pusher.unexpected]
+        lost, problems = check_store(gate, server, pushers, aggregators)
+        unexpected = [answer for pusher in pushers + aggregators for answer in pusher.unexpected]
         assert not (lost or problems or unexpected), (
             f"seed {seed}, after {dict(endings)} cycles, {totals(pushers)} acknowledged pushes: "
             f"{len(lost)} lost {lost[:8]}, other problems {problems[:8]}, unexpected answers "
@@ -293,7 +349,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
             f"log of that restart:\n{gate.log()}")
         if kills(endings) == CYCLES:
             break
-        endings[push_until_killed(gate, server, pushers, rng)] += 1
+        endings[push_until_killed(gate, server, pushers + aggregators, rng)] += 1
         if rng.random() < KILLS_WHILE_STARTING:
             gate.kill_while_starting(rng.uniform(0.0, 0.05))
             endings["while starting"] += 1
@@ -301,7 +357,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
         shutil.rmtree(files_before_restart, ignore_errors=True)
         shutil.copytree(gate.folder, files_before_restart)
     assert gate.stop() == 0
-    lost, problems = check_store(gate, gate.start(), pushers)  # and after a clean stop
+    lost, problems = check_store(gate, gate.start(), pushers, aggregators)  # and after a clean stop
     assert not (lost or problems), f"seed {seed}, after SIGTERM: lost {lost}, other problems {problems}"
     assert gate.stop() == 0
     cuts = collections.Counter(line.get("reason") for log in gate.logs
@@ -311,6 +367,7 @@ def test_no_acknowledged_push_is_lost_across_kill_9(gate, seed, tmp_path, capsys
               f"at a compaction; {len(temporary_files)} kills hit one), "
               f"{endings['graceful']} SIGTERM cycles, {endings['while starting']} more kills during "
               f"recovery; {totals(pushers)} acknowledged pushes (DELETEs included), 0 lost; "
+              f"{totals(aggregators)} acknowledged aggregating pushes, sums exact; "
               f"temporary snapshot files left after the last restart: "
               f"{len(leftover_temporary_files(gate))}; torn tails cut at restarts: {dict(cuts)}")
     assert totals(pushers) > CYCLES  # the pushers really pushed between the kills
