@@ -28,6 +28,33 @@ bool is_metric_name(std::string_view name) { return matches(name, kMetricNameSta
 
 bool is_label_name(std::string_view name) { return matches(name, kLabelNameStart, kLabelNameContinue); }
 
+bool is_metric_name(std::string_view name, NameValidation validation) {
+  if (validation == NameValidation::legacy) return is_metric_name(name);
+  return !name.empty() && is_valid_utf8(name);
+}
+
+bool is_label_name(std::string_view name, NameValidation validation) {
+  if (validation == NameValidation::legacy) return is_label_name(name);
+  return !name.empty() && is_valid_utf8(name);
+}
+
+namespace {
+
+std::string name_rule(std::string_view what, std::string_view grammar, NameValidation validation) {
+  if (validation == NameValidation::utf8) return std::string(what) + " names are non-empty valid UTF-8";
+  return std::string(what) + " names match " + std::string(grammar) + " (any UTF-8 with --push.enable-utf8-names)";
+}
+
+}  // namespace
+
+std::string metric_name_rule(NameValidation validation) {
+  return name_rule("metric", "[a-zA-Z_:][a-zA-Z0-9_:]*", validation);
+}
+
+std::string label_name_rule(NameValidation validation) {
+  return name_rule("label", "[a-zA-Z_][a-zA-Z0-9_]*", validation);
+}
+
 std::string quoted_for_message(std::string_view text, std::size_t max_bytes) {
   std::size_t shown_size = std::min(text.size(), max_bytes);
   // Cut before a character, not inside one, so that valid text stays readable.
