@@ -210,7 +210,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
                                                         double now_seconds) {
   State& state = *state_;
   // Everything proportional to the push happens here, before the lock.
-  auto built = build_candidate(key, std::move(families), now_seconds, state.options.consistency_check);
+  auto built =
+      build_candidate(key, std::move(families), now_seconds, state.options.consistency_check, state.options.names);
   if (!built) {
     std::shared_ptr<const Snapshot> retired;
     std::lock_guard lock(state.writer);

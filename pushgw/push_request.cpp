@@ -112,7 +112,7 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
 
   const bool protobuf = exposition::is_protobuf_delimited(request.content_type);
   // The parsers stop at these bounds; check_push_limits below finds the rest.
-  const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series};
+  const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series, limits.names};
   auto families = protobuf ? exposition::parse_protobuf(body, bounds) : exposition::parse_text(body, bounds);
   if (!families) {
     if (auto bound = bound_failure(families.error(), protobuf)) return *bound;
@@ -128,7 +128,7 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
 }
 
 ChangeOutcome apply_delete(std::string_view path, GroupStore& store) {
-  auto key = parse_grouping_key(path);
+  auto key = parse_grouping_key(path, store.options().names);
   if (!key) return key.error();
   return apply_delete(*key, store);
 }
