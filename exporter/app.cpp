@@ -107,7 +107,8 @@ struct App::Impl {
         start_time(unix_now()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); },
-                                   {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
+                                   {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes},
+                                   name_validation(flags)}),
         web_config(open_web_config(flags)),
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();
