@@ -723,6 +723,7 @@ class TextParser {
       pos_ = after;
     } else {
       name = read_name(kLabelNameStart, kLabelNameContinue);
+      if (!name.empty()) return true;  // the legacy grammar: valid in both modes
     }
     if (is_label_name(name, bounds_.names)) return true;
     const std::string_view shown =
