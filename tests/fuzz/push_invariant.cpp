@@ -45,15 +45,25 @@ std::optional<std::string> name_violation(const exposition::Families& families, 
 }
 
 // What a legacy client (Prometheus 2) gets from a store with UTF-8 names:
-// every name escaped into the grammar.
+// every name escaped into the metric-name grammar (label names too: as in
+// prometheus/common, a ':' in a label name is left as it is).
 std::optional<std::string> escaped_violation(const pushgw::Snapshot& snapshot) {
-  exposition::ParseBounds legacy;
+  exposition::ParseBounds any_names;
+  any_names.names = exposition::NameValidation::utf8;
   auto protobuf =
-      exposition::parse_protobuf(scrape(snapshot, Format::protobuf, exposition::NameEscaping::underscores), legacy);
+      exposition::parse_protobuf(scrape(snapshot, Format::protobuf, exposition::NameEscaping::underscores), any_names);
   if (!protobuf) return "the escaped protobuf scrape does not parse: " + protobuf.error().describe();
   static_cast<void>(scrape(snapshot, Format::text, exposition::NameEscaping::values));
   static_cast<void>(scrape(snapshot, Format::openmetrics, exposition::NameEscaping::dots));
-  return name_violation(*protobuf, exposition::NameValidation::legacy);
+  for (const auto& family : *protobuf) {
+    if (!exposition::is_metric_name(family.name)) return "the escaped scrape has the metric name " + family.name;
+    for (const auto& metric : family.metrics) {
+      for (const auto& label : metric.labels) {
+        if (!exposition::is_metric_name(label.name)) return "the escaped scrape has the label name " + label.name;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
