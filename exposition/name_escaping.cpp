@@ -113,8 +113,6 @@ std::optional<NameEscaping> parse_escaping_param(std::string_view value) {
   return std::nullopt;
 }
 
-bool needs_escaping(std::string_view name) { return !is_metric_name(name); }
-
 std::string escape_name(std::string_view name, NameEscaping escaping) {
   if (escaping == NameEscaping::allow_utf8 || name.empty() || !needs_escaping(name)) return std::string(name);
   std::string out;

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "exposition/model.hpp"
+#include "exposition/names.hpp"
 
 namespace flowgate::exposition {
 
@@ -29,7 +30,7 @@ std::string_view escaping_param(NameEscaping escaping);
 std::optional<NameEscaping> parse_escaping_param(std::string_view value);
 
 // True when `name` must be quoted (allow-utf-8) or escaped: it is not a legacy metric name.
-bool needs_escaping(std::string_view name);
+inline bool needs_escaping(std::string_view name) { return !is_metric_name(name); }
 
 // `name` as `escaping` writes it.
 std::string escape_name(std::string_view name, NameEscaping escaping);

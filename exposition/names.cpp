@@ -7,14 +7,6 @@
 namespace flowgate::exposition {
 namespace {
 
-bool matches(std::string_view name, NameCharClass start, NameCharClass next) {
-  if (name.empty() || !has_name_class(name.front(), start)) return false;
-  for (const char c : name.substr(1)) {
-    if (!has_name_class(c, next)) return false;
-  }
-  return true;
-}
-
 void append_hex_escape(unsigned char byte, std::string& out) {
   constexpr std::string_view kHex = "0123456789abcdef";
   out += "\\x";
@@ -23,10 +15,6 @@ void append_hex_escape(unsigned char byte, std::string& out) {
 }
 
 }  // namespace
-
-bool is_metric_name(std::string_view name) { return matches(name, kMetricNameStart, kMetricNameContinue); }
-
-bool is_label_name(std::string_view name) { return matches(name, kLabelNameStart, kLabelNameContinue); }
 
 bool is_metric_name(std::string_view name, NameValidation validation) {
   if (validation == NameValidation::legacy) return is_metric_name(name);

@@ -14,8 +14,9 @@
 
 namespace flowgate::exposition {
 
-bool is_metric_name(std::string_view name);
-bool is_label_name(std::string_view name);
+// Defined below, inline: writers test every label name they write.
+inline bool is_metric_name(std::string_view name);
+inline bool is_label_name(std::string_view name);
 
 enum class NameValidation : std::uint8_t {
   legacy,  // the grammar above
@@ -63,6 +64,22 @@ inline constexpr std::array<std::uint8_t, 256> kNameCharClasses = make_name_char
 inline bool has_name_class(char c, NameCharClass bit) {
   return (detail::kNameCharClasses[static_cast<unsigned char>(c)] & bit) != 0;
 }
+
+namespace detail {
+inline bool matches(std::string_view name, NameCharClass start, NameCharClass next) {
+  if (name.empty() || !has_name_class(name.front(), start)) return false;
+  for (const char c : name.substr(1)) {
+    if (!has_name_class(c, next)) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
+inline bool is_metric_name(std::string_view name) {
+  return detail::matches(name, kMetricNameStart, kMetricNameContinue);
+}
+
+inline bool is_label_name(std::string_view name) { return detail::matches(name, kLabelNameStart, kLabelNameContinue); }
 
 // Input bytes as a quoted, one-line string for an error sentence: `"` and `\`
 // escaped, control bytes, DEL and bytes that are not UTF-8 as \xNN or \n, \t,
