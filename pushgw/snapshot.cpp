@@ -44,7 +44,7 @@ std::vector<GroupPtr> Snapshot::groups() const {
 }
 
 std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format, bool deflated,
-                                                     exposition::NameEscaping escaping) const {
+                                                     exposition::NameEscaping escaping, bool* utf8_names) const {
   // One pass over the groups in key order appends each family's block to its
   // name's slot; only the distinct names are sorted, by stored name.
   std::vector<exposition::FamilyBlocks> merged;
@@ -58,6 +58,7 @@ std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format,
         merged.back().header.name = family->escaped_name(escaping);
         stored_names.push_back(family->name);
       }
+      if (utf8_names != nullptr && !family->legacy_names) *utf8_names = true;
       auto& blocks = merged[it->second];
       if (blocks.header.help.empty()) blocks.header.help = family->help;
       blocks.sample_blocks.push_back(family->escaped_block(format, escaping));
@@ -78,21 +79,16 @@ std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format,
 }
 
 bool Snapshot::has_utf8_names() const {
-  std::call_once(utf8_names_once_, [this] {
-    for (std::size_t i = 0; i < kShards && !utf8_names_; ++i) {
-      for (const auto& group : shard_at(i)) {
-        for (const auto& family : group->families) utf8_names_ = utf8_names_ || !family->legacy_names;
-      }
-    }
-  });
-  return utf8_names_;
+  static_cast<void>(merged(exposition::Format::text));
+  return utf8_names_[static_cast<std::size_t>(exposition::Format::text)];
 }
 
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format format,
                                                               exposition::NameEscaping escaping, bool deflated) const {
-  if (escaping == exposition::NameEscaping::allow_utf8 || !has_utf8_names()) {
-    return deflated ? merged_deflated(format) : merged(format);
-  }
+  const auto& stored = deflated ? merged_deflated(format) : merged(format);
+  const auto format_slot = static_cast<std::size_t>(format);
+  const bool utf8_names = deflated ? utf8_names_deflated_[format_slot] : utf8_names_[format_slot];
+  if (escaping == exposition::NameEscaping::allow_utf8 || !utf8_names) return stored;
   const std::size_t slot =
       (static_cast<std::size_t>(format) * 3 + static_cast<std::size_t>(escaping) - 1) * 2 + (deflated ? 1 : 0);
   std::call_once(escaped_once_[slot], [&] { escaped_[slot] = merge(format, deflated, escaping); });
@@ -101,13 +97,17 @@ const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format
 
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format format) const {
   const auto slot = static_cast<std::size_t>(format);
-  std::call_once(merged_once_[slot], [&] { merged_[slot] = merge(format, false); });
+  std::call_once(merged_once_[slot], [&] {
+    merged_[slot] = merge(format, false, exposition::NameEscaping::allow_utf8, &utf8_names_[slot]);
+  });
   return merged_[slot];
 }
 
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged_deflated(exposition::Format format) const {
   const auto slot = static_cast<std::size_t>(format);
-  std::call_once(merged_deflated_once_[slot], [&] { merged_deflated_[slot] = merge(format, true); });
+  std::call_once(merged_deflated_once_[slot], [&] {
+    merged_deflated_[slot] = merge(format, true, exposition::NameEscaping::allow_utf8, &utf8_names_deflated_[slot]);
+  });
   return merged_deflated_[slot];
 }
 
