@@ -135,7 +135,7 @@ struct App::Impl {
   }
 
   RouteContext route_context() {
-    StatusInfo status{&flags.values, start_time, flags.enable_admin_api};
+    StatusInfo status{&flags.values, start_time, flags.enable_admin_api, name_validation(flags)};
     return RouteContext{flags, store, *scrape, self_metrics, status, [this] {
                           logger.log(LogLevel::warn, FLOWGATE_CALLER,
                                      "Received termination request via web service, exiting gracefully...");

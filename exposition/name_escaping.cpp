@@ -113,8 +113,9 @@ std::optional<NameEscaping> parse_escaping_param(std::string_view value) {
   return std::nullopt;
 }
 
-std::string escape_name(std::string_view name, NameEscaping escaping) {
-  if (escaping == NameEscaping::allow_utf8 || name.empty() || !needs_escaping(name)) return std::string(name);
+namespace {
+
+std::string escape_characters(std::string_view name, NameEscaping escaping) {
   std::string out;
   out.reserve(name.size() + 8);
   if (escaping == NameEscaping::values) out += "U__";
@@ -125,6 +126,15 @@ std::string escape_name(std::string_view name, NameEscaping escaping) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string escape_name(std::string_view name, NameEscaping escaping) {
+  if (escaping == NameEscaping::allow_utf8 || name.empty() || !needs_escaping(name)) return std::string(name);
+  return escape_characters(name, escaping);
+}
+
+std::string values_escaped(std::string_view name) { return escape_characters(name, NameEscaping::values); }
 
 std::string unescape_values_name(std::string_view name) {
   constexpr std::string_view kPrefix = "U__";

@@ -35,6 +35,11 @@ inline bool needs_escaping(std::string_view name) { return !is_metric_name(name)
 // `name` as `escaping` writes it.
 std::string escape_name(std::string_view name, NameEscaping escaping);
 
+// `name` in values escaping even when it is a legacy name ("U__" + ...), so
+// that unescape_values_name gives it back whatever it looks like (a legacy
+// name starting with "U__" included). Only [a-zA-Z0-9_:] in the result.
+std::string values_escaped(std::string_view name);
+
 // The reverse of values escaping ("U__a_2e_b" → "a.b"), as the Pushgateway
 // reads grouping label names with UTF-8 names on; a name without the prefix,
 // or one that does not decode to valid code points, comes back unchanged.

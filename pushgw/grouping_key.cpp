@@ -217,14 +217,15 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
                    {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes, limits.names});
 }
 
-std::string delete_path(const GroupingKey& key) {
+std::string delete_path(const GroupingKey& key, exposition::NameValidation names) {
   std::string out = "job@base64/";
   const auto job = std::find_if(key.labels.begin(), key.labels.end(), [](const auto& l) { return l.name == "job"; });
   append_base64_value(job == key.labels.end() ? std::string_view() : std::string_view(job->value), out);
   for (const auto& label : key.labels) {
     if (label.name == "job") continue;
     out += '/';
-    out += label.name;
+    const bool read_as_values = names == exposition::NameValidation::utf8 && label.name.starts_with("U__");
+    out += exposition::is_label_name(label.name) && !read_as_values ? label.name : exposition::values_escaped(label.name);
     out += kBase64Suffix;
     out += '/';
     append_base64_value(label.value, out);

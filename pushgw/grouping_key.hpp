@@ -44,7 +44,11 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
 
 // The reverse, as the Pushgateway's UI spells a group's delete URL: every
 // value `@base64`, unpadded and then one '=' ("job@base64/ZXRs=/path@base64/L3Zhci90bXA="),
-// so empty values ("=") and slashes survive. parse_grouping_key(delete_path(k)) == k.
-std::string delete_path(const GroupingKey& key);
+// so empty values ("=") and slashes survive; a label name outside the legacy
+// grammar (or, with UTF-8 names, starting with "U__") values-escaped, so the
+// path holds only [a-zA-Z0-9_:@/=-] (safe in a URL and a page's script).
+// parse_grouping_key(delete_path(k, names), names) == k for every key parsed with `names`.
+std::string delete_path(const GroupingKey& key,
+                        exposition::NameValidation names = exposition::NameValidation::legacy);
 
 }  // namespace flowgate::pushgw

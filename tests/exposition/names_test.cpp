@@ -99,6 +99,17 @@ TEST(NameEscaping, ValuesUnescapeAsThePushgatewayReadsGroupingLabelNames) {
   }
 }
 
+TEST(NameEscaping, ForcedValuesEscapingRoundTripsLegacyNamesToo) {
+  EXPECT_EQ(values_escaped("a"), "U__a");
+  EXPECT_EQ(values_escaped("U__x"), "U__U____x");
+  for (const char* name : {"a", "U__x", "a:b", "a.b", "x');alert(1);('"}) {
+    EXPECT_EQ(unescape_values_name(values_escaped(name)), name) << name;
+    EXPECT_EQ(values_escaped(name).find_first_not_of(
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:"),
+              std::string::npos);
+  }
+}
+
 TEST(NameEscaping, ParamsNameTheFourSchemes) {
   for (const auto escaping :
        {NameEscaping::allow_utf8, NameEscaping::underscores, NameEscaping::dots, NameEscaping::values}) {

@@ -161,6 +161,20 @@ TEST(Utf8Names, DeleteFindsTheGroupOfAUtf8Key) {
   EXPECT_EQ(store.snapshot()->group_count(), 0u);
 }
 
+TEST(Utf8Names, DeletePathValuesEscapesNamesSoTheyRoundTripAndStaySafeInThePage) {
+  const auto parsed = parse_grouping_key("job/j/x');alert(1);('/v/U__U__x/w/a:b/y", NameValidation::utf8);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const std::string path = delete_path(*parsed, NameValidation::utf8);
+  EXPECT_EQ(path.find_first_of("'();% "), std::string::npos) << path;
+  const auto again = parse_grouping_key(path, NameValidation::utf8);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, *parsed);
+  // Legacy keys keep their names as they are (a legacy store does not unescape).
+  const auto legacy = parse_grouping_key("job/j/U__x/v");
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(delete_path(*legacy), "job@base64/ag=/U__x@base64/dg=");
+}
+
 TEST(Utf8Names, AFamilyReadBackFromDiskKnowsWhetherItsNamesAreLegacy) {
   EXPECT_TRUE(has_only_legacy_names("m", "m{a=\"x\\\"=y\",b=\"\\\\\"} 1\n"));
   EXPECT_FALSE(has_only_legacy_names("m", "m{\"a.b\"=\"x\"} 1\n"));
