@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -876,10 +877,17 @@ class TextParser {
         break;
       }
       if (out.size() > 1) out += ',';
-      out += label.name;
-      out += "=\"";
-      out += label.value;
-      out += '"';
+      // One line whatever the names and values hold: a UTF-8 name may carry
+      // a line break, and so may a value once unescaped (a RawLabel's is not).
+      out += is_metric_name(label.name) ? std::string(label.name) : quoted(label.name);
+      out += '=';
+      if constexpr (std::is_same_v<std::decay_t<decltype(label)>, RawLabel>) {
+        out += '"';
+        out += label.value;
+        out += '"';
+      } else {
+        out += quoted_for_message(label.value, label.value.size());
+      }
     }
     out += '}';
     return out;

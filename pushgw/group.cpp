@@ -257,8 +257,10 @@ std::string describe_series(std::string_view family_name, const Labels& labels) 
   // Bounded: a refused series may carry thousands of labels.
   constexpr std::size_t kMaxBytes = 1024;
   constexpr std::size_t kMaxNameBytes = 256;
-  std::string out(family_name.substr(0, kMaxNameBytes));
-  if (family_name.size() > kMaxNameBytes) out += "...";
+  // One line: UTF-8 names may hold any character, so those are quoted.
+  const bool bare = family_name.empty() || exposition::is_metric_name(family_name);  // empty: a group, no family
+  std::string out = bare ? std::string(family_name.substr(0, kMaxNameBytes)) : quoted_start(family_name, kMaxNameBytes);
+  if (bare && family_name.size() > kMaxNameBytes) out += "...";
   out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (out.size() > kMaxBytes) {
@@ -266,7 +268,7 @@ std::string describe_series(std::string_view family_name, const Labels& labels) 
       break;
     }
     if (i > 0) out += ',';
-    out += labels[i].name;
+    out += exposition::is_metric_name(labels[i].name) ? labels[i].name : quoted_start(labels[i].name, 256);
     out += '=';
     out += quoted_start(labels[i].value, 256);
   }

@@ -126,6 +126,14 @@ TEST(TextParserUtf8Names, RefusesUnclosedAndBadlyEscapedQuotedNames) {
   EXPECT_EQ(glued.error().rule, "comment-metric-name");
 }
 
+TEST(TextParserUtf8Names, MessagesStayOneLineWhateverTheNamesHold) {
+  const auto parsed = parse_text("{\"m\\nx\",\"a\\nb\"=\"1\"} 1\n{\"m\\nx\",\"a\\nb\"=\"1\"} 2\n", utf8_names());
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().rule, "duplicate-series");
+  EXPECT_EQ(parsed.error().message.find('\n'), std::string::npos) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("{\"a\\nb\"=\"1\"}"), std::string::npos) << parsed.error().message;
+}
+
 TEST(TextParserUtf8Names, UnquotedNamesKeepTheLegacyGrammar) {
   const auto parsed = parse_text("my.metric 1\n", utf8_names());
   ASSERT_FALSE(parsed.has_value());

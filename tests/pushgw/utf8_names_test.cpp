@@ -128,6 +128,15 @@ TEST(Utf8Names, TheConsistencyCheckStillRefusesReservedNames) {
   EXPECT_EQ(outcome.error().kind, PushErrorKind::inconsistent);
 }
 
+TEST(Utf8Names, RefusalsDescribeSeriesOnOneLine) {
+  GroupStore store(utf8_store());
+  const auto outcome = apply_push(request("PUT", "job/j", "{\"m\\nx\",\"__a\\nb\"=\"v\"} 1\n"), store, utf8_limits());
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().message.find('\n'), std::string::npos) << outcome.error().message;
+  EXPECT_NE(outcome.error().message.find("series \"m\\nx\"{\"__a\\nb\"=\"v\""), std::string::npos)
+      << outcome.error().message;
+}
+
 TEST(Utf8Names, GroupingLabelNamesMayBeUtf8OrValuesEscaped) {
   const auto key = [](std::string_view path) {
     return testing::value_or_fail(parse_grouping_key(path, NameValidation::utf8)).labels;
