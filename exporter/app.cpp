@@ -65,6 +65,12 @@ pushgw::OtlpIngestOptions otlp_options(const Flags& flags) {
   options.translate.promote_resource_attributes = comma_separated(flags.otlp_promote_resource_attributes);
   const std::string& strategy = flags.otlp_translation_strategy;
   options.translate.naming.utf8 = strategy == "NoUTF8EscapingWithSuffixes" || strategy == "NoTranslation";
+  // The store checks every name it takes by --push.enable-utf8-names: names
+  // kept as sent would be refused export after export.
+  if (options.translate.naming.utf8 && !flags.enable_utf8_names) {
+    throw std::runtime_error("--otlp.translation-strategy=" + strategy +
+                             " keeps UTF-8 metric and label names; it needs --push.enable-utf8-names");
+  }
   options.translate.naming.add_suffixes = strategy.ends_with("WithSuffixes");
   options.series_ttl_seconds = std::chrono::duration<double>(flags.otlp_series_ttl).count();
   return options;
@@ -130,7 +136,8 @@ struct App::Impl {
         start_time(unix_now()),
         store(pushgw::StoreOptions{!flags.disable_consistency_check,
                                    [this](std::string_view name) { return own_family_type(name); },
-                                   {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes}}),
+                                   {flags.max_series_per_group, flags.max_groups, flags.max_store_bytes},
+                                   name_validation(flags)}),
         otlp(store, otlp_options(flags)),
         web_config(open_web_config(flags)),
         authorization(open_authorization(flags, *web_config->current())) {
@@ -160,7 +167,7 @@ struct App::Impl {
   }
 
   RouteContext route_context() {
-    StatusInfo status{&flags.values, start_time, flags.enable_admin_api};
+    StatusInfo status{&flags.values, start_time, flags.enable_admin_api, name_validation(flags)};
     return RouteContext{flags, store, *scrape, self_metrics, status, [this] {
                           logger.log(LogLevel::warn, FLOWGATE_CALLER,
                                      "Received termination request via web service, exiting gracefully...");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,27 +69,41 @@ std::string_view param(const MediaRange& range, std::string_view key) {
   return {};
 }
 
+// The format a media range asks for, if flowgate speaks it.
+std::optional<exposition::Format> format_of(const MediaRange& range) {
+  if (range.type == "application/vnd.google.protobuf" &&
+      param(range, "proto") == "io.prometheus.client.MetricFamily" && param(range, "encoding") == "delimited") {
+    return exposition::Format::protobuf;
+  }
+  if (range.type == "application/openmetrics-text") return exposition::Format::openmetrics;
+  if (range.type == "text/plain") {
+    auto version = param(range, "version");
+    if (version.empty() || version == "0.0.4") return exposition::Format::text;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-exposition::Format negotiate_format(std::string_view accept) {
+Negotiated negotiate(std::string_view accept) {
   auto ranges = parse_list(accept);
   std::stable_sort(ranges.begin(), ranges.end(), [](const MediaRange& a, const MediaRange& b) { return a.q > b.q; });
   // As client_golang's expfmt.Negotiate: only explicitly named types count, so
-  // "*/*" (curl's default) gets text.
+  // "*/*" (curl's default) gets text; an escaping parameter counts from every
+  // range read on the way, matched or not.
+  Negotiated negotiated;
   for (const auto& range : ranges) {
     if (range.q <= 0) continue;
-    if (range.type == "application/vnd.google.protobuf" &&
-        param(range, "proto") == "io.prometheus.client.MetricFamily" && param(range, "encoding") == "delimited") {
-      return exposition::Format::protobuf;
-    }
-    if (range.type == "application/openmetrics-text") return exposition::Format::openmetrics;
-    if (range.type == "text/plain") {
-      auto version = param(range, "version");
-      if (version.empty() || version == "0.0.4") return exposition::Format::text;
+    if (auto escaping = exposition::parse_escaping_param(param(range, "escaping"))) negotiated.escaping = *escaping;
+    if (auto format = format_of(range)) {
+      negotiated.format = *format;
+      return negotiated;
     }
   }
-  return exposition::Format::text;
+  return negotiated;
 }
+
+exposition::Format negotiate_format(std::string_view accept) { return negotiate(accept).format; }
 
 bool accepts_gzip(std::string_view accept_encoding) {
   for (const auto& range : parse_list(accept_encoding)) {

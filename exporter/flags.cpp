@@ -270,6 +270,12 @@ std::vector<FlagSpec> push_flags() {
   return {
       {"push.disable-consistency-check", "false", "Do not check the consistency of pushed metrics. DANGEROUS.",
        boolean(&Flags::disable_consistency_check)},
+      {"push.enable-utf8-names", "false",
+       "Allow UTF-8 characters in metric and label names, as the Pushgateway 1.11 does: quoted names in text pushes "
+       "({\"my.metric\",\"a.b\"=\"x\"}), any UTF-8 in protobuf pushes, and grouping label names in the URL as they are "
+       "or in values escaping (U__a_2e_b). Scrapes write such names as the Accept header's escaping= asks "
+       "(underscores when it does not say).",
+       boolean(&Flags::enable_utf8_names)},
       {"push.group-ttl", "0s",
        "Delete groups whose last successful push is older than this (0s: never, as the Pushgateway). "
        "Expiry is logged, counted in flowgate_store_groups_expired_total and persisted like a DELETE.",

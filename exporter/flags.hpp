@@ -16,6 +16,7 @@
 
 #include "exporter/log.hpp"
 #include "exposition/message_error.hpp"
+#include "exposition/names.hpp"
 
 namespace flowgate::exporter {
 
@@ -38,6 +39,7 @@ struct Flags {
   std::chrono::milliseconds group_ttl{0};  // 0: groups never expire
   std::chrono::milliseconds idempotency_window = std::chrono::hours(1);  // aggregating pushes' Idempotency-Key
   bool disable_consistency_check = false;
+  bool enable_utf8_names = false;  // --push.enable-utf8-names: any UTF-8 metric and label names in pushes
   std::size_t max_body_bytes = std::size_t{64} << 20;
   // --push.max-*: what one push may bring and the store may hold
   // (pushgw::PushLimits, pushgw::StoreQuotas); 0 means no limit.
@@ -91,6 +93,12 @@ struct Flags {
   // Every flag's final value as text (defaults included), for /api/v1/status.
   std::map<std::string, std::string> values;
 };
+
+// The names pushes may use (pushgw::PushLimits::names and StoreOptions::names
+// both follow --push.enable-utf8-names).
+inline exposition::NameValidation name_validation(const Flags& flags) {
+  return flags.enable_utf8_names ? exposition::NameValidation::utf8 : exposition::NameValidation::legacy;
+}
 
 using FlagError = exposition::MessageError;  // kingpin's wording, e.g. "unknown long flag '--foo'"
 

@@ -137,6 +137,7 @@ pushgw::PushLimits push_limits_of(const Flags& flags) {
   limits.max_label_name_bytes = flags.max_label_name_bytes;
   limits.max_label_value_bytes = flags.max_label_value_bytes;
   limits.max_series_per_push = flags.max_series_per_push;
+  limits.names = name_validation(flags);
   return limits;
 }
 
@@ -219,7 +220,7 @@ void add_change_routes_under(const RouteAdder& add, const RouteContext& context,
   };
   Handler remove = [&store = context.store, authorization = context.authorization, logger = context.logger,
                     grouping_path](const Request& request) {
-    auto key = pushgw::parse_grouping_key(grouping_path(request));
+    auto key = pushgw::parse_grouping_key(grouping_path(request), store.options().names);
     if (!key) return change_reply(key.error(), 202);
     if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);
     return change_reply(pushgw::apply_delete(*key, store), 202);

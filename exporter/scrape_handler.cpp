@@ -26,7 +26,7 @@ ScrapeHandler::ScrapeHandler(pushgw::GroupStore& store, std::vector<const collec
                              SelfMetrics& self, std::function<void(const pushgw::Snapshot&)> before_scrape)
     : store_(store), collectors_(std::move(collectors)), self_(self), before_scrape_(std::move(before_scrape)) {}
 
-StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip) const {
+StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip, exposition::NameEscaping escaping) const {
   auto memory = std::make_shared<ScrapeMemory>();
   memory->snapshot = store_.snapshot();
   if (before_scrape_) before_scrape_(*memory->snapshot);
@@ -44,6 +44,7 @@ StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip) const {
     memory->own_blocks.push_back(std::move(block));
   }
 
+  // Keyed by stored name: two names that escape alike stay two families.
   std::map<std::string_view, exposition::FamilyBlocks> merged;
   for (std::size_t i = 0; i < memory->own_families.size(); ++i) {
     const auto& family = memory->own_families[i];
@@ -54,9 +55,11 @@ StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip) const {
   }
   // Pushed groups' blocks come deflated once per family for gzip scrapes, so
   // only our own few families are compressed per scrape.
-  const auto& pushed_families = gzip ? memory->snapshot->merged_deflated(format) : memory->snapshot->merged(format);
-  for (const auto& pushed : pushed_families) {
-    auto [it, inserted] = merged.try_emplace(pushed.header.name);
+  const auto& stored = gzip ? memory->snapshot->merged_deflated(format) : memory->snapshot->merged(format);
+  const auto& pushed_families = memory->snapshot->merged(format, escaping, gzip);
+  for (std::size_t i = 0; i < pushed_families.size(); ++i) {
+    const auto& pushed = pushed_families[i];
+    auto [it, inserted] = merged.try_emplace(stored[i].header.name);
     if (inserted) {
       it->second = pushed;
     } else {
@@ -97,11 +100,11 @@ Reply ScrapeHandler::handle(const Request& request) const {
       return error_reply(500, "An error has occurred while serving metrics:\n\n" + *problem);
     }
   }
-  const exposition::Format format = negotiate_format(request.accept);
+  const Negotiated negotiated = negotiate(request.accept);
   const bool gzip = accepts_gzip(request.accept_encoding);
   Reply reply;
-  reply.content_type = exposition::content_type(format);
-  reply.streamed = std::make_shared<const StreamedBody>(render(format, gzip));
+  reply.content_type = exposition::content_type(negotiated.format, negotiated.escaping);
+  reply.streamed = std::make_shared<const StreamedBody>(render(negotiated.format, gzip, negotiated.escaping));
   if (gzip) reply.headers.emplace_back("Content-Encoding", "gzip");
   reply.headers.emplace_back("Vary", "Accept-Encoding");
   return reply;

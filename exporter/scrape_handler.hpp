@@ -33,8 +33,10 @@ class ScrapeHandler {
   Reply handle(const Request& request) const;
 
   // The body in `format`, uncompressed or as one gzip member (tests and the
-  // handler). The gzip body joins blocks deflated once per stored family.
-  StreamedBody render(exposition::Format format, bool gzip = false) const;
+  // handler), pushed names written as `escaping` asks (flowgate's own names
+  // are legacy). The gzip body joins blocks deflated once per stored family.
+  StreamedBody render(exposition::Format format, bool gzip = false,
+                      exposition::NameEscaping escaping = exposition::NameEscaping::underscores) const;
 
  private:
   pushgw::GroupStore& store_;

@@ -44,7 +44,7 @@ Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info) {
       html += "<code>" + html_escape(label.name) + "=\"" + html_escape(label.value) + "\"</code> ";
     }
     if (!group->last_push_successful()) html += "<span class=\"failed\">Last push failed!</span> ";
-    html += "<button onclick=\"del('" + html_escape("metrics/" + pushgw::delete_path(group->key)) + "')\">Delete group</button></h3>\n";
+    html += "<button onclick=\"del('" + html_escape("metrics/" + pushgw::delete_path(group->key, info.names)) + "')\">Delete group</button></h3>\n";
     html += "<table><tr><th>family</th><th>type</th><th>help</th><th>last pushed</th></tr>\n";
     for (const auto& family : group->families) {
       html += "<tr><td>" + html_escape(family->name) + "</td><td>" +

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "exporter/exchange.hpp"
+#include "exposition/names.hpp"
 #include "pushgw/snapshot.hpp"
 
 namespace flowgate::exporter {
@@ -16,6 +17,8 @@ struct StatusInfo {
   const std::map<std::string, std::string>* flags = nullptr;
   double start_time = 0;  // Unix seconds
   bool admin_api_enabled = false;
+  // How the store reads grouping label names, for the delete buttons' URLs.
+  exposition::NameValidation names = exposition::NameValidation::legacy;
 };
 
 Reply status_page(const pushgw::Snapshot& snapshot, const StatusInfo& info);

@@ -7,14 +7,6 @@
 namespace flowgate::exposition {
 namespace {
 
-bool matches(std::string_view name, NameCharClass start, NameCharClass next) {
-  if (name.empty() || !has_name_class(name.front(), start)) return false;
-  for (const char c : name.substr(1)) {
-    if (!has_name_class(c, next)) return false;
-  }
-  return true;
-}
-
 void append_hex_escape(unsigned char byte, std::string& out) {
   constexpr std::string_view kHex = "0123456789abcdef";
   out += "\\x";
@@ -24,9 +16,32 @@ void append_hex_escape(unsigned char byte, std::string& out) {
 
 }  // namespace
 
-bool is_metric_name(std::string_view name) { return matches(name, kMetricNameStart, kMetricNameContinue); }
+bool is_metric_name(std::string_view name, NameValidation validation) {
+  if (validation == NameValidation::legacy) return is_metric_name(name);
+  return !name.empty() && is_valid_utf8(name);
+}
 
-bool is_label_name(std::string_view name) { return matches(name, kLabelNameStart, kLabelNameContinue); }
+bool is_label_name(std::string_view name, NameValidation validation) {
+  if (validation == NameValidation::legacy) return is_label_name(name);
+  return !name.empty() && is_valid_utf8(name);
+}
+
+namespace {
+
+std::string name_rule(std::string_view what, std::string_view grammar, NameValidation validation) {
+  if (validation == NameValidation::utf8) return std::string(what) + " names are non-empty valid UTF-8";
+  return std::string(what) + " names match " + std::string(grammar) + " (any UTF-8 with --push.enable-utf8-names)";
+}
+
+}  // namespace
+
+std::string metric_name_rule(NameValidation validation) {
+  return name_rule("metric", "[a-zA-Z_:][a-zA-Z0-9_:]*", validation);
+}
+
+std::string label_name_rule(NameValidation validation) {
+  return name_rule("label", "[a-zA-Z_][a-zA-Z0-9_]*", validation);
+}
 
 std::string quoted_for_message(std::string_view text, std::size_t max_bytes) {
   std::size_t shown_size = std::min(text.size(), max_bytes);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 
+#include "exposition/name_escaping.hpp"
 #include "exposition/number_format.hpp"
 #include "exposition/text_writer.hpp"
 
@@ -98,7 +99,8 @@ void append_exemplar(const Exemplar& exemplar, std::string& out) {
 
 class SeriesLines {
  public:
-  SeriesLines(std::string_view name, std::string& pairs, std::string& out) : name_(name), pairs_(pairs), out_(out) {}
+  SeriesLines(std::string_view name, std::string& pairs, std::string& out)
+      : name_(name), quoted_(needs_escaping(name)), pairs_(pairs), out_(out) {}
 
   void start(const Metric& metric) {
     pairs_.clear();
@@ -108,20 +110,16 @@ class SeriesLines {
 
   // Writes `name<suffix>{labels[,bound_label="bound"]} ` and returns `out` for the value.
   std::string& begin(std::string_view suffix, std::string_view bound_label = {}, double bound = 0) {
-    out_ += name_;
-    out_ += suffix;
-    if (!pairs_.empty() || !bound_label.empty()) {
-      out_ += '{';
-      out_ += pairs_;
-      if (!bound_label.empty()) {
-        if (!pairs_.empty()) out_ += ',';
-        out_ += bound_label;
-        out_ += "=\"";
-        append_float(bound, out_);
-        out_ += '"';
-      }
-      out_ += '}';
+    bool open = open_sample(name_, quoted_, suffix, pairs_, out_);
+    if (!bound_label.empty()) {
+      out_ += open ? ',' : '{';
+      open = true;
+      out_ += bound_label;
+      out_ += "=\"";
+      append_float(bound, out_);
+      out_ += '"';
     }
+    if (open) out_ += '}';
     out_ += ' ';
     return out_;
   }
@@ -143,6 +141,7 @@ class SeriesLines {
 
  private:
   std::string_view name_;
+  bool quoted_;
   std::string& pairs_;
   std::string& out_;
   const Metric* metric_ = nullptr;
@@ -185,13 +184,13 @@ void write_openmetrics_header(const FamilyHeader& header, std::string& out) {
   const std::string_view name = family_name(header.name, header.type);
   if (!header.help.empty()) {
     out += "# HELP ";
-    out += name;
+    append_name(name, out);
     out += ' ';
     append_escaped(header.help, true, out);
     out += '\n';
   }
   out += "# TYPE ";
-  out += name;
+  append_name(name, out);
   out += ' ';
   out += openmetrics_type_word(header.type);
   out += '\n';
@@ -202,7 +201,7 @@ void write_openmetrics_header(const FamilyHeader& header, std::string& out) {
   if (unit_allowed && !header.unit.empty() && name.size() > header.unit.size() && name.ends_with(header.unit) &&
       name[name.size() - header.unit.size() - 1] == '_') {
     out += "# UNIT ";
-    out += name;
+    append_name(name, out);
     out += ' ';
     out += header.unit;
     out += '\n';

@@ -270,11 +270,10 @@ class Decoder {
     if (!has_name || family.name.empty()) {
       return fail(start, "family-name-missing", "family " + std::to_string(family_) + " has no name");
     }
-    // Text 0.0.4 writes names as they are: only the grammar it can carry.
-    if (!is_metric_name(family.name)) {
+    if (!is_metric_name(family.name, bounds_.names)) {
       return fail(name_offset, "metric-name",
-                  "the family name " + quoted_for_message(family.name) +
-                      " is not a valid metric name; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+                  "the family name " + quoted_for_message(family.name) + " is not a valid metric name; " +
+                      metric_name_rule(bounds_.names));
     }
     family_name_ = &family.name;
     if (type > 5) {
@@ -393,11 +392,11 @@ class Decoder {
       if (f.number == 1 && !read_string(f, label.name, "a label name")) return false;
       if (f.number == 2 && !read_string(f, label.value, "a label value")) return false;
     }
-    if (!is_label_name(label.name)) {
+    if (!is_label_name(label.name, bounds_.names)) {
       const char* what = owner == LabelOf::series ? "invalid label name " : "invalid exemplar label name ";
       return fail(name_offset, "label-name",
-                  what + quoted_for_message(label.name) + " for metric " + quoted_for_message(*family_name_) +
-                      "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+                  what + quoted_for_message(label.name) + " for metric " + quoted_for_message(*family_name_) + "; " +
+                      label_name_rule(bounds_.names));
     }
     if (owner == LabelOf::series && label.name == kMetricNameLabel) {
       return fail(name_offset, "label-reserved",

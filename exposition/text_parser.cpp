@@ -5,7 +5,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -189,18 +192,74 @@ class TextParser {
     if (keyword != "HELP" && keyword != "TYPE") return true;  // an ordinary comment
     skip_blanks();
     const std::size_t name_pos = pos_;
-    const std::string_view name = read_name(kMetricNameStart, kMetricNameContinue);
+    std::string_view name;
+    if (!read_comment_name(keyword, name)) return false;
     if (pos_ == line_.size()) return true;  // "# HELP" or "# TYPE name" alone: ignored, as expfmt does
-    if (!is_blank(line_[pos_])) {
-      return fail(name_pos, "comment-metric-name",
-                  "the " + std::string(keyword) + " line names an invalid metric " +
-                      quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
-                      "; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
-    }
     const Resolution resolution = resolve(name);
     skip_blanks();
     if (pos_ == line_.size()) return true;
     return keyword == "HELP" ? parse_help(resolution.family, name) : parse_type(resolution.family, name, name_pos);
+  }
+
+  // The metric name of a HELP or TYPE line, bare or quoted, and then a blank
+  // or the end of the line.
+  bool read_comment_name(std::string_view keyword, std::string_view& name) {
+    const std::size_t name_pos = pos_;
+    if (pos_ < line_.size() && line_[pos_] == '"') {
+      if (!read_quoted_name(name) || !check_metric_name(name, name_pos)) return false;
+      if (pos_ == line_.size() || is_blank(line_[pos_])) return true;
+      return fail(pos_, "comment-metric-name",
+                  "the " + std::string(keyword) + " line's metric name " + quoted(name) + " is followed by " +
+                      found(line_, pos_) + "; put a blank between the name and the rest");
+    }
+    name = read_name(kMetricNameStart, kMetricNameContinue);
+    if (pos_ == line_.size() || is_blank(line_[pos_])) return true;
+    return fail(name_pos, "comment-metric-name",
+                "the " + std::string(keyword) + " line names an invalid metric " +
+                    quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) + "; " +
+                    bare_name_rule());
+  }
+
+  // A quoted name ("my.metric", Prometheus 3's form for UTF-8 names) at pos_,
+  // with the escapes of a label value; pos_ ends past the closing quote. The
+  // name is a view into the line, or into unescaped_names_ when it had escapes.
+  bool read_quoted_name(std::string_view& name) {
+    const std::size_t open = pos_++;
+    bool escaped = false;
+    for (; pos_ < line_.size() && line_[pos_] != '"'; ++pos_) {
+      if (line_[pos_] != '\\') continue;
+      escaped = true;
+      const char next = pos_ + 1 < line_.size() ? line_[pos_ + 1] : '\n';
+      if (next != '\\' && next != '"' && next != 'n') {
+        return fail(pos_, "name-escape",
+                    "invalid escape sequence " + quoted(std::string("\\") + next) +
+                        " in a quoted name; only \\\\, \\\" and \\n are allowed in quoted names");
+      }
+      ++pos_;
+    }
+    if (pos_ == line_.size()) {
+      return fail(open, "name-quote",
+                  "the quoted name " + quoted(line_.substr(open)) + " runs to the end of the line; close it with '\"'");
+    }
+    name = line_.substr(open + 1, pos_ - open - 1);
+    ++pos_;
+    if (escaped) {
+      std::string& unescaped = unescaped_names_.emplace_back();
+      unescape_label_value(name, unescaped);
+      name = unescaped;
+    }
+    return true;
+  }
+
+  // What a bare name must be; other names go in quotes.
+  std::string bare_name_rule() const {
+    if (bounds_.names == NameValidation::legacy) return metric_name_rule(bounds_.names);
+    return metric_name_rule(bounds_.names) + ", in quotes unless they match [a-zA-Z_:][a-zA-Z0-9_:]*";
+  }
+
+  bool check_metric_name(std::string_view name, std::size_t pos) {
+    if (is_metric_name(name, bounds_.names)) return true;
+    return fail(pos, "metric-name", "invalid metric name " + quoted(name) + "; " + metric_name_rule(bounds_.names));
   }
 
   std::size_t read_until_blank_from(std::size_t begin) const {
@@ -279,15 +338,10 @@ class TextParser {
   bool parse_sample() {
     sample_pos_ = pos_;
     bound_seen_ = false;
-    const std::string_view name = read_name(kMetricNameStart, kMetricNameContinue);
-    if (name.empty()) {
-      if (line_[pos_] == '{') {
-        return fail(pos_, "metric-name", "the sample has no metric name before '{'; write name{label=\"value\"} value");
-      }
-      return fail(pos_, "metric-name",
-                  "expected a metric name at the start of the line, found " + quoted(line_.substr(pos_, read_until_blank_from(pos_))) +
-                      "; metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
-    }
+    braced_name_pos_ = std::string_view::npos;
+    std::string_view name;
+    bool in_braces = false;
+    if (!read_sample_name(name, in_braces)) return false;
     const Resolution resolution = resolve(name);
     Family& family = families_[resolution.family];
     FamilyState& state = states_[resolution.family];
@@ -298,8 +352,8 @@ class TextParser {
     skip_blanks();
     labels_.clear();
     bound_ = std::nullopt;
-    if (pos_ < line_.size() && line_[pos_] == '{') {
-      ++pos_;
+    if (in_braces || (pos_ < line_.size() && line_[pos_] == '{')) {
+      if (!in_braces) ++pos_;
       if (!parse_labels(family, summary, histogram)) return false;
       skip_blanks();
     }
@@ -337,6 +391,100 @@ class TextParser {
     return add_sample(resolution, name, *value, timestamp);
   }
 
+  // The metric name of a sample: bare (the legacy grammar), quoted, or quoted
+  // as the first item inside the braces ({"name",label="value"}, Prometheus
+  // 3's form). For the last, `in_braces` is set and pos_ ends past the name
+  // and its comma, inside the braces.
+  bool read_sample_name(std::string_view& name, bool& in_braces) {
+    const std::size_t start = pos_;
+    if (line_[pos_] == '"') return read_quoted_name(name) && check_metric_name(name, start);
+    if (line_[pos_] != '{') {
+      name = read_name(kMetricNameStart, kMetricNameContinue);
+      if (!name.empty()) return true;
+      return fail(pos_, "metric-name",
+                  "expected a metric name at the start of the line, found " +
+                      quoted(line_.substr(pos_, read_until_blank_from(pos_))) + "; " + bare_name_rule());
+    }
+    ++pos_;
+    const std::size_t inside = pos_;
+    const std::size_t name_pos = find_name_in_braces();
+    if (name_pos != std::string_view::npos) {
+      pos_ = name_pos;
+      if (!read_braced_name(name)) return false;
+      skip_blanks();
+      if (pos_ < line_.size() && line_[pos_] == ',') ++pos_;
+      if (name_pos != first_item(inside)) {
+        // Elsewhere than first: parse_labels steps over it.
+        braced_name_pos_ = name_pos;
+        pos_ = inside;
+      }
+      in_braces = true;
+      return check_metric_name(name, name_pos);
+    }
+    pos_ = first_item(inside);
+    if (pos_ < line_.size() && line_[pos_] == '"') {
+      std::string_view first;
+      if (!read_quoted_name(first)) return false;
+      skip_blanks();
+      if (pos_ == line_.size() || line_[pos_] != '=') {
+        return fail(pos_, "metric-name-end",
+                    "expected ',' or '}' after the metric name " + quoted(first) + ", found " + found(line_, pos_));
+      }
+    }
+    return fail(start, "metric-name",
+                "the sample has no metric name before '{' or inside it; write name{label=\"value\"} value or "
+                "{\"name\",label=\"value\"} value");
+  }
+
+  bool read_braced_name(std::string_view& name) {
+    // Bare inside the braces, it is read as a label name would be (no ':').
+    if (line_[pos_] == '"') return read_quoted_name(name);
+    name = read_name(kLabelNameStart, kLabelNameContinue);
+    return true;
+  }
+
+  std::size_t first_item(std::size_t inside) const {
+    while (inside < line_.size() && is_blank(line_[inside])) ++inside;
+    return inside;
+  }
+
+  // Where the metric name inside the braces starts (an item, quoted or bare,
+  // that '=' does not follow; Go's parser takes it anywhere among the labels), or
+  // npos. Reads ahead from pos_ without moving it; gives up (npos) on
+  // anything malformed, which the real pass then reports.
+  std::size_t find_name_in_braces() const {
+    std::size_t at = pos_;
+    const auto blanks = [&] {
+      while (at < line_.size() && is_blank(line_[at])) ++at;
+    };
+    const auto skip_quoted = [&] {
+      for (++at; at < line_.size() && line_[at] != '"'; ++at) {
+        if (line_[at] == '\\') ++at;
+      }
+      if (at >= line_.size()) return false;
+      ++at;
+      return true;
+    };
+    for (;;) {
+      blanks();
+      if (at >= line_.size() || line_[at] == '}') return std::string_view::npos;
+      const std::size_t item = at;
+      if (line_[at] == '"') {
+        if (!skip_quoted()) return std::string_view::npos;
+      } else {
+        while (at < line_.size() && has_name_class(line_[at], kLabelNameContinue)) ++at;
+      }
+      blanks();
+      if (at < line_.size() && (line_[at] == ',' || line_[at] == '}')) return at > item ? item : std::string_view::npos;
+      if (at >= line_.size() || line_[at] != '=') return std::string_view::npos;
+      ++at;
+      blanks();
+      if (at >= line_.size() || line_[at] != '"' || !skip_quoted()) return std::string_view::npos;
+      blanks();
+      if (at < line_.size() && line_[at] == ',') ++at;
+    }
+  }
+
   static std::optional<std::int64_t> parse_timestamp(std::string_view token) {
     if (token.front() == '+') {
       token.remove_prefix(1);
@@ -358,6 +506,10 @@ class TextParser {
         ++pos_;
         return labels_.size() <= kPairwiseLabels || no_duplicate_among_many(family);
       }
+      if (pos_ == braced_name_pos_) {
+        skip_braced_name();
+        continue;
+      }
       RawLabel label;
       if (!read_label(family, label) || !keep_label(family, summary, histogram, label)) return false;
       skip_blanks();
@@ -375,12 +527,8 @@ class TextParser {
   // name="value", the value still escaped.
   bool read_label(const Family& family, RawLabel& label) {
     const std::size_t name_pos = pos_;
-    const std::string_view name = read_name(kLabelNameStart, kLabelNameContinue);
-    if (name.empty()) {
-      return fail(name_pos, "label-name",
-                  "invalid label name " + quoted(line_.substr(name_pos, read_until_blank_from(name_pos))) +
-                      " for metric " + quoted(family.name) + "; label names match [a-zA-Z_][a-zA-Z0-9_]*");
-    }
+    std::string_view name;
+    if (!read_label_name(family, name)) return false;
     skip_blanks();
     if (pos_ == line_.size() || line_[pos_] != '=') {
       return fail(pos_, "label-equals",
@@ -400,6 +548,41 @@ class TextParser {
     ++pos_;
     label = RawLabel{name, {}, false, name_pos};
     return read_label_value(family, label);
+  }
+
+  // Steps over the metric name read_sample_name found among the labels.
+  void skip_braced_name() {
+    std::string_view name;
+    read_braced_name(name);
+    skip_blanks();
+    if (pos_ < line_.size() && line_[pos_] == ',') ++pos_;
+    braced_name_pos_ = std::string_view::npos;
+  }
+
+  // A label name, bare (the legacy grammar) or quoted; a quoted name that no
+  // '=' follows would be a second metric name.
+  bool read_label_name(const Family& family, std::string_view& name) {
+    const std::size_t name_pos = pos_;
+    if (pos_ < line_.size() && line_[pos_] == '"') {
+      if (!read_quoted_name(name)) return false;
+      const std::size_t after = pos_;
+      skip_blanks();
+      if (pos_ < line_.size() && (line_[pos_] == ',' || line_[pos_] == '}')) {
+        return fail(name_pos, "metric-name-twice",
+                    "metric " + quoted(family.name) + " is named a second time, " + quoted(name) +
+                        ", inside '{'; a sample has one metric name, before '{' or first inside it");
+      }
+      pos_ = after;
+    } else {
+      name = read_name(kLabelNameStart, kLabelNameContinue);
+      if (!name.empty()) return true;  // the legacy grammar: valid in both modes
+    }
+    if (is_label_name(name, bounds_.names)) return true;
+    const std::string_view shown =
+        line_[name_pos] == '"' ? name : line_.substr(name_pos, read_until_blank_from(name_pos));
+    return fail(name_pos, "label-name",
+                "invalid label name " + quoted(shown) + " for metric " + quoted(family.name) + "; " +
+                    label_name_rule(bounds_.names));
   }
 
   // A summary's quantile or a histogram's le becomes the line's bound; any
@@ -659,12 +842,14 @@ class TextParser {
   Resolution cached_;
   SeriesTable series_;
   std::vector<SeriesEntry> unordered_;  // series whose quantiles or buckets came out of order
+  std::deque<std::string> unescaped_names_;  // quoted names that had escapes (stable addresses)
 
   // The sample line being parsed.
   std::vector<RawLabel> labels_;
   std::optional<double> bound_;  // its quantile or le
   bool bound_seen_ = false;
   std::size_t sample_pos_ = 0;
+  std::size_t braced_name_pos_ = std::string_view::npos;  // a metric name among the labels, not first
 };
 
 }  // namespace

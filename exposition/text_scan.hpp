@@ -11,11 +11,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "exposition/model.hpp"
+#include "exposition/names.hpp"
 
 namespace flowgate::exposition::text_scan {
 
@@ -99,7 +101,10 @@ bool same_labels(std::span<const RawLabel> raw, const Labels& stored);
 // The later of two labels of one name, if any; O(n log n).
 const RawLabel* repeated_label(std::span<const RawLabel> labels);
 
-// {name="value",...} as read (values as written), cut after about 200 bytes.
+// {name="value",...} cut after about 200 bytes, on one line whatever the
+// names and values hold: names outside the legacy grammar quoted (a UTF-8
+// name may carry a line break), RawLabel values as written (still escaped),
+// unescaped values quoted.
 template <typename LabelList>
 std::string describe_labels(const LabelList& labels) {
   constexpr std::size_t kMaxShown = 200;
@@ -110,10 +115,15 @@ std::string describe_labels(const LabelList& labels) {
       break;
     }
     if (out.size() > 1) out += ',';
-    out += label.name;
-    out += "=\"";
-    out += label.value;
-    out += '"';
+    out += is_metric_name(label.name) ? std::string(label.name) : quoted_for_message(label.name);
+    out += '=';
+    if constexpr (std::is_same_v<std::decay_t<decltype(label)>, RawLabel>) {
+      out += '"';
+      out += label.value;
+      out += '"';
+    } else {
+      out += quoted_for_message(label.value, label.value.size());
+    }
   }
   out += '}';
   return out;

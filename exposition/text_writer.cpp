@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "exposition/name_escaping.hpp"
 #include "exposition/number_format.hpp"
 
 namespace flowgate::exposition {
@@ -14,7 +15,8 @@ namespace {
 // and reused by each of a histogram's bucket lines.
 class SeriesLines {
  public:
-  SeriesLines(std::string_view name, std::string& pairs, std::string& out) : name_(name), pairs_(pairs), out_(out) {}
+  SeriesLines(std::string_view name, std::string& pairs, std::string& out)
+      : name_(name), quoted_(needs_escaping(name)), pairs_(pairs), out_(out) {}
 
   void start(const Metric& metric) {
     pairs_.clear();
@@ -23,24 +25,12 @@ class SeriesLines {
   }
 
   void line(std::string_view suffix, double value) {
-    out_ += name_;
-    out_ += suffix;
-    if (!pairs_.empty()) {
-      out_ += '{';
-      out_ += pairs_;
-      out_ += '}';
-    }
+    if (open_sample(name_, quoted_, suffix, pairs_, out_)) out_ += '}';
     finish(value);
   }
 
   void line_with(std::string_view suffix, std::string_view bound_label, double bound, double value) {
-    out_ += name_;
-    out_ += suffix;
-    out_ += '{';
-    if (!pairs_.empty()) {
-      out_ += pairs_;
-      out_ += ',';
-    }
+    out_ += open_sample(name_, quoted_, suffix, pairs_, out_) ? ',' : '{';
     out_ += bound_label;
     out_ += "=\"";
     append_double(bound, out_);
@@ -62,6 +52,7 @@ class SeriesLines {
   }
 
   std::string_view name_;
+  bool quoted_;
   std::string& pairs_;
   std::string& out_;
   std::optional<std::int64_t> timestamp_;
@@ -82,12 +73,43 @@ void append_escaped(std::string_view text, bool escape_quotes, std::string& out)
   out.append(text.data() + start, text.size() - start);
 }
 
+void append_name(std::string_view name, std::string& out) {
+  if (!needs_escaping(name)) {
+    out += name;
+    return;
+  }
+  out += '"';
+  append_escaped(name, true, out);
+  out += '"';
+}
+
+bool open_sample(std::string_view name, bool quoted, std::string_view suffix, std::string_view pairs,
+                 std::string& out) {
+  if (quoted) {
+    out += "{\"";
+    append_escaped(name, true, out);
+    out += suffix;
+    out += '"';
+    if (!pairs.empty()) {
+      out += ',';
+      out += pairs;
+    }
+    return true;
+  }
+  out += name;
+  out += suffix;
+  if (pairs.empty()) return false;
+  out += '{';
+  out += pairs;
+  return true;
+}
+
 void append_label_pairs(const Labels& labels, std::string& out) {
   bool first = true;
   for (const Label& label : labels) {
     if (!first) out += ',';
     first = false;
-    out += label.name;
+    append_name(label.name, out);
     out += "=\"";
     append_escaped(label.value, true, out);
     out += '"';
@@ -97,13 +119,13 @@ void append_label_pairs(const Labels& labels, std::string& out) {
 void write_text_header(const FamilyHeader& header, std::string& out) {
   if (!header.help.empty()) {
     out += "# HELP ";
-    out += header.name;
+    append_name(header.name, out);
     out += ' ';
     append_escaped(header.help, false, out);
     out += '\n';
   }
   out += "# TYPE ";
-  out += header.name;
+  append_name(header.name, out);
   out += ' ';
   out += type_name(header.type);
   out += '\n';

@@ -16,6 +16,13 @@ std::string_view content_type(Format format) {
   return "text/plain; version=0.0.4; charset=utf-8";
 }
 
+std::string content_type(Format format, NameEscaping escaping) {
+  std::string type(content_type(format));
+  type += "; escaping=";
+  type += escaping_param(escaping);
+  return type;
+}
+
 void write_samples(Format format, const Family& family, std::string& out) {
   switch (format) {
     case Format::text: write_text_samples(family, out); return;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "exposition/model.hpp"
+#include "exposition/name_escaping.hpp"
 
 namespace flowgate::exposition {
 
@@ -22,6 +23,9 @@ enum class Format : std::uint8_t {
 };
 
 std::string_view content_type(Format format);
+// The same with `; escaping=<scheme>`, as Prometheus 3's expfmt announces the
+// form of the names in a body (the Pushgateway 1.11 always adds it).
+std::string content_type(Format format, NameEscaping escaping);
 
 // Family metadata without samples; what one header is written from.
 struct FamilyHeader {

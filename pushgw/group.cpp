@@ -71,9 +71,10 @@ const std::string* repeated_name(const Labels& labels) {
   return twice == names.end() ? nullptr : *twice;
 }
 
-boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels) {
+boost::system::result<void, PushError> check_body_labels(const Family& family, const Labels& labels,
+                                                         exposition::NameValidation names) {
   for (const auto& label : labels) {
-    if (!exposition::is_label_name(label.name) || is_reserved_label_name(label.name)) {
+    if (!exposition::is_label_name(label.name, names) || is_reserved_label_name(label.name)) {
       return inconsistent("family " + quoted(family.name) + ": series " + describe_series(family.name, labels) +
                           " has the invalid label name " + quoted(label.name) + " (rule label-name)");
     }
@@ -142,7 +143,10 @@ exposition::Family StoredFamily::model() const {
   std::string message;
   message.reserve(body.size());
   for (auto piece : body.pieces) message += piece;
-  auto parsed = exposition::parse_protobuf(message);
+  // Stored names were checked when pushed; any UTF-8 ones come back too.
+  exposition::ParseBounds any_names;
+  any_names.names = exposition::NameValidation::utf8;
+  auto parsed = exposition::parse_protobuf(message, any_names);
   if (parsed && !parsed->empty()) {
     // Info and stateset families travel as protobuf gauges; the stored type says which.
     parsed->front().type = type;
@@ -156,6 +160,30 @@ exposition::Family StoredFamily::model() const {
   return empty;
 }
 
+const StoredFamily::EscapedForm& StoredFamily::escaped_form(exposition::NameEscaping escaping) const {
+  std::call_once(escaped_once_, [this] { escaped_ = std::make_unique<EscapedForms>(); });
+  const auto slot = static_cast<std::size_t>(escaping) - 1;  // allow_utf8 has no form of its own
+  std::call_once(escaped_->once[slot], [this, escaping, slot] {
+    const Family escaped = exposition::escape_names(model(), escaping);
+    EscapedForm& form = escaped_->forms[slot];
+    form.name = escaped.name;
+    for (const auto format : {exposition::Format::text, exposition::Format::openmetrics, exposition::Format::protobuf}) {
+      exposition::write_samples(format, escaped, form.blocks[static_cast<std::size_t>(format)]);
+    }
+  });
+  return escaped_->forms[slot];
+}
+
+std::string_view StoredFamily::escaped_name(exposition::NameEscaping escaping) const {
+  if (legacy_names || escaping == exposition::NameEscaping::allow_utf8) return name;
+  return escaped_form(escaping).name;
+}
+
+std::string_view StoredFamily::escaped_block(exposition::Format format, exposition::NameEscaping escaping) const {
+  if (legacy_names || escaping == exposition::NameEscaping::allow_utf8) return block(format);
+  return escaped_form(escaping).blocks[static_cast<std::size_t>(format)];
+}
+
 FamilyPtr store_family(const Family& family, double pushed_at) {
   auto stored = std::make_shared<StoredFamily>();
   stored->name = family.name;
@@ -163,6 +191,7 @@ FamilyPtr store_family(const Family& family, double pushed_at) {
   stored->type = family.type;
   stored->unit = family.unit;
   stored->pushed_at = pushed_at;
+  stored->legacy_names = exposition::has_only_legacy_names(family);
   exposition::write_samples(exposition::Format::text, family, stored->text_block);
   exposition::write_samples(exposition::Format::protobuf, family, stored->protobuf_block);
   stored->text_block.shrink_to_fit();
@@ -171,6 +200,17 @@ FamilyPtr store_family(const Family& family, double pushed_at) {
   for (const auto& metric : family.metrics) stored->series_hashes.push_back(series_hash(family.name, metric.labels));
   std::sort(stored->series_hashes.begin(), stored->series_hashes.end());
   return stored;
+}
+
+bool has_only_legacy_names(std::string_view name, std::string_view text_block) {
+  if (exposition::needs_escaping(name)) return false;
+  // Inside a label value every '"' is escaped (an odd run of backslashes before it).
+  for (auto at = text_block.find("\"="); at != std::string_view::npos; at = text_block.find("\"=", at + 1)) {
+    std::size_t backslashes = 0;
+    while (backslashes < at && text_block[at - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return false;
+  }
+  return true;
 }
 
 const StoredFamily* Group::find(std::string_view name) const {
@@ -245,8 +285,10 @@ std::string describe_series(std::string_view family_name, const Labels& labels) 
   // Bounded: a refused series may carry thousands of labels.
   constexpr std::size_t kMaxBytes = 1024;
   constexpr std::size_t kMaxNameBytes = 256;
-  std::string out(family_name.substr(0, kMaxNameBytes));
-  if (family_name.size() > kMaxNameBytes) out += "...";
+  // One line: UTF-8 names may hold any character, so those are quoted.
+  const bool bare = family_name.empty() || exposition::is_metric_name(family_name);  // empty: a group, no family
+  std::string out = bare ? std::string(family_name.substr(0, kMaxNameBytes)) : quoted_start(family_name, kMaxNameBytes);
+  if (bare && family_name.size() > kMaxNameBytes) out += "...";
   out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (out.size() > kMaxBytes) {
@@ -254,7 +296,7 @@ std::string describe_series(std::string_view family_name, const Labels& labels) 
       break;
     }
     if (i > 0) out += ',';
-    out += labels[i].name;
+    out += exposition::is_metric_name(labels[i].name) ? labels[i].name : quoted_start(labels[i].name, 256);
     out += '=';
     out += quoted_start(labels[i].value, 256);
   }
@@ -274,7 +316,8 @@ FamilyPtr push_time_family(std::string_view name, const GroupingKey& key, double
 }
 
 boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exposition::Families families,
-                                                            double now_seconds, bool check_series) {
+                                                            double now_seconds, bool check_series,
+                                                            exposition::NameValidation names) {
   Candidate candidate;
   candidate.now_seconds = now_seconds;
   candidate.id = key.id();
@@ -289,7 +332,7 @@ boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exp
         return PushError(PushErrorKind::has_timestamp, "pushed metrics must not have timestamps");
       }
       if (check_series) {
-        if (auto checked = check_body_labels(family, metric.labels); !checked) return checked.error();
+        if (auto checked = check_body_labels(family, metric.labels, names); !checked) return checked.error();
       }
       sanitize_labels(key, metric.labels);
       if (check_series) {

@@ -19,6 +19,8 @@
 
 #include "exposition/gzip.hpp"
 #include "exposition/model.hpp"
+#include "exposition/name_escaping.hpp"
+#include "exposition/names.hpp"
 #include "exposition/writer.hpp"
 #include "pushgw/grouping_key.hpp"
 #include "pushgw/group_state.hpp"
@@ -40,6 +42,9 @@ struct StoredFamily {
   std::string text_block;
   std::string protobuf_block;
   std::vector<std::uint64_t> series_hashes;  // ascending; one per series
+  // Every name (the family's, its label names) a legacy metric name: the
+  // blocks read the same in every exposition::NameEscaping.
+  bool legacy_names = true;
 
   exposition::FamilyHeader header() const;
   // The samples in `format`; the OpenMetrics block is rendered on first use
@@ -50,8 +55,24 @@ struct StoredFamily {
   const exposition::DeflatedBlock& deflated(exposition::Format format) const;
   // The family as a model, re-parsed from the protobuf block.
   exposition::Family model() const;
+  // The name and the samples in `format` as `escaping` writes them: the
+  // stored ones for legacy names or allow_utf8, else rendered from model()
+  // on first use per scheme and then cached.
+  std::string_view escaped_name(exposition::NameEscaping escaping) const;
+  std::string_view escaped_block(exposition::Format format, exposition::NameEscaping escaping) const;
 
  private:
+  struct EscapedForm {
+    std::string name;
+    std::array<std::string, 3> blocks;  // by Format
+  };
+  struct EscapedForms {
+    std::array<std::once_flag, 3> once;  // underscores, dots, values
+    std::array<EscapedForm, 3> forms;
+  };
+  const EscapedForm& escaped_form(exposition::NameEscaping escaping) const;
+  mutable std::once_flag escaped_once_;
+  mutable std::unique_ptr<EscapedForms> escaped_;
   mutable std::once_flag openmetrics_once_;
   mutable std::string openmetrics_block_;
   mutable bool openmetrics_is_text_ = false;
@@ -63,6 +84,11 @@ using FamilyPtr = std::shared_ptr<const StoredFamily>;
 
 // Renders and hashes `family`, whose series labels are already sanitized.
 FamilyPtr store_family(const exposition::Family& family, double pushed_at);
+
+// StoredFamily::legacy_names of a family read back from disk, from its name
+// and text block: the text writer quotes exactly the label names that are not
+// legacy, so a closing quote before '=' gives one away. O(block).
+bool has_only_legacy_names(std::string_view name, std::string_view text_block);
 
 struct Group {
   GroupingKey key;
@@ -101,11 +127,12 @@ struct Candidate {
 
 // Rejects timestamps (has_timestamp) always; with `check_series` also the
 // per-series rules of the consistency check (inconsistent): label names
-// valid and not reserved, no duplicate names, UTF-8 values, no explicit
+// valid (by `names`) and not reserved, no duplicate names, UTF-8 values, no explicit
 // `quantile` on a summary or `le` on a histogram, no series twice in the push.
 // Families named like the push-time gauges are dropped (the Pushgateway
 // overwrites them); families without series are dropped.
-boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exposition::Families families,
-                                                            double now_seconds, bool check_series);
+boost::system::result<Candidate, PushError> build_candidate(
+    GroupingKey key, exposition::Families families, double now_seconds, bool check_series,
+    exposition::NameValidation names);
 
 }  // namespace flowgate::pushgw

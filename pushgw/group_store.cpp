@@ -154,7 +154,7 @@ PushedGroup group_after_stateful_put(Candidate& candidate, const Group* old, con
 // totals.
 boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& key, const exposition::Families& pushed,
                                                              const Group* old, const AggregationRules& rules,
-                                                             double now_seconds, bool check_series) {
+                                                             double now_seconds, const StoreOptions& options) {
   exposition::Families totals;
   totals.reserve(pushed.size());
   for (const auto& family : pushed) {
@@ -165,7 +165,7 @@ boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& 
     if (!total) return total.error();
     totals.push_back(std::move(*total));
   }
-  return build_candidate(key, std::move(totals), now_seconds, check_series);
+  return build_candidate(key, std::move(totals), now_seconds, options.consistency_check, options.names);
 }
 
 bool already_applied(const Group* group, const Idempotency& idempotency, double now_seconds) {
@@ -332,7 +332,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
                                                         double now_seconds) {
   State& state = *state_;
   // Everything proportional to the push happens here, before the lock.
-  auto built = build_candidate(key, std::move(families), now_seconds, state.options.consistency_check);
+  auto built =
+      build_candidate(key, std::move(families), now_seconds, state.options.consistency_check, state.options.names);
   if (!built) {
     std::shared_ptr<const Snapshot> retired;
     std::lock_guard lock(state.writer);
@@ -363,7 +364,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
   // lock; a change that lands in between is added onto under the lock.
   const auto seen_snapshot = state.published.load();
   const Group* seen = seen_snapshot->find(key.id());
-  auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options.consistency_check);
+  auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options);
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state.writer);
   const Group* old = state.published.load()->find(key.id());
@@ -371,7 +372,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
     return state.wal != nullptr ? state.wal->last_ticket() : CommitTicket{0};  // answered as the first time
   }
   if (old != seen) {
-    candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options.consistency_check);
+    candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options);
   }
   if (!candidate) return candidate.error();
   GroupStatePtr next_state;
@@ -381,7 +382,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
 
 boost::system::result<CommitTicket, PushError> GroupStore::put_stateful(StatefulPut put) {
   State& state = *state_;
-  auto built = build_candidate(put.key, std::move(put.families), put.now_seconds, state.options.consistency_check);
+  auto built = build_candidate(put.key, std::move(put.families), put.now_seconds, state.options.consistency_check,
+                               state.options.names);
   if (!built) return built.error();
   Candidate& candidate = *built;
 

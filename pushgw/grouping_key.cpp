@@ -11,6 +11,7 @@
 #include <boost/url/pct_string_view.hpp>
 
 #include "exposition/base64.hpp"
+#include "exposition/name_escaping.hpp"
 #include "exposition/names.hpp"
 #include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
@@ -59,7 +60,16 @@ struct KeyLimits {
   std::size_t labels = 0;
   std::size_t name_bytes = 0;
   std::size_t value_bytes = 0;
+  exposition::NameValidation names = exposition::NameValidation::legacy;
 };
+
+// A label name as the path spells it: with UTF-8 names, as the Pushgateway
+// 1.11 reads them, also in values escaping ("U__a_2e_b" for "a.b"), since a
+// client may not be able to put the name itself in a URL.
+std::string label_name_of(std::string_view spelled, exposition::NameValidation names) {
+  if (names == exposition::NameValidation::legacy) return std::string(spelled);
+  return exposition::unescape_values_name(spelled);
+}
 
 boost::system::result<void, PushError> check_name(std::string_view name, const KeyLimits& limits) {
   if (exceeds_limit(name.size(), limits.name_bytes)) {
@@ -107,13 +117,14 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
                          over_limit(limits.labels, "push.max-grouping-labels"));
   }
   for (std::size_t i = 0; i < components.size(); i += 2) {
-    std::string_view name = components[i];
+    std::string_view spelled = components[i];
     const std::string_view value = components[i + 1];
-    const bool base64 = name.ends_with(kBase64Suffix);
-    if (base64) name.remove_suffix(kBase64Suffix.size());
+    const bool base64 = spelled.ends_with(kBase64Suffix);
+    if (base64) spelled.remove_suffix(kBase64Suffix.size());
+    const std::string name = label_name_of(spelled, limits.names);
     if (auto checked = check_name(name, limits); !checked) return checked;
-    if (!exposition::is_label_name(name) || is_reserved_label_name(name)) {
-      return bad_key("improper label name " + quoted(name));
+    if (!exposition::is_label_name(name, limits.names) || is_reserved_label_name(name)) {
+      return bad_key("improper label name " + quoted(spelled));
     }
     std::string decoded(value);
     if (base64) {
@@ -125,7 +136,7 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
       decoded = std::move(*from_base64);
     }
     if (auto checked = check_value(name, decoded, limits); !checked) return checked;
-    labels.insert_or_assign(std::string(name), std::move(decoded));
+    labels.insert_or_assign(name, std::move(decoded));
   }
   return {};
 }
@@ -196,20 +207,25 @@ std::string GroupingKey::id() const {
   return out;
 }
 
-boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path) { return parse_key(path, {}); }
-
-boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits) {
-  return parse_key(path, {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes});
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path,
+                                                                exposition::NameValidation names) {
+  return parse_key(path, {0, 0, 0, names});
 }
 
-std::string delete_path(const GroupingKey& key) {
+boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits) {
+  return parse_key(path,
+                   {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes, limits.names});
+}
+
+std::string delete_path(const GroupingKey& key, exposition::NameValidation names) {
   std::string out = "job@base64/";
   const auto job = std::find_if(key.labels.begin(), key.labels.end(), [](const auto& l) { return l.name == "job"; });
   append_base64_value(job == key.labels.end() ? std::string_view() : std::string_view(job->value), out);
   for (const auto& label : key.labels) {
     if (label.name == "job") continue;
     out += '/';
-    out += label.name;
+    const bool read_as_values = names == exposition::NameValidation::utf8 && label.name.starts_with("U__");
+    out += exposition::is_label_name(label.name) && !read_as_values ? label.name : exposition::values_escaped(label.name);
     out += kBase64Suffix;
     out += '/';
     append_base64_value(label.value, out);

@@ -10,6 +10,7 @@
 #include <boost/system/result.hpp>
 
 #include "exposition/model.hpp"
+#include "exposition/names.hpp"
 #include "pushgw/push_error.hpp"
 #include "pushgw/push_limits.hpp"
 
@@ -31,16 +32,23 @@ struct GroupingKey {
 // `path` is the raw (still percent-encoded) request path after the route
 // prefix and "/metrics/", e.g. "job/etl/instance/host%201" or
 // "job@base64/ZXRs/path@base64/L3Zhci90bXA". Every value must be valid
-// UTF-8. Errors are bad_grouping_key. O(path) plus O(n log n) in the labels.
-boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path);
+// UTF-8; label names follow `names`, and with UTF-8 names a name may also be
+// spelled in values escaping ("U__a_2e_b" is "a.b"), as the Pushgateway 1.11
+// reads it. Errors are bad_grouping_key. O(path) plus O(n log n) in the labels.
+boost::system::result<GroupingKey, PushError> parse_grouping_key(
+    std::string_view path, exposition::NameValidation names = exposition::NameValidation::legacy);
 // The same within `limits` (max_grouping_labels, max_label_name_bytes,
-// max_label_value_bytes), checked before the labels are sorted; errors are
+// max_label_value_bytes; names), checked before the labels are sorted; errors are
 // also too_many_grouping_labels, label_name_too_long, label_value_too_long.
 boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits);
 
 // The reverse, as the Pushgateway's UI spells a group's delete URL: every
 // value `@base64`, unpadded and then one '=' ("job@base64/ZXRs=/path@base64/L3Zhci90bXA="),
-// so empty values ("=") and slashes survive. parse_grouping_key(delete_path(k)) == k.
-std::string delete_path(const GroupingKey& key);
+// so empty values ("=") and slashes survive; a label name outside the legacy
+// grammar (or, with UTF-8 names, starting with "U__") values-escaped, so the
+// path holds only [a-zA-Z0-9_:@/=-] (safe in a URL and a page's script).
+// parse_grouping_key(delete_path(k, names), names) == k for every key parsed with `names`.
+std::string delete_path(const GroupingKey& key,
+                        exposition::NameValidation names = exposition::NameValidation::legacy);
 
 }  // namespace flowgate::pushgw

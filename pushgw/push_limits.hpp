@@ -13,6 +13,7 @@
 #include <boost/system/result.hpp>
 
 #include "exposition/model.hpp"
+#include "exposition/names.hpp"
 #include "pushgw/push_error.hpp"
 
 namespace flowgate::pushgw {
@@ -29,6 +30,9 @@ struct PushLimits {
   std::size_t max_label_value_bytes = std::size_t{8} << 10;
   std::size_t max_series_per_push = 100'000;          // a histogram or summary is one series (too_many_series)
   std::size_t max_body_bytes = std::size_t{64} << 20;  // after gzip inflation (body_too_large)
+  // Which metric and label names a push may use, in the body and the URL:
+  // utf8 with --push.enable-utf8-names.
+  exposition::NameValidation names = exposition::NameValidation::legacy;
 };
 
 // Checked by GroupStore under its writer lock, against the store as it is.

@@ -141,7 +141,7 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
                                                   "version=1.0.0 (or 0.0.1)");
   }
   // The parsers stop at these bounds; check_push_limits below finds the rest.
-  const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series};
+  const exposition::ParseBounds bounds{limits.max_series_per_push, limits.max_labels_per_series, limits.names};
   auto families = parse_body(format, body, bounds);
   if (!families) {
     const bool protobuf = format == BodyFormat::protobuf;
@@ -162,7 +162,7 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
 }
 
 ChangeOutcome apply_delete(std::string_view path, GroupStore& store) {
-  auto key = parse_grouping_key(path);
+  auto key = parse_grouping_key(path, store.options().names);
   if (!key) return key.error();
   return apply_delete(*key, store);
 }

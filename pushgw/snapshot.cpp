@@ -43,37 +43,71 @@ std::vector<GroupPtr> Snapshot::groups() const {
   return all;
 }
 
-std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format, bool deflated) const {
+std::vector<exposition::FamilyBlocks> Snapshot::merge(exposition::Format format, bool deflated,
+                                                     exposition::NameEscaping escaping, bool* utf8_names) const {
   // One pass over the groups in key order appends each family's block to its
-  // name's slot; only the distinct names are sorted.
+  // name's slot; only the distinct names are sorted, by stored name.
   std::vector<exposition::FamilyBlocks> merged;
+  std::vector<std::string_view> stored_names;
   boost::unordered_flat_map<std::string_view, std::size_t> slot_of_name;
   for (const auto& group : groups()) {
     for (const auto& family : group->families) {
       auto [it, inserted] = slot_of_name.try_emplace(family->name, merged.size());
-      if (inserted) merged.push_back({family->header(), {}, {}});
+      if (inserted) {
+        merged.push_back({family->header(), {}, {}});
+        merged.back().header.name = family->escaped_name(escaping);
+        stored_names.push_back(family->name);
+      }
+      if (utf8_names != nullptr && !family->legacy_names) *utf8_names = true;
       auto& blocks = merged[it->second];
       if (blocks.header.help.empty()) blocks.header.help = family->help;
-      blocks.sample_blocks.push_back(family->block(format));
+      blocks.sample_blocks.push_back(family->escaped_block(format, escaping));
       if (deflated) {
-        const bool joined = blocks.sample_blocks.back().size() >= exposition::kSmallestJoinedBlock;
+        const bool joined = blocks.sample_blocks.back().size() >= exposition::kSmallestJoinedBlock &&
+                            (family->legacy_names || escaping == exposition::NameEscaping::allow_utf8);
         blocks.deflated_blocks.push_back(joined ? &family->deflated(format) : nullptr);
       }
     }
   }
-  std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.header.name < b.header.name; });
-  return merged;
+  std::vector<std::size_t> order(merged.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return stored_names[a] < stored_names[b]; });
+  std::vector<exposition::FamilyBlocks> sorted;
+  sorted.reserve(merged.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(merged[i]));
+  return sorted;
+}
+
+bool Snapshot::has_utf8_names() const {
+  static_cast<void>(merged(exposition::Format::text));
+  return utf8_names_[static_cast<std::size_t>(exposition::Format::text)];
+}
+
+const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format format,
+                                                              exposition::NameEscaping escaping, bool deflated) const {
+  const auto& stored = deflated ? merged_deflated(format) : merged(format);
+  const auto format_slot = static_cast<std::size_t>(format);
+  const bool utf8_names = deflated ? utf8_names_deflated_[format_slot] : utf8_names_[format_slot];
+  if (escaping == exposition::NameEscaping::allow_utf8 || !utf8_names) return stored;
+  const std::size_t slot =
+      (static_cast<std::size_t>(format) * 3 + static_cast<std::size_t>(escaping) - 1) * 2 + (deflated ? 1 : 0);
+  std::call_once(escaped_once_[slot], [&] { escaped_[slot] = merge(format, deflated, escaping); });
+  return escaped_[slot];
 }
 
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged(exposition::Format format) const {
   const auto slot = static_cast<std::size_t>(format);
-  std::call_once(merged_once_[slot], [&] { merged_[slot] = merge(format, false); });
+  std::call_once(merged_once_[slot], [&] {
+    merged_[slot] = merge(format, false, exposition::NameEscaping::allow_utf8, &utf8_names_[slot]);
+  });
   return merged_[slot];
 }
 
 const std::vector<exposition::FamilyBlocks>& Snapshot::merged_deflated(exposition::Format format) const {
   const auto slot = static_cast<std::size_t>(format);
-  std::call_once(merged_deflated_once_[slot], [&] { merged_deflated_[slot] = merge(format, true); });
+  std::call_once(merged_deflated_once_[slot], [&] {
+    merged_deflated_[slot] = merge(format, true, exposition::NameEscaping::allow_utf8, &utf8_names_deflated_[slot]);
+  });
   return merged_deflated_[slot];
 }
 

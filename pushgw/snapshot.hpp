@@ -55,6 +55,16 @@ class Snapshot {
   // null for blocks under exposition::kSmallestJoinedBlock; deflating a family
   // happens once, on the first gzip scrape that sees it.
   const std::vector<exposition::FamilyBlocks>& merged_deflated(exposition::Format format) const;
+  // merged() or merged_deflated() with names as `escaping` writes them: the
+  // same lists when every stored name is legacy or the scheme is allow_utf8;
+  // otherwise, in the same order (by stored name, so two names that escape
+  // alike stay two families, as in the Pushgateway), the families with other
+  // names escaped (their blocks never deflated ahead). Cached per snapshot.
+  const std::vector<exposition::FamilyBlocks>& merged(exposition::Format format, exposition::NameEscaping escaping,
+                                                      bool deflated) const;
+  // Whether some stored family has a name that is not legacy (found by the
+  // merge, so it costs no pass of its own).
+  bool has_utf8_names() const;
 
   // For the writer: the next snapshot with `group` added or replaced, or with
   // the group `id` removed, or holding exactly `groups`.
@@ -84,8 +94,16 @@ class Snapshot {
   std::size_t series_count_ = 0;
   std::size_t block_bytes_ = 0;
 
-  std::vector<exposition::FamilyBlocks> merge(exposition::Format format, bool deflated) const;
+  // `utf8_names`, when given, is set when some family's names are not legacy.
+  std::vector<exposition::FamilyBlocks> merge(exposition::Format format, bool deflated,
+                                              exposition::NameEscaping escaping = exposition::NameEscaping::allow_utf8,
+                                              bool* utf8_names = nullptr) const;
   static constexpr std::size_t kFormats = 3;
+  static constexpr std::size_t kEscapedSlots = kFormats * 3 * 2;  // format x (underscores, dots, values) x deflated
+  mutable std::array<bool, kFormats> utf8_names_{};  // set with merged_[format]
+  mutable std::array<bool, kFormats> utf8_names_deflated_{};  // set with merged_deflated_[format]
+  mutable std::array<std::once_flag, kEscapedSlots> escaped_once_;
+  mutable std::array<std::vector<exposition::FamilyBlocks>, kEscapedSlots> escaped_;
   mutable std::array<std::once_flag, kFormats> merged_once_;
   mutable std::array<std::vector<exposition::FamilyBlocks>, kFormats> merged_;
   mutable std::array<std::once_flag, kFormats> merged_deflated_once_;

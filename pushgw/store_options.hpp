@@ -26,6 +26,9 @@ struct StoreOptions {
   // What the store may hold; checked for every push and recorded failure,
   // never for restore() (a store recovered over a quota still starts).
   StoreQuotas quotas = {};
+  // The label names the consistency check lets through (PushLimits::names,
+  // from the same flag).
+  exposition::NameValidation names = exposition::NameValidation::legacy;
 };
 
 }  // namespace flowgate::pushgw

@@ -143,6 +143,7 @@ std::optional<GroupBody> decode_group_body(Decoder& in) {
     family->pushed_at = in.f64();
     family->text_block = in.str();
     family->protobuf_block = in.str();
+    family->legacy_names = has_only_legacy_names(family->name, family->text_block);
     const std::uint32_t hash_count = in.u32();
     for (std::uint32_t k = 0; k < hash_count && in.ok(); ++k) family->series_hashes.push_back(in.u64());
     body.families.push_back(std::move(family));

@@ -204,15 +204,23 @@ CASES = [
     Sequence("api_metrics_lists_groups_and_types", [
         put("/metrics/job/a/instance/i", ALL_TYPES), put("/metrics/job/b", "x 1\n"),
         put("/metrics/job/c", "# TYPE x2 counter\nx2 0\n")]),
+    # Since 1.9 the Pushgateway names the escaping of the names in every scrape's
+    # Content-Type (escaping=underscores unless Accept asks otherwise), as flowgate does.
     Sequence("scrape_content_types_follow_accept", [
         put("/metrics/job/j", GAUGE),
         get("/metrics", compare_headers=("content-type",)),
         get("/metrics", headers={"Accept": "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
             compare_headers=("content-type",)),
         get("/metrics", headers={"Accept": pb.CONTENT_TYPE}, compare_headers=("content-type",)),
+        *[get("/metrics", headers={"Accept": f"text/plain;version=0.0.4;escaping={scheme}"},
+              compare_headers=("content-type",))
+          for scheme in ("allow-utf-8", "underscores", "dots", "values", "unknown")],
+        get("/metrics", headers={"Accept": pb.CONTENT_TYPE + ";escaping=allow-utf-8"},
+            compare_headers=("content-type",)),
         # The Pushgateway never answers OpenMetrics; flowgate may (an improvement), so
         # only the status is compared here.
-        get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})]),
+        get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})],
+        reference="1.11.5"),
     Sequence("api_headers", [
         get("/api/v1/metrics", compare_headers=("content-type", "access-control-allow-origin")),
         Step("OPTIONS", "/api/v1/status", compare_headers=(

@@ -51,8 +51,11 @@ class Sequence:
     compare_state: bool = True  # False where flowgate may differ on purpose (the case says why)
     version_dependent_api_families: tuple = ()  # JSON that changed after 1.5.1 (the case says why)
     # The Pushgateway the case is compared with: Debian's 1.5.1, or "1.11.5" for
-    # what only the current release does (snappy bodies).
+    # what only the current release does (snappy bodies, UTF-8 names).
     reference: str = "1.5.1"
+    # Accept headers of extra scrapes after the steps (e.g. each escaping=
+    # scheme): their status, Content-Type and normalized body are compared too.
+    scrape_accepts: tuple = ()
 
 
 @dataclasses.dataclass
@@ -63,6 +66,7 @@ class Outcome:
     scrape_status: int = 0
     protobuf_metrics: str = ""  # the protobuf scrape, decoded and normalized like text
     gzip_metrics: str = ""  # the gzip'd text scrape, inflated and normalized
+    accept_scrapes: list = dataclasses.field(default_factory=list)  # one per Sequence.scrape_accepts
 
 
 def scrape_protobuf(server, sequence):
@@ -82,6 +86,22 @@ def scrape_gzip(server, sequence):
         return f"status {response.status}, Content-Encoding {response.header('content-encoding')}"
     return exposition_normalizer.normalize_metrics(gzip.decompress(response.body).decode(),
                                                    sequence.nondeterministic_help)
+
+
+def scrape_accepting(server, sequence, accept):
+    """(Accept, status, Content-Type, normalized body) of a scrape with `accept`;
+    protobuf bodies are decoded to text first."""
+    response = raw_http.get(server, server.route_prefix + telemetry_path(sequence.flags),
+                            headers={"Accept": accept})
+    content_type = response.header("content-type") or ""
+    if response.status != 200:
+        return accept, response.status, content_type, ""
+    if content_type.startswith("application/vnd.google.protobuf"):
+        text = protobuf_body.decode_to_text(response.body)
+    else:
+        text = response.text()
+    return accept, response.status, content_type, exposition_normalizer.normalize_metrics(
+        text, sequence.nondeterministic_help)
 
 
 def telemetry_path(flags):
@@ -116,6 +136,7 @@ def run(sequence, server, kind):
             scrape.text(), sequence.nondeterministic_help)
     outcome.protobuf_metrics = scrape_protobuf(server, sequence)
     outcome.gzip_metrics = scrape_gzip(server, sequence)
+    outcome.accept_scrapes = [scrape_accepting(server, sequence, accept) for accept in sequence.scrape_accepts]
     if sequence.compare_api:
         api = raw_http.get(server, server.route_prefix + "/api/v1/metrics")
         outcome.api_metrics = (exposition_normalizer.normalize_api_metrics(

@@ -24,9 +24,33 @@ def mask_time(value):
         return value
 
 
+def quoted_end(text, start):
+    """The index just past the quoted string that starts at text[start] == '"'."""
+    index = start + 1
+    while index < len(text) and text[index] != '"':
+        index += 2 if text[index] == "\\" else 1
+    return index + 1
+
+
+def split_name(text):
+    """(name, rest) of a HELP/TYPE line's tail: the name bare or quoted (a UTF-8 name)."""
+    if text.startswith('"'):
+        end = quoted_end(text, 0)
+        return text[1:end - 1], text[end:].lstrip(" ")
+    name, _, rest = text.partition(" ")
+    return name, rest
+
+
 def split_sample(line):
     """`name{labels} value` -> (name, '{labels}' or '', value). Label values may
-    hold '}', ' ' and escaped quotes, so the braces are scanned, not searched."""
+    hold '}', ' ' and escaped quotes, so the braces are scanned, not searched.
+    A UTF-8 name quoted first inside the braces ({"a.b",l="v"}) comes out as
+    the name, the braces keep the labels."""
+    if line.startswith('{"'):
+        end = quoted_end(line, 1)
+        rest = line[end:].lstrip(" ")
+        _, labels, value = split_sample("x{" + rest.lstrip(",")) if rest.startswith(",") else ("", "", rest[1:].strip())
+        return line[2:end - 1], labels, value
     brace = line.find("{")
     space = line.find(" ")
     if brace == -1 or (space != -1 and space < brace):
@@ -72,10 +96,10 @@ def parse_families(body, mask_times=True):
         if not line.strip():
             continue
         if line.startswith("# HELP "):
-            name, _, help_text = line[len("# HELP "):].partition(" ")
+            name, help_text = split_name(line[len("# HELP "):])
             pending_help[name] = help_text
         elif line.startswith("# TYPE "):
-            name, _, kind = line[len("# TYPE "):].partition(" ")
+            name, kind = split_name(line[len("# TYPE "):])
             current = Family(name)
             current.type = kind
             current.help = pending_help.pop(name, None)

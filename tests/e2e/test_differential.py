@@ -15,6 +15,7 @@ import raw_http
 import servers
 from differential_cases import CASES
 from generated_cases import GENERATED_CASES
+from utf8_cases import UTF8_CASES
 
 
 # FLOWGATE_E2E_PUSHGATEWAY_VERSION=1.11.5 runs every case against the current
@@ -29,9 +30,8 @@ DIFFERS_FROM_1_11_5 = {
     "empty_label_name_rejected": "1.11.5 redirects '//' with 307, 1.5.1 and flowgate with 301",
     "double_slash_redirects_permanently": "1.11.5 redirects '//' and '/./' with 307, not 301",
     "api_without_slash_redirects": "1.11.5 redirects /api/v1 to /api/v1/ with 307, not 301",
-    "scrape_content_types_follow_accept": "1.11.5 adds '; escaping=underscores' to scrape content types",
-    "protobuf_invalid_label_name_rejected": "1.11.5 validates names as UTF-8: a protobuf label 'a-b' is stored",
-    "status_api": "1.11.5 has the flag push.enable-utf8-names",
+    "protobuf_invalid_label_name_rejected": "1.11.5 takes UTF-8 names in protobuf pushes even without "
+                                            "--push.enable-utf8-names; flowgate only with it",
 }
 
 
@@ -61,7 +61,7 @@ def wait_until_stopped(server, seconds=5.0):
     return not server.running()
 
 
-@pytest.mark.parametrize("sequence", cases_with_marks(CASES + GENERATED_CASES))
+@pytest.mark.parametrize("sequence", cases_with_marks(CASES + GENERATED_CASES + UTF8_CASES))
 def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate):
     version = reference_version(sequence.reference)
     # In self-check mode the candidate is a Pushgateway of the same version.
@@ -85,6 +85,7 @@ def test_sequence_matches_pushgateway(sequence, candidate_kind, start_candidate)
     assert got.api_metrics == want.api_metrics
     assert got.protobuf_metrics == want.protobuf_metrics
     assert got.gzip_metrics == want.gzip_metrics
+    assert got.accept_scrapes == want.accept_scrapes
 
 
 # Grouping keys each client can carry (prometheus-cpp does not escape '/' in values).

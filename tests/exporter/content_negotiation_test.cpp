@@ -38,6 +38,43 @@ TEST(ContentNegotiation, UnknownTextVersionFallsThrough) {
   EXPECT_EQ(negotiate_format("text/plain;version=9.9, application/openmetrics-text;q=0.5"), Format::openmetrics);
 }
 
+using exposition::NameEscaping;
+
+TEST(ContentNegotiation, NamesAreEscapedWithUnderscoresUnlessAsked) {
+  EXPECT_EQ(negotiate("").escaping, NameEscaping::underscores);
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4").escaping, NameEscaping::underscores);
+}
+
+TEST(ContentNegotiation, EachEscapingParameterIsRead) {
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4;escaping=allow-utf-8").escaping, NameEscaping::allow_utf8);
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4;escaping=underscores").escaping, NameEscaping::underscores);
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4;escaping=dots").escaping, NameEscaping::dots);
+  const Negotiated values = negotiate(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=values");
+  EXPECT_EQ(values.format, Format::protobuf);
+  EXPECT_EQ(values.escaping, NameEscaping::values);
+}
+
+TEST(ContentNegotiation, AnUnknownEscapingIsIgnored) {
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4;escaping=bogus").escaping, NameEscaping::underscores);
+}
+
+TEST(ContentNegotiation, Prometheus3AcceptGetsOpenMetricsWithUtf8Names) {
+  const Negotiated negotiated = negotiate(
+      "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,text/plain;version=1.0.0;"
+      "escaping=allow-utf-8;q=0.4,application/openmetrics-text;version=0.0.1;q=0.3,text/plain;version=0.0.4;q=0.2,"
+      "*/*;q=0.1");
+  EXPECT_EQ(negotiated.format, Format::openmetrics);
+  EXPECT_EQ(negotiated.escaping, NameEscaping::allow_utf8);
+}
+
+// As expfmt.Negotiate: a range passed over on the way to the chosen one still sets the escaping.
+TEST(ContentNegotiation, EscapingOfASkippedRangeCarriesOverAsInExpfmt) {
+  const Negotiated negotiated = negotiate("text/plain;version=1.0.0;escaping=allow-utf-8,text/plain;version=0.0.4");
+  EXPECT_EQ(negotiated.format, Format::text);
+  EXPECT_EQ(negotiated.escaping, NameEscaping::allow_utf8);
+}
+
 TEST(ContentNegotiation, GzipWhenAccepted) {
   EXPECT_TRUE(accepts_gzip("gzip, deflate"));
   EXPECT_TRUE(accepts_gzip("br;q=1.0, gzip;q=0.8"));

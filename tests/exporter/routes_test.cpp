@@ -159,7 +159,8 @@ TEST(Routes, BadGroupingKeyIsCountedAsSuch) {
 TEST(Routes, ScrapeNegotiatesOpenMetrics) {
   RouteFixture fixture(flags_of({}));
   auto reply = fixture.send("GET", "/metrics", {}, "application/openmetrics-text;version=1.0.0").reply;
-  EXPECT_EQ(reply.content_type, exposition::content_type(exposition::Format::openmetrics));
+  EXPECT_EQ(reply.content_type,
+            exposition::content_type(exposition::Format::openmetrics, exposition::NameEscaping::underscores));
   EXPECT_TRUE(body_of(reply).ends_with("# EOF\n"));
 }
 

@@ -48,7 +48,7 @@ TEST_F(Server, PushThenScrapeOverHttp) {
   EXPECT_EQ(pushed.status, 200);
   auto scraped = http_request(port_, "GET", "/metrics");
   EXPECT_EQ(scraped.status, 200);
-  EXPECT_EQ(scraped.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(scraped.header("content-type"), "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
   EXPECT_NE(scraped.body.find("# TYPE rows counter\nrows{instance=\"h1\",job=\"etl\"} 42\n"), std::string::npos)
       << scraped.body;
   // Collectors refresh once before the listeners open, so the first scrape is complete.

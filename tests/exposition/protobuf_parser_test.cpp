@@ -278,7 +278,7 @@ TEST(ProtobufParser, RejectsAMetricNameThatWouldInjectLines) {
   EXPECT_EQ(error.rule, "protobuf-metric-name");
   EXPECT_EQ(error.message,
             "the family name \"up\\nspoofed_metric{job=\\\"billing\\\"} 666\" is not a valid metric name; metric names "
-            "match [a-zA-Z_:][a-zA-Z0-9_:]*");
+            "match [a-zA-Z_:][a-zA-Z0-9_:]* (any UTF-8 with --push.enable-utf8-names)");
   EXPECT_EQ(error.describe().rfind("family 1, byte 4: ", 0), 0U) << error.describe();
 }
 
@@ -304,7 +304,30 @@ TEST(ProtobufParser, RejectsEveryLabelNameOutsideTheGrammar) {
 
 TEST(ProtobufParser, NamesTheBadLabelAndItsMetric) {
   const auto error = parse_error(family("g", kGauge, {concat({label("job", "x"), label("a\x01}", "v"), gauge_metric(1)})}));
-  EXPECT_EQ(error.message, "invalid label name \"a\\x01}\" for metric \"g\"; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+  EXPECT_EQ(error.message,
+            "invalid label name \"a\\x01}\" for metric \"g\"; label names match [a-zA-Z_][a-zA-Z0-9_]* (any UTF-8 with "
+            "--push.enable-utf8-names)");
+}
+
+TEST(ProtobufParser, AcceptsAnyUtf8NamesWithUtf8Names) {
+  ParseBounds bounds;
+  bounds.names = NameValidation::utf8;
+  const auto body = family("my.metric", kGauge, {concat({label("a-b", "1"), label("\xc3\xbc", "2"), gauge_metric(1)})});
+  const auto parsed = parse_protobuf(body, bounds);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().describe();
+  EXPECT_EQ(parsed->at(0).name, "my.metric");
+  EXPECT_EQ(parsed->at(0).metrics.at(0).labels, (Labels{{"a-b", "1"}, {"\xc3\xbc", "2"}}));
+}
+
+TEST(ProtobufParser, RefusesEmptyAndInvalidUtf8NamesEvenWithUtf8Names) {
+  ParseBounds bounds;
+  bounds.names = NameValidation::utf8;
+  const auto bad_label = parse_protobuf(family("g", kGauge, {concat({label("", "v"), gauge_metric(1)})}), bounds);
+  ASSERT_FALSE(bad_label.has_value());
+  EXPECT_EQ(bad_label.error().message, "invalid label name \"\" for metric \"g\"; label names are non-empty valid UTF-8");
+  const auto bad_name = parse_protobuf(family("a\xff", kGauge, {gauge_metric(1)}), bounds);
+  ASSERT_FALSE(bad_name.has_value());
+  EXPECT_EQ(bad_name.error().rule, "protobuf-invalid-utf8");
 }
 
 TEST(ProtobufParser, RejectsTheNameLabelAsTheTextParserDoes) {
@@ -324,7 +347,8 @@ TEST(ProtobufParser, RejectsAnExemplarLabelNameOutsideTheGrammar) {
   const auto error = parse_error(family("c", kCounter, {bytes_field(3, counter)}));
   EXPECT_EQ(error.rule, "protobuf-label-name");
   EXPECT_EQ(error.message,
-            "invalid exemplar label name \"trace id\" for metric \"c\"; label names match [a-zA-Z_][a-zA-Z0-9_]*");
+            "invalid exemplar label name \"trace id\" for metric \"c\"; label names match [a-zA-Z_][a-zA-Z0-9_]* (any "
+            "UTF-8 with --push.enable-utf8-names)");
 }
 
 TEST(ProtobufParser, RejectsInvalidUtf8InHelp) {

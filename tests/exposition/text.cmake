@@ -2,7 +2,8 @@
 # writers, number formatting, assembler.
 add_executable(exposition_text_tests
   text_parser_cases_test.cpp text_parser_test.cpp text_number_format_test.cpp text_round_trip_test.cpp
-  text_writer_test.cpp text_openmetrics_writer_test.cpp text_assembler_test.cpp text_utf8_test.cpp)
+  text_writer_test.cpp text_openmetrics_writer_test.cpp text_assembler_test.cpp text_utf8_test.cpp
+  text_utf8_names_test.cpp)
 target_link_libraries(exposition_text_tests PRIVATE
   flowgate::exposition flowgate::test_support GTest::gtest_main flowgate_warnings)
 gtest_discover_tests(exposition_text_tests TEST_PREFIX "exposition." PROPERTIES LABELS unit)

@@ -119,7 +119,9 @@ const Case kCases[] = {
     reject("MetricNameStartingWithDigit", "1a 1\n", "metric-name", 1, 1, "metric names match"),
     reject("NoMetricNameBeforeBrace", "{a=\"1\"} 1\n", "metric-name", 1, 1, "no metric name"),
     reject("NoMetricNameBeforeBraceAfterOtherSample", "a 1\n{x=\"1\"} 1\n", "metric-name", 2, 1, "no metric name"),
-    reject("QuotedMetricNameUnsupported", "{\"a.b\"} 1\n", "metric-name", 1, 1, "no metric name"),
+    reject("QuotedNonLegacyMetricNameWithoutUtf8Names", "{\"a.b\"} 1\n", "metric-name", 1, 2,
+           "invalid metric name \"a.b\"; metric names match [a-zA-Z_:][a-zA-Z0-9_:]* (any UTF-8 with "
+           "--push.enable-utf8-names)"),
     reject("DashInMetricName", "a-b 1\n", "sample-value", 1, 2, "got \"-b\""),
     reject("InvalidMetricNameInComment", "# TYPE a-b gauge\n", "comment-metric-name", 1, 8, "\"a-b\""),
     reject("LabelNameStartingWithDigit", "a{1x=\"1\"} 1\n", "label-name", 1, 3, "label names match"),

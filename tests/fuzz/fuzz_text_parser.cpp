@@ -43,20 +43,33 @@ bool has_suffix_collision(const Families& families) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view body(reinterpret_cast<const char*>(data), size);
-  auto parsed = parse_text(body);
-  if (!parsed) return 0;
+namespace {
+
+void check(std::string_view body, NameValidation names) {
+  ParseBounds bounds;
+  bounds.names = names;
+  auto parsed = parse_text(body, bounds);
+  if (!parsed) return;
   // The store is the one that refuses suffix collisions: they go through it.
   if (!has_suffix_collision(*parsed)) {
-    auto normalized = parse_text(write(Format::text, *parsed));
+    auto normalized = parse_text(write(Format::text, *parsed), bounds);
     if (!normalized) std::abort();
-    auto again = parse_text(write(Format::text, *normalized));
+    auto again = parse_text(write(Format::text, *normalized), bounds);
     if (!again || !identical(*again, *normalized)) std::abort();
   }
-  if (auto violation = flowgate::fuzz::push_invariant_violation(std::move(*parsed))) {
+  if (auto violation = flowgate::fuzz::push_invariant_violation(std::move(*parsed), names)) {
     std::fprintf(stderr, "push invariant broken: %s\n", violation->c_str());
     std::abort();
   }
+}
+
+}  // namespace
+
+// Every body is read twice: with legacy names and with UTF-8 names
+// (--push.enable-utf8-names), whose quoted forms must round-trip too.
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  check(body, NameValidation::legacy);
+  check(body, NameValidation::utf8);
   return 0;
 }

@@ -93,7 +93,8 @@ TEXT = {
     "histogram": "# TYPE h histogram\nh_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 3\nh_sum 1.5\nh_count 3\n",
     "gauge_histogram": "# TYPE gh gaugehistogram\ngh_bucket{le=\"1\"} 1.5\ngh_sum 2\ngh_count 2.5\n",
     "untyped_comments": "# a comment\n#HELP u Help with \\\\ and \\n.\nu +Inf\nu{x=\"1\"} -Inf\n\n  \t\nother 0x\n",
-    "utf8_names": "{\"my.metric\",a=\"b\"} 1\n",
+    "utf8_names": "# HELP \"my.metric\" h\n# TYPE \"my.metric\" gauge\n{\"my.metric\",a=\"b\",\"c.d\"=\"e\"} 1\n"
+                  "{x=\"1\",\"q\\\"t\\n\"} 2\n\"h.x_bucket\"{le=\"1\"} 1\n",
     "errors": "# TYPE a counter\n# TYPE a gauge\na 1\n",
 }
 

@@ -32,7 +32,8 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 // How many seeds parsed; every one of those must keep the invariant.
-std::size_t replay(std::string_view corpus, const Parse& parse) {
+std::size_t replay(std::string_view corpus, const Parse& parse,
+                   exposition::NameValidation names = exposition::NameValidation::legacy) {
   const std::filesystem::path dir = std::filesystem::path(FLOWGATE_FUZZ_CORPUS_DIR) / corpus;
   EXPECT_TRUE(std::filesystem::is_directory(dir)) << dir;
   std::size_t parsed_seeds = 0;
@@ -41,7 +42,7 @@ std::size_t replay(std::string_view corpus, const Parse& parse) {
     auto parsed = parse(read_file(entry.path()));
     if (!parsed) continue;
     ++parsed_seeds;
-    const auto violation = push_invariant_violation(std::move(*parsed));
+    const auto violation = push_invariant_violation(std::move(*parsed), names);
     EXPECT_FALSE(violation) << entry.path().filename() << ": " << violation.value_or("");
   }
   return parsed_seeds;
@@ -49,6 +50,22 @@ std::size_t replay(std::string_view corpus, const Parse& parse) {
 
 TEST(PushInvariant, HoldsForEveryTextParserSeed) {
   EXPECT_GT(replay("text_parser", [](std::string_view body) { return exposition::parse_text(body); }), 0U);
+}
+
+TEST(PushInvariant, HoldsForEveryTextParserSeedWithUtf8Names) {
+  exposition::ParseBounds bounds;
+  bounds.names = exposition::NameValidation::utf8;
+  EXPECT_GT(replay("text_parser", [&](std::string_view body) { return exposition::parse_text(body, bounds); },
+                   exposition::NameValidation::utf8),
+            0U);
+}
+
+TEST(PushInvariant, HoldsForEveryProtobufParserSeedWithUtf8Names) {
+  exposition::ParseBounds bounds;
+  bounds.names = exposition::NameValidation::utf8;
+  EXPECT_GT(replay("protobuf_parser", [&](std::string_view body) { return exposition::parse_protobuf(body, bounds); },
+                   exposition::NameValidation::utf8),
+            0U);
 }
 
 TEST(PushInvariant, HoldsForEveryProtobufParserSeed) {

@@ -133,6 +133,25 @@ TEST_F(OtlpIngestTest, APostKeepsTheGroupsGroupStateAndAPutDropsIt) {
   EXPECT_TRUE(scrape_has(store_, kSeriesA + " 1\n")) << scrape(store_);
 }
 
+TEST(OtlpIngestUtf8, NamesKeptAsSentNeedAStoreThatTakesUtf8Names) {
+  otlp::ExportRequest request = export_of({gauge("queue.depth", 3)});
+  request.resources[0].scopes[0].metrics[0].numbers[0].attributes = {{"http.method", "GET"}};
+  OtlpIngestOptions utf8_names;
+  utf8_names.translate.naming.utf8 = true;
+  GroupStore legacy_store{StoreOptions{}};
+  auto refused = OtlpIngest(legacy_store, utf8_names).ingest(request, 100);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("invalid label name \"http.method\""), std::string::npos)
+      << refused.error().message;
+  StoreOptions utf8_store;
+  utf8_store.names = exposition::NameValidation::utf8;
+  GroupStore store{utf8_store};
+  auto taken = OtlpIngest(store, utf8_names).ingest(request, 100);
+  ASSERT_TRUE(taken) << taken.error().message;
+  ASSERT_NE(store.snapshot()->find(testing::key("job/etl/instance/pod-1").id()), nullptr);
+  EXPECT_NE(store.snapshot()->find(testing::key("job/etl/instance/pod-1").id())->find("queue.depth"), nullptr);
+}
+
 TEST_F(OtlpIngestTest, AnUnauthorizedGroupRefusesTheWholeExport) {
   otlp::ExportRequest request = export_of({counter("steps", 1, Temporality::cumulative)});
   request.resources.push_back(export_of({gauge("queue", 1)}, "billing").resources[0]);
