@@ -7,6 +7,7 @@
 #include <string>
 
 #include "exporter/otlp_reply.hpp"
+#include "exposition/gzip.hpp"
 #include "tests/exporter/route_fixture.hpp"
 
 namespace flowgate::exporter {
@@ -98,6 +99,21 @@ TEST_F(OtlpRoutes, ATypeChangeBetweenExportsIs400NamingTheMetric) {
   EXPECT_NE(reply.body.find(R"(metric \"pages_fetched_total\" is a gauge in this export but a counter)"),
             std::string::npos)
       << reply.body;
+}
+
+TEST_F(OtlpRoutes, AGzipBodyIsInflatedAndABrokenOneIs400) {
+  exposition::GzipWriter gzip;
+  std::string compressed;
+  gzip.write(export_json(delta_pages("1000", "2000")), compressed);
+  gzip.finish(compressed);
+  const auto reply = fixture_.send_otlp("/v1/metrics", "application/json", compressed, {}, "gzip").reply;
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(scrape().find("pages_fetched_total{instance=\"pod-7\",job=\"scraper\"} 5\n"), std::string::npos);
+  const auto broken = fixture_.send_otlp("/v1/metrics", "application/json", compressed.substr(0, 12), {}, "gzip").reply;
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(broken.content_type, "application/json");
+  const auto unknown = fixture_.send_otlp("/v1/metrics", "application/json", "{}", {}, "br").reply;
+  EXPECT_EQ(unknown.status, 415);
 }
 
 TEST_F(OtlpRoutes, AContentTypeThatIsNotOtlpIs415) {

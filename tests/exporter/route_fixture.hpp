@@ -39,9 +39,10 @@ struct RouteFixture {
 
   // An OTLP/HTTP export (POST) of `body` in `content_type`.
   Dispatched send_otlp(std::string_view target, std::string_view content_type, std::string_view body,
-                       std::string_view user = {}) const {
+                       std::string_view user = {}, std::string_view content_encoding = {}) const {
     Request request;
     request.user = user;
+    request.content_encoding = content_encoding;
     request.method = "POST";
     request.target = target;
     request.content_type = content_type;
