@@ -175,14 +175,20 @@ bool already_applied(const Group* group, const Idempotency& idempotency, double 
   return it != keys.end() && it->second >= now_seconds - idempotency.window_seconds;
 }
 
-// The group's state with `idempotency.key` applied now, and the keys older
-// than the window forgotten (so the state stays as small as the window).
+// The group's state with `idempotency.key` applied now, the keys older than
+// the window forgotten, and at most kMaxIdempotencyKeysPerGroup kept (the
+// oldest go first): each keyed push copies and logs the group's keys, so
+// their number must stay small whatever the push rate.
 GroupStatePtr with_idempotency_key(const Group* group, const Idempotency& idempotency, double now_seconds) {
   auto state = group != nullptr && group->state != nullptr ? std::make_shared<GroupState>(*group->state)
                                                           : std::make_shared<GroupState>();
-  std::erase_if(state->idempotency_keys,
-                [&](const auto& entry) { return entry.second < now_seconds - idempotency.window_seconds; });
-  state->idempotency_keys.insert_or_assign(idempotency.key, now_seconds);
+  auto& keys = state->idempotency_keys;
+  std::erase_if(keys, [&](const auto& entry) { return entry.second < now_seconds - idempotency.window_seconds; });
+  while (keys.size() >= kMaxIdempotencyKeysPerGroup) {
+    keys.erase(std::min_element(keys.begin(), keys.end(),
+                                [](const auto& a, const auto& b) { return a.second < b.second; }));
+  }
+  keys.insert_or_assign(idempotency.key, now_seconds);
   return state;
 }
 

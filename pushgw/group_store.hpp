@@ -7,6 +7,7 @@
 // render, hash) happens before the writer lock is taken. All public member
 // functions are thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +29,10 @@
 #include "pushgw/store_options.hpp"
 
 namespace flowgate::pushgw {
+
+// The idempotency keys a group remembers at most: a retry must come within
+// the window and before this many newer keyed pushes to its group.
+inline constexpr std::size_t kMaxIdempotencyKeysPerGroup = 256;
 
 // An aggregating push's idempotency key and how long it is remembered.
 struct Idempotency {

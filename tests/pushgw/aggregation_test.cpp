@@ -144,6 +144,19 @@ TEST(Aggregation, ARetryWithTheSameIdempotencyKeyAddsNothingWithinTheWindow) {
   EXPECT_EQ(keys.size(), 1u) << "keys older than the window are forgotten";
 }
 
+TEST(Aggregation, AGroupRemembersABoundedNumberOfIdempotencyKeysOldestFirstOut) {
+  GroupStore store({});
+  for (std::size_t i = 0; i <= kMaxIdempotencyKeysPerGroup; ++i) {
+    ASSERT_TRUE(store.aggregate(key("job/etl"), text("# TYPE pages counter\npages 1\n"), {},
+                                100 + static_cast<double>(i), {"k" + std::to_string(i), 3600}));
+  }
+  const auto& keys = store.snapshot()->groups().at(0)->state->idempotency_keys;
+  EXPECT_EQ(keys.size(), kMaxIdempotencyKeysPerGroup);
+  EXPECT_FALSE(keys.contains("k0"));
+  EXPECT_TRUE(keys.contains("k1"));
+  EXPECT_TRUE(keys.contains("k" + std::to_string(kMaxIdempotencyKeysPerGroup)));
+}
+
 TEST(Aggregation, ConcurrentAggregatingPushesLoseNoIncrement) {
   GroupStore store({});
   constexpr int kThreads = 4;
