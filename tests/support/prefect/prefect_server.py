@@ -190,13 +190,21 @@ class PrefectServer:
     # -- the API ----------------------------------------------------------
     def call(self, method, path, body=None, timeout=30):
         """One API request; returns the decoded JSON (None for an empty body).
-        Raises urllib.error.HTTPError on 4xx/5xx."""
+        A 503 (Prefect's answer when SQLite is busy; the transaction was rolled
+        back) is retried a few times, as Prefect's own client does. Raises
+        urllib.error.HTTPError on other 4xx/5xx, or on a 503 that persists."""
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            text = answer.read()
-            return json.loads(text) if text else None
+        for attempt in range(5):
+            request = urllib.request.Request(self.url + path, data=data, method=method,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as answer:
+                    text = answer.read()
+                    return json.loads(text) if text else None
+            except urllib.error.HTTPError as error:
+                if error.code != 503 or attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
 
     def get(self, path):
         return self.call("GET", path)
