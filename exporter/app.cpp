@@ -45,6 +45,7 @@ StoreKeeperOptions keeper_options(const Flags& flags) {
   options.sync_interval = flags.persistence_sync_interval;
   options.compaction_interval = flags.persistence_interval;
   options.group_ttl = flags.group_ttl;
+  options.declared_ttls = flags.max_group_ttl.count() > 0;
   return options;
 }
 
@@ -160,8 +161,13 @@ struct App::Impl {
       readers.push_back(collector.get());
       writers.push_back(collector.get());
     }
-    scrape = std::make_unique<ScrapeHandler>(store, readers, self_metrics,
-                                             [this](const pushgw::Snapshot& snapshot) { describe_store(snapshot); });
+    std::optional<FreshnessOptions> freshness;
+    if (!flags.disable_freshness_metrics) {
+      freshness = FreshnessOptions{std::chrono::duration<double>(flags.group_ttl).count()};
+    }
+    scrape = std::make_unique<ScrapeHandler>(
+        store, readers, self_metrics, [this](const pushgw::Snapshot& snapshot) { describe_store(snapshot); },
+        std::move(freshness));
     scheduler = std::make_unique<CollectorScheduler>(
         writers, [this](const collectors::Collector& collector) { on_refresh(collector); });
   }

@@ -25,6 +25,7 @@ struct Request {
   std::string_view content_encoding;
   std::string_view gauge_aggregation;  // X-Flowgate-Gauge-Aggregation (aggregating pushes)
   std::string_view idempotency_key;    // Idempotency-Key (aggregating pushes)
+  std::string_view group_ttl;          // X-Flowgate-Group-TTL (pushes)
   std::string_view body;
   std::string remote_address;
   double received_at = 0;  // Unix seconds

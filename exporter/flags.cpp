@@ -65,26 +65,6 @@ bool parse_count(std::string_view text, std::size_t& out) {
   return ec == std::errc{} && end == text.data() + text.size();
 }
 
-// Go's time.Duration.String(), which the Pushgateway's /api/v1/status
-// shows: "5m0s", "30s", "1h30m0s", "250ms", "1.5s", "0s".
-std::string go_duration_text(std::chrono::milliseconds duration) {
-  const auto ms = duration.count();
-  if (ms == 0) return "0s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  std::string text;
-  const auto hours = ms / 3'600'000;
-  const auto minutes = ms / 60'000 % 60;
-  if (hours > 0) text += std::to_string(hours) + "h";
-  if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
-  text += std::to_string(ms / 1000 % 60);
-  if (auto fraction = ms % 1000; fraction != 0) {
-    std::string digits = std::to_string(1000 + fraction).substr(1);
-    digits.erase(digits.find_last_not_of('0') + 1);
-    text += "." + digits;
-  }
-  return text + "s";
-}
-
 const char* bool_text(bool value) { return value ? "true" : "false"; }
 
 // Bindings of the common kinds: the value goes into one member of Flags.
@@ -280,6 +260,14 @@ std::vector<FlagSpec> push_flags() {
        "Delete groups whose last successful push is older than this (0s: never, as the Pushgateway). "
        "Expiry is logged, counted in flowgate_store_groups_expired_total and persisted like a DELETE.",
        duration(&Flags::group_ttl)},
+      {"push.max-group-ttl", "7d",
+       "Longest time to live a push may declare for its group (X-Flowgate-Group-TTL header or __group_ttl grouping "
+       "label), overriding --push.group-ttl for that group; a longer one gets 400 (0s: pushes may not declare one).",
+       duration(&Flags::max_group_ttl)},
+      {"push.disable-freshness-metrics", "false",
+       "Do not expose flowgate_group_up and flowgate_group_last_push_age_seconds (two series per group; "
+       "docs/aggregation.md, Group lifetimes).",
+       boolean(&Flags::disable_freshness_metrics)},
       {"push.idempotency-window", "1h",
        "How long an aggregating push's idempotency key (Idempotency-Key header, or an idempotency_key grouping "
        "label under /aggregate) is remembered: a push repeating it within the window adds nothing.",
@@ -545,10 +533,30 @@ bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
       }
     }
     if (unit_ms == 0) return false;
+    // A client's header reaches here too: no overflow for any input.
+    if (number > (INT64_MAX - total) / unit_ms) return false;
     total += number * unit_ms;
   }
   out = std::chrono::milliseconds(total);
   return true;
+}
+
+std::string go_duration_text(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms == 0) return "0s";
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  std::string text;
+  const auto hours = ms / 3'600'000;
+  const auto minutes = ms / 60'000 % 60;
+  if (hours > 0) text += std::to_string(hours) + "h";
+  if (hours > 0 || minutes > 0) text += std::to_string(minutes) + "m";
+  text += std::to_string(ms / 1000 % 60);
+  if (auto fraction = ms % 1000; fraction != 0) {
+    std::string digits = std::to_string(1000 + fraction).substr(1);
+    digits.erase(digits.find_last_not_of('0') + 1);
+    text += "." + digits;
+  }
+  return text + "s";
 }
 
 bool parse_byte_size(std::string_view text, std::size_t& out) {

@@ -37,6 +37,8 @@ struct Flags {
   SyncPolicy persistence_sync = SyncPolicy::always;
   std::chrono::milliseconds persistence_sync_interval = std::chrono::seconds(1);
   std::chrono::milliseconds group_ttl{0};  // 0: groups never expire
+  std::chrono::milliseconds max_group_ttl = std::chrono::days(7);  // 0: pushes may not declare a group TTL
+  bool disable_freshness_metrics = false;  // flowgate_group_up, flowgate_group_last_push_age_seconds
   std::chrono::milliseconds idempotency_window = std::chrono::hours(1);  // aggregating pushes' Idempotency-Key
   bool disable_consistency_check = false;
   bool enable_utf8_names = false;  // --push.enable-utf8-names: any UTF-8 metric and label names in pushes
@@ -112,6 +114,9 @@ std::string help_text();
 
 // "5m", "30s", "1h30m", "250ms", "1d"; false on anything else.
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out);
+// Go's time.Duration.String(), as the Pushgateway's /api/v1/status shows
+// durations: "5m0s", "30s", "1h30m0s", "250ms", "0s".
+std::string go_duration_text(std::chrono::milliseconds duration);
 // "1048576", "512KiB", "64MiB", "1GB" (KB/MB/GB are base 2, as kingpin's
 // Base2Bytes); false on anything else.
 bool parse_byte_size(std::string_view text, std::size_t& out);

@@ -189,23 +189,64 @@ std::optional<std::string> prepare_aggregation(const Request& request, pushgw::G
   return std::nullopt;
 }
 
+// A push's declared group lifetime (docs/aggregation.md, Group lifetimes):
+// the X-Flowgate-Group-TTL header, else the grouping label __group_ttl, which
+// is taken out of the key either way. Unset when neither is given; the
+// error is the 400's message.
+boost::system::result<std::optional<double>, std::string> declared_group_ttl(const Request& request,
+                                                                             pushgw::GroupingKey& key,
+                                                                             std::chrono::milliseconds max) {
+  std::string source = "X-Flowgate-Group-TTL";
+  std::string text(request.group_ttl);
+  const auto label = std::find_if(key.labels.begin(), key.labels.end(),
+                                  [](const exposition::Label& l) { return l.name == pushgw::kGroupTtlLabel; });
+  const bool labelled = label != key.labels.end();
+  if (labelled) {
+    if (text.empty()) {
+      source = "grouping label " + std::string(pushgw::kGroupTtlLabel);
+      text = label->value;
+    }
+    key.labels.erase(label);
+  }
+  if (text.empty() && !labelled) return std::nullopt;
+  std::chrono::milliseconds ttl{0};
+  if (!parse_duration(text, ttl) || ttl.count() == 0) {
+    return source + ": " + exposition::quoted_for_message(text) +
+           " is not a positive duration such as 90s, 15m or 1h30m";
+  }
+  if (max.count() == 0) {
+    return source + ": this server does not let pushes declare a group TTL (--push.max-group-ttl=0s)";
+  }
+  if (ttl > max) {
+    return source + ": " + text + " is longer than the longest group TTL a push may declare, " +
+           go_duration_text(max) + " (--push.max-group-ttl)";
+  }
+  return std::optional<double>(std::chrono::duration<double>(ttl).count());
+}
+
 // Pushes and deletes under `base`: one grouping-key parser behind PUT, POST
 // and DELETE. `aggregating`: PUT and POST add onto the group (docs/aggregation.md).
 void add_change_routes_under(const RouteAdder& add, const RouteContext& context, const std::string& base,
                              bool aggregating) {
-  const pushgw::PushLimits limits = push_limits_of(context.flags);
+  pushgw::PushLimits limits = push_limits_of(context.flags);
+  limits.group_ttl_label = true;
   auto grouping_path = [base](const Request& request) { return path_of(request.target).substr(base.size()); };
   // The key is parsed once, authorized, then applied.
   const double window = std::chrono::duration<double>(context.flags.idempotency_window).count();
   Handler push = [&store = context.store, &self = context.self_metrics, logger = context.logger,
-                  authorization = context.authorization, limits, grouping_path, aggregating,
-                  window](const Request& request) {
+                  authorization = context.authorization, limits, grouping_path, aggregating, window,
+                  max_ttl = context.flags.max_group_ttl](const Request& request) {
     self.record_push_size(request.method, request.body.size());
     pushgw::PushRequest push_request{
         request.method == "POST" ? pushgw::PushMode::replace_families : pushgw::PushMode::replace_group,
         grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at,
-        std::nullopt, {}};
+        std::nullopt, {}, std::nullopt};
     auto key = pushgw::parse_grouping_key(push_request.path, limits);
+    if (key) {
+      auto ttl = declared_group_ttl(request, *key, max_ttl);
+      if (!ttl) return error_reply(400, ttl.error());
+      push_request.group_ttl_seconds = *ttl;
+    }
     if (key && aggregating) {
       if (auto bad = prepare_aggregation(request, *key, window, push_request)) return error_reply(400, *bad);
     }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "exporter/content_negotiation.hpp"
+#include "exporter/unix_now.hpp"
 #include "exposition/assembler.hpp"
 #include "exposition/from_prometheus_cpp.hpp"
 #include "pushgw/consistency_check.hpp"
@@ -23,20 +24,31 @@ struct ScrapeMemory {
 }  // namespace
 
 ScrapeHandler::ScrapeHandler(pushgw::GroupStore& store, std::vector<const collectors::Collector*> collectors,
-                             SelfMetrics& self, std::function<void(const pushgw::Snapshot&)> before_scrape)
-    : store_(store), collectors_(std::move(collectors)), self_(self), before_scrape_(std::move(before_scrape)) {}
+                             SelfMetrics& self, std::function<void(const pushgw::Snapshot&)> before_scrape,
+                             std::optional<FreshnessOptions> freshness)
+    : store_(store),
+      collectors_(std::move(collectors)),
+      self_(self),
+      before_scrape_(std::move(before_scrape)),
+      freshness_(std::move(freshness)) {}
+
+exposition::Families ScrapeHandler::own_families(const pushgw::Snapshot& snapshot) const {
+  // Self-metrics first so their HELP wins, then the per-group gauges, then collectors.
+  auto families = exposition::from_prometheus_cpp(self_.registry().Collect());
+  const auto append = [&families](exposition::Families more) {
+    for (auto& family : more) families.push_back(std::move(family));
+  };
+  if (freshness_) append(group_freshness_families(snapshot, unix_now(), *freshness_));
+  for (const auto* collector : collectors_) append(exposition::from_prometheus_cpp(collector->Collect()));
+  return families;
+}
 
 StreamedBody ScrapeHandler::render(exposition::Format format, bool gzip, exposition::NameEscaping escaping) const {
   auto memory = std::make_shared<ScrapeMemory>();
   memory->snapshot = store_.snapshot();
   if (before_scrape_) before_scrape_(*memory->snapshot);
 
-  // Own families: self-metrics first so their HELP wins, then collectors.
-  memory->own_families = exposition::from_prometheus_cpp(self_.registry().Collect());
-  for (const auto* collector : collectors_) {
-    auto families = exposition::from_prometheus_cpp(collector->Collect());
-    for (auto& family : families) memory->own_families.push_back(std::move(family));
-  }
+  memory->own_families = own_families(*memory->snapshot);
   memory->own_blocks.reserve(memory->own_families.size());
   for (const auto& family : memory->own_families) {
     std::string block;

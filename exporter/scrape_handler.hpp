@@ -15,6 +15,7 @@
 
 #include "collectors/collector.hpp"
 #include "exporter/exchange.hpp"
+#include "exporter/group_freshness.hpp"
 #include "exporter/self_metrics.hpp"
 #include "exposition/writer.hpp"
 #include "pushgw/group_store.hpp"
@@ -24,8 +25,11 @@ namespace flowgate::exporter {
 class ScrapeHandler {
  public:
   // `before_scrape` refreshes gauges that describe the snapshot (store size).
+  // `freshness`: set, every scrape has the per-group freshness gauges
+  // (group_freshness.hpp) among our own families.
   ScrapeHandler(pushgw::GroupStore& store, std::vector<const collectors::Collector*> collectors, SelfMetrics& self,
-                std::function<void(const pushgw::Snapshot&)> before_scrape = {});
+                std::function<void(const pushgw::Snapshot&)> before_scrape = {},
+                std::optional<FreshnessOptions> freshness = std::nullopt);
 
   // With --push.disable-consistency-check, a store that became inconsistent
   // answers 500 with the first problem, as the Pushgateway's gather does,
@@ -43,6 +47,10 @@ class ScrapeHandler {
   std::vector<const collectors::Collector*> collectors_;
   SelfMetrics& self_;
   std::function<void(const pushgw::Snapshot&)> before_scrape_;
+  std::optional<FreshnessOptions> freshness_;
+
+  // Our own families for one scrape of `snapshot`.
+  exposition::Families own_families(const pushgw::Snapshot& snapshot) const;
 
   // The problem of an unchecked store, for one snapshot version: the
   // whole-store check is O(series), so it runs once per published change.

@@ -54,6 +54,9 @@ constexpr OwnFamily kOwnFamilies[] = {
     {"flowgate_persistence_recovery_records", exposition::MetricType::gauge},
     {"flowgate_persistence_recovery_dropped_bytes", exposition::MetricType::gauge},
     {"flowgate_persistence_recovery_duration_seconds", exposition::MetricType::gauge},
+    // exporter/group_freshness.hpp, not in the registry: computed per scrape.
+    {"flowgate_group_up", exposition::MetricType::gauge},
+    {"flowgate_group_last_push_age_seconds", exposition::MetricType::gauge},
 };
 
 // prometheus-cpp counters only go up by increments; the figures are totals.

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "exporter/flags.hpp"
 #include "exporter/unix_now.hpp"
 #include "pushgw/group.hpp"
 #include "pushgw/persistence/snapshot_file.hpp"
@@ -94,7 +95,7 @@ StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, 
 StoreKeeper::~StoreKeeper() { stop(); }
 
 void StoreKeeper::start() {
-  if (!log_ && options_.group_ttl.count() == 0) return;
+  if (!log_ && !expires()) return;
   if (started_) return;
   started_ = true;
   expire();  // groups that went stale while flowgate was down go at once
@@ -153,7 +154,7 @@ void StoreKeeper::run() {
     wake_.wait_for(lock, tick(), [this] { return stop_requested_; });
     if (stop_requested_) break;
     lock.unlock();
-    if (options_.group_ttl.count() > 0) expire();
+    if (expires()) expire();
     if (options_.trim) options_.trim();
     if (log_) {
       const auto log_bytes = log_->stats().bytes;
@@ -207,15 +208,18 @@ void StoreKeeper::compact() {
                {"duration_seconds", seconds}});
 }
 
+bool StoreKeeper::expires() const { return options_.group_ttl.count() > 0 || options_.declared_ttls; }
+
 void StoreKeeper::expire() {
-  if (options_.group_ttl.count() <= 0) return;
-  const double ttl = std::chrono::duration<double>(options_.group_ttl).count();
-  auto expiry = store_.expire(unix_now() - ttl);
+  if (!expires()) return;
+  auto expiry = store_.expire(unix_now(), std::chrono::duration<double>(options_.group_ttl).count());
   for (const auto& group : expiry.expired) {
+    const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(group.ttl_seconds));
     logger_.log(LogLevel::info, FLOWGATE_CALLER, "group expired",
                 {{"grouping_key", pushgw::describe_series("", group.key.labels)},
                  {"last_push", group.last_push_seconds},
-                 {"ttl", std::to_string(ttl) + "s"}});
+                 {"ttl", go_duration_text(ttl)}});
   }
   const std::string error = expiry.error ? expiry.error->message : "";
   if (!error.empty() && error != last_expiry_error_) {

@@ -29,7 +29,8 @@ struct StoreKeeperOptions {
   pushgw::persistence::SyncPolicy sync = pushgw::persistence::SyncPolicy::always;
   std::chrono::milliseconds sync_interval{1000};
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
-  std::chrono::milliseconds group_ttl{0};  // 0: no expiry
+  std::chrono::milliseconds group_ttl{0};  // 0: no expiry, but of groups that declare a TTL
+  bool declared_ttls = false;  // pushes may declare their group's TTL (--push.max-group-ttl > 0)
   // More trimming run by the keeper's thread at start and every tick (at
   // most a second apart): the OTLP series sweep. May be empty.
   std::function<void()> trim;
@@ -69,6 +70,7 @@ class StoreKeeper {
  private:
   void run();
   void compact();
+  bool expires() const;  // a server TTL, or groups may declare their own
   void expire();
   std::chrono::milliseconds tick() const;
 

@@ -34,6 +34,7 @@ void apply_change(GroupMap& groups, const Change& change, GroupIds ids) {
   group->key = change.key;
   group->push_time_seconds = change.push_time_seconds;
   group->push_failure_time_seconds = change.push_failure_time_seconds;
+  group->ttl_seconds = change.ttl_seconds;
   const auto old = groups.find(id);
   if (change.kind == ChangeKind::stateful_put) {
     group->families = change.families;

@@ -31,6 +31,7 @@ struct Change {
   bool replaces_group = false;        // put: true drops every family not in `families` (PUT)
   std::vector<FamilyPtr> families;    // put: ascending by name; replace same-named ones. stateful_put: all of them
   GroupStatePtr state;                // stateful_put: the group's state after the change
+  double ttl_seconds = 0;             // put, stateful_put: the group's Group::ttl_seconds after the change
 };
 
 // Groups by GroupingKey::id(), or by legacy_group_id() while recovery replays

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,10 @@ struct Group {
   double push_failure_time_seconds = 0;
   std::vector<FamilyPtr> families;  // ascending by name, unique; the two push-time gauges included
   GroupStatePtr state;               // OTLP totals etc. (group_state.hpp); a PUT drops it, a POST keeps it
+  // The time to live a push declared for the group (X-Flowgate-Group-TTL or
+  // the grouping label __group_ttl), overriding --push.group-ttl; 0: none
+  // declared. Kept by pushes that declare none, gone with the group.
+  double ttl_seconds = 0;
 
   bool last_push_successful() const { return !(push_failure_time_seconds > push_time_seconds); }
   const StoredFamily* find(std::string_view name) const;
@@ -123,6 +128,7 @@ struct Candidate {
   std::vector<FamilyPtr> families;  // pushed families: ascending by name, unique, non-empty
   FamilyPtr push_time;              // push_time_seconds = now
   double now_seconds = 0;
+  std::optional<double> ttl_seconds;  // declared by the push: the group's Group::ttl_seconds after it
 };
 
 // Rejects timestamps (has_timestamp) always; with `check_series` also the

@@ -15,6 +15,12 @@ namespace {
 
 bool is_push_time_gauge(std::string_view name) { return name == kPushTimeName || name == kPushFailureTimeName; }
 
+// What a group's lifetime counts from: its last successful push, or for a
+// group that never had one, its first failed push.
+double last_push_seconds(const Group& group) {
+  return group.push_time_seconds > 0 ? group.push_time_seconds : group.push_failure_time_seconds;
+}
+
 void sort_by_name(std::vector<FamilyPtr>& families) {
   std::sort(families.begin(), families.end(), [](const FamilyPtr& a, const FamilyPtr& b) { return a->name < b->name; });
 }
@@ -95,6 +101,7 @@ PushedGroup group_after_push(PushMode mode, Candidate& candidate, const Group* o
   auto& group = next.group = std::make_shared<Group>();
   group->push_time_seconds = candidate.now_seconds;
   group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->ttl_seconds = candidate.ttl_seconds.value_or(old != nullptr ? old->ttl_seconds : 0);
   if (old != nullptr && mode == PushMode::replace_families) group->state = old->state;
   group->families = candidate.families;
   if (old != nullptr) {
@@ -131,6 +138,7 @@ PushedGroup group_after_stateful_put(Candidate& candidate, const Group* old, con
   auto& group = next.group = std::make_shared<Group>();
   group->push_time_seconds = put.touch || old == nullptr ? candidate.now_seconds : old->push_time_seconds;
   group->push_failure_time_seconds = old != nullptr ? old->push_failure_time_seconds : 0;
+  group->ttl_seconds = old != nullptr ? old->ttl_seconds : 0;
   group->state = put.state;
   group->families = candidate.families;
   FamilyPtr push_time = put.touch || old == nullptr ? candidate.push_time : family_named(*old, kPushTimeName);
@@ -201,6 +209,7 @@ Change whole_group_change(const Group& group) {
   change.push_failure_time_seconds = group.push_failure_time_seconds;
   change.families = group.families;
   change.state = group.state;
+  change.ttl_seconds = group.ttl_seconds;
   return change;
 }
 
@@ -211,6 +220,7 @@ Change change_of_push(PushMode mode, const Group& group, const Candidate& candid
   change.push_time_seconds = group.push_time_seconds;
   change.push_failure_time_seconds = group.push_failure_time_seconds;
   change.replaces_group = mode == PushMode::replace_group;
+  change.ttl_seconds = group.ttl_seconds;
   change.families = candidate.families;
   change.families.push_back(candidate.push_time);
   change.families.push_back(failure_time);
@@ -282,6 +292,7 @@ struct GroupStore::State {
     change.key = key;
     change.push_time_seconds = old != nullptr ? old->push_time_seconds : 0;
     change.push_failure_time_seconds = now;
+    change.ttl_seconds = old != nullptr ? old->ttl_seconds : 0;
     FamilyPtr push_time;
     if (old == nullptr) {
       push_time = push_time_family(kPushTimeName, key, 0, now);
@@ -297,6 +308,7 @@ struct GroupStore::State {
     group->push_failure_time_seconds = now;
     if (old != nullptr) {
       group->push_time_seconds = old->push_time_seconds;
+      group->ttl_seconds = old->ttl_seconds;
       group->state = old->state;
       for (const auto& family : old->families) {
         if (family->name != kPushFailureTimeName) group->families.push_back(family);
@@ -335,7 +347,7 @@ void GroupStore::attach_wal(WalWriter* wal) {
 }
 
 boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, GroupingKey key, exposition::Families families,
-                                                        double now_seconds) {
+                                                        double now_seconds, std::optional<double> ttl_seconds) {
   State& state = *state_;
   // Everything proportional to the push happens here, before the lock.
   auto built =
@@ -347,6 +359,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
     return built.error();
   }
   Candidate& candidate = *built;
+  candidate.ttl_seconds = ttl_seconds;
   // A new group also needs push_failure_time_seconds = 0; render it now if
   // the group looks new (rarely wrong: then it is rendered under the lock).
   FamilyPtr failure_time;
@@ -361,7 +374,8 @@ boost::system::result<CommitTicket, PushError> GroupStore::push(PushMode mode, G
 
 boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey key, exposition::Families pushed,
                                                                      const AggregationRules& rules, double now_seconds,
-                                                                     const Idempotency& idempotency) {
+                                                                     const Idempotency& idempotency,
+                                                                     std::optional<double> ttl_seconds) {
   State& state = *state_;
   for (auto& family : pushed) {
     for (auto& series : family.metrics) sanitize_labels(key, series.labels);
@@ -381,6 +395,7 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
     candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options);
   }
   if (!candidate) return candidate.error();
+  candidate->ttl_seconds = ttl_seconds;
   GroupStatePtr next_state;
   if (!idempotency.key.empty()) next_state = with_idempotency_key(old, idempotency, now_seconds);
   return state.commit_push(PushMode::replace_families, *candidate, nullptr, retired, std::move(next_state));
@@ -478,16 +493,24 @@ boost::system::result<CommitTicket, PushError> GroupStore::wipe() {
   return ticket;
 }
 
-GroupStore::Expiry GroupStore::expire(double cutoff_seconds) {
+GroupStore::Expiry GroupStore::expire(double now_seconds, double default_ttl_seconds) {
   Expiry expiry;
+  const auto due = [&](const Group& group) {
+    const double ttl = group.ttl_seconds > 0 ? group.ttl_seconds : default_ttl_seconds;
+    return ttl > 0 && last_push_seconds(group) < now_seconds - ttl;
+  };
+  {
+    // Most ticks find nothing due: look without blocking pushes.
+    bool any_due = false;
+    state_->published.load()->for_each_group([&](const Group& group) { any_due = any_due || due(group); });
+    if (!any_due) return expiry;
+  }
   std::vector<std::shared_ptr<const Snapshot>> retired;
   std::lock_guard lock(state_->writer);
   auto current = state_->published.load();
   std::vector<const Group*> stale;
   for (const auto& group : current->groups()) {
-    const double last_push =
-        group->push_time_seconds > 0 ? group->push_time_seconds : group->push_failure_time_seconds;
-    if (last_push < cutoff_seconds) stale.push_back(group.get());
+    if (due(*group)) stale.push_back(group.get());
   }
   for (const Group* group : stale) {
     Change change;
@@ -497,9 +520,8 @@ GroupStore::Expiry GroupStore::expire(double cutoff_seconds) {
       expiry.error = ticket.error();
       break;
     }
-    const double last_push =
-        group->push_time_seconds > 0 ? group->push_time_seconds : group->push_failure_time_seconds;
-    expiry.expired.push_back({group->key, last_push});
+    expiry.expired.push_back(
+        {group->key, last_push_seconds(*group), group->ttl_seconds > 0 ? group->ttl_seconds : default_ttl_seconds});
     state_->index.remove(*group);
     auto next = current->without_group(group->id);
     retired.push_back(std::exchange(current, next));

@@ -64,8 +64,11 @@ class GroupStore {
   // ticket is the WAL's (0 without one): answer once it is durable.
   // A push over options().quotas is refused (group_too_large,
   // too_many_groups, store_full) without recording a failure.
+  // `ttl_seconds`: the group's declared time to live from now on (unset:
+  // it keeps the one it has, if any); see expire().
   boost::system::result<CommitTicket, PushError> push(PushMode mode, GroupingKey key, exposition::Families families,
-                                                      double now_seconds);
+                                                      double now_seconds,
+                                                      std::optional<double> ttl_seconds = std::nullopt);
 
   // An OTLP export (touch) or series sweep (not touch) of one group, written
   // to the WAL as the whole group (ChangeKind::stateful_put): the group gets
@@ -99,7 +102,8 @@ class GroupStore {
   // (GroupState, logged with it), so a restart remembers it.
   boost::system::result<CommitTicket, PushError> aggregate(GroupingKey key, exposition::Families pushed,
                                                            const AggregationRules& rules, double now_seconds,
-                                                           const Idempotency& idempotency = {});
+                                                           const Idempotency& idempotency = {},
+                                                           std::optional<double> ttl_seconds = std::nullopt);
 
   // Records a push that was refused before it reached push() for a reason the
   // Pushgateway finds in its consistency check (e.g. a duplicate series the
@@ -126,19 +130,23 @@ class GroupStore {
   // PUT /api/v1/admin/wipe: removes every group, atomically.
   boost::system::result<CommitTicket, PushError> wipe();
 
-  // --push.group-ttl: removes every group whose last successful push (for a
-  // group that never had one: its first failed push) is before
-  // `cutoff_seconds`, each written to the WAL as an expiry. Stops at the first WAL
-  // error, which is returned with the groups expired so far.
+  // Group lifetimes: removes every group whose last successful push (for a
+  // group that never had one: its first failed push) is more than its time
+  // to live before `now_seconds`: its declared Group::ttl_seconds, else
+  // `default_ttl_seconds` (--push.group-ttl; 0: such groups never expire).
+  // Each is written to the WAL as an expiry. Stops at the first WAL error,
+  // which is returned with the groups expired so far. Takes the writer lock
+  // only when a group is due.
   struct ExpiredGroup {
     GroupingKey key;
     double last_push_seconds = 0;
+    double ttl_seconds = 0;
   };
   struct Expiry {
     std::vector<ExpiredGroup> expired;
     std::optional<PushError> error;
   };
-  Expiry expire(double cutoff_seconds);
+  Expiry expire(double now_seconds, double default_ttl_seconds);
 
   // The current snapshot, taken under the writer lock right after
   // `under_writer_lock` ran: no change can fall between the two (compaction

@@ -61,6 +61,7 @@ struct KeyLimits {
   std::size_t name_bytes = 0;
   std::size_t value_bytes = 0;
   exposition::NameValidation names = exposition::NameValidation::legacy;
+  bool group_ttl_label = false;  // PushLimits::group_ttl_label
 };
 
 // A label name as the path spells it: with UTF-8 names, as the Pushgateway
@@ -123,7 +124,8 @@ boost::system::result<void, PushError> split_labels(std::string_view label_part,
     if (base64) spelled.remove_suffix(kBase64Suffix.size());
     const std::string name = label_name_of(spelled, limits.names);
     if (auto checked = check_name(name, limits); !checked) return checked;
-    if (!exposition::is_label_name(name, limits.names) || is_reserved_label_name(name)) {
+    const bool group_ttl = limits.group_ttl_label && name == kGroupTtlLabel;
+    if (!exposition::is_label_name(name, limits.names) || (is_reserved_label_name(name) && !group_ttl)) {
       return bad_key("improper label name " + quoted(spelled));
     }
     std::string decoded(value);
@@ -213,8 +215,8 @@ boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_vie
 }
 
 boost::system::result<GroupingKey, PushError> parse_grouping_key(std::string_view path, const PushLimits& limits) {
-  return parse_key(path,
-                   {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes, limits.names});
+  return parse_key(path, {limits.max_grouping_labels, limits.max_label_name_bytes, limits.max_label_value_bytes,
+                          limits.names, limits.group_ttl_label});
 }
 
 std::string delete_path(const GroupingKey& key, exposition::NameValidation names) {

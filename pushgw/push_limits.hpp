@@ -33,7 +33,16 @@ struct PushLimits {
   // Which metric and label names a push may use, in the body and the URL:
   // utf8 with --push.enable-utf8-names.
   exposition::NameValidation names = exposition::NameValidation::legacy;
+  // The grouping key may carry kGroupTtlLabel (reserved, so refused
+  // otherwise): push routes read a declared group lifetime from it and take
+  // it out of the key.
+  bool group_ttl_label = false;
 };
+
+// The grouping label that declares a group's time to live, for clients that
+// cannot set the X-Flowgate-Group-TTL header. Reserved (`__`), so no
+// grouping key the Pushgateway accepts can mean anything else by it.
+inline constexpr std::string_view kGroupTtlLabel = "__group_ttl";
 
 // Checked by GroupStore under its writer lock, against the store as it is.
 struct StoreQuotas {

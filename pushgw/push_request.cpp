@@ -156,9 +156,10 @@ ChangeOutcome apply_push(const PushRequest& request, GroupingKey key, GroupStore
 
   if (request.aggregation) {
     return store.aggregate(std::move(key), std::move(*families), *request.aggregation, request.received_at,
-                           request.idempotency);
+                           request.idempotency, request.group_ttl_seconds);
   }
-  return store.push(request.mode, std::move(key), std::move(*families), request.received_at);
+  return store.push(request.mode, std::move(key), std::move(*families), request.received_at,
+                    request.group_ttl_seconds);
 }
 
 ChangeOutcome apply_delete(std::string_view path, GroupStore& store) {

@@ -31,6 +31,9 @@ struct PushRequest {
   // these rules; `mode` does not matter). Unset: PUT/POST as the Pushgateway.
   std::optional<AggregationRules> aggregation;
   Idempotency idempotency;  // aggregating pushes only
+  // The group's declared time to live from this push on (GroupStore::push);
+  // unset: the group keeps the one it has.
+  std::optional<double> group_ttl_seconds;
 };
 
 // The body as the parsers read it: inflated for gzip, unframed for snappy

@@ -45,6 +45,14 @@ class Snapshot {
   const Group* find(std::string_view id) const;
   // Every group in GroupingKey::id order.
   std::vector<GroupPtr> groups() const;
+  // Calls `visit(const Group&)` for every group, in no particular order:
+  // groups() without the copy and the sort, for a pass that only looks.
+  template <class Visit>
+  void for_each_group(Visit&& visit) const {
+    for (std::size_t shard = 0; shard < kShards; ++shard) {
+      for (const auto& group : shard_at(shard)) visit(*group);
+    }
+  }
 
   // Every stored family name ascending, each with its header (HELP = the
   // first non-empty HELP in group order) and every group's block in group

@@ -145,6 +145,7 @@ Request RequestReader::request() const {
   request.content_encoding = message[http::field::content_encoding];
   request.gauge_aggregation = message["X-Flowgate-Gauge-Aggregation"];
   request.idempotency_key = message["Idempotency-Key"];
+  request.group_ttl = message["X-Flowgate-Group-TTL"];
   request.body = message.body();
   return request;
 }

@@ -13,6 +13,7 @@ void encode_change(const Change& change, std::string& out) {
       payload.u8(change.replaces_group ? 1 : 0);
       encode_group_body(change.key, change.push_time_seconds, change.push_failure_time_seconds, change.families,
                         payload);
+      encode_group_ttl(change.ttl_seconds, payload);
       break;
     case ChangeKind::remove:
     case ChangeKind::expire:
@@ -24,6 +25,7 @@ void encode_change(const Change& change, std::string& out) {
       encode_group_body(change.key, change.push_time_seconds, change.push_failure_time_seconds, change.families,
                         payload);
       encode_group_state(change.state != nullptr ? *change.state : GroupState{}, payload);
+      encode_group_ttl(change.ttl_seconds, payload);
       break;
   }
   std::swap(payload.bytes(), out);
@@ -45,6 +47,9 @@ std::optional<Change> decode_change(std::string_view payload) {
       change.push_time_seconds = body->push_time_seconds;
       change.push_failure_time_seconds = body->push_failure_time_seconds;
       change.families = std::move(body->families);
+      const auto ttl = decode_group_ttl(in);
+      if (!ttl) return std::nullopt;
+      change.ttl_seconds = *ttl;
       break;
     }
     case static_cast<std::uint8_t>(ChangeKind::remove):
@@ -69,6 +74,9 @@ std::optional<Change> decode_change(std::string_view payload) {
       change.push_failure_time_seconds = body->push_failure_time_seconds;
       change.families = std::move(body->families);
       change.state = std::make_shared<const GroupState>(std::move(*state));
+      const auto ttl = decode_group_ttl(in);
+      if (!ttl) return std::nullopt;
+      change.ttl_seconds = *ttl;
       break;
     }
     default:

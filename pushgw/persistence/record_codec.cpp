@@ -1,6 +1,7 @@
 #include "pushgw/persistence/record_codec.hpp"
 
 #include <bit>
+#include <cmath>
 
 #include <zlib.h>
 
@@ -218,6 +219,22 @@ void encode_group_state(const GroupState& state, Encoder& out) {
     out.str(key);
     out.f64(seconds);
   }
+}
+
+constexpr std::uint8_t kGroupTtlField = 'T';
+
+void encode_group_ttl(double ttl_seconds, Encoder& out) {
+  if (ttl_seconds == 0) return;
+  out.u8(kGroupTtlField);
+  out.f64(ttl_seconds);
+}
+
+std::optional<double> decode_group_ttl(Decoder& in) {
+  if (in.done()) return 0.0;
+  if (in.u8() != kGroupTtlField) return std::nullopt;
+  const double ttl_seconds = in.f64();
+  if (!in.ok() || !(ttl_seconds > 0) || !std::isfinite(ttl_seconds)) return std::nullopt;
+  return ttl_seconds;
 }
 
 std::optional<GroupState> decode_group_state(Decoder& in) {

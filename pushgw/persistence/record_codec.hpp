@@ -82,4 +82,12 @@ std::optional<GroupBody> decode_group_body(Decoder& in);
 void encode_group_state(const GroupState& state, Encoder& out);
 std::optional<GroupState> decode_group_state(Decoder& in);
 
+// A group's declared time to live (Group::ttl_seconds), the optional last
+// field of a record that holds a group: `u8 'T', f64 seconds`, written only
+// when one is declared, so records of groups without one read as before
+// (and as older versions wrote them). decode_group_ttl reads 0 at the end of
+// the record; nullopt when the field is not one.
+void encode_group_ttl(double ttl_seconds, Encoder& out);
+std::optional<double> decode_group_ttl(Decoder& in);
+
 }  // namespace flowgate::pushgw::persistence

@@ -22,10 +22,10 @@ using persistence::File;
 // Layout (all integers little-endian; see record_codec.hpp):
 //   header  = "FGPUSHGW" u32 version
 //   record* = u32 payload length, u32 CRC32 of payload, payload
-//   payload = 'G' group | 'S' group, GroupState (e.g. a group OTLP has fed) |
+//   payload = 'G' group [ttl] | 'S' group, GroupState [ttl] (e.g. a group OTLP has fed) |
 //             'E' u64 group count, u64 log segment (the last record; its
 //             absence means the file was cut short)
-//   group   = encode_group_body
+//   group   = encode_group_body; ttl = encode_group_ttl (only when declared)
 constexpr std::string_view kMagic = "FGPUSHGW";
 constexpr char kGroupRecord = 'G';
 constexpr char kStatefulGroupRecord = 'S';
@@ -49,6 +49,7 @@ boost::system::result<void, PersistenceError> write_file(const Snapshot& snapsho
     persistence::encode_group_body(group->key, group->push_time_seconds, group->push_failure_time_seconds,
                                    group->families, payload);
     if (group->state != nullptr) persistence::encode_group_state(*group->state, payload);
+    persistence::encode_group_ttl(group->ttl_seconds, payload);
     persistence::frame_record(payload.bytes(), out.bytes());
     ++group_count;
     if (out.bytes().size() >= kFlushBytes) {
@@ -77,7 +78,9 @@ std::shared_ptr<Group> decode_group_record(Decoder& in, bool with_state) {
     if (!state) return nullptr;
     group->state = std::make_shared<const GroupState>(std::move(*state));
   }
-  if (!in.done()) return nullptr;
+  const auto ttl = persistence::decode_group_ttl(in);
+  if (!ttl || !in.ok() || !in.done()) return nullptr;
+  group->ttl_seconds = *ttl;
   group->key = std::move(body->key);
   group->push_time_seconds = body->push_time_seconds;
   group->push_failure_time_seconds = body->push_failure_time_seconds;

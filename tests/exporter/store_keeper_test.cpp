@@ -99,5 +99,23 @@ TEST_F(StoreKeeperTest, RunsTheTrimHookAtStartAndOnItsTicks) {
   keeper.stop();
 }
 
+// A group that declared its TTL expires by it though --push.group-ttl is 0s
+// (a memory-only store too); the others stay; the expiry runs at start.
+TEST_F(StoreKeeperTest, ExpiresGroupsByTheirDeclaredTimeToLiveWithoutAServerOne) {
+  options_.snapshot_file.clear();
+  options_.declared_ttls = true;
+  pushgw::GroupStore store({});
+  auto families = exposition::parse_text("m 1\n");
+  ASSERT_TRUE(families);
+  ASSERT_TRUE(store.push(pushgw::PushMode::replace_group, pushgw::GroupingKey{{{"job", "short"}}}, *families, 100, 60.0));
+  push(store, "forever", "m 1\n");  // pushed at 100 too: ancient, but nothing declared and no server TTL
+  StoreKeeper keeper(options_, store, logger_);
+  keeper.start();
+  EXPECT_EQ(store.snapshot()->find(pushgw::GroupingKey{{{"job", "short"}}}.id()), nullptr);
+  EXPECT_NE(store.snapshot()->find(pushgw::GroupingKey{{{"job", "forever"}}}.id()), nullptr);
+  EXPECT_EQ(keeper.figures().groups_expired, 1u);
+  keeper.stop();
+}
+
 }  // namespace
 }  // namespace flowgate::exporter

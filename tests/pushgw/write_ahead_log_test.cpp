@@ -92,6 +92,7 @@ class WriteAheadLogTest : public ::testing::Test {
                 std::bit_cast<std::uint64_t>(b[i]->push_time_seconds));
       EXPECT_EQ(std::bit_cast<std::uint64_t>(a[i]->push_failure_time_seconds),
                 std::bit_cast<std::uint64_t>(b[i]->push_failure_time_seconds));
+      EXPECT_EQ(a[i]->ttl_seconds, b[i]->ttl_seconds) << a[i]->id;
     }
   }
 
@@ -114,11 +115,12 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
   const auto* group = store.snapshot()->find(key("job/a/instance/b").id());
   ASSERT_NE(group, nullptr);
   Change put_change{ChangeKind::put, group->key, 7, 3, true, group->families, nullptr};
+  Change put_with_ttl{ChangeKind::put, group->key, 7, 3, false, group->families, nullptr, 600};
   auto state = std::make_shared<GroupState>();
   state->deltas["k"] = {1, 2, 3.5, 4, 5.5, {0.5, 1}, {1, 2, 3}, -2, 6, {-1, {7, 8}}, {2, {9}}};
   state->last_seen[0x1234] = 7.25;
-  Change stateful_change{ChangeKind::stateful_put, group->key, 7, 3, false, group->families, state};
-  for (const auto& change : {put_change, stateful_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
+  Change stateful_change{ChangeKind::stateful_put, group->key, 7, 3, false, group->families, state, 45.5};
+  for (const auto& change : {put_change, put_with_ttl, stateful_change, Change{ChangeKind::remove, group->key, 0, 0, false, {}, nullptr},
                              Change{ChangeKind::expire, group->key, 0, 0, false, {}, nullptr},
                              Change{ChangeKind::wipe, {}, 0, 0, false, {}, nullptr}}) {
     std::string payload;
@@ -129,6 +131,7 @@ TEST(ChangeCodec, RoundTripsEveryKind) {
     EXPECT_EQ(decoded->key, change.key);
     EXPECT_EQ(decoded->replaces_group, change.replaces_group);
     EXPECT_EQ(decoded->push_failure_time_seconds, change.push_failure_time_seconds);
+    EXPECT_EQ(decoded->ttl_seconds, change.ttl_seconds);
     ASSERT_EQ(decoded->families.size(), change.families.size());
     for (std::size_t i = 0; i < change.families.size(); ++i) {
       EXPECT_EQ(decoded->families[i]->text_block, change.families[i]->text_block);
@@ -146,6 +149,19 @@ TEST(ChangeCodec, RefusesTrailingBytesAndUnknownKinds) {
   encode_change(Change{ChangeKind::wipe, {}, 0, 0, false, {}, nullptr}, payload);
   EXPECT_FALSE(decode_change(payload + "x"));
   EXPECT_FALSE(decode_change("Q"));
+  // A put's optional last field must be a whole, positive time to live.
+  GroupStore store({});
+  ASSERT_TRUE(put(store, "job/a", "m 1\n", 7));
+  const auto* group = store.snapshot()->find(key("job/a").id());
+  ASSERT_NE(group, nullptr);
+  std::string put_payload;
+  encode_change(Change{ChangeKind::put, group->key, 7, 0, false, group->families, nullptr}, put_payload);
+  ASSERT_TRUE(decode_change(put_payload));
+  EXPECT_FALSE(decode_change(put_payload + "T"));
+  EXPECT_FALSE(decode_change(put_payload + "X12345678"));
+  std::string negative;
+  encode_change(Change{ChangeKind::put, group->key, 7, 0, false, group->families, nullptr, -5}, negative);
+  EXPECT_FALSE(decode_change(negative));
   EXPECT_FALSE(decode_change(""));
 }
 
@@ -214,6 +230,39 @@ TEST_F(WriteAheadLogTest, OtlpDeltaTotalsSurviveCompactionAndReplay) {
   ASSERT_TRUE(after_restart.ingest(export_of({counter("steps", 4, Temporality::delta, {"a"}, 20, 30)}), 120));  // a resend
   ASSERT_TRUE(after_restart.ingest(export_of({counter("steps", 1, Temporality::delta, {"a"}, 30, 40)}), 130));
   EXPECT_NE(scrape(*restored.snapshot()).find(series + " 8\n"), std::string::npos) << scrape(*restored.snapshot());
+}
+
+// A declared time to live is logged with the group (plain, aggregating and
+// failed pushes keep it), kept by the snapshot, and so still ends the group
+// after a restart.
+TEST_F(WriteAheadLogTest, DeclaredTimesToLiveSurviveCompactionAndReplay) {
+  GroupStore store({});
+  {
+    auto log = open_log();
+    store.attach_wal(log.get());
+    ASSERT_TRUE(store.push(PushMode::replace_group, key("job/snap"), testing::text("s 1\n"), 10, 90.0));
+    const auto snapshot = store.checkpoint([&] { ASSERT_TRUE(log->rotate()); });
+    ASSERT_TRUE(write_snapshot_file(*snapshot, snapshot_file_, 1));
+    log->remove_through(1);
+    ASSERT_TRUE(store.push(PushMode::replace_group, key("job/log"), testing::text("l 1\n"), 20, 30.0));
+    ASSERT_TRUE(post(store, "job/log", "l 2\n", 21));
+    ASSERT_FALSE(put(store, "job/log", "l 3 5\n", 22));
+    ASSERT_TRUE(store.aggregate(key("job/sum"), testing::text("# TYPE n counter\nn 1\n"), {}, 23, {"k", 60}, 45.0));
+    ASSERT_TRUE(put(store, "job/none", "x 1\n", 24));
+    store.attach_wal(nullptr);
+  }
+  const auto recovered = recover();
+  EXPECT_EQ(recovered.report.snapshot_groups, 1u);
+  GroupStore restored({});
+  restored.restore(recovered.groups);
+  expect_same_groups(*restored.snapshot(), *store.snapshot());
+  const auto ttl_of = [&](const char* path) { return restored.snapshot()->find(key(path).id())->ttl_seconds; };
+  EXPECT_EQ(ttl_of("job/snap"), 90);
+  EXPECT_EQ(ttl_of("job/log"), 30);
+  EXPECT_EQ(ttl_of("job/sum"), 45);
+  EXPECT_EQ(ttl_of("job/none"), 0);
+  const auto expiry = restored.expire(70, 0);  // job/log (pushed at 21, 30 s) and job/sum (23, 45 s)
+  ASSERT_EQ(expiry.expired.size(), 2u);
 }
 
 TEST_F(WriteAheadLogTest, GroupStateInTheSnapshotAloneIsRecovered) {
@@ -497,7 +546,7 @@ TEST(GroupStoreWal, ARefusedChangeLeavesTheStoreAsItWas) {
   EXPECT_FALSE(store.remove(key("job/a")));
   EXPECT_FALSE(store.wipe());
   EXPECT_FALSE(put(store, "job/b", "# TYPE c gauge\nc 1\n", 3));  // inconsistent: its failure is not recorded either
-  EXPECT_TRUE(store.expire(1e12).error);
+  EXPECT_TRUE(store.expire(1e12, 1).error);
   EXPECT_EQ(wal.attempts, 5);  // put, remove, wipe, the failure record, the one expiry
   EXPECT_EQ(store.snapshot(), before) << "not a single new snapshot was published";
   store.attach_wal(nullptr);
@@ -511,7 +560,7 @@ TEST(GroupStoreExpiry, RemovesGroupsWhoseLastSuccessfulPushIsOlderThanTheCutoff)
   ASSERT_TRUE(put(store, "job/old", "m 1\n", 100));
   ASSERT_TRUE(put(store, "job/fresh", "f 1\n", 200));
   ASSERT_FALSE(put(store, "job/old", "m 1 5\n", 300));  // a failed push does not keep a group alive
-  const auto expiry = store.expire(150);
+  const auto expiry = store.expire(250, 100);  // cutoff 150
   ASSERT_EQ(expiry.expired.size(), 1u);
   EXPECT_EQ(expiry.expired[0].key, key("job/old"));
   EXPECT_EQ(expiry.expired[0].last_push_seconds, 100);
@@ -520,6 +569,38 @@ TEST(GroupStoreExpiry, RemovesGroupsWhoseLastSuccessfulPushIsOlderThanTheCutoff)
   EXPECT_NE(store.snapshot()->find(key("job/fresh").id()), nullptr);
   // Gone from the index as well: the name is free for another type.
   EXPECT_TRUE(put(store, "job/x", "# TYPE m counter\nm 1\n", 400));
+}
+
+TEST(GroupStoreExpiry, ADeclaredTimeToLiveOverridesTheDefaultEitherWay) {
+  GroupStore store({});
+  ASSERT_TRUE(store.push(PushMode::replace_group, key("job/short"), testing::text("s 1\n"), 100, 10.0));
+  ASSERT_TRUE(store.push(PushMode::replace_group, key("job/long"), testing::text("l 1\n"), 100, 1000.0));
+  ASSERT_TRUE(put(store, "job/plain", "p 1\n", 100));
+  EXPECT_TRUE(store.expire(110, 0).expired.empty()) << "10 s old is not older than 10 s";
+  // Without a default only the declared lifetimes count.
+  auto expiry = store.expire(111, 0);
+  ASSERT_EQ(expiry.expired.size(), 1u);
+  EXPECT_EQ(expiry.expired[0].key, key("job/short"));
+  EXPECT_EQ(expiry.expired[0].ttl_seconds, 10);
+  // A default of 50 s ends the plain group, not the one that declared 1000 s.
+  expiry = store.expire(200, 50);
+  ASSERT_EQ(expiry.expired.size(), 1u);
+  EXPECT_EQ(expiry.expired[0].key, key("job/plain"));
+  EXPECT_EQ(expiry.expired[0].ttl_seconds, 50);
+  EXPECT_NE(store.snapshot()->find(key("job/long").id()), nullptr);
+}
+
+TEST(GroupStoreExpiry, APushThatDeclaresNoTimeToLiveKeepsTheGroupsAndAnotherReplacesIt) {
+  GroupStore store({});
+  ASSERT_TRUE(store.push(PushMode::replace_group, key("job/a"), testing::text("a 1\n"), 100, 10.0));
+  ASSERT_TRUE(put(store, "job/a", "a 2\n", 105));  // PUT without a declaration
+  EXPECT_EQ(store.snapshot()->find(key("job/a").id())->ttl_seconds, 10);
+  ASSERT_FALSE(put(store, "job/a", "a 3 5\n", 106));  // a refused push keeps it too
+  EXPECT_EQ(store.snapshot()->find(key("job/a").id())->ttl_seconds, 10);
+  ASSERT_TRUE(store.aggregate(key("job/a"), testing::text("# TYPE b counter\nb 1\n"), {}, 107, {}, 60.0));
+  EXPECT_EQ(store.snapshot()->find(key("job/a").id())->ttl_seconds, 60);
+  EXPECT_TRUE(store.expire(160, 0).expired.empty());
+  EXPECT_EQ(store.expire(168, 0).expired.size(), 1u);
 }
 
 }  // namespace
