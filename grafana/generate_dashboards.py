@@ -47,10 +47,11 @@ def task_health_panels():
                            "retries {{job}} / {{task}}"),
                     target(f"sum by (job, task) (rate(prefect_task_retries_exhausted_total{M}[{R}])) * 3600",
                            "exhausted {{job}} / {{task}}")], width=8),
-        timeseries("Time since last push", "Seconds since each task's group was last pushed "
-                   "(time() - push_time_seconds); FlowgatePushStale compares it with "
+        timeseries("Time since last push", "Seconds since each task's group was last pushed successfully "
+                   "(flowgate_group_last_push_age_seconds); FlowgatePushStale compares it with "
                    "prefect_task_expected_push_interval_seconds.", "s",
-                   [target(f"time() - push_time_seconds{M}", "{{job}} / {{instance}} / {{task}}")], width=8),
+                   [target(f"flowgate_group_last_push_age_seconds{M}", "{{job}} / {{instance}} / {{task}}")],
+                   width=8),
     ]
 
 
@@ -378,9 +379,14 @@ def flowgate_itself():
                        "push_time_seconds, by job (FlowgatePushFailed).", "short",
                        [target(f"sum by (job) (push_failure_time_seconds{pushed} > bool push_time_seconds{pushed})",
                                "{{job}}")], width=8),
-            timeseries("Time since last push", "Seconds since each group was last pushed "
-                       "(time() - push_time_seconds).", "s",
-                       [target(f"time() - push_time_seconds{pushed}", "{{job}} / {{instance}} / {{task}}")], width=8),
+            timeseries("Time since last push", "Seconds since each group's last successful push "
+                       "(flowgate_group_last_push_age_seconds).", "s",
+                       [target(f"flowgate_group_last_push_age_seconds{pushed}", "{{job}} / {{instance}} / {{task}}")],
+                       width=8),
+            timeseries("Groups down", "Groups whose last push failed or that are older than the push "
+                       "interval they declare (else their time to live), by job: flowgate_group_up == 0 "
+                       "(docs/aggregation.md, Freshness of a group).", "short",
+                       [target(f"count by (job) (flowgate_group_up{pushed} == 0)", "{{job}}")], width=8),
             timeseries("Stored groups and series", "What the store holds over time.", "short",
                        [target(f"flowgate_store_groups{M}", "groups {{instance}}"),
                         target(f"flowgate_store_series{M}", "series {{instance}}")], width=8),

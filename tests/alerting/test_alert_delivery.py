@@ -204,7 +204,9 @@ BREAKER_GROUP = '{job="scrape-shops", instance="e2e", task="fetch-pages"}'
 
 @pytest.mark.parametrize("expr", [
     # FlowgatePushStale's comparison, inverted: the group is fresh.
-    f"(time() - push_time_seconds{BREAKER_GROUP}) < prefect_task_expected_push_interval_seconds",
+    f"flowgate_group_last_push_age_seconds{BREAKER_GROUP} < prefect_task_expected_push_interval_seconds",
+    # The group is up: its last push succeeded within its declared interval.
+    f"flowgate_group_up{BREAKER_GROUP} == 1",
     # FlowgatePushFailed's comparison, inverted: the last push succeeded.
     f"push_failure_time_seconds{BREAKER_GROUP} <= push_time_seconds",
     # FlowgateTaskSlow's default threshold.
