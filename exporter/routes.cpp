@@ -179,13 +179,21 @@ std::optional<std::string> prepare_aggregation(const Request& request, pushgw::G
   push.aggregation = std::move(*rules);
   push.idempotency.window_seconds = window_seconds;
   push.idempotency.key = request.idempotency_key;
+  std::string_view source = "Idempotency-Key header";
   const auto label = std::find_if(key.labels.begin(), key.labels.end(),
                                   [](const exposition::Label& l) { return l.name == "idempotency_key"; });
   if (label != key.labels.end()) {
-    if (push.idempotency.key.empty()) push.idempotency.key = label->value;
+    if (push.idempotency.key.empty()) {
+      push.idempotency.key = label->value;
+      source = "idempotency_key grouping label";
+    }
     key.labels.erase(label);
   }
-  if (push.idempotency.key.size() > 256) return std::string("Idempotency-Key: longer than 256 bytes");
+  constexpr std::size_t kMaxKeyBytes = 256;
+  if (push.idempotency.key.size() > kMaxKeyBytes) {
+    return std::string(source) + ": " + std::to_string(push.idempotency.key.size()) +
+           " bytes, longer than the limit of " + std::to_string(kMaxKeyBytes);
+  }
   return std::nullopt;
 }
 

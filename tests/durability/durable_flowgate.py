@@ -38,13 +38,15 @@ class DurableFlowgate:
     def pid(self):
         return self.server.process.pid
 
-    def start(self, flags=()):
+    def start(self, flags=(), port=None):
         """Starts flowgate (self.flags + flags) and waits until it is ready;
-        raises FlowgateExited if it exits or never gets ready."""
+        raises FlowgateExited if it exits or never gets ready. `port`: listen
+        there (one attempt; clients that keep their gateway URL across a
+        restart need it), else on a free one."""
         assert self.server is None, "flowgate is already running"
-        for _ in range(3):
-            port = servers.free_port()
-            server = servers.ServerProcess("flowgate", self._argv(port, flags), port)
+        for _ in range(1 if port else 3):
+            listen_port = port or servers.free_port()
+            server = servers.ServerProcess("flowgate", self._argv(listen_port, flags), listen_port)
             try:
                 self.server = server.start()
                 return self.server
@@ -55,7 +57,7 @@ class DurableFlowgate:
                 if "in use" not in log.lower():
                     self.logs.append(log)
                     raise FlowgateExited(server.process.returncode, log) from None
-        raise RuntimeError("no free port for flowgate after 3 tries")
+        raise RuntimeError(f"port {port} is in use" if port else "no free port for flowgate after 3 tries")
 
     def kill_while_starting(self, delay_seconds, flags=()):
         """Starts flowgate and kills it with SIGKILL `delay_seconds` later, ready

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,6 +88,45 @@ TEST(Aggregation, NativeHistogramsAddAtTheCoarserSchema) {
   EXPECT_EQ(sum.positive_spans, (std::vector<exposition::BucketSpan>{{1, 1}}));
   EXPECT_EQ(sum.positive_deltas, (std::vector<std::int64_t>{7}));
   EXPECT_EQ(total->metrics[0].sample_count, 4);
+}
+
+// A histogram family "h" with one series: native (schema 0, one bucket) with
+// `zero_threshold`, or classic (one +Inf bucket) when it is negative.
+exposition::Families histogram_push(double zero_threshold) {
+  exposition::Family family{"h", "", exposition::MetricType::histogram, "", {}};
+  exposition::Metric series;
+  series.sample_count = 1;
+  series.sample_sum = 2;
+  if (zero_threshold < 0) {
+    series.buckets = {{std::numeric_limits<double>::infinity(), 1, std::nullopt}};
+  } else {
+    exposition::NativeHistogram native;
+    native.zero_threshold = zero_threshold;
+    native.positive_spans = {{1, 1}};
+    native.positive_deltas = {1};
+    series.native = native;
+  }
+  family.metrics.push_back(series);
+  return {family};
+}
+
+TEST(Aggregation, NativeHistogramsOfAnotherZeroThresholdOrAClassicOneAreRefusedAndChangeNothing) {
+  GroupStore store({});
+  ASSERT_TRUE(store.aggregate(key("job/etl"), histogram_push(0.001), {}, 100));
+  // The protobuf scrape: the text one does not show native buckets.
+  const std::string before = scrape(*store.snapshot(), exposition::Format::protobuf);
+  auto threshold = store.aggregate(key("job/etl"), histogram_push(0.01), {}, 101);
+  ASSERT_FALSE(threshold);
+  EXPECT_EQ(threshold.error().kind, PushErrorKind::inconsistent);
+  EXPECT_EQ(threshold.error().message,
+            "family \"h\": series h{instance=\"\",job=\"etl\"} has zero threshold 0.010000 where the stored one has "
+            "0.001000 (rule aggregate-zero-threshold)");
+  auto classic = store.aggregate(key("job/etl"), histogram_push(-1), {}, 102);
+  ASSERT_FALSE(classic);
+  EXPECT_EQ(classic.error().message,
+            "family \"h\": series h{instance=\"\",job=\"etl\"} mixes a native with a classic histogram (rule "
+            "aggregate-histogram-kind)");
+  EXPECT_EQ(scrape(*store.snapshot(), exposition::Format::protobuf), before);
 }
 
 TEST(Aggregation, SummariesAddSumAndCountAndRefuseQuantiles) {

@@ -4,6 +4,10 @@
 //
 //	go_push dump --text FILE                      protobuf-delimited body on stdout, text 0.0.4 in FILE
 //	go_push push --url U --job J [--grouping k=v]... [--add] [--delete] [--format protobuf|text]
+//	             [--value V] [--header "Name: value"]...
+//
+// With --value the pushed registry is the small one the Python and C++ pushers
+// push instead (see valueRegistry); --header adds a request header.
 //
 // Every value below is mirrored by tests/exposition/protobuf_go_client_test.cpp;
 // change both together.
@@ -13,7 +17,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,6 +84,24 @@ func registry() *prometheus.Registry {
 	return reg
 }
 
+// valueRegistry: what tests/clients/python and cpp_push push for --value V, so
+// an aggregation test can add up every client's pushes the same way: gauge
+// go_push_gauge=V, counter go_push_events_total=V and histogram
+// go_push_duration_seconds (bounds 0.5, 1, 5) with one observation V.
+func valueRegistry(value float64) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	gauge := prometheus.NewGauge(prometheus.GaugeOpts{Name: "go_push_gauge", Help: "Value given on the command line."})
+	gauge.Set(value)
+	counter := prometheus.NewCounter(prometheus.CounterOpts{Name: "go_push_events_total", Help: "Incremented by the value."})
+	counter.Add(value)
+	histogram := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "go_push_duration_seconds", Help: "One observation of the value.", Buckets: []float64{0.5, 1, 5},
+	})
+	histogram.Observe(value)
+	reg.MustRegister(gauge, counter, histogram)
+	return reg
+}
+
 func dump(args []string) error {
 	fs := flag.NewFlagSet("dump", flag.ContinueOnError)
 	textPath := fs.String("text", "", "file for the text 0.0.4 rendering")
@@ -124,15 +148,36 @@ func pushCommand(args []string) error {
 	add := fs.Bool("add", false, "POST (add) instead of PUT (replace)")
 	del := fs.Bool("delete", false, "DELETE the group instead of pushing")
 	format := fs.String("format", "protobuf", "body format: protobuf or text")
-	var grouping groupingFlags
+	value := fs.String("value", "", "push the small registry of valueRegistry with this value")
+	var grouping, headers groupingFlags
 	fs.Var(&grouping, "grouping", "grouping label k=v (repeatable)")
+	fs.Var(&headers, "header", "request header \"Name: value\" (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *url == "" || *job == "" {
 		return errors.New("push needs --url and --job")
 	}
-	pusher := push.New(*url, *job).Gatherer(registry())
+	gatherer := registry()
+	if *value != "" {
+		v, err := strconv.ParseFloat(*value, 64)
+		if err != nil {
+			return fmt.Errorf("--value %q: %w", *value, err)
+		}
+		gatherer = valueRegistry(v)
+	}
+	pusher := push.New(*url, *job).Gatherer(gatherer)
+	if len(headers) > 0 {
+		header := http.Header{}
+		for _, line := range headers {
+			name, v, ok := strings.Cut(line, ":")
+			if !ok {
+				return fmt.Errorf("--header %q is not \"Name: value\"", line)
+			}
+			header.Add(strings.TrimSpace(name), strings.TrimSpace(v))
+		}
+		pusher = pusher.Header(header)
+	}
 	switch *format {
 	case "protobuf":
 		pusher = pusher.Format(expfmt.FmtProtoDelim)
@@ -160,7 +205,7 @@ func pushCommand(args []string) error {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go_push dump --text FILE | push --url U --job J [--grouping k=v]... [--add] [--delete]")
+		fmt.Fprintln(os.Stderr, "usage: go_push dump --text FILE | push --url U --job J [--grouping k=v]... [--add] [--delete] [--value V] [--header \"Name: value\"]...")
 		os.Exit(2)
 	}
 	var err error

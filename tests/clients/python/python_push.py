@@ -5,10 +5,13 @@ e2e tests see exactly what the Python client sends (text 0.0.4, quote_plus,
 
   python_push.py --url U --job J [--grouping k=v]... [--value V]
                  [--add | --delete] [--user U --password P]
+                 [--header "Name: value"]...
 
 Pushes gauge python_push_gauge=V, counter python_push_events_total=V and a
 summary python_push_duration_seconds with one observation V. For https URLs
-the server certificate is trusted through SSL_CERT_FILE. Exit 0 on success.
+the server certificate is trusted through SSL_CERT_FILE. --header adds a
+request header (e.g. Idempotency-Key) through the client's handler argument.
+Exit 0 on success.
 """
 import argparse
 import sys
@@ -30,6 +33,7 @@ def parse_arguments(argv):
     action.add_argument("--delete", action="store_true", help="DELETE (delete_from_gateway)")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--header", action="append", default=[], metavar="NAME: VALUE")
     return parser.parse_args(argv)
 
 
@@ -45,11 +49,13 @@ def build_registry(value):
 def main(argv):
     options = parse_arguments(argv)
     grouping = dict(pair.split("=", 1) for pair in options.grouping)
-    handler = default_handler
-    if options.user is not None:
-        def handler(url, method, timeout, headers, data):
-            return basic_auth_handler(url, method, timeout, headers, data,
-                                      options.user, options.password)
+    extra_headers = [tuple(part.strip() for part in line.split(":", 1)) for line in options.header]
+
+    def handler(url, method, timeout, headers, data):
+        headers = [*headers, *extra_headers]
+        if options.user is None:
+            return default_handler(url, method, timeout, headers, data)
+        return basic_auth_handler(url, method, timeout, headers, data, options.user, options.password)
     try:
         if options.delete:
             delete_from_gateway(options.url, job=options.job, grouping_key=grouping, handler=handler)
