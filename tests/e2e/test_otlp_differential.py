@@ -43,6 +43,11 @@ DIFFERENCES = {
                                                                       "push_failure_time_seconds"),
         "every flowgate group carries push_time_seconds and push_failure_time_seconds, as groups pushed "
         "through the Pushgateway API do"),
+    "group freshness": (
+        lambda kind, key, *_: kind == "only_flowgate" and key[0] in ("flowgate_group_up",
+                                                                      "flowgate_group_last_push_age_seconds"),
+        "flowgate exposes flowgate_group_up and flowgate_group_last_push_age_seconds for every group, "
+        "labelled with its grouping key"),
     "resource without service.name": (
         lambda kind, key, *_: (kind == "only_flowgate" and _job(key, "unknown_service"))
         or (kind == "only_prometheus3" and _no_job(key)),
