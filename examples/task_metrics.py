@@ -3,7 +3,10 @@
 
 Each kind of metric has one function that fills a fresh CollectorRegistry the
 way a Prefect task would; `push_group` sends it to the task's own group
-/metrics/job/<flow>/instance/<deployment>/task/<task>.
+/metrics/job/<flow>/instance/<deployment>/task/<task>. When many runs of one
+task push into its group at once, `add_to_group` adds each run's counts
+through flowgate's /aggregate route instead, and `replace_in_group` replaces
+the group's gauges without dropping those totals (docs/aggregation.md).
 
     python3 examples/task_metrics.py --gateway http://127.0.0.1:9091 all
     FLOWGATE_URL=http://flowgate:9091 python3 examples/task_metrics.py api
@@ -37,7 +40,7 @@ import sys
 import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import push_to_gateway
+from prometheus_client.exposition import push_to_gateway, pushadd_to_gateway
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
@@ -52,13 +55,56 @@ def push_group(gateway, flow, deployment, task, registry, accumulate=True):
     Prometheus expects of counters, and two runs with equal counts still add up.
     Counter and histogram series the group holds but this run did not count
     (an error code met only last time) are pushed again unchanged rather than
-    dropped. Runs of one task must not push to the same group concurrently."""
+    dropped. Runs of one task must not push to the same group concurrently:
+    when they do, `add_to_group` their counts instead."""
     grouping_key = {"instance": deployment, "task": task}
     if accumulate:
         previous = _pushed_totals(gateway, {"job": flow, **grouping_key})
         if previous:
             registry = _Accumulated(registry, previous)
     push_to_gateway(gateway, job=flow, registry=registry, grouping_key=grouping_key, timeout=10)
+
+
+def add_to_group(gateway, flow, deployment, task, registry, idempotency_key):
+    """Adds the registry's counters, histograms and summaries onto what the task's
+    group holds, through flowgate's aggregating gateway URL `<gateway>/aggregate`
+    (docs/aggregation.md): concurrent runs of one task each push only their own
+    counts and the group keeps the total, with no read-then-write.
+
+    `idempotency_key` goes as the grouping label of that name, which flowgate
+    takes out of the group's key: a push repeating a key it has applied (within
+    --push.idempotency-window) adds nothing. Give each piece of work its own key
+    and every retry of it the same one. Gauges replace theirs (the default gauge
+    rule) but, unlike a plain push, the series a push does not carry stay: push
+    a gauge whose labels change from run to run with `replace_in_group`."""
+    grouping_key = {"instance": deployment, "task": task, "idempotency_key": idempotency_key}
+    push_to_gateway(gateway.rstrip("/") + "/aggregate", job=flow, registry=registry,
+                    grouping_key=grouping_key, timeout=10)
+
+
+def replace_in_group(gateway, flow, deployment, task, registry):
+    """POSTs the registry to the task's group: its families replace the group's
+    families of those names, and the group's other families (the totals
+    `add_to_group` adds up) stay. A PUT (`push_group`) would drop them."""
+    pushadd_to_gateway(gateway, job=flow, registry=registry,
+                       grouping_key={"instance": deployment, "task": task}, timeout=10)
+
+
+# What an aggregating push adds up; families of the other types replace theirs.
+COUNTING_TYPES = frozenset({"counter", "histogram", "summary"})
+
+
+class Only:
+    """A registry's counting families (COUNTING_TYPES), or with `counting=False`
+    all the others: what each of two pushes sends when a task adds its counts
+    and replaces its gauges."""
+
+    def __init__(self, registry, counting):
+        self._registry = registry
+        self._counting = counting
+
+    def collect(self):
+        return [family for family in self._registry.collect() if (family.type in COUNTING_TYPES) == self._counting]
 
 
 def _sample_key(name, labels):

@@ -155,6 +155,20 @@ def scrapers():
         "What scraper tasks push: pages, items, HTTP errors, CAPTCHAs and page load time, by site.",
         job_variables("scraper_pages_total"),
         [
+            # Many task runs add into a site's group through /aggregate (docs/aggregation.md):
+            # the counter's value is the total over all of them.
+            stat("Pages fetched by site, all task runs", "Pages fetched since each site's group began: "
+                 "every task run adds its pages to the group through flowgate's /aggregate route "
+                 "(scraper_pages_total).", "short",
+                 [target(f"sum by (site) ({pages})", "{{site}}")], kind="bargauge", width=8, height=6),
+            stat("Pages fetched in range by site", "Pages fetched over the selected time range, all "
+                 "task runs together (increase of scraper_pages_total).", "short",
+                 [target(f"sum by (site) (increase({pages}[$__range]))", "{{site}}")], kind="bargauge",
+                 width=8, height=6),
+            stat("Items extracted by site, all task runs", "Items extracted since each site's group "
+                 "began, summed over every task run (scraper_items_total).", "short",
+                 [target(f"sum by (site) (scraper_items_total{M})", "{{site}}")], kind="bargauge",
+                 width=8, height=6),
             timeseries("Pages fetched and failed by site", "Pages fetched per second "
                        "(scraper_pages_total) and responses with HTTP status >= 400 "
                        "(scraper_http_errors_total), by site.", "reqps",

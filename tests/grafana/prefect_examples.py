@@ -9,11 +9,14 @@ panel query test: what a newcomer's Prefect would hold after a few runs.
   running `nightly-etl/nightly` once with a slow transform, so a flow run and
   a task run stay RUNNING while the queries run.
 - `run_examples(prefect, flowgate_url)`: the three example scripts side by
-  side, two runs each (failures, retries, API costs and the slow task included).
+  side, two runs each (failures, retries, API costs and the slow task included);
+  `fetched_by_site(output)` reads what the scraper's task runs fetched.
 Everything is made through Prefect's REST API, its CLI and the flows themselves.
 """
 
+import collections
 import contextlib
+import json
 import os
 import pathlib
 import signal
@@ -26,6 +29,9 @@ FLOWS_DIR = REPO / "examples" / "flows"
 EXAMPLES = {"campaign_flow.py": (0, "marketing-campaign"), "scraper_flow.py": (1, "scrape-shops"),
             "etl_flow.py": (0, "nightly-etl")}
 RUNS_PER_EXAMPLE = 2
+# What scraper_flow.py prints once per run before its JSON (its FETCHED_PREFIX).
+FETCHED_PREFIX = "fetched by site: "
+Finished = collections.namedtuple("Finished", "seconds output")
 SLOW_RUN_SECONDS = 900  # longer than the test: stopped with the worker
 
 
@@ -79,21 +85,31 @@ def worker(prefect, flowgate_url):
 
 def run_examples(prefect, flowgate_url):
     """The example scripts side by side in the Prefect venv; fails unless each
-    exits as designed. Returns {script: seconds it took}."""
+    exits as designed. Returns {script: Finished(seconds it took, its output)}."""
     environment = prefect.flow_environment({"FLOWGATE_URL": flowgate_url})
     started = time.monotonic()
     processes = {script: subprocess.Popen(
         [str(prefect.venv / "bin" / "python"), str(FLOWS_DIR / script), "--runs", str(RUNS_PER_EXAMPLE),
          "--every", "1"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for script in EXAMPLES}
-    took = {}
+    finished = {}
     for script, process in processes.items():
         output, _ = process.communicate(timeout=240)
-        took[script] = round(time.monotonic() - started, 1)
+        finished[script] = Finished(round(time.monotonic() - started, 1), output)
         expected_status = EXAMPLES[script][0]
         if process.returncode != expected_status:
             raise AssertionError(f"{script} exited {process.returncode}, not {expected_status}:\n{output[-4000:]}")
-    return took
+    return finished
+
+
+def fetched_by_site(output):
+    """{site: [{"pages", "items"} of each task run, over every run]} from scraper_flow.py's output."""
+    fetched = collections.defaultdict(list)
+    for line in output.splitlines():
+        if line.startswith(FETCHED_PREFIX):
+            for site, task_runs in json.loads(line[len(FETCHED_PREFIX):]).items():
+                fetched[site] += task_runs
+    return dict(fetched)
 
 
 def _wait_for(description, condition, timeout=60.0):

@@ -116,14 +116,15 @@ def stack():
             _refused_push(flowgate)
             _budget_from_a_shell(flowgate)
             mark = time.monotonic()
-            took = prefect_examples.run_examples(prefect, flowgate.url)
+            examples = prefect_examples.run_examples(prefect, flowgate.url)
             timings["example flows"] = time.monotonic() - mark
             mark = time.monotonic()
             _wait_until_every_query_answers(prometheus)
             timings["until every query answers"] = time.monotonic() - mark
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-                  + f"; each example: {took}", file=sys.stderr)
-            yield types.SimpleNamespace(flowgate=flowgate, prometheus=prometheus)
+                  + f"; each example: { {script: run.seconds for script, run in examples.items()} }",
+                  file=sys.stderr)
+            yield types.SimpleNamespace(flowgate=flowgate, prometheus=prometheus, examples=examples)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +203,22 @@ def test_the_walled_site_runs_out_of_retries_and_fails_the_flow_run(prometheus):
                        RUNS) == RUNS
     assert _eventually(prometheus, f'prefect_flow_run_failures_total{{{failed},exception_type="CaptchaWall"}}',
                        RUNS) == RUNS
+
+
+def test_each_sites_totals_are_the_sums_over_its_concurrent_task_runs(stack, prometheus):
+    """The scraper's task runs (one per batch of pages, run at once) add their counts into
+    their site's group through /aggregate: the totals are the exact sums of what every task
+    run of both flow runs fetched. The walled site's task runs push on both attempts with
+    one idempotency key per task run, so their retries add nothing."""
+    fetched = prefect_examples.fetched_by_site(stack.examples["scraper_flow.py"].output)
+    assert sorted(fetched) == ["shop-a.example", "shop-b.example", "shop-c.example"]
+    assert len(fetched["shop-a.example"]) > RUNS, "several task runs per flow run add into one group"
+    assert len(fetched["shop-c.example"]) == RUNS
+    for site, task_runs in fetched.items():
+        for counter in ("pages", "items"):
+            expr = f'scraper_{counter}_total{{job="scrape-shops",site="{site}",{HOST}}}'
+            expected = sum(task_run[counter] for task_run in task_runs)
+            assert _eventually(prometheus, expr, expected) == expected, expr
 
 
 def test_the_other_example_flow_runs_complete(prometheus):
