@@ -123,7 +123,7 @@ void note_refused_push(const Request& request, std::string_view reply_body, push
   self.record_push_rejection(reason);
   if (logger == nullptr) return;
   const bool client_garbage = reason == "bad_body" || reason == "bad_grouping_key" || reason == "body_too_large" ||
-                              reason == "unsupported_encoding";
+                              reason == "unsupported_encoding" || reason == "bad_push_option";
   logger->log(client_garbage ? LogLevel::debug : LogLevel::error, FLOWGATE_CALLER, "push refused",
               {{"reason", reason}, {"method", request.method}, {"source", request.remote_address},
                {"err", reply_body.substr(0, reply_body.find_last_not_of('\n') + 1)}});
@@ -250,13 +250,17 @@ void add_change_routes_under(const RouteAdder& add, const RouteContext& context,
         grouping_path(request), request.content_type, request.content_encoding, request.body, request.received_at,
         std::nullopt, {}, std::nullopt};
     auto key = pushgw::parse_grouping_key(push_request.path, limits);
+    // Refused options are counted and logged like any refused push.
+    const auto bad_option = [](std::string message) {
+      return pushgw::PushError(pushgw::PushErrorKind::bad_push_option, std::move(message));
+    };
     if (key) {
       auto ttl = declared_group_ttl(request, *key, max_ttl);
-      if (!ttl) return error_reply(400, ttl.error());
-      push_request.group_ttl_seconds = *ttl;
+      if (ttl) push_request.group_ttl_seconds = *ttl;
+      if (!ttl) key = bad_option(ttl.error());
     }
     if (key && aggregating) {
-      if (auto bad = prepare_aggregation(request, *key, window, push_request)) return error_reply(400, *bad);
+      if (auto bad = prepare_aggregation(request, *key, window, push_request)) key = bad_option(*bad);
     }
     if (key) {
       if (auto refused = change_forbidden(authorization, request, *key, logger)) return std::move(*refused);

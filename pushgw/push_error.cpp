@@ -6,6 +6,7 @@ int http_status(PushErrorKind kind) {
   switch (kind) {
     case PushErrorKind::bad_grouping_key:
     case PushErrorKind::bad_body:
+    case PushErrorKind::bad_push_option:
     case PushErrorKind::has_timestamp:
     case PushErrorKind::inconsistent:
     case PushErrorKind::too_many_labels:
@@ -36,6 +37,7 @@ std::string_view name(PushErrorKind kind) {
   switch (kind) {
     case PushErrorKind::bad_grouping_key: return "bad_grouping_key";
     case PushErrorKind::bad_body: return "bad_body";
+    case PushErrorKind::bad_push_option: return "bad_push_option";
     case PushErrorKind::body_too_large: return "body_too_large";
     case PushErrorKind::unsupported_encoding: return "unsupported_encoding";
     case PushErrorKind::has_timestamp: return "has_timestamp";

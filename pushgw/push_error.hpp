@@ -11,6 +11,9 @@ namespace flowgate::pushgw {
 enum class PushErrorKind {
   bad_grouping_key,   // the URL's job/label part is malformed (odd components, bad base64, bad name): 400
   bad_body,           // the body does not parse (text or protobuf) or gzip is broken: 400
+  // A push option in a header or grouping label (gauge rule, idempotency
+  // key, group TTL) is malformed or out of bounds: 400
+  bad_push_option,
   body_too_large,     // the (inflated) body is over the limit: 413
   unsupported_encoding,  // a Content-Encoding other than gzip, snappy or identity: 415
   has_timestamp,      // a pushed sample carries a timestamp: 400

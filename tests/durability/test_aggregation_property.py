@@ -132,14 +132,18 @@ def expected_samples(pushes):
     return totals, gauges
 
 
+NOT_PUSHED = ("push_time_seconds", "push_failure_time_seconds", "flowgate_group_up",
+              "flowgate_group_last_push_age_seconds")
+
+
 def held_samples(server):
     """The same view of what flowgate serves: the pushers' series of JOB
-    (Python's _created gauges left out)."""
+    (Python's _created gauges, the push times and flowgate's per-group
+    freshness gauges left out)."""
     totals, gauges = {}, {}
     for (name, label_pairs), value in store_view.scrape(server).items():
         labels = dict(label_pairs)
-        if labels.get("job") != JOB or name.endswith("_created") or name == "push_time_seconds" or \
-                name == "push_failure_time_seconds":
+        if labels.get("job") != JOB or name.endswith("_created") or name in NOT_PUSHED:
             continue
         if name.endswith("_gauge"):
             gauges[(name, labels["group"])] = value

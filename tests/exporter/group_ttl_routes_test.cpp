@@ -69,6 +69,10 @@ TEST(GroupTtlRoutes, AnUnreadableOrTooLongDeclarationIs400AndStoresNothing) {
     EXPECT_NE(reply.body.find(c.message), std::string::npos) << reply.body;
   }
   EXPECT_EQ(fixture.store.snapshot()->group_count(), 0u);
+  // Counted like any refused push.
+  const std::string scrape = testing::body_of(fixture.send("GET", "/metrics").reply);
+  EXPECT_NE(scrape.find("flowgate_push_rejections_total{reason=\"bad_push_option\"} 6\n"), std::string::npos)
+      << scrape;
 }
 
 TEST(GroupTtlRoutes, AServerThatAllowsNoDeclarationsRefusesThem) {
