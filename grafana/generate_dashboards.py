@@ -398,9 +398,9 @@ def flowgate_itself():
                        [target(f"flowgate_group_last_push_age_seconds{pushed}", "{{job}} / {{instance}} / {{task}}")],
                        width=8),
             timeseries("Groups down", "Groups whose last push failed or that are older than the push "
-                       "interval they declare (else their time to live), by job: flowgate_group_up == 0 "
+                       "interval they declare (else their time to live), by job: the groups whose flowgate_group_up is 0 "
                        "(docs/aggregation.md, Freshness of a group).", "short",
-                       [target(f"count by (job) (flowgate_group_up{pushed} == 0)", "{{job}}")], width=8),
+                       [target(f"sum by (job) (1 - flowgate_group_up{pushed})", "{{job}}")], width=8),
             timeseries("Stored groups and series", "What the store holds over time.", "short",
                        [target(f"flowgate_store_groups{M}", "groups {{instance}}"),
                         target(f"flowgate_store_series{M}", "series {{instance}}")], width=8),
