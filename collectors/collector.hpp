@@ -22,6 +22,10 @@ class Collector : public prometheus::Collectable {
   // keeps publishing the previous values) when the gathering failed. Called
   // from one thread at a time; may block (it runs off the I/O threads).
   virtual bool refresh() = 0;
+  // Makes a refresh() in progress on another thread return soon (false),
+  // and every later one fail: for shutdown. Collectors that only read local
+  // files never wait long and keep this no-op.
+  virtual void cancel() {}
   // Seconds the last refresh() took and whether it succeeded.
   virtual double last_duration_seconds() const = 0;
   virtual bool last_success() const = 0;

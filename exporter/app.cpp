@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -19,6 +21,7 @@
 #include "exporter/build_info.hpp"
 #include "exporter/collector_scheduler.hpp"
 #include "exporter/dispatcher.hpp"
+#include "exporter/flag_help.hpp"
 #include "exporter/prefect_setup.hpp"
 #include "exporter/routes.hpp"
 #include "exporter/scrape_handler.hpp"
@@ -256,7 +259,17 @@ struct App::Impl {
     }
     if (!collector.last_success()) {
       logger.log(LogLevel::debug, FLOWGATE_CALLER, "collector refresh failed", {{"collector", collector.name()}});
+    } else if (first_success(collector.name())) {
+      // Once per collector, so a start shows when each source first answered and what it cost.
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "collector ready",
+                 {{"collector", collector.name()}, {"duration_seconds", collector.last_duration_seconds()}});
     }
+  }
+
+  // True the first time it is called with `name`.
+  bool first_success(std::string_view name) {
+    std::lock_guard lock(families_mutex);
+    return succeeded_collectors.emplace(name).second;
   }
 
   void describe_store(const pushgw::Snapshot& snapshot) {
@@ -288,7 +301,8 @@ struct App::Impl {
   Logger& logger;
   double start_time;
   SelfMetrics self_metrics;
-  std::mutex families_mutex;  // serializes writers of collector_families
+  std::mutex families_mutex;  // serializes writers of collector_families; guards succeeded_collectors
+  std::set<std::string, std::less<>> succeeded_collectors;
   collectors::Published<FamilyTypes> collector_families;
   pushgw::GroupStore store;
   pushgw::OtlpIngest otlp;
@@ -317,10 +331,13 @@ App::App(Flags flags, Logger& logger) : impl_(std::make_unique<Impl>(std::move(f
 
 App::~App() { stop(std::chrono::seconds(1)); }
 
+// The listener first: the store is recovered (in the constructor), so pushes,
+// scrapes and readiness are served at once, whatever the collectors' sources
+// do; the collectors' first refreshes run on their own threads.
 void App::start() {
-  impl_->scheduler->start();
   impl_->server->start();
   impl_->keeper->start();
+  impl_->scheduler->start();
 }
 
 std::vector<std::uint16_t> App::bound_ports() const { return impl_->server->bound_ports(); }
@@ -452,6 +469,15 @@ int serve(Flags flags, Logger& logger) {
   return 0;
 }
 
+// --help and its kin: what to print instead of starting, if any.
+std::optional<std::string> informational_output(const Flags& flags, std::string_view prefect_env) {
+  if (flags.help) return help_text({terminal_width(), prefect_env});
+  if (flags.help_man) return man_page(build_info().version);
+  if (flags.completion_bash) return completion_script(Shell::bash);
+  if (flags.completion_zsh) return completion_script(Shell::zsh);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run(std::span<const std::string_view> args) {
@@ -461,8 +487,8 @@ int run(std::span<const std::string_view> args) {
     std::fprintf(stderr, "flowgate: error: %s, try --help\n", parsed.error().message.c_str());
     return 2;
   }
-  if (parsed->help) {
-    std::fputs(help_text().c_str(), stdout);
+  if (auto output = informational_output(*parsed, prefect_env != nullptr ? prefect_env : "")) {
+    std::fputs(output->c_str(), stdout);
     return 0;
   }
   if (parsed->version) {

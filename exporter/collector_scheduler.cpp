@@ -8,8 +8,6 @@ CollectorScheduler::CollectorScheduler(std::vector<collectors::Collector*> colle
 CollectorScheduler::~CollectorScheduler() { stop(); }
 
 void CollectorScheduler::start() {
-  // One refresh before serving, so the first scrape already has every collector.
-  for (auto* collector : collectors_) refresh_once(*collector);
   for (auto* collector : collectors_) {
     threads_.emplace_back([this, collector] { run(*collector); });
   }
@@ -21,6 +19,8 @@ void CollectorScheduler::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  // A refresh in progress (a Prefect API that does not answer) must not hold the stop.
+  for (auto* collector : collectors_) collector->cancel();
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
@@ -38,6 +38,9 @@ void CollectorScheduler::refresh_once(collectors::Collector& collector) {
 }
 
 void CollectorScheduler::run(collectors::Collector& collector) {
+  // The first refresh runs at once, on this thread: a slow or unreachable
+  // source (a Prefect API that never answers) delays nothing else.
+  refresh_once(collector);
   auto next = std::chrono::steady_clock::now() + collector.interval();
   while (true) {
     {

@@ -25,7 +25,10 @@ class CollectorScheduler {
   CollectorScheduler(const CollectorScheduler&) = delete;
   CollectorScheduler& operator=(const CollectorScheduler&) = delete;
 
-  // Refreshes every collector once on the calling thread, then starts the threads.
+  // Starts one thread per collector, which refreshes it at once and then
+  // every interval; returns without waiting for any refresh (the exporter
+  // serves before its collectors have answered: scrapes lack their families
+  // until then).
   void start();
   void stop();
 

@@ -1,5 +1,7 @@
 #include "exporter/flags.hpp"
 
+#include "exporter/flag_table.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -16,37 +18,6 @@ namespace {
 constexpr std::string_view kDefaultMountPointsExclude =
     "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 constexpr std::string_view kDefaultDeviceExclude = "^lo$";
-
-// What a flag's value looks like; --help shows it as VALUE, DURATION, BYTES or N.
-enum class Kind { text, boolean, duration, bytes, count };
-
-// Where one flag's value goes in Flags and how it comes back out as text for
-// Flags::values (/api/v1/status).
-struct Binding {
-  Kind kind;
-  // Parses and stores a value; false means "invalid value".
-  std::function<bool(Flags&, std::string_view)> apply;
-  // The final value as the Pushgateway's status page shows it; null: the flag
-  // is not listed in Flags::values (--help, --version).
-  std::function<std::string(const Flags&)> show;
-};
-
-// One flag, declared once: --help is generated from these and parse_flags
-// applies them. The value's default is Flags' member initializer; default_text
-// is how --help spells it (tests/exporter/flags_test.cpp checks they agree).
-struct FlagSpec {
-  std::string_view name;
-  std::string_view default_text;
-  std::string_view help;
-  Binding binding;
-  bool repeatable = false;
-};
-
-// The flags under one --help heading.
-struct FlagGroup {
-  std::string_view title;
-  std::vector<FlagSpec> flags;
-};
 
 bool parse_bool(std::string_view text, bool& out) {
   if (text == "true") {
@@ -80,38 +51,38 @@ Binding text(std::string Flags::*member) {
 
 Binding boolean(bool Flags::*member) {
   return {Kind::boolean, [member](Flags& f, std::string_view v) { return parse_bool(v, f.*member); },
-          [member](const Flags& f) { return std::string(bool_text(f.*member)); }};
+          [member](const Flags& f) { return std::string(bool_text(f.*member)); }, "true or false"};
 }
 
 // --help and --version: booleans that are not settings.
 Binding informational(bool Flags::*member) {
-  return {Kind::boolean, [member](Flags& f, std::string_view v) { return parse_bool(v, f.*member); }, nullptr};
+  return {Kind::boolean, [member](Flags& f, std::string_view v) { return parse_bool(v, f.*member); }, nullptr, "true or false"};
 }
 
 Binding duration(std::chrono::milliseconds Flags::*member) {
   return {Kind::duration, [member](Flags& f, std::string_view v) { return parse_duration(v, f.*member); },
-          [member](const Flags& f) { return go_duration_text(f.*member); }};
+          [member](const Flags& f) { return go_duration_text(f.*member); }, "a duration such as 0, 30s, 5m, 1h30m or 7d (units ms, s, m, h, d, w, y)"};
 }
 
 Binding positive_duration(std::chrono::milliseconds Flags::*member) {
   return {Kind::duration,
           [member](Flags& f, std::string_view v) { return parse_duration(v, f.*member) && (f.*member).count() > 0; },
-          [member](const Flags& f) { return go_duration_text(f.*member); }};
+          [member](const Flags& f) { return go_duration_text(f.*member); }, "a positive duration such as 30s, 5m, 1h30m or 7d (units ms, s, m, h, d, w, y)"};
 }
 
 Binding count(std::size_t Flags::*member) {
   return {Kind::count, [member](Flags& f, std::string_view v) { return parse_count(v, f.*member); },
-          [member](const Flags& f) { return std::to_string(f.*member); }};
+          [member](const Flags& f) { return std::to_string(f.*member); }, "a whole number"};
 }
 
 Binding bytes(std::size_t Flags::*member) {
   return {Kind::bytes, [member](Flags& f, std::string_view v) { return parse_byte_size(v, f.*member); },
-          [member](const Flags& f) { return std::to_string(f.*member); }};
+          [member](const Flags& f) { return std::to_string(f.*member); }, "a size such as 1048576, 512KiB, 64MiB or 1GiB"};
 }
 
 Binding positive_bytes(std::size_t Flags::*member) {
   return {Kind::bytes, [member](Flags& f, std::string_view v) { return parse_byte_size(v, f.*member) && f.*member > 0; },
-          [member](const Flags& f) { return std::to_string(f.*member); }};
+          [member](const Flags& f) { return std::to_string(f.*member); }, "a positive size such as 1048576, 512KiB, 64MiB or 1GiB"};
 }
 
 // Bindings of the flags with their own rules.
@@ -136,7 +107,7 @@ Binding telemetry_path() {
             f.telemetry_path = v;
             return !v.empty() && v.front() == '/';
           },
-          [](const Flags& f) { return f.telemetry_path; }};
+          [](const Flags& f) { return f.telemetry_path; }, "a path starting with /"};
 }
 
 Binding threads() {
@@ -147,7 +118,7 @@ Binding threads() {
             f.threads = static_cast<unsigned>(n);
             return true;
           },
-          [](const Flags& f) { return std::to_string(f.threads); }};
+          [](const Flags& f) { return std::to_string(f.threads); }, "a whole number from 0 (one per CPU) to 1024"};
 }
 
 Binding sync_policy() {
@@ -158,17 +129,17 @@ Binding sync_policy() {
             else return false;
             return true;
           },
-          [](const Flags& f) { return std::string(f.persistence_sync == SyncPolicy::always ? "always" : "interval"); }};
+          [](const Flags& f) { return std::string(f.persistence_sync == SyncPolicy::always ? "always" : "interval"); }, "always or interval"};
 }
 
 Binding log_level() {
   return {Kind::text, [](Flags& f, std::string_view v) { return parse_log_level(v, f.log_level); },
-          [](const Flags& f) { return std::string(level_name(f.log_level)); }};
+          [](const Flags& f) { return std::string(level_name(f.log_level)); }, "one of debug, info, warn, error"};
 }
 
 Binding log_format() {
   return {Kind::text, [](Flags& f, std::string_view v) { return parse_log_format(v, f.log_format); },
-          [](const Flags& f) { return std::string(f.log_format == LogFormat::json ? "json" : "logfmt"); }};
+          [](const Flags& f) { return std::string(f.log_format == LogFormat::json ? "json" : "logfmt"); }, "logfmt or json"};
 }
 
 // The flag tables, one function per --help heading, in --help order.
@@ -408,23 +379,17 @@ std::vector<FlagSpec> logging_flags() {
 std::vector<FlagSpec> informational_flags() {
   return {
       {"help", "", "Show this help and exit.", informational(&Flags::help)},
+      {"help-long", "", "Show this help and exit (every flag is in --help already).", informational(&Flags::help)},
+      {"help-man", "", "Write a man page (roff) for flowgate(1) to standard output and exit.",
+       informational(&Flags::help_man)},
+      {"completion-script-bash", "", "Write a bash completion script to standard output and exit.",
+       informational(&Flags::completion_bash)},
+      {"completion-script-zsh", "", "Write a zsh completion script to standard output and exit.",
+       informational(&Flags::completion_zsh)},
       {"version", "", "Show the version and exit.", informational(&Flags::version)},
   };
 }
 
-const std::vector<FlagGroup>& flag_groups() {
-  static const std::vector<FlagGroup> groups = {
-      {"Web server", web_server_flags()},
-      {"Persistence", persistence_flags()},
-      {"Push", push_flags()},
-      {"OTLP", otlp_flags()},
-      {"Collectors", collector_flags()},
-      {"Prefect", prefect_flags()},
-      {"Logging", logging_flags()},
-      {"Informational", informational_flags()},
-  };
-  return groups;
-}
 
 const FlagSpec* find_spec(std::string_view name) {
   for (const auto& group : flag_groups()) {
@@ -515,8 +480,26 @@ std::map<std::string, std::string> shown_values(const Flags& flags) {
 
 }  // namespace
 
+const std::vector<FlagGroup>& flag_groups() {
+  static const std::vector<FlagGroup> groups = {
+      {"Web server", web_server_flags()},
+      {"Persistence", persistence_flags()},
+      {"Push", push_flags()},
+      {"OTLP", otlp_flags()},
+      {"Collectors", collector_flags()},
+      {"Prefect", prefect_flags()},
+      {"Logging", logging_flags()},
+      {"Informational", informational_flags()},
+  };
+  return groups;
+}
+
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
   if (text.empty()) return false;
+  if (text == "0") {  // as Prometheus reads durations: no unit needed for none
+    out = std::chrono::milliseconds(0);
+    return true;
+  }
   std::int64_t total = 0;
   while (!text.empty()) {
     std::int64_t number = 0;
@@ -593,48 +576,16 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
     auto flag = read_flag(args, i);
     if (!flag) return flag.error();
     if (!flag->spec->binding.apply(flags, flag->value)) {
-      return FlagError("invalid value '" + std::string(flag->value) + "' for flag '--" +
-                       std::string(flag->spec->name) + "'");
+      std::string message = "invalid value '" + std::string(flag->value) + "' for flag '--" +
+                            std::string(flag->spec->name) + "'";
+      if (!flag->spec->binding.expected.empty()) message += ": expected " + std::string(flag->spec->binding.expected);
+      return FlagError(std::move(message));
     }
     given.insert(flag->spec->name);
   }
   fill_derived_defaults(flags, given);
   flags.values = shown_values(flags);
   return flags;
-}
-
-std::string help_text() {
-  std::string out =
-      "usage: flowgate [<flags>]\n\n"
-      "A Pushgateway-compatible metrics cache and exporter for Prefect workflows.\n";
-  for (const auto& group : flag_groups()) {
-    out += "\n";
-    out += group.title;
-    out += ":\n";
-    for (const auto& spec : group.flags) {
-      const Kind kind = spec.binding.kind;
-      out += "  --";
-      if (kind == Kind::boolean && !spec.default_text.empty()) out += "[no-]";
-      out += spec.name;
-      switch (kind) {
-        case Kind::boolean: break;
-        case Kind::duration: out += "=DURATION"; break;
-        case Kind::bytes: out += "=BYTES"; break;
-        case Kind::count: out += "=N"; break;
-        case Kind::text: out += "=VALUE"; break;
-      }
-      out += "\n      ";
-      out += spec.help;
-      if (spec.repeatable) out += " Repeatable.";
-      if (!spec.default_text.empty() || kind == Kind::text) {
-        out += " (default: ";
-        out += spec.default_text.empty() ? "\"\"" : std::string(spec.default_text);
-        out += ")";
-      }
-      out += "\n";
-    }
-  }
-  return out;
 }
 
 }  // namespace flowgate::exporter

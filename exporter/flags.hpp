@@ -89,7 +89,10 @@ struct Flags {
   // Where the collector keeps its counters across restarts; empty: nowhere.
   // Not given: prefect-state.json next to persistence_file (empty when that is).
   std::string prefect_state_file;
-  bool help = false;
+  bool help = false;  // --help, --help-long
+  bool help_man = false;
+  bool completion_bash = false;
+  bool completion_zsh = false;
   bool version = false;
 
   // Every flag's final value as text (defaults included), for /api/v1/status.
@@ -109,8 +112,6 @@ using FlagError = exposition::MessageError;  // kingpin's wording, e.g. "unknown
 boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_view> args,
                                                     std::string_view environment_prefect_api_url = {});
 
-// The --help text: usage line, then the flags grouped, each with its default.
-std::string help_text();
 
 // "5m", "30s", "1h30m", "250ms", "1d"; false on anything else.
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out);

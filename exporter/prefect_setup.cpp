@@ -70,6 +70,7 @@ class LoggedPrefectCollector final : public collectors::Collector {
   std::chrono::milliseconds interval() const override { return collector_->interval(); }
   double last_duration_seconds() const override { return collector_->last_duration_seconds(); }
   bool last_success() const override { return collector_->last_success(); }
+  void cancel() override { collector_->cancel(); }
   std::vector<prometheus::MetricFamily> Collect() const override { return collector_->Collect(); }
 
   bool refresh() override {

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -97,10 +101,15 @@ struct PrefectClient::Connection {
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point last_used{};
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::atomic<bool> cancelled{false};
+  std::mutex cancel_mutex;  // with `woken`: wakes a retry's backoff when cancelled
+  std::condition_variable woken;
 
   // `timeout`, cut to what is left before the deadline (at least 1 ms, so
-  // that an expired deadline still fails through the stream's timer).
+  // that an expired deadline still fails through the stream's timer); 1 ms
+  // once cancelled, so what has not started yet ends at once.
   std::chrono::steady_clock::duration bounded(std::chrono::steady_clock::duration timeout) const {
+    if (cancelled) return std::chrono::milliseconds(1);
     if (!deadline) return timeout;
     const auto left = *deadline - std::chrono::steady_clock::now();
     return std::max<std::chrono::steady_clock::duration>(std::min(timeout, left), std::chrono::milliseconds(1));
@@ -108,6 +117,26 @@ struct PrefectClient::Connection {
 
   bool past_deadline(std::chrono::steady_clock::duration after = {}) const {
     return deadline && std::chrono::steady_clock::now() + after >= *deadline;
+  }
+
+  // Any thread. The stream's operations are cancelled on the thread that
+  // runs them (a handler posted to `ioc`, run by the request in progress or
+  // the next one); the backoff sleep is woken.
+  void cancel() {
+    {
+      std::lock_guard lock(cancel_mutex);
+      cancelled = true;
+    }
+    woken.notify_all();
+    asio::post(ioc, [this] {
+      if (connected()) lowest().cancel();
+    });
+  }
+
+  // The backoff between two attempts; false when cancelled meanwhile.
+  bool sleep_unless_cancelled(std::chrono::steady_clock::duration backoff) {
+    std::unique_lock lock(cancel_mutex);
+    return !woken.wait_for(lock, backoff, [this] { return cancelled.load(); });
   }
 
   bool connected() const { return plain.has_value() || secure.has_value(); }
@@ -249,10 +278,12 @@ struct PrefectClient::Connection {
     const auto deadline_passed = [&](const std::string& why) {
       return ClientError(ClientErrorKind::transport, 0, what + ": the poll deadline passed (" + why + ")");
     };
+    const auto stopped = [&] { return ClientError(ClientErrorKind::transport, 0, what + ": cancelled (flowgate stops)"); };
     for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
+      if (cancelled) return stopped();
       if (attempt > 1) {
         if (past_deadline(backoff)) return deadline_passed("no time left to retry after: " + last.message);
-        std::this_thread::sleep_for(backoff);
+        if (!sleep_unless_cancelled(backoff)) return stopped();
         backoff *= 2;
       }
       if (past_deadline()) return deadline_passed("before sending");
@@ -291,6 +322,8 @@ ClientResult<std::string> PrefectClient::post(std::string_view path, std::string
 }
 
 const ClientStats& PrefectClient::stats() const { return connection_->stats; }
+
+void PrefectClient::cancel() { connection_->cancel(); }
 
 void PrefectClient::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
   connection_->deadline = deadline;

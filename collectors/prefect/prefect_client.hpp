@@ -86,6 +86,11 @@ class PrefectClient {
   // it fails at once. The collector sets one per poll (--prefect.poll-timeout).
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
 
+  // For shutdown, from any thread: the request in progress ends at once
+  // (its socket operations are cancelled, a retry's wait is cut short) and
+  // every later one fails without being sent. There is no undoing it.
+  void cancel();
+
  private:
   struct Connection;  // Beast and OpenSSL stay in the .cpp
   std::unique_ptr<Connection> connection_;

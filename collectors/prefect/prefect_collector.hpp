@@ -62,6 +62,8 @@ class PrefectCollector final : public Collector {
   std::string_view name() const override { return "prefect"; }
   std::chrono::milliseconds interval() const override { return options_.interval; }
   bool refresh() override;
+  // The poll in progress ends at once (PrefectClient::cancel).
+  void cancel() override { client_.cancel(); }
   double last_duration_seconds() const override { return published_.last_duration_seconds(); }
   bool last_success() const override { return published_.last_success(); }
   // The last good poll's families, prefect_up set from the last refresh.

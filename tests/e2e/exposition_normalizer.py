@@ -132,11 +132,15 @@ def normalize_metrics(body, nondeterministic_help=()):
 
 def pushed_samples(body, mask_times=True):
     """{'name{labels}': 'value'} of every pushed sample: those with a job label,
-    which the server forces onto everything pushed and its own series lack."""
+    which the server forces onto everything pushed and its own series lack
+    (but flowgate's per-group freshness gauges, labelled with the grouping
+    key, which are left out)."""
     samples = {}
     for family in parse_families(body, mask_times):
         for sample in family.samples:
             series, _, value = sample.rpartition(" ")
+            if series.startswith("flowgate_group_"):
+                continue
             if '{job="' in series or ',job="' in series:
                 samples[series] = value
     return samples

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 
 #include <prometheus/metric_family.h>
@@ -48,15 +50,47 @@ std::string scrape(const ScrapeHandler& handler) {
   return out;
 }
 
-TEST(CollectorScheduler, RefreshesBeforeStartReturnsAndReportsTheOutcome) {
+// Blocks in refresh() until cancelled: a Prefect API that never answers.
+class HangingCollector final : public collectors::Collector {
+ public:
+  std::string_view name() const override { return "hanging"; }
+  std::chrono::milliseconds interval() const override { return std::chrono::hours(1); }
+  bool refresh() override {
+    std::unique_lock lock(mutex_);
+    refreshing_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return cancelled_; });
+    return false;
+  }
+  void cancel() override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    changed_.notify_all();
+  }
+  void wait_until_refreshing() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return refreshing_; });
+  }
+  double last_duration_seconds() const override { return 0; }
+  bool last_success() const override { return false; }
+  std::vector<prometheus::MetricFamily> Collect() const override { return {}; }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool refreshing_ = false;
+  bool cancelled_ = false;
+};
+
+TEST(CollectorScheduler, RefreshesAtOnceOnItsOwnThreadAndReportsTheOutcome) {
   FailingCollector collector(false);
   SelfMetrics self;
   CollectorScheduler scheduler({&collector}, [&self](const collectors::Collector& c) {
     self.set_collector_result(c.name(), c.last_success(), c.last_duration_seconds());
   });
   scheduler.start();
+  scheduler.stop();  // joins: the first refresh has run
   EXPECT_EQ(collector.refreshes.load(), 1);
-  scheduler.stop();
 
   pushgw::GroupStore store(pushgw::StoreOptions{});
   ScrapeHandler handler(store, {&collector}, self);
@@ -66,6 +100,19 @@ TEST(CollectorScheduler, RefreshesBeforeStartReturnsAndReportsTheOutcome) {
             std::string::npos);
   // The last published values are still served: a failing collector never fails a scrape.
   EXPECT_NE(body.find("failing_last_value 7\n"), std::string::npos);
+}
+
+// start() never waits for a refresh (the listener opens right after it), and
+// stop() cancels the one in progress instead of waiting for it: neither call
+// returns otherwise, so the test would hang.
+TEST(CollectorScheduler, StartDoesNotWaitForAHangingRefreshAndStopCancelsIt) {
+  HangingCollector collector;
+  int reports = 0;
+  CollectorScheduler scheduler({&collector}, [&reports](const collectors::Collector&) { ++reports; });
+  scheduler.start();
+  collector.wait_until_refreshing();
+  scheduler.stop();
+  EXPECT_EQ(reports, 1);
 }
 
 TEST(CollectorScheduler, AThrowingCollectorDoesNotTakeTheSchedulerDown) {

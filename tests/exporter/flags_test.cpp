@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "exporter/flag_help.hpp"
 #include "exporter/flags.hpp"
 
 namespace flowgate::exporter {
@@ -183,14 +184,15 @@ TEST(Flags, HelpShowsTheDefaultEachFlagStartsWith) {
   std::string name;
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("  --")) {
-      name = line.substr(4, line.find('=') - 4);
+      name = line.substr(4, line.find_first_of("= ", 4) - 4);
       if (name.starts_with("[no-]")) name.erase(0, 5);
-      continue;
+    } else if (!line.starts_with("      (default: ")) {
+      continue;  // a help sentence
     }
-    const auto at = line.rfind(" (default: ");
-    // Two defaults are not values but say where the value comes from.
+    const auto at = line.find("(default: ");
+    // Two defaults come from elsewhere (the environment, another flag).
     if (at == std::string::npos || name == "prefect.api-url" || name == "prefect.state-file") continue;
-    std::string text = line.substr(at + 11, line.size() - at - 12);
+    std::string text = line.substr(at + 10, line.size() - at - 11);
     given.push_back("--" + name + "=" + (text == "\"\"" ? "" : text));
   }
   ASSERT_GT(given.size(), 40u);
@@ -215,6 +217,72 @@ TEST(Flags, StatusValuesSpellDurationsAsGoDoes) {
   EXPECT_EQ(flags->values.at("persistence.interval"), "1h30m0s");
   EXPECT_EQ(flags->values.at("web.read-header-timeout"), "1.5s");
   EXPECT_EQ(flags->values.at("web.idle-timeout"), "250ms");
+}
+
+TEST(Flags, HelpIsWrappedToTheWidthAskedFor) {
+  for (std::size_t width : {80u, 120u}) {
+    std::istringstream lines(help_text({width, {}}));
+    std::size_t count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+      // Only a single word longer than a line (a default regular expression) may run over.
+      std::string_view rest(line);
+      rest.remove_prefix(line.find_first_not_of(' '));
+      if (rest.starts_with("(default: ")) rest.remove_prefix(10);
+      if (line.size() > width) {
+        EXPECT_EQ(rest.find(' '), std::string::npos) << line;
+      }
+    }
+    EXPECT_GT(count, 100u);
+  }
+}
+
+TEST(Flags, HelpShowsTheEnvironmentsPrefectUrlAsTheValueItIs) {
+  EXPECT_NE(help_text({80, "http://prefect:4200/api"}).find("(default: http://prefect:4200/api (from $PREFECT_API_URL))"),
+            std::string::npos);
+  EXPECT_NE(help_text({80, {}}).find("(default: \"\" ($PREFECT_API_URL when set))"), std::string::npos);
+}
+
+TEST(Flags, AnInvalidValueSaysWhatWasExpected) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--push.group-ttl=soon", "invalid value 'soon' for flag '--push.group-ttl': expected a duration such as 0, 30s"},
+      {"--prefect.poll-interval=0s", "expected a positive duration"},
+      {"--web.enable-lifecycle=yes", "expected true or false"},
+      {"--push.max-body-bytes=4TB", "expected a positive size such as 1048576, 512KiB"},
+      {"--log.level=loud", "expected one of debug, info, warn, error"},
+      {"--push.max-groups=-1", "expected a whole number"},
+  };
+  for (const auto& [flag, message] : cases) {
+    std::vector<std::string_view> args{flag};
+    const auto parsed = parse_flags(args);
+    ASSERT_FALSE(parsed) << flag;
+    EXPECT_NE(parsed.error().message.find(message), std::string::npos) << parsed.error().message;
+  }
+}
+
+TEST(Flags, ADurationOfZeroNeedsNoUnitAsInPrometheus) {
+  const auto flags = parse({"--push.group-ttl=0", "--otlp.series-ttl=0"});
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(flags->group_ttl.count(), 0);
+  EXPECT_EQ(flags->values.at("otlp.series-ttl"), "0s");
+}
+
+TEST(Flags, TheManPageAndCompletionsNameEveryFlag) {
+  const std::string man = man_page("1.2.3");
+  EXPECT_TRUE(man.starts_with(".TH FLOWGATE 1")) << man.substr(0, 80);
+  const std::string bash = completion_script(Shell::bash);
+  const std::string zsh = completion_script(Shell::zsh);
+  EXPECT_NE(bash.find("complete -o default -F _flowgate flowgate"), std::string::npos);
+  EXPECT_TRUE(zsh.starts_with("#compdef flowgate"));
+  auto flags = parse({});
+  ASSERT_TRUE(flags);
+  for (const auto& [name, value] : flags->values) {
+    std::string roff_name;
+    for (char c : name) roff_name += c == '-' ? std::string("\\-") : std::string(1, c);
+    EXPECT_NE(man.find(roff_name), std::string::npos) << name;
+    EXPECT_NE(bash.find("--" + name + " "), std::string::npos) << name;
+    EXPECT_NE(zsh.find("--" + name + " "), std::string::npos) << name;
+  }
+  EXPECT_NE(bash.find("--no-collector.host "), std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "exporter/flag_help.hpp"
 #include "exporter/flags.hpp"
 #include "exporter/prefect_setup.hpp"
 

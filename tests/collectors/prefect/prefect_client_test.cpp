@@ -1,5 +1,12 @@
 #include "collectors/prefect/prefect_client.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
@@ -17,6 +24,12 @@ ClientOptions fast_retries() {
   ClientOptions options;
   options.first_backoff = 1ms;
   return options;
+}
+
+PrefectClient client_with(const std::string& url, ClientOptions options) {
+  auto endpoint = make_endpoint(url, "", "");
+  if (!endpoint) throw std::logic_error(endpoint.error().message);
+  return PrefectClient(*endpoint, options);
 }
 
 PrefectClient client_for(const CannedServer& server, std::string_view api_key = "") {
@@ -127,6 +140,65 @@ TEST(PrefectClient, DoesNotStartARetryThatWouldEndPastTheDeadline) {
   EXPECT_NE(body.error().message.find("the poll deadline passed (no time left to retry after: GET /api/version: HTTP 502"),
             std::string::npos)
       << body.error().message;
+  EXPECT_EQ(server.seen().size(), 1u);
+}
+
+// Accepts one connection and never answers: a Prefect API that hangs.
+class SilentListener {
+ public:
+  SilentListener() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 || ::listen(listener_, 4) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    port_ = ntohs(address.sin_port);
+    accepting_ = std::async(std::launch::async, [this] { return ::accept(listener_, nullptr, nullptr); });
+  }
+  ~SilentListener() {
+    ::shutdown(listener_, SHUT_RDWR);
+    const int accepted = accepting_.get();
+    if (accepted >= 0) ::close(accepted);
+    ::close(listener_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/api"; }
+  void wait_for_connection() { accepting_.wait(); }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::future<int> accepting_;
+};
+
+TEST(PrefectClient, CancelEndsARequestThatGetsNoAnswer) {
+  SilentListener api;
+  ClientOptions options;
+  options.request_timeout = std::chrono::hours(1);
+  PrefectClient client = client_with(api.url(), options);
+  auto pending = std::async(std::launch::async, [&client] { return client.get("/flow_runs/filter"); });
+  api.wait_for_connection();
+  client.cancel();
+  const auto body = pending.get();  // would wait an hour without the cancel
+  ASSERT_FALSE(body);
+  EXPECT_EQ(body.error().message, "GET /api/flow_runs/filter: cancelled (flowgate stops)");
+  EXPECT_FALSE(client.get("/version")) << "a cancelled client sends nothing more";
+}
+
+TEST(PrefectClient, CancelCutsARetrysWaitShort) {
+  CannedServer server({{502, "", {}, false}, {200, "3", {}, false}});
+  ClientOptions options;
+  options.first_backoff = std::chrono::hours(1);
+  PrefectClient client = client_with(server.url(), options);
+  auto pending = std::async(std::launch::async, [&client] { return client.get("/version"); });
+  while (server.seen().empty()) std::this_thread::sleep_for(1ms);
+  client.cancel();
+  const auto body = pending.get();
+  ASSERT_FALSE(body);
+  EXPECT_EQ(body.error().message, "GET /api/version: cancelled (flowgate stops)");
   EXPECT_EQ(server.seen().size(), 1u);
 }
 
