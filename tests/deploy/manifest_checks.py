@@ -26,7 +26,9 @@ FLOWGATE_PORT = 9091
 # Fields of the objects we ship, from the Kubernetes API reference: a field not
 # listed is a misspelling (the npm schemas let unknown fields through).
 TOP_LEVEL_FIELDS = {"apiVersion", "kind", "metadata", "spec", "data", "stringData", "binaryData",
-                    "type", "immutable"}
+                    "type", "immutable",
+                    # ServiceAccount
+                    "automountServiceAccountToken", "secrets", "imagePullSecrets"}
 CONTAINER_FIELDS = {"name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports",
                     "env", "envFrom", "resources", "resizePolicy", "restartPolicy", "volumeMounts",
                     "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
@@ -198,10 +200,13 @@ def _flowgate_violations(where, container, sidecar):
     return found
 
 
-def _volume_violations(where, pod, container):
-    """Files flowgate reads or writes must be on volumes of the right kind."""
+def _volume_violations(where, workload, pod, container):
+    """Files flowgate reads or writes must be on volumes of the right kind
+    (a StatefulSet's volumeClaimTemplates are claims too)."""
     found = []
-    volumes = {volume["name"]: volume for volume in pod["spec"].get("volumes") or []}
+    volumes = {template["metadata"]["name"]: {"persistentVolumeClaim": {}}
+               for template in workload["spec"].get("volumeClaimTemplates") or []}
+    volumes.update({volume["name"]: volume for volume in pod["spec"].get("volumes") or []})
     mounts = {mount["mountPath"]: mount for mount in container.get("volumeMounts") or []}
 
     def volume_at(path):
@@ -246,7 +251,7 @@ def policy_violations(objects):
                 where = f"{_name(workload)} {group}/{container['name']}"
                 sidecar = container if group == "initContainers" else None
                 found.extend(_container_violations(where, container, pod_security, sidecar))
-                found.extend(_volume_violations(where, pod, container))
+                found.extend(_volume_violations(where, workload, pod, container))
         for volume in spec.get("volumes") or []:
             claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
             if claim and ("PersistentVolumeClaim", claim) not in names:
