@@ -5,9 +5,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/url/pct_string_view.hpp>
-
 #include "exporter/group_selector.hpp"
+#include "exporter/query_params.hpp"
 #include "exposition/names.hpp"
 #include "pushgw/json_writer.hpp"
 
@@ -19,57 +18,6 @@ struct DeleteQuery {
   std::vector<GroupSelector> selectors;
   bool dry_run = false;
 };
-
-Reply bad_request(std::string message) {
-  Reply reply;
-  reply.status = 400;
-  reply.content_type = "application/json";
-  pushgw::JsonBuffer buffer;
-  pushgw::JsonWriter json(buffer);
-  json.StartObject();
-  json.Key("status");
-  json.String("error");
-  json.Key("errorType");
-  json.String("bad_data");
-  json.Key("error");
-  pushgw::write_string(json, message);
-  json.EndObject();
-  reply.body = pushgw::go_json(buffer);
-  return reply;
-}
-
-// One query component percent-decoded, '+' as a space (as Go's
-// url.ParseQuery reads them, so `match[]=` may come with raw brackets).
-std::optional<std::string> decoded(std::string_view component) {
-  std::string plus_as_space(component);
-  std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
-  auto encoded = boost::urls::make_pct_string_view(plus_as_space);
-  if (!encoded) return std::nullopt;
-  return encoded->decode();
-}
-
-struct QueryParam {
-  std::string key;
-  std::string value;
-};
-
-boost::system::result<std::vector<QueryParam>, std::string> query_params(std::string_view target) {
-  std::vector<QueryParam> params;
-  const auto question = target.find('?');
-  std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto equals = pair.find('=');
-    auto key = decoded(pair.substr(0, equals));
-    auto value = decoded(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
-    if (!key || !value) return "query " + exposition::quoted_for_message(pair) + ": bad percent-encoding";
-    params.push_back({std::move(*key), std::move(*value)});
-  }
-  return params;
-}
 
 boost::system::result<DeleteQuery, std::string> parse_query(std::string_view target) {
   auto params = query_params(target);
@@ -117,7 +65,7 @@ void write_groups(const std::vector<pushgw::GroupingKey>& keys, pushgw::JsonWrit
 
 Reply delete_groups_reply(const Request& request, pushgw::GroupStore& store) {
   auto query = parse_query(request.target);
-  if (!query) return bad_request(query.error());
+  if (!query) return api_bad_request(query.error());
   const auto removal = store.remove_matching(
       [&selectors = query->selectors](const pushgw::GroupingKey& key) {
         for (const auto& selector : selectors) {

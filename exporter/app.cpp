@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "collectors/host/host_collector.hpp"
+#include "collectors/prefect/prefect_collector.hpp"
 #include "collectors/process/process_collector.hpp"
 #include "collectors/published.hpp"
 #include "exporter/authorization_file.hpp"
@@ -177,12 +178,28 @@ struct App::Impl {
 
   RouteContext route_context() {
     StatusInfo status{&flags.values, start_time, flags.enable_admin_api, name_validation(flags)};
+    status.runtime = [this] { return runtime_state(); };
     return RouteContext{flags, store, *scrape, self_metrics, status, [this] {
                           logger.log(LogLevel::warn, FLOWGATE_CALLER,
                                      "Received termination request via web service, exiting gracefully...");
                           request_stop();
                         },
                         &logger, authorization.get(), &otlp};
+  }
+
+  // What the Status page shows beyond the flags.
+  RuntimeState runtime_state() const {
+    RuntimeState state;
+    state.persistence = keeper->figures();
+    for (const auto& collector : collectors) {
+      CollectorHealth health{std::string(collector->name()), collector->last_success(),
+                             collector->last_duration_seconds(), ""};
+      if (const auto* prefect = dynamic_cast<const collectors::prefect::PrefectCollector*>(collector.get())) {
+        health.detail = prefect->last_error();
+      }
+      state.collectors.push_back(std::move(health));
+    }
+    return state;
   }
 
   // OTLP series no export carried for --otlp.series-ttl go, logged like expired groups.

@@ -158,6 +158,10 @@ std::vector<FlagSpec> web_server_flags() {
       {"web.route-prefix", "",
        "Prefix for the internal routes of web endpoints. Defaults to the path of --web.external-url.",
        text(&Flags::route_prefix)},
+      {"web.grafana-url", "",
+       "Base URL of a Grafana with flowgate's dashboards (grafana/dashboards); when set, each group on the web "
+       "UI links to them, filtered to the group's job and instance.",
+       text(&Flags::grafana_url)},
       {"web.enable-lifecycle", "false", "Enable shutdown via HTTP request (PUT/POST /-/quit).",
        boolean(&Flags::enable_lifecycle)},
       {"web.enable-admin-api", "false", "Enable API endpoints for admin control actions (PUT /api/v1/admin/wipe).",

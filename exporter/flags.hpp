@@ -27,6 +27,7 @@ struct Flags {
   std::string telemetry_path = "/metrics";
   std::string external_url;
   std::string route_prefix;  // normalized: "" or "/path" without trailing slash
+  std::string grafana_url;   // --web.grafana-url: the web UI links groups to its dashboards; empty: no links
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   std::string web_config_file;

@@ -5,8 +5,12 @@
 #include <optional>
 
 #include "exporter/admin_delete.hpp"
+#include "exporter/groups_api.hpp"
+#include "exporter/groups_page.hpp"
 #include "exporter/otlp_reply.hpp"
+#include "exporter/query_params.hpp"
 #include "exporter/quoted_string.hpp"
+#include "exporter/web_assets.hpp"
 #include "exposition/names.hpp"
 #include "pushgw/api_json.hpp"
 #include "pushgw/grouping_key.hpp"
@@ -365,13 +369,43 @@ void add_health_and_lifecycle_routes(const RouteAdder& add, const RouteContext& 
       [](const Request&) { return plain_text(405, "Only POST or PUT requests allowed."); });
 }
 
-void add_status_page_routes(const RouteAdder& add, const RouteContext& context) {
-  Handler ui = guarded(context.authorization, Permission::scrape,
-                       [&store = context.store, status = context.status](const Request&) {
-                         return status_page(*store.snapshot(), status);
-                       });
-  add("GET", context.flags.route_prefix + "/", Shape::exact, "status", ui);
-  add("GET", context.flags.route_prefix + "/status", Shape::exact, "status", ui);
+// The web UI: the Groups page at the prefix, the Status page, the embedded
+// script and stylesheet under static/, and the Groups page's JSON.
+void add_web_ui_routes(const RouteAdder& add, const RouteContext& context, const std::string& api) {
+  StatusInfo info = context.status;
+  info.telemetry_path = context.flags.telemetry_path;
+  info.grafana_url = context.flags.grafana_url;
+  info.admin_api_enabled = context.flags.enable_admin_api;
+  const std::string& p = context.flags.route_prefix;
+  add("GET", p + "/", Shape::exact, "status",
+      guarded(context.authorization, Permission::scrape, [info](const Request&) { return groups_page(info); }));
+  add("GET", p + "/status", Shape::exact, "status",
+      guarded(context.authorization, Permission::scrape,
+              [info](const Request& request) { return status_page(info, request.received_at); }));
+  for (const auto& asset : web_asset_table()) {
+    add("GET", p + "/static/" + std::string(asset.name), Shape::exact, "static", [&asset](const Request&) {
+      Reply reply;
+      reply.content_type = asset.content_type;
+      reply.body = asset.body;
+      reply.headers.emplace_back("Cache-Control", "no-cache");
+      return reply;
+    });
+  }
+  GroupsView view{0, FreshnessOptions{std::chrono::duration<double>(context.flags.group_ttl).count()},
+                  context.status.names};
+  add("GET", api + "groups", Shape::exact, "api/v1/groups",
+      guarded(context.authorization, Permission::scrape, [&store = context.store, view](const Request& request) {
+        auto query = parse_groups_query(request.target);
+        Reply reply = query ? Reply{} : api_bad_request(query.error());
+        if (query) {
+          GroupsView now = view;
+          now.now_seconds = request.received_at;
+          reply.content_type = "application/json";
+          reply.body = groups_json(*store.snapshot(), *query, now);
+        }
+        add_cors(reply);
+        return reply;
+      }));
 }
 
 // The JSON API, with CORS headers on every answer of its router and OPTIONS
@@ -419,7 +453,7 @@ Router build_routes(const RouteContext& context) {
   add_change_routes(add, context);
   add_otlp_routes(add, context);
   add_health_and_lifecycle_routes(add, context);
-  add_status_page_routes(add, context);
+  add_web_ui_routes(add, context, api);
   add_api_routes(add, context, api);
   return router;
 }

@@ -109,6 +109,13 @@ const HeaderCase kCases[] = {
     // Web UI.
     {"StatusRoot", "GET /", "GET", "/", "", "", 200, kPlainText},
     {"StatusPage", "GET /status", "GET", "/status", "", "", 200, kPlainText},
+    {"StaticScript", "GET /static/flowgate.js", "GET", "/static/flowgate.js", "", "", 200,
+     with_framing({"Content-Type", "Cache-Control"})},
+    {"StaticStyle", "GET /static/flowgate.css", "GET", "/static/flowgate.css", "", "", 200,
+     with_framing({"Content-Type", "Cache-Control"})},
+    {"ApiGroups", "GET /api/v1/groups", "GET", "/api/v1/groups?limit=5", "", "", 200, cors_and({"Content-Type"})},
+    {"ApiGroupsBadLimit", "GET /api/v1/groups", "GET", "/api/v1/groups?limit=0", "", "", 400,
+     cors_and({"Content-Type"})},
     // JSON API: CORS on every answer of the API's own router, not on wipe.
     {"ApiStatus", "GET /api/v1/status", "GET", "/api/v1/status", "", "", 200, cors_and({"Content-Type"})},
     {"ApiMetrics", "GET /api/v1/metrics", "GET", "/api/v1/metrics", "", "", 200, cors_and({"Content-Type"})},

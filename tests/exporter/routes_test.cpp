@@ -164,12 +164,17 @@ TEST(Routes, ScrapeNegotiatesOpenMetrics) {
   EXPECT_TRUE(body_of(reply).ends_with("# EOF\n"));
 }
 
-TEST(Routes, StatusPageListsGroupsWithRelativeDeleteUrls) {
+TEST(Routes, GroupsPageLoadsItsAssetsAndGroupsByRelativeUrls) {
   RouteFixture fixture(flags_of({}));
   ASSERT_EQ(fixture.send("PUT", "/metrics/job/etl/instance/h1", "m 1\n").reply.status, 200);
-  std::string html = body_of(fixture.send("GET", "/").reply);
-  EXPECT_NE(html.find("metrics/job@base64/ZXRs=/instance@base64/aDE="), std::string::npos) << html;
-  EXPECT_NE(html.find("href=\"metrics\""), std::string::npos);
+  const std::string html = body_of(fixture.send("GET", "/").reply);
+  EXPECT_NE(html.find("<script src=\"static/flowgate.js\">"), std::string::npos) << html;
+  EXPECT_NE(html.find("href=\"static/flowgate.css\""), std::string::npos);
+  EXPECT_NE(html.find("href=\"./metrics\""), std::string::npos);
+  EXPECT_EQ(html.find("=\"/"), std::string::npos) << "no absolute URL: " << html;
+  // The script deletes a group at "metrics/" + its delete_path.
+  const std::string json = body_of(fixture.send("GET", "/api/v1/groups").reply);
+  EXPECT_NE(json.find("\"delete_path\":\"job@base64/ZXRs=/instance@base64/aDE=\""), std::string::npos) << json;
 }
 
 TEST(Routes, ScrapeOfAnInconsistentUncheckedStoreAnswers500UntilTheOffenderIsDeleted) {
