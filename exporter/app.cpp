@@ -105,10 +105,15 @@ std::vector<std::unique_ptr<collectors::Collector>> make_collectors(const Flags&
   if (flags.collector_process) {
     made.push_back(std::make_unique<collectors::ProcessCollector>());
   }
-  if (flags.collector_host) {
+  if (flags.collector_host && flags.host_parts.any()) {
     collectors::HostCollectorOptions options;
+    options.parts = flags.host_parts;
     options.mount_points_exclude = flags.filesystem_mount_points_exclude;
+    options.fs_types_exclude = flags.filesystem_fs_types_exclude;
+    options.diskstats_device_exclude = flags.diskstats_device_exclude;
     options.netdev_device_exclude = flags.netdev_device_exclude;
+    options.procfs = flags.path_procfs;
+    options.rootfs = flags.path_rootfs;
     try {
       made.push_back(std::make_unique<collectors::HostCollector>(options));
     } catch (const std::invalid_argument& error) {

@@ -18,6 +18,11 @@ namespace {
 constexpr std::string_view kDefaultMountPointsExclude =
     "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 constexpr std::string_view kDefaultDeviceExclude = "^lo$";
+constexpr std::string_view kDefaultFsTypesExclude =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+    "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
+    "sysfs|tracefs)$";
+constexpr std::string_view kDefaultDiskstatsDeviceExclude = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 
 bool parse_bool(std::string_view text, bool& out) {
   if (text == "true") {
@@ -304,18 +309,54 @@ std::vector<FlagSpec> otlp_flags() {
   };
 }
 
+// --collector.<name>: one part of the host collector.
+Binding host_part(bool collectors::HostParts::*part) {
+  return {Kind::boolean, [part](Flags& f, std::string_view v) { return parse_bool(v, f.host_parts.*part); },
+          [part](const Flags& f) { return std::string(bool_text(f.host_parts.*part)); }, "true or false"};
+}
+
 std::vector<FlagSpec> collector_flags() {
+  using collectors::HostParts;
   return {
+      {"collector.disable-defaults", "false",
+       "Turn every collector off but those named on the command line (--collector.cpu, --collector.process, ...), "
+       "as node_exporter's flag does.",
+       boolean(&Flags::collector_disable_defaults)},
       {"collector.host", "true",
-       "Expose host metrics (node_exporter names: CPU, memory, filesystems, disks, network).",
+       "Expose host metrics (node_exporter names); off turns every host part below off.",
        boolean(&Flags::collector_host)},
+      {"collector.cpu", "true", "Host part: CPU time by mode (node_cpu_*).", host_part(&HostParts::cpu)},
+      {"collector.stat", "true",
+       "Host part: context switches, interrupts, forks, processes running and blocked, boot time.",
+       host_part(&HostParts::stat)},
+      {"collector.loadavg", "true", "Host part: load averages (node_load1/5/15).", host_part(&HostParts::loadavg)},
+      {"collector.meminfo", "true", "Host part: memory and swap (node_memory_*).", host_part(&HostParts::meminfo)},
+      {"collector.filesystem", "true", "Host part: filesystem space and inodes (node_filesystem_*).",
+       host_part(&HostParts::filesystem)},
+      {"collector.diskstats", "true", "Host part: bytes read and written per disk (node_disk_*).",
+       host_part(&HostParts::diskstats)},
+      {"collector.netdev", "true", "Host part: network traffic, errors and drops (node_network_*).",
+       host_part(&HostParts::netdev)},
+      {"collector.time", "true", "Host part: the system clock (node_time_seconds).", host_part(&HostParts::time)},
       {"collector.process", "true", "Expose flowgate's own process metrics (process_*).",
        boolean(&Flags::collector_process)},
       {"collector.filesystem.mount-points-exclude", kDefaultMountPointsExclude,
-       "Regular expression of mount points the host collector ignores.",
+       "Regular expression of mount points (as the host names them, see --path.rootfs) the filesystem part ignores.",
        text(&Flags::filesystem_mount_points_exclude)},
+      {"collector.filesystem.fs-types-exclude", kDefaultFsTypesExclude,
+       "Regular expression of filesystem types the filesystem part ignores.",
+       text(&Flags::filesystem_fs_types_exclude)},
+      {"collector.diskstats.device-exclude", kDefaultDiskstatsDeviceExclude,
+       "Regular expression of disks the diskstats part ignores (partitions, ram and loop devices by default).",
+       text(&Flags::diskstats_device_exclude)},
       {"collector.netdev.device-exclude", kDefaultDeviceExclude,
-       "Regular expression of network devices the host collector ignores.", text(&Flags::netdev_device_exclude)},
+       "Regular expression of network devices the netdev part ignores.", text(&Flags::netdev_device_exclude)},
+      {"path.procfs", "/proc", "Where procfs is mounted (/host/proc when the host's is mounted there).",
+       text(&Flags::path_procfs)},
+      {"path.rootfs", "/",
+       "Where the host's root filesystem is mounted: only mounts under it are reported, named as the host names "
+       "them (/host/var is /var).",
+       text(&Flags::path_rootfs)},
   };
 }
 
@@ -460,9 +501,32 @@ boost::system::result<GivenFlag, FlagError> read_flag(std::span<const std::strin
   return FlagError("expected argument for flag '--" + std::string(name) + "'");
 }
 
+// --collector.disable-defaults: every collector the command line does not
+// name is off; a host part named turns the host collector on with it.
+void turn_off_collectors_not_given(Flags& flags, const std::set<std::string_view>& given) {
+  using collectors::HostParts;
+  static constexpr std::pair<std::string_view, bool HostParts::*> kParts[] = {
+      {"collector.cpu", &HostParts::cpu},           {"collector.stat", &HostParts::stat},
+      {"collector.loadavg", &HostParts::loadavg},   {"collector.meminfo", &HostParts::meminfo},
+      {"collector.filesystem", &HostParts::filesystem}, {"collector.diskstats", &HostParts::diskstats},
+      {"collector.netdev", &HostParts::netdev},     {"collector.time", &HostParts::time},
+  };
+  bool part_given = false;
+  for (const auto& [name, part] : kParts) {
+    if (given.contains(name)) {
+      part_given = part_given || flags.host_parts.*part;
+    } else {
+      flags.host_parts.*part = false;
+    }
+  }
+  if (!given.contains("collector.process")) flags.collector_process = false;
+  if (!given.contains("collector.host")) flags.collector_host = part_given;
+}
+
 // The defaults that depend on other flags or on the machine.
 void fill_derived_defaults(Flags& flags, const std::set<std::string_view>& given) {
   if (!given.contains("web.listen-address")) flags.listen_addresses = Flags{}.listen_addresses;
+  if (flags.collector_disable_defaults) turn_off_collectors_not_given(flags, given);
   flags.route_prefix =
       normalize_prefix(given.contains("web.route-prefix") ? flags.route_prefix : path_of_url(flags.external_url));
   if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
@@ -574,6 +638,8 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
   flags.listen_addresses.clear();  // given addresses replace the default, which fill_derived_defaults restores
   flags.filesystem_mount_points_exclude = kDefaultMountPointsExclude;
   flags.netdev_device_exclude = kDefaultDeviceExclude;
+  flags.filesystem_fs_types_exclude = kDefaultFsTypesExclude;
+  flags.diskstats_device_exclude = kDefaultDiskstatsDeviceExclude;
   flags.prefect_api_url = environment_prefect_api_url;
   std::set<std::string_view> given;
   for (std::size_t i = 0; i < args.size(); ++i) {

@@ -14,6 +14,7 @@
 
 #include <boost/system/result.hpp>
 
+#include "collectors/host/host_collector_options.hpp"
 #include "exporter/log.hpp"
 #include "exposition/message_error.hpp"
 #include "exposition/names.hpp"
@@ -66,10 +67,16 @@ struct Flags {
   unsigned threads = 0;  // 0: one per hardware thread
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::logfmt;
-  bool collector_host = true;
+  bool collector_host = true;     // every host part at once (off: none of them)
   bool collector_process = true;
+  bool collector_disable_defaults = false;  // collectors not named on the command line are off
+  collectors::HostParts host_parts;         // --collector.<name>, node_exporter's names
   std::string filesystem_mount_points_exclude;
+  std::string filesystem_fs_types_exclude;
+  std::string diskstats_device_exclude;
   std::string netdev_device_exclude;
+  std::string path_procfs = "/proc";
+  std::string path_rootfs = "/";
   // The Prefect collector (on when prefect_api_url is not empty); turned
   // into collectors::prefect::PrefectCollectorOptions by exporter/prefect_setup.
   std::string prefect_api_url;

@@ -14,6 +14,7 @@
 #include "collectors/gathering_collector.hpp"
 #include "collectors/host/host_collector_options.hpp"
 #include "collectors/name_filter.hpp"
+#include "collectors/proc_stat.hpp"
 
 namespace flowgate::collectors {
 
@@ -26,6 +27,11 @@ class HostCollector final : public GatheringCollector {
 
  private:
   std::optional<MetricFamilies> gather() const override;
+  // One part each (HostParts); false when its source could not be read.
+  bool gather_cpu(const ProcStat& proc_stat, MetricFamilies& families) const;
+  bool gather_stat(const ProcStat& proc_stat, MetricFamilies& families) const;
+  bool gather_memory(MetricFamilies& families) const;
+  bool gather_network(MetricFamilies& families) const;
 
   HostCollectorOptions options_;
   NameFilter mount_points_exclude_;

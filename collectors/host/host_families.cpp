@@ -90,8 +90,18 @@ void append_memory_families(const sg_mem_stats& memory, const sg_swap_stats& swa
   append_memory("SwapFree", as_double(swap.free), out);
 }
 
+std::optional<std::string> mount_point_under(std::string_view mount_point, std::string_view rootfs) {
+  while (rootfs.size() > 1 && rootfs.back() == '/') rootfs.remove_suffix(1);
+  if (rootfs.empty() || rootfs == "/") return std::string(mount_point);
+  if (mount_point == rootfs) return std::string("/");
+  if (mount_point.starts_with(rootfs) && mount_point[rootfs.size()] == '/') {
+    return std::string(mount_point.substr(rootfs.size()));
+  }
+  return std::nullopt;
+}
+
 void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const NameFilter& mount_points_exclude,
-                                const NameFilter& fs_types_exclude, MetricFamilies& out) {
+                                const NameFilter& fs_types_exclude, std::string_view rootfs, MetricFamilies& out) {
   auto size = make_family("node_filesystem_size_bytes", "Filesystem size in bytes.", MetricType::Gauge);
   auto free = make_family("node_filesystem_free_bytes", "Filesystem free space in bytes.", MetricType::Gauge);
   auto avail = make_family("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.",
@@ -104,13 +114,15 @@ void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const 
   // containers) would otherwise give duplicate series.
   std::set<std::tuple<std::string, std::string, std::string>> seen;
   for (const auto& fs : filesystems) {
-    if (fs.mnt_point == nullptr || excluded(mount_points_exclude, fs.mnt_point) ||
+    if (fs.mnt_point == nullptr) continue;
+    const auto mount_point = mount_point_under(fs.mnt_point, rootfs);
+    if (!mount_point || excluded(mount_points_exclude, mount_point->c_str()) ||
         excluded(fs_types_exclude, fs.fs_type)) {
       continue;
     }
     Labels labels{{"device", fs.device_name == nullptr ? "" : fs.device_name},
                   {"fstype", fs.fs_type == nullptr ? "" : fs.fs_type},
-                  {"mountpoint", fs.mnt_point}};
+                  {"mountpoint", *mount_point}};
     if (!seen.emplace(labels[0].second, labels[1].second, labels[2].second).second) continue;
     add_sample(size, as_double(fs.size), labels);
     add_sample(free, as_double(fs.free), labels);
@@ -200,9 +212,12 @@ void append_process_families(const ProcStat& stat, std::span<const sg_process_st
   out.push_back(std::move(by_state));
 }
 
-void append_time_families(const ProcStat& stat, double now_seconds, MetricFamilies& out) {
+void append_boot_time_family(const ProcStat& stat, MetricFamilies& out) {
   out.push_back(single_sample_family("node_boot_time_seconds", "Node boot time, in unixtime.", MetricType::Gauge,
                                      as_double(stat.boot_time_seconds)));
+}
+
+void append_time_family(double now_seconds, MetricFamilies& out) {
   out.push_back(single_sample_family("node_time_seconds", "System time in seconds since epoch (1970).",
                                      MetricType::Gauge, now_seconds));
 }

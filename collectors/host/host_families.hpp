@@ -3,7 +3,9 @@
 // apart from the statvfs() behind node_filesystem_readonly, so tests can feed
 // hand-made libstatgrab structs through the same filters.
 
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,10 +37,17 @@ void append_load_families(const sg_load_stats& load, MetricFamilies& out);
 void append_memory_families(const sg_mem_stats& memory, const sg_swap_stats& swap,
                             std::string_view meminfo, MetricFamilies& out);
 
-// node_filesystem_*{device,fstype,mountpoint}, skipping excluded mount points
-// and types and repeated mounts of the same device, type and point.
+// A mount point as the host sees it when its root is mounted at `rootfs`
+// (node_exporter's --path.rootfs, e.g. /host in a container): the prefix
+// taken off ("/host/var" is "/var", "/host" is "/"); nullopt for a mount
+// outside it (the container's own). "/" keeps every mount point as it is.
+std::optional<std::string> mount_point_under(std::string_view mount_point, std::string_view rootfs);
+
+// node_filesystem_*{device,fstype,mountpoint}, skipping mounts outside
+// `rootfs`, excluded mount points (as the host sees them) and types, and
+// repeated mounts of the same device, type and point.
 void append_filesystem_families(std::span<const sg_fs_stats> filesystems, const NameFilter& mount_points_exclude,
-                                const NameFilter& fs_types_exclude, MetricFamilies& out);
+                                const NameFilter& fs_types_exclude, std::string_view rootfs, MetricFamilies& out);
 
 // node_disk_{read,written}_bytes_total{device}, skipping excluded devices.
 void append_disk_families(std::span<const sg_disk_io_stats> disks, const NameFilter& device_exclude,
@@ -55,7 +64,10 @@ void append_network_families(std::span<const sg_network_io_stats> interfaces, st
 void append_process_families(const ProcStat& stat, std::span<const sg_process_stats> processes,
                              MetricFamilies& out);
 
-// node_boot_time_seconds and node_time_seconds.
-void append_time_families(const ProcStat& stat, double now_seconds, MetricFamilies& out);
+// node_boot_time_seconds (node_exporter's stat collector has it).
+void append_boot_time_family(const ProcStat& stat, MetricFamilies& out);
+
+// node_time_seconds.
+void append_time_family(double now_seconds, MetricFamilies& out);
 
 }  // namespace flowgate::collectors

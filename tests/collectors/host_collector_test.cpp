@@ -73,6 +73,20 @@ TEST(HostCollector, RefreshPublishesTheNodeExporterFamilies) {
   }
 }
 
+// --collector.<name>: a part that is off reads nothing (procfs points nowhere,
+// which only cpu, stat, meminfo and netdev read) and publishes nothing.
+TEST(HostCollector, APartThatIsOffReadsNothingAndPublishesNothing) {
+  HostCollectorOptions options;
+  options.parts = HostParts{false, false, true, false, false, false, false, true};  // loadavg, time
+  options.procfs = "/nonexistent";
+  std::vector<std::string> names;
+  for (const auto& family : refreshed(options)) names.push_back(family.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"node_load1", "node_load5", "node_load15", "node_time_seconds"}));
+  options.parts.meminfo = true;
+  HostCollector reading_procfs(options);
+  EXPECT_FALSE(reading_procfs.refresh()) << "meminfo reads <procfs>/meminfo";
+}
+
 TEST(HostCollector, MemTotalEqualsProcMeminfo) {
   const auto families = refreshed();
   EXPECT_EQ(find_value(families, "node_memory_MemTotal_bytes"), static_cast<double>(read_meminfo("MemTotal")));
@@ -237,9 +251,28 @@ TEST(FilesystemFamilies, SkipExcludedMountPointsTypesAndRepeatedMounts) {
   };
   MetricFamilies families;
   append_filesystem_families(filesystems, NameFilter(defaults.mount_points_exclude, "mounts"),
-                             NameFilter(defaults.fs_types_exclude, "types"), families);
+                             NameFilter(defaults.fs_types_exclude, "types"), "/", families);
   EXPECT_EQ(label_values(families, "node_filesystem_size_bytes", "mountpoint"),
             (std::vector<std::string>{"/", "/data"}));
+}
+
+// --path.rootfs=/host: the host's mounts as the host names them; the
+// container's own left out; the excludes match the host's names.
+TEST(FilesystemFamilies, UnderARootfsReportOnlyItsMountsWithThePrefixTakenOff) {
+  const HostCollectorOptions defaults;
+  const std::vector<sg_fs_stats> filesystems = {
+      filesystem("overlay", "ext4", "/"),         filesystem("/dev/vda", "ext4", "/host"),
+      filesystem("/dev/vdc", "xfs", "/host/data"), filesystem("proc", "ext4", "/host/proc"),
+      filesystem("/dev/vdd", "xfs", "/hostile"),
+  };
+  MetricFamilies families;
+  append_filesystem_families(filesystems, NameFilter(defaults.mount_points_exclude, "mounts"),
+                             NameFilter(defaults.fs_types_exclude, "types"), "/host/", families);
+  EXPECT_EQ(label_values(families, "node_filesystem_size_bytes", "mountpoint"),
+            (std::vector<std::string>{"/", "/data"}));
+  EXPECT_EQ(mount_point_under("/host", "/host"), "/");
+  EXPECT_EQ(mount_point_under("/x", "/"), "/x");
+  EXPECT_EQ(mount_point_under("/hostile", "/host"), std::nullopt);
 }
 
 sg_disk_io_stats disk(const char* name) {

@@ -266,6 +266,32 @@ TEST(Flags, ADurationOfZeroNeedsNoUnitAsInPrometheus) {
   EXPECT_EQ(flags->values.at("otlp.series-ttl"), "0s");
 }
 
+TEST(Flags, CollectorsTurnOnAndOffAsNodeExportersDo) {
+  auto flags = parse({"--no-collector.filesystem", "--path.rootfs=/host", "--path.procfs=/host/proc"});
+  ASSERT_TRUE(flags);
+  EXPECT_FALSE(flags->host_parts.filesystem);
+  EXPECT_TRUE(flags->host_parts.cpu);
+  EXPECT_TRUE(flags->collector_process);
+  EXPECT_EQ(flags->path_rootfs, "/host");
+  EXPECT_EQ(flags->path_procfs, "/host/proc");
+  EXPECT_EQ(flags->values.at("collector.filesystem"), "false");
+
+  flags = parse({"--collector.disable-defaults", "--collector.cpu", "--collector.netdev"});
+  ASSERT_TRUE(flags);
+  EXPECT_TRUE(flags->collector_host) << "a host part named turns the host collector on";
+  EXPECT_TRUE(flags->host_parts.cpu);
+  EXPECT_TRUE(flags->host_parts.netdev);
+  EXPECT_FALSE(flags->host_parts.meminfo);
+  EXPECT_FALSE(flags->host_parts.filesystem);
+  EXPECT_FALSE(flags->collector_process);
+
+  flags = parse({"--collector.disable-defaults", "--collector.process"});
+  ASSERT_TRUE(flags);
+  EXPECT_TRUE(flags->collector_process);
+  EXPECT_FALSE(flags->collector_host);
+  EXPECT_FALSE(flags->host_parts.any());
+}
+
 TEST(Flags, TheManPageAndCompletionsNameEveryFlag) {
   const std::string man = man_page("1.2.3");
   EXPECT_TRUE(man.starts_with(".TH FLOWGATE 1")) << man.substr(0, 80);
