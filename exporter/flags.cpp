@@ -353,6 +353,10 @@ std::vector<FlagSpec> collector_flags() {
        "Regular expression of network devices the netdev part ignores.", text(&Flags::netdev_device_exclude)},
       {"path.procfs", "/proc", "Where procfs is mounted (/host/proc when the host's is mounted there).",
        text(&Flags::path_procfs)},
+      {"path.sysfs", "/sys",
+       "Accepted so node_exporter command lines work unchanged; no host part reads sysfs (libstatgrab and procfs "
+       "supply them all), so it changes nothing.",
+       text(&Flags::path_sysfs)},
       {"path.rootfs", "/",
        "Where the host's root filesystem is mounted: only mounts under it are reported, named as the host names "
        "them (/host/var is /var).",

@@ -76,6 +76,7 @@ struct Flags {
   std::string diskstats_device_exclude;
   std::string netdev_device_exclude;
   std::string path_procfs = "/proc";
+  std::string path_sysfs = "/sys";  // accepted, read by nothing (docs/flags.md)
   std::string path_rootfs = "/";
   // The Prefect collector (on when prefect_api_url is not empty); turned
   // into collectors::prefect::PrefectCollectorOptions by exporter/prefect_setup.

@@ -267,7 +267,8 @@ TEST(Flags, ADurationOfZeroNeedsNoUnitAsInPrometheus) {
 }
 
 TEST(Flags, CollectorsTurnOnAndOffAsNodeExportersDo) {
-  auto flags = parse({"--no-collector.filesystem", "--path.rootfs=/host", "--path.procfs=/host/proc"});
+  auto flags = parse({"--no-collector.filesystem", "--path.rootfs=/host", "--path.procfs=/host/proc",
+                      "--path.sysfs=/host/sys"});
   ASSERT_TRUE(flags);
   EXPECT_FALSE(flags->host_parts.filesystem);
   EXPECT_TRUE(flags->host_parts.cpu);
