@@ -75,9 +75,19 @@ def iso(at):
 
 # -- flowgate ---------------------------------------------------------------
 def flowgate(prefect, *flags, key_file=None):
-    return servers.flowgate([f"--prefect.api-url={prefect.url}", "--prefect.poll-interval=1s",
-                             "--prefect.inventory-interval=10m", "--no-collector.host",
-                             *([f"--prefect.api-key-file={key_file}"] if key_file else []), *flags])
+    """A started flowgate whose first Prefect poll has finished (it runs on
+    the collector's thread once the listener is open, exporter/README.md)."""
+    server = servers.flowgate([f"--prefect.api-url={prefect.url}", "--prefect.poll-interval=1s",
+                               "--prefect.inventory-interval=10m", "--no-collector.host",
+                               *([f"--prefect.api-key-file={key_file}"] if key_file else []), *flags])
+    try:
+        wait_for("flowgate's first Prefect poll", lambda: any(
+            labels.get("collector") == "prefect"
+            for labels, _ in scrape(server).get("flowgate_scrape_collector_success", [])), seconds=60)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def scrape(server):
