@@ -55,7 +55,7 @@ boost::system::result<void, WebConfigError> trust_client_cas(SSL_CTX* native, co
   std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(path.c_str(), "r"), BIO_free);
   if (!file) {
     ERR_clear_error();
-    return WebConfigError("cannot read client_ca_file " + path);
+    return WebConfigError("tls_server_config.client_ca_file: cannot read " + path);
   }
   X509_STORE* store = SSL_CTX_get_cert_store(native);
   while (X509* certificate = PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr)) {
@@ -83,9 +83,15 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>, WebConfigError
   if (auto applied = apply_algorithms(native, config); !applied) return applied.error();
 
   context->use_certificate_chain_file(config.cert_file, ec);
-  if (ec) return WebConfigError("failed to load X509KeyPair: cannot read certificate " + config.cert_file + ": " + ec.message());
+  if (ec) {
+    return WebConfigError("tls_server_config.cert_file: failed to load X509KeyPair: cannot read certificate " +
+                          config.cert_file + ": " + ec.message());
+  }
   context->use_private_key_file(config.key_file, ssl::context::pem, ec);
-  if (ec) return WebConfigError("failed to load X509KeyPair: cannot read key " + config.key_file + ": " + ec.message());
+  if (ec) {
+    return WebConfigError("tls_server_config.key_file: failed to load X509KeyPair: cannot read key " +
+                          config.key_file + ": " + ec.message());
+  }
   if (!config.client_ca_file.empty()) {
     if (auto trusted = trust_client_cas(native, config.client_ca_file); !trusted) return trusted.error();
   }
