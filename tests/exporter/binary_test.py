@@ -70,11 +70,16 @@ def call(url, method="GET", body=None, headers=None, context=None):
         return error.code, error.read().decode(), dict(error.headers)
 
 
-def test_tls_with_basic_auth_serves_pushes_and_scrapes(start, tmp_path):
+def make_certificate(folder):
+    """tls.crt and tls.key in `folder`: self-signed for 127.0.0.1, RSA."""
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"],
-                   cwd=tmp_path, check=True, capture_output=True)
+                   cwd=folder, check=True, capture_output=True)
+
+
+def test_tls_with_basic_auth_serves_pushes_and_scrapes(start, tmp_path):
+    make_certificate(tmp_path)
     (tmp_path / "web.yml").write_text(
         "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
         f"basic_auth_users:\n  alice: {ALICE_HASH}\n")
@@ -110,10 +115,7 @@ def handshake(port, cafile, cipher):
 
 
 def test_tls_cipher_suites_and_curves_of_the_web_config_are_applied(start, tmp_path):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"],
-                   cwd=tmp_path, check=True, capture_output=True)
+    make_certificate(tmp_path)
     (tmp_path / "web.yml").write_text(
         "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  max_version: TLS12\n"
         "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n  curve_preferences: [CurveP384]\n")
