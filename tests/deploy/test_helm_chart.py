@@ -69,8 +69,11 @@ def test_chart_web_config_is_one_promtool_accepts_as_rendered(values, tmp_path):
     # it is, and flowgate reads what promtool reads
     # (tests/exporter/web_config_differential.py).
     secret, = [document for document in checks.helm_template(values) if document["kind"] == "Secret"]
+    rendered = secret["stringData"]["web-config.yml"]
+    if values is None:
+        assert yaml.safe_load(rendered) == {}, rendered  # values.yaml's content, not a stand-in
     web_config = tmp_path / "web-config.yml"
-    web_config.write_text(secret["stringData"]["web-config.yml"])
+    web_config.write_text(rendered)
     checks.run(["promtool", "check", "web-config", str(web_config)])
 
 
