@@ -1,28 +1,31 @@
-// g++ 12 at -O1 with sanitizers reports a false -Wmaybe-uninitialized inside
-// <regex>'s std::function members (GCC bug 105562); keeping every use of
-// std::regex in this one file confines the suppression to it.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include "collectors/name_filter.hpp"
 
-#include <regex>
 #include <stdexcept>
+
+#include <re2/re2.h>
 
 namespace flowgate::collectors {
 
 struct NameFilter::Compiled {
-  std::regex regex;
+  explicit Compiled(const std::string& pattern, const RE2::Options& options) : regex(pattern, options) {}
+  RE2 regex;
 };
 
-NameFilter::NameFilter(const std::string& pattern, std::string_view flag) {
-  try {
-    compiled_ = std::make_unique<const Compiled>(
-        Compiled{std::regex(pattern, std::regex::ECMAScript | std::regex::optimize)});
-  } catch (const std::regex_error& e) {
+namespace {
+
+RE2::Options quiet_options() {
+  RE2::Options options;
+  options.set_log_errors(false);  // the error comes back in the exception instead
+  return options;
+}
+
+}  // namespace
+
+NameFilter::NameFilter(const std::string& pattern, std::string_view flag)
+    : compiled_(std::make_unique<const Compiled>(pattern, quiet_options())) {
+  if (!compiled_->regex.ok()) {
     throw std::invalid_argument(std::string(flag) + ": invalid regular expression \"" + pattern +
-                                "\": " + e.what());
+                                "\": " + compiled_->regex.error());
   }
 }
 
@@ -31,7 +34,7 @@ NameFilter& NameFilter::operator=(NameFilter&&) noexcept = default;
 NameFilter::~NameFilter() = default;
 
 bool NameFilter::excludes(std::string_view name) const {
-  return std::regex_search(name.begin(), name.end(), compiled_->regex);
+  return RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), compiled_->regex);
 }
 
 }  // namespace flowgate::collectors

@@ -1,8 +1,9 @@
 #pragma once
 // An exclude filter from a regular expression flag, as node_exporter's
 // *-exclude flags: a name is excluded when the expression matches anywhere in
-// it. ECMAScript syntax (std::regex), which covers the RE2 subset the default
-// patterns use. Immutable after construction; excludes() is safe from any thread.
+// it (unanchored, as Go's MatchString; write ^...$ to anchor). RE2 syntax
+// through RE2 itself, so node_exporter's patterns work as written, e.g.
+// `(?i)^lo$`. Immutable after construction; excludes() is safe from any thread.
 
 #include <memory>
 #include <string>
@@ -22,7 +23,7 @@ class NameFilter {
   bool excludes(std::string_view name) const;
 
  private:
-  // std::regex stays inside name_filter.cpp; see the note there.
+  // RE2's header stays inside name_filter.cpp.
   struct Compiled;
   std::unique_ptr<const Compiled> compiled_;
 };

@@ -153,7 +153,6 @@ struct App::Impl {
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();
     collectors = make_collectors(flags, logger);
-    warn_about_ignored_tls_settings();
     auto keeping = keeper_options(flags);
     keeping.trim = [this] { sweep_otlp_series(); };
     keeper = std::make_unique<StoreKeeper>(std::move(keeping), store, logger);
@@ -233,13 +232,6 @@ struct App::Impl {
       self_metrics.record_request(handler, method, code, seconds);
     };
     return std::make_unique<HttpServer>(server_options(flags), std::move(hooks), *web_config, logger);
-  }
-
-  void warn_about_ignored_tls_settings() {
-    if (auto config = web_config->current(); config->tls && !config->tls->cipher_suites.empty()) {
-      logger.log(LogLevel::warn, FLOWGATE_CALLER,
-                 "cipher_suites and curve_preferences are not applied; OpenSSL's defaults are used");
-    }
   }
 
   // A user the authorization file names but the web config does not know is

@@ -1,61 +1,56 @@
 #include "exporter/authorization.hpp"
 
-#include "exporter/yaml_subset.hpp"
+#include "exporter/yaml_reader.hpp"
 
 namespace flowgate::exporter {
 namespace {
 
 using Result = boost::system::result<void, AuthorizationError>;
 
-AuthorizationError at(const YamlNode& node, const std::string& key, std::string_view sentence) {
-  return AuthorizationError("line " + std::to_string(node.line) + ": " + key + ": " + std::string(sentence));
-}
-
-AuthorizationError unknown_key(const YamlNode& value, const std::string& key, std::string_view known) {
-  return AuthorizationError("line " + std::to_string(value.key_line) + ": " + key + ": unknown key (known: " +
+AuthorizationError unknown_key(const YamlField& field, std::string_view known) {
+  return AuthorizationError("line " + std::to_string(field.line) + ": " + field.path + ": unknown key (known: " +
                             std::string(known) + ")");
 }
 
-Result read_bool(const YamlNode& node, const std::string& key, bool& out) {
-  if (node.kind == YamlNode::Kind::scalar && (node.scalar == "true" || node.scalar == "false")) {
-    out = node.scalar == "true";
-    return {};
-  }
-  return at(node, key, "must be true or false");
+Result read_bool(const YamlField& field, bool& out) {
+  auto value = yaml_bool(field.value, field.path);
+  if (!value) return value.error();
+  out = *value;
+  return {};
 }
 
-Result read_push(const YamlNode& node, const std::string& key, std::vector<GroupSelector>& out) {
-  if (node.kind == YamlNode::Kind::null) return {};
-  if (node.kind != YamlNode::Kind::sequence) {
-    return at(node, key, "must be a list of quoted selectors, e.g. ['{job=\"billing\"}']");
+Result read_push(const YamlField& field, std::vector<GroupSelector>& out) {
+  auto items = yaml_sequence(field.value, field.path);
+  if (!items) {
+    return yaml_error(field.value, field.path, "must be a list of quoted selectors, e.g. ['{job=\"billing\"}']");
   }
-  for (std::size_t i = 0; i < node.sequence.size(); ++i) {
-    const YamlNode& item = node.sequence[i];
-    const std::string item_key = key + "[" + std::to_string(i) + "]";
-    if (item.kind != YamlNode::Kind::scalar) return at(item, item_key, "must be a quoted selector");
-    auto selector = GroupSelector::parse(item.scalar);
-    if (!selector) return at(item, item_key, "selector " + item.scalar + ": " + selector.error());
+  out.clear();
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const YAML::Node& item = (*items)[i];
+    const std::string item_key = field.path + "[" + std::to_string(i) + "]";
+    if (!item.IsScalar()) return yaml_error(item, item_key, "must be a quoted selector");
+    auto selector = GroupSelector::parse(item.Scalar());
+    if (!selector) return yaml_error(item, item_key, "selector " + item.Scalar() + ": " + selector.error());
     out.push_back(std::move(*selector));
   }
   return {};
 }
 
-Result read_user(const YamlNode& node, const std::string& key, UserRights& rights) {
-  if (node.kind == YamlNode::Kind::null) return {};
-  if (node.kind != YamlNode::Kind::mapping) return at(node, key, "must be a mapping of push, scrape, admin, lifecycle");
-  for (const auto& [name, child] : node.mapping) {
-    const std::string child_key = key + "." + name;
+Result read_user(const YamlField& user, UserRights& rights) {
+  auto fields = yaml_mapping(user.value, user.path, "a mapping of push, scrape, admin, lifecycle", YamlKeys::map_keys);
+  if (!fields) return fields.error();
+  for (const auto& field : *fields) {
     Result read;
-    if (name == "push") {
-      read = read_push(child, child_key, rights.push);
-    } else if (name == "scrape") {
-      read = read_bool(child, child_key, rights.scrape);
-    } else if (name == "admin") {
-      read = read_bool(child, child_key, rights.admin);
-    } else if (name == "lifecycle") {
-      read = read_bool(child, child_key, rights.lifecycle);
+    if (field.key == "push") {
+      read = read_push(field, rights.push);
+    } else if (field.key == "scrape") {
+      read = read_bool(field, rights.scrape);
+    } else if (field.key == "admin") {
+      read = read_bool(field, rights.admin);
+    } else if (field.key == "lifecycle") {
+      read = read_bool(field, rights.lifecycle);
     } else {
-      read = unknown_key(child, child_key, "push, scrape, admin, lifecycle");
+      read = unknown_key(field, "push, scrape, admin, lifecycle");
     }
     if (!read) return read;
   }
@@ -88,22 +83,19 @@ bool Authorization::may(std::string_view user, Permission permission) const {
 }
 
 boost::system::result<Authorization, AuthorizationError> parse_authorization(std::string_view yaml) {
-  auto document = parse_yaml_subset(yaml);
-  if (!document) {
-    return AuthorizationError("line " + std::to_string(document.error().line) + ": " + document.error().message);
-  }
+  auto document = parse_yaml_document(yaml);
+  if (!document) return document.error();
+  auto sections = yaml_mapping(*document, "", "a mapping with the key users", YamlKeys::map_keys);
+  if (!sections) return sections.error();
   Authorization authorization;
-  const YamlNode& root = *document;
-  if (root.kind == YamlNode::Kind::null) return authorization;
-  if (root.kind != YamlNode::Kind::mapping) return at(root, "(top level)", "must be a mapping with the key users");
-  for (const auto& [key, child] : root.mapping) {
-    if (key != "users") return unknown_key(child, key, "users");
-    if (child.kind == YamlNode::Kind::null) continue;
-    if (child.kind != YamlNode::Kind::mapping) return at(child, key, "must be a mapping of user names");
-    for (const auto& [user, rights_node] : child.mapping) {
+  for (const auto& section : *sections) {
+    if (section.key != "users") return unknown_key(section, "users");
+    auto users = yaml_mapping(section.value, section.path, "a mapping of user names", YamlKeys::map_keys);
+    if (!users) return users.error();
+    for (const auto& user : *users) {
       UserRights rights;
-      if (auto read = read_user(rights_node, "users." + user, rights); !read) return read.error();
-      authorization.users.emplace(user, std::move(rights));
+      if (auto read = read_user(user, rights); !read) return read.error();
+      authorization.users.emplace(user.key, std::move(rights));
     }
   }
   return authorization;

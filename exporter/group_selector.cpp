@@ -1,6 +1,6 @@
 #include "exporter/group_selector.hpp"
 
-#include <boost/regex.hpp>
+#include <re2/re2.h>
 
 namespace flowgate::exporter {
 namespace {
@@ -94,11 +94,16 @@ boost::system::result<GroupSelector, std::string> GroupSelector::parse(std::stri
     in.skip_spaces();
     if (!in.quoted(matcher.value)) return in.error("a double-quoted value (escapes: \\\\ \\\" \\n \\t)");
     if (regex) {
-      try {
-        matcher.pattern = std::make_shared<const boost::regex>(matcher.value, boost::regex::perl);
-      } catch (const boost::regex_error& error) {
-        return "invalid regular expression \"" + matcher.value + "\" for label " + matcher.name + ": " + error.what();
+      // PromQL compiles `=~` values as ^(?s:...)$: anchored, and `.` takes newlines too.
+      RE2::Options options;
+      options.set_dot_nl(true);
+      options.set_log_errors(false);
+      auto pattern = std::make_shared<const RE2>(matcher.value, options);
+      if (!pattern->ok()) {
+        return "invalid regular expression \"" + matcher.value + "\" for label " + matcher.name + ": " +
+               pattern->error();
       }
+      matcher.pattern = std::move(pattern);
     }
     selector.matchers_.push_back(std::move(matcher));
     in.skip_spaces();
@@ -117,11 +122,7 @@ bool GroupSelector::matches(const exposition::Labels& key) const {
       if (value != matcher.value) return false;
       continue;
     }
-    try {
-      if (!boost::regex_match(value.begin(), value.end(), *matcher.pattern)) return false;
-    } catch (const std::runtime_error&) {
-      return false;  // Boost.Regex gave up on a match too complex to finish: not covered
-    }
+    if (!RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *matcher.pattern)) return false;
   }
   return true;
 }

@@ -2,10 +2,11 @@
 // Which groups a rule of --web.authorization.file covers: a selector spelled
 // as in PromQL, `{job="billing", instance=~"web-.*"}`, matched against a
 // push's grouping key. `=` compares the whole value; `=~` matches a regular
-// expression against the whole value (anchored, as PromQL anchors it; Perl
-// syntax through Boost.Regex, which covers the RE2 syntax Prometheus users
-// write). A label the key lacks has the empty value, as in PromQL; labels the
-// selector does not name may take any value; `{}` covers every group.
+// expression against the whole value (anchored and with `.` matching newlines,
+// as PromQL compiles it; RE2 syntax, the one Prometheus users write, through
+// RE2 itself, so matching takes time linear in the value). A label the key
+// lacks has the empty value, as in PromQL; labels the selector does not name
+// may take any value; `{}` covers every group.
 // Immutable after parsing, so thread-safe.
 
 #include <memory>
@@ -13,10 +14,13 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/regex_fwd.hpp>
 #include <boost/system/result.hpp>
 
 #include "exposition/model.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace flowgate::exporter {
 
@@ -33,7 +37,7 @@ class GroupSelector {
   struct Matcher {
     std::string name;
     std::string value;                             // `=`: the value
-    std::shared_ptr<const boost::regex> pattern;  // `=~`: set, compiled from value
+    std::shared_ptr<const re2::RE2> pattern;  // `=~`: set, compiled from value
   };
   std::string text_;
   std::vector<Matcher> matchers_;

@@ -1,8 +1,13 @@
 #pragma once
 // --web.config.file in the exporter-toolkit format: tls_server_config,
-// http_server_config and basic_auth_users, parsed strictly (unknown keys are
-// errors, as the toolkit's UnmarshalStrict makes them). Values only; loading
-// reads the file, nothing here keeps state.
+// http_server_config and basic_auth_users. Read as Prometheus 2.42's
+// `promtool check web-config` reads it (yaml.v2 UnmarshalStrict through
+// exporter/yaml_reader.hpp, then the toolkit's checks: header names and
+// values, bcrypt hash shape and cost, cipher suite, curve and version names,
+// which TLS fields go together), so a file one accepts the other accepts;
+// tests/exporter/web_config_differential.py holds both to that. Loading the
+// certificate and key is left to make_tls_context (server/tls_context.hpp).
+// Values only; loading reads the file, nothing here keeps state.
 
 #include <map>
 #include <optional>
@@ -20,11 +25,11 @@ namespace flowgate::exporter {
 struct TlsServerConfig {
   std::string cert_file;
   std::string key_file;
-  std::string client_auth_type = "NoClientCert";
+  std::string client_auth_type = "NoClientCert";  // RequireClientCert is read as RequireAnyClientCert
   std::string client_ca_file;
   std::string min_version = "TLS12";
   std::string max_version = "TLS13";
-  std::vector<std::string> cipher_suites;
+  std::vector<std::string> cipher_suites;  // Go's names (exporter/tls_names.hpp)
   bool prefer_server_cipher_suites = true;
   std::vector<std::string> curve_preferences;
 };

@@ -39,7 +39,7 @@ struct PrefectCollectorOptions {
   std::chrono::milliseconds poll_timeout{60'000};
   std::chrono::seconds retry_after_cap{1800};
   bool seed_finished_counters = true;
-  // ECMAScript regexes matched anywhere in the name, empty for none; runs of
+  // RE2 regexes matched anywhere in the name, empty for none; runs of
   // a flow or deployment are reported when no exclude and every given include
   // matches. A pattern that does not compile throws std::invalid_argument
   // naming the flag (start-up misconfiguration), as the host collector's do.

@@ -1,6 +1,7 @@
 #pragma once
 // An OpenSSL server context from web-config's tls_server_config: certificate
-// chain and key, TLS version range, client certificate policy and CA.
+// chain and key, TLS version range, cipher suites (TLS 1.2 and older) and
+// curves, client certificate policy and CA.
 
 #include <memory>
 #include <string>

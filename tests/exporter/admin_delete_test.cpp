@@ -56,6 +56,18 @@ TEST_F(AdminDeleteGroups, SeveralSelectorsAreAUnionAndADryRunOnlyCounts) {
   EXPECT_EQ(groups(), 2u);
 }
 
+TEST_F(AdminDeleteGroups, RegexMatchersAreRe2AsInPromQL) {
+  // {job=~"(?i)ETL",instance=~"tmp-\\d"}: case-insensitive and \d, anchored.
+  const Reply reply = delete_groups("match[]=%7Bjob%3D~%22%28%3Fi%29ETL%22%2Cinstance%3D~%22tmp-%5C%5Cd%22%7D");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_NE(reply.body.find(R"("deleted":2)"), std::string::npos) << reply.body;
+  EXPECT_EQ(groups(), 2u);
+  // {job=~"(?!x).*"}: a look-ahead is Perl, not RE2; refused with RE2's reason.
+  const Reply perl = delete_groups("match[]=%7Bjob%3D~%22%28%3F%21x%29.%2A%22%7D");
+  EXPECT_EQ(perl.status, 400);
+  EXPECT_NE(perl.body.find("invalid perl operator: (?!"), std::string::npos) << perl.body;
+}
+
 TEST_F(AdminDeleteGroups, RefusesSelectorsThatWouldMatchEverythingOrDoNotParse) {
   const Reply everything = delete_groups("match[]=%7Binstance%3D~%22.*%22%7D");
   EXPECT_EQ(everything.status, 400);

@@ -78,7 +78,17 @@ TEST(GroupSelector, RefusalsNameTheColumn) {
   EXPECT_FALSE(GroupSelector::parse(R"({job="a"} x)"));
   auto regex = GroupSelector::parse(R"({job=~"(a"})");
   ASSERT_FALSE(regex);
-  EXPECT_NE(regex.error().find("invalid regular expression \"(a\" for label job"), std::string::npos) << regex.error();
+  EXPECT_EQ(regex.error(), "invalid regular expression \"(a\" for label job: missing ): (a");
+}
+
+TEST(GroupSelector, RegexIsRe2AsPrometheusWritesIt) {
+  auto any_case = selector(R"({job=~"(?i)etl-.*"})");
+  EXPECT_TRUE(any_case.matches(key({{"job", "ETL-nightly"}})));
+  EXPECT_TRUE(selector(R"({job=~"a.b"})").matches(key({{"job", "a\nb"}})));  // PromQL's (?s)
+  EXPECT_TRUE(selector(R"({job=~"\\pL+"})").matches(key({{"job", "billing"}})));
+  // Perl's look-arounds and back-references are not RE2, so Prometheus refuses them too.
+  EXPECT_FALSE(GroupSelector::parse(R"({job=~"(?!x).*"})"));
+  EXPECT_FALSE(GroupSelector::parse(R"({job=~"(a)\\1"})"));
 }
 
 constexpr const char* kRules = R"(# who may do what
@@ -142,11 +152,25 @@ TEST(Authorization, RefusalsNameTheLineAndKey) {
                "line 3: users.ci.pussh: unknown key (known: push, scrape, admin, lifecycle)");
   expect_error("users:\n  ci:\n    push:\n      - '{}'\n      - '{job=\"a\"'\n",
                "line 5: users.ci.push[1]: selector {job=\"a\": column 9: expected ',' or '}'");
-  expect_error("users:\n  ci:\n    admin: yes\n", "line 3: users.ci.admin: must be true or false");
+  expect_error("users:\n  ci:\n    admin: maybe\n",
+               "line 3: users.ci.admin: expected true or false (unquoted), got the value \"maybe\"");
   expect_error("users:\n  ci:\n    push: '{}'\n",
                "line 3: users.ci.push: must be a list of quoted selectors, e.g. ['{job=\"billing\"}']");
   expect_error("user:\n  ci:\n", "line 1: user: unknown key (known: users)");
-  expect_error("users:\n  ci:\n    push: [{job: a}]\n", "line 3: unsupported YAML construct starting with '{'");
+  expect_error("users:\n  ci:\n    push: [{job: a}]\n", "line 3: users.ci.push[0]: must be a quoted selector");
+  expect_error("users:\n  ci:\n  ci:\n", "line 3: users.ci: key \"ci\" already set in the map");
+  expect_error("users: [ci\n", "line 2: YAML syntax: end of sequence flow not found");
+}
+
+TEST(Authorization, ReadsFlowStyleAnchorsAndYamlBooleans) {
+  auto rules = parse_authorization(
+      "users: {ops: &all {push: ['{}'], admin: yes}, ops2: *all, ci: {push: ['{job=\"ci\"}'], scrape: off}}\n");
+  ASSERT_TRUE(rules) << rules.error().message;
+  EXPECT_TRUE(rules->may("ops", Permission::admin));
+  EXPECT_TRUE(rules->may("ops2", Permission::admin));
+  EXPECT_FALSE(rules->may("ci", Permission::scrape));
+  EXPECT_TRUE(rules->may_change("ci", key({{"job", "ci"}})));
+  EXPECT_TRUE(parse_authorization("users: {}\n"));
 }
 
 // The route table with an authorization file, as the server dispatches it.

@@ -6,6 +6,7 @@ import base64
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import urllib.error
@@ -69,11 +70,16 @@ def call(url, method="GET", body=None, headers=None, context=None):
         return error.code, error.read().decode(), dict(error.headers)
 
 
-def test_tls_with_basic_auth_serves_pushes_and_scrapes(start, tmp_path):
+def make_certificate(folder):
+    """tls.crt and tls.key in `folder`: self-signed for 127.0.0.1, RSA."""
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", "tls.key", "-out", "tls.crt", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1"],
-                   cwd=tmp_path, check=True, capture_output=True)
+                   cwd=folder, check=True, capture_output=True)
+
+
+def test_tls_with_basic_auth_serves_pushes_and_scrapes(start, tmp_path):
+    make_certificate(tmp_path)
     (tmp_path / "web.yml").write_text(
         "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
         f"basic_auth_users:\n  alice: {ALICE_HASH}\n")
@@ -91,6 +97,32 @@ def test_tls_with_basic_auth_serves_pushes_and_scrapes(start, tmp_path):
     status, body, _ = call(base + "/metrics", headers={"Authorization": ALICE}, context=context)
     assert status == 200
     assert 'm{instance="",job="tls"} 1\n' in body
+    assert gate.stop() == 0
+
+
+def handshake(port, cafile, cipher):
+    """The cipher suite a TLS 1.2 client offering only `cipher` gets, or None
+    when the server takes none of it."""
+    context = ssl.create_default_context(cafile=cafile)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(cipher)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                return tls.cipher()[0]
+    except ssl.SSLError:
+        return None
+
+
+def test_tls_cipher_suites_and_curves_of_the_web_config_are_applied(start, tmp_path):
+    make_certificate(tmp_path)
+    (tmp_path / "web.yml").write_text(
+        "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  max_version: TLS12\n"
+        "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n  curve_preferences: [CurveP384]\n")
+    gate = start("--persistence.file=", "--web.config.file=web.yml")
+    cafile = str(tmp_path / "tls.crt")
+    assert handshake(gate.port, cafile, "ECDHE-RSA-AES256-GCM-SHA384") == "ECDHE-RSA-AES256-GCM-SHA384"
+    assert handshake(gate.port, cafile, "ECDHE-RSA-AES128-GCM-SHA256") is None
     assert gate.stop() == 0
 
 

@@ -10,7 +10,7 @@
 #include "exporter/basic_auth.hpp"
 #include "exporter/web_config_file.hpp"
 #include "exporter/web_config.hpp"
-#include "exporter/yaml_subset.hpp"
+#include "exporter/yaml_reader.hpp"
 
 namespace flowgate::exporter {
 namespace {
@@ -18,42 +18,65 @@ namespace {
 // "s3cret" at bcrypt cost 4, made with Python's crypt module.
 constexpr const char* kHash = "$2b$04$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm";
 
-TEST(YamlSubset, ParsesNestedMapsListsAndQuotes) {
-  auto node = parse_yaml_subset(
-      "---\n# comment\na:\n  b: 'it''s'\n  c: \"x\\ty\" # trailing\nlist:\n  - one\n  - \"two\"\nflow: [x, 'y']\n"
-      "same_indent:\n- p\n- q\n");
-  ASSERT_TRUE(node) << node.error().message;
-  ASSERT_EQ(node->mapping.size(), 4u);
-  EXPECT_EQ(node->mapping[0].value.mapping[0].value.scalar, "it's");
-  EXPECT_EQ(node->mapping[0].value.mapping[1].value.scalar, "x\ty");
-  EXPECT_EQ(node->mapping[1].value.sequence[1].scalar, "two");
-  EXPECT_EQ(node->mapping[2].value.sequence[1].scalar, "y");
-  EXPECT_EQ(node->mapping[3].value.sequence[0].scalar, "p");
+YAML::Node document(std::string_view text) {
+  auto parsed = parse_yaml_document(text);
+  EXPECT_TRUE(parsed) << parsed.error().message;
+  return parsed ? *parsed : YAML::Node();
 }
 
-TEST(YamlSubset, RefusesTabsAnchorsAndDuplicateKeysWithALine) {
-  auto tabs = parse_yaml_subset("a:\n\tb: c\n");
+TEST(YamlReader, ReadsBooleansAsYamlV2Does) {
+  for (const char* word : {"true", "True", "TRUE", "yes", "Yes", "y", "on", "ON"}) {
+    auto value = yaml_bool(document(word), "k");
+    EXPECT_TRUE(value && *value) << word;
+  }
+  for (const char* word : {"false", "no", "NO", "n", "off", "Off", "~"}) {
+    auto value = yaml_bool(document(word), "k");
+    EXPECT_TRUE(value && !*value) << word;
+  }
+  auto quoted = yaml_bool(document("'true'"), "a.b");
+  ASSERT_FALSE(quoted);
+  EXPECT_EQ(quoted.error().message, "line 1: a.b: expected true or false (unquoted), got the string \"true\"");
+  EXPECT_FALSE(yaml_bool(document("tRue"), "k"));
+  EXPECT_FALSE(yaml_bool(document("1"), "k"));
+}
+
+TEST(YamlReader, MergeKeysAndDuplicateKeysFollowYamlV2) {
+  auto merged = yaml_mapping(document("a:\n  <<: {x: 1, y: 2}\n  x: 3\n")["a"], "a", "T", YamlKeys::struct_fields);
+  ASSERT_TRUE(merged) << merged.error().message;
+  ASSERT_EQ(merged->size(), 3u);
+  EXPECT_EQ(merged->back().key, "x");  // applied last: the mapping's own x overrides the merged one
+  EXPECT_EQ(merged->back().value.Scalar(), "3");
+  auto twice = yaml_mapping(document("a: 1\nb: 2\na: 3\n"), "", "T", YamlKeys::struct_fields);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().message, "line 3: a: field set twice in T");
+  auto map_override = yaml_mapping(document("<<: {x: 1}\nx: 2\n"), "m", "T", YamlKeys::map_keys);
+  ASSERT_FALSE(map_override);
+  EXPECT_EQ(map_override.error().message, "line 2: m.x: key \"x\" already set in the map");
+}
+
+TEST(YamlReader, SyntaxErrorsAndWrongShapesNameTheLine) {
+  auto tabs = parse_yaml_document("a:\n\tb: c\n");
   ASSERT_FALSE(tabs);
-  EXPECT_EQ(tabs.error().line, 2);
-  EXPECT_FALSE(parse_yaml_subset("a: &anchor x\n"));
-  auto dup = parse_yaml_subset("a: 1\na: 2\n");
-  ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().message, "duplicate key \"a\"");
+  EXPECT_EQ(tabs.error().message.rfind("line 2: YAML syntax: ", 0), 0u) << tabs.error().message;
+  auto scalar = yaml_mapping(document("\n\nx\n"), "", "web.Config", YamlKeys::struct_fields);
+  ASSERT_FALSE(scalar);
+  EXPECT_EQ(scalar.error().message, "line 3: (top level): expected a mapping (web.Config), got the value \"x\"");
+  auto list = yaml_string(document("[a]"), "k");
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().message, "line 1: k: expected a string, got a list");
 }
-
-TEST(YamlSubset, RefusesBadIndentation) { EXPECT_FALSE(parse_yaml_subset("a:\n    b: 1\n  c: 2\n")); }
 
 TEST(WebConfig, ReadsTheToolkitSections) {
   auto config = parse_web_config(
       "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth_type: RequireAndVerifyClientCert\n"
       "  client_ca_file: ca.crt\n  min_version: TLS13\nhttp_server_config:\n  http2: false\n  headers:\n"
-      "    X-Frame-Options: deny\nbasic_auth_users:\n  alice: \"$2y$10$abc\"\n");
+      "    X-Frame-Options: deny\nbasic_auth_users:\n  alice: \"" + std::string(kHash) + "\"\n");
   ASSERT_TRUE(config) << config.error().message;
   ASSERT_TRUE(config->tls);
   EXPECT_EQ(config->tls->client_auth_type, "RequireAndVerifyClientCert");
   EXPECT_EQ(config->tls->min_version, "TLS13");
   EXPECT_EQ(config->headers.at(0), (std::pair<std::string, std::string>{"X-Frame-Options", "deny"}));
-  EXPECT_EQ(config->basic_auth_users.at("alice"), "$2y$10$abc");
+  EXPECT_EQ(config->basic_auth_users.at("alice"), kHash);
   EXPECT_FALSE(config->http2);
 }
 
@@ -66,13 +89,55 @@ TEST(WebConfig, EmptyTlsSectionLeavesTlsDisabled) {
 TEST(WebConfig, RejectsUnknownKeysLikeUnmarshalStrict) {
   auto config = parse_web_config("basic_auth_user:\n  a: b\n");
   ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().message, "line 2: field basic_auth_user not found in web.Config");
+  EXPECT_EQ(config.error().message, "line 1: basic_auth_user: field basic_auth_user not found in web.Config");
 }
 
 TEST(WebConfig, RejectsCertWithoutKey) {
   auto config = parse_web_config("tls_server_config:\n  cert_file: a.crt\n");
   ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().message, "missing key_file");
+  EXPECT_EQ(config.error().message, "line 1: tls_server_config: missing key_file");
+}
+
+TEST(WebConfig, AnyTlsFieldTurnsTlsOnAndThenNeedsBothFiles) {
+  auto policy_only = parse_web_config("tls_server_config:\n  client_auth_type: NoClientCert\n");
+  ASSERT_FALSE(policy_only);
+  EXPECT_EQ(policy_only.error().message, "line 1: tls_server_config: missing cert_file");
+  auto old_name = parse_web_config(
+      "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth_type: RequireClientCert\n");
+  ASSERT_TRUE(old_name) << old_name.error().message;
+  EXPECT_EQ(old_name->tls->client_auth_type, "RequireAnyClientCert");
+}
+
+TEST(WebConfig, AcceptsWhatPromtoolAcceptsAndTheSubsetParserRefused) {
+  auto config =
+      parse_web_config("basic_auth_users: {}\nhttp_server_config: {http2: yes, headers: {X-Frame-Options: deny}}\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->basic_auth_users.empty());
+  EXPECT_TRUE(config->http2);
+  EXPECT_EQ(config->headers.at(0), (std::pair<std::string, std::string>{"X-Frame-Options", "deny"}));
+}
+
+TEST(WebConfig, RefusesHashesGoBcryptRefusesNamingUserAndLine) {
+  auto short_hash = parse_web_config("basic_auth_users:\n  alice: $2y$10$abc\n");
+  ASSERT_FALSE(short_hash);
+  EXPECT_EQ(short_hash.error().message,
+            "line 2: basic_auth_users.alice: too short to be a bcrypt hash (59 characters or more)");
+  auto cost =
+      parse_web_config("basic_auth_users:\n  alice: $2y$03$ABCDEFGHIJKLMNOPQRSTUu0Rb5XL0ViUtngF7o5PK8EVz9D3oW8pm\n");
+  ASSERT_FALSE(cost);
+  EXPECT_EQ(cost.error().message, "line 2: basic_auth_users.alice: bcrypt cost 3 is outside the allowed range (4,31)");
+}
+
+TEST(WebConfig, CipherSuitesAndCurvesAreGoNames) {
+  auto config = parse_web_config(
+      "tls_server_config:\n  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]\n"
+      "  curve_preferences: [X25519, CurveP256]\n");
+  ASSERT_TRUE(config) << config.error().message;
+  auto insecure = parse_web_config("tls_server_config:\n  cipher_suites:\n    - TLS_RSA_WITH_RC4_128_SHA\n");
+  ASSERT_FALSE(insecure);
+  EXPECT_EQ(insecure.error().message,
+            "line 3: tls_server_config.cipher_suites[0]: unknown cipher suite \"TLS_RSA_WITH_RC4_128_SHA\"");
+  EXPECT_FALSE(parse_web_config("tls_server_config:\n  curve_preferences: [P-256]\n"));
 }
 
 TEST(WebConfig, RejectsUnknownClientAuthAndVersion) {
