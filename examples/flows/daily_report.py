@@ -327,7 +327,7 @@ def sections(report):
          [f"{job} / {name}: {_seconds(peak)} (threshold {_seconds(threshold)})"
           for job, name, peak, threshold in report["slow_tasks"]] or ["No task ran longer than its threshold."]),
         ("API spend", CAMPAIGNS,
-         [f"This day: {_money(spend['day'])}"
+         [f"{'On ' + report['date'] if report['whole_day'] else 'Today'}: {_money(spend['day'])}"
           + (" (" + ", ".join(f"{api} {_money(v)}" for api, v in spend["by_api"]) + ")" if spend["by_api"] else ""),
           month]),
         ("Host peaks", HOSTS,
@@ -388,7 +388,8 @@ def slack_message(report):
 DISCORD_COLOURS = {"good": 0x2EB67D, "warning": 0xECB22E, "danger": 0xE01E5A}
 # Discord's limits: embed title 256, description 4096, field value 1024, 25 fields, 6000 in all.
 DISCORD_FIELD_LIMIT = 1024
-_DISCORD_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
+# Every line starts with a bullet, so only the markers that work mid-line are escaped.
+_DISCORD_MARKDOWN = re.compile(r"([\\*_~`|<\[\]])")
 
 
 def _discord_escape(text):
