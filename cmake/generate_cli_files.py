@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes flowgate's man page and its bash and zsh completions from the flags
-the built binary lists in `flowgate --help`, so they never drift from it.
+"""Writes flowgate's man page (what `flowgate --help-man` prints) and its bash
+and zsh completions from the flags the built binary lists in `flowgate --help`,
+so they never drift from it.
 
     generate_cli_files.py BINARY OUT_DIR
 
@@ -84,82 +85,6 @@ def parse_help(text):
     return Help(usage, " ".join(description), flags)
 
 
-# --- man page ------------------------------------------------------------------
-
-def breakable(word):
-    """Lets troff break a long word (a regular expression default) after '|'
-    or '/' instead of warning that it cannot adjust the line."""
-    return re.sub(r"([|/])", r"\1\\:", word) if len(word) > 40 else word
-
-
-def roff_text(text):
-    text = text.replace("\\", "\\e").replace("-", "\\-")
-    text = re.sub(r"\S+", lambda match: breakable(match.group(0)), text)
-    return "\n".join("\\&" + line if line.startswith((".", "'")) else line for line in text.splitlines())
-
-
-def man_page(help, version):
-    name_line = help.description.rstrip(".") or "Pushgateway-compatible metrics cache and exporter"
-    out = [
-        f'.TH FLOWGATE 1 "" "flowgate {version}" "User Commands"',
-        ".SH NAME",
-        f"flowgate \\- {roff_text(name_line[0].lower() + name_line[1:])}",
-        ".SH SYNOPSIS",
-        ".B flowgate",
-        "[\\fIflags\\fR]",
-        ".SH DESCRIPTION",
-        roff_text(help.description),
-        ".PP",
-        "flowgate takes pushes with the Prometheus Pushgateway's HTTP API, keeps them in a",
-        "write\\-ahead log and a persistence file, and serves them on",
-        ".I /metrics",
-        "with its own host, process and Prefect collectors.",
-        "Every flag below is written",
-        ".BI \\-\\-name= value\\fR;",
-        "a boolean flag is switched off with",
-        ".BR \\-\\-no\\-name .",
-        ".SH OPTIONS",
-    ]
-    section = None
-    for flag in help.flags:
-        if flag.section != section:
-            section = flag.section
-            out.append(f".SS {roff_text(section)}")
-        out.append(".TP")
-        shown = ("\\-\\-[no\\-]" if flag.negatable else "\\-\\-") + roff_text(flag.name)
-        out.append(f"\\fB{shown}\\fR" + (f"=\\fI{roff_text(flag.placeholder)}\\fR" if flag.placeholder else ""))
-        out.append(roff_text(flag.description))
-    out += [
-        ".SH SIGNALS",
-        ".TP",
-        ".B SIGHUP",
-        "Read the web configuration (and the authorization file) again.",
-        ".TP",
-        ".B SIGTERM",
-        "Write the persistence file and stop.",
-        ".SH FILES",
-        ".TP",
-        ".I /etc/default/flowgate",
-        "More flags for the systemd unit, as",
-        '.BR ARGS="..." .',
-        ".TP",
-        ".I /var/lib/flowgate/flowgate.db",
-        "The persistence file of the systemd unit (its write\\-ahead log lies beside it).",
-        ".TP",
-        ".I /usr/share/flowgate/",
-        "Grafana dashboards and provisioning, Prometheus alerting rules, an Alertmanager",
-        "configuration and an example Prometheus configuration.",
-        ".TP",
-        ".I /usr/share/doc/flowgate/",
-        "The documentation (deployment, flags, persistence, metrics, runbooks).",
-        ".SH SEE ALSO",
-        ".BR prometheus (1),",
-        ".BR prometheus\\-pushgateway (1),",
-        ".BR systemd.service (5)",
-    ]
-    return "\n".join(out) + "\n"
-
-
 # --- completions ---------------------------------------------------------------
 
 def shell_words(flag):
@@ -240,15 +165,13 @@ _arguments -s \\
 
 def main(binary, out_dir):
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
-    version_text = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
-    version = re.search(r"version (\S+)", version_text).group(1)
     help = parse_help(help_text)
     if len(help.flags) < 10:
         sys.exit(f"generate_cli_files.py: read only {len(help.flags)} flags from `{binary} --help`; "
                  "has the help layout changed?")
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    page = man_page(help, version)
+    page = subprocess.run([binary, "--help-man"], capture_output=True, text=True, check=True).stdout
     (out / "flowgate.1").write_text(page)
     # mtime 0 and no file name: the same page gives the same bytes (reproducible packages).
     with open(out / "flowgate.1.gz", "wb") as raw, \

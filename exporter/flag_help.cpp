@@ -88,10 +88,12 @@ std::string help_sentence(const FlagSpec& spec) {
   return help;
 }
 
-// roff text: a leading dot or quote would be a request, a backslash an escape.
-std::string roff(std::string_view text) {
+// One word in roff: backslashes and dashes escaped; a long one (a default
+// regular expression) may break after '|' or '/' instead of overrunning.
+std::string roff_word(std::string_view word) {
+  const bool long_word = word.size() > 40;
   std::string out;
-  for (char c : text) {
+  for (char c : word) {
     if (c == '\\') {
       out += "\\e";
     } else if (c == '-') {
@@ -99,6 +101,20 @@ std::string roff(std::string_view text) {
     } else {
       out += c;
     }
+    if (long_word && (c == '|' || c == '/')) out += "\\:";
+  }
+  return out;
+}
+
+// roff text; a leading dot or quote would be a request.
+std::string roff(std::string_view text) {
+  std::string out;
+  while (true) {
+    const auto space = text.find(' ');
+    out += roff_word(text.substr(0, space));
+    if (space == std::string_view::npos) break;
+    out += ' ';
+    text.remove_prefix(space + 1);
   }
   if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
   return out;
@@ -148,13 +164,15 @@ std::string help_text(const HelpOptions& options) {
 }
 
 std::string man_page(std::string_view version) {
-  std::string out = ".TH FLOWGATE 1 \"\" \"flowgate " + roff(version) + "\" \"User Commands\"\n";
+  // Left-adjusted: a justified line with a long default could not be adjusted.
+  std::string out = ".TH FLOWGATE 1 \"\" \"flowgate " + roff(version) + "\" \"User Commands\"\n.ad l\n";
   out += ".SH NAME\nflowgate \\- " + roff(kSummary) + "\n";
   out += ".SH SYNOPSIS\n.B flowgate\n[\\fIflags\\fR]\n";
   out += ".SH DESCRIPTION\n"
-         "Takes pushes as the Prometheus Pushgateway does (and OTLP/HTTP exports), keeps them in a write-ahead "
-         "log, and serves them with its own collectors' metrics (Prefect, host, process) on one scrape "
-         "endpoint. The full documentation is in /usr/share/doc/flowgate.\n";
+         "flowgate takes pushes with the Prometheus Pushgateway's HTTP API (and OTLP/HTTP exports), keeps them in "
+         "a write\\-ahead log and a persistence file, and serves them on\n.I /metrics\n"
+         "with its own host, process and Prefect collectors. Every flag below is written\n"
+         ".BI \\-\\-name= value\\fR;\na boolean flag is switched off with\n.BR \\-\\-no\\-name .\n";
   for (const auto& group : flag_groups()) {
     out += ".SH " + roff(group.title) + " FLAGS\n";
     for (const auto& spec : group.flags) {
@@ -163,9 +181,15 @@ std::string man_page(std::string_view version) {
       out += "\n";
     }
   }
-  out += ".SH SIGNALS\n.TP\n.B SIGHUP\nRe-reads the web configuration and the authorization file.\n"
-         ".TP\n.B SIGTERM, SIGINT\nStops gracefully: answers what is in flight, syncs the log, compacts it.\n";
-  out += ".SH SEE ALSO\n.BR prometheus (1),\n.BR prometheus\\-pushgateway (1)\n";
+  out += ".SH SIGNALS\n.TP\n.B SIGHUP\nRead the web configuration (and the authorization file) again.\n"
+         ".TP\n.B SIGTERM, SIGINT\nStop gracefully: answer what is in flight, sync and compact the log.\n";
+  out += ".SH FILES\n.TP\n.I /etc/default/flowgate\nMore flags for the systemd unit, as\n.BR ARGS=\"...\" .\n"
+         ".TP\n.I /var/lib/flowgate/flowgate.db\n"
+         "The persistence file of the systemd unit (its write\\-ahead log lies beside it).\n"
+         ".TP\n.I /usr/share/flowgate/\nGrafana dashboards and provisioning, Prometheus alerting rules, an "
+         "Alertmanager configuration and an example Prometheus configuration.\n"
+         ".TP\n.I /usr/share/doc/flowgate/\nThe documentation (deployment, flags, persistence, metrics, runbooks).\n";
+  out += ".SH SEE ALSO\n.BR prometheus (1),\n.BR prometheus\\-pushgateway (1),\n.BR systemd.service (5)\n";
   return out;
 }
 
