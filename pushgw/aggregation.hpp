@@ -50,4 +50,14 @@ boost::system::result<exposition::Family, PushError> aggregate_family(std::optio
                                                                      exposition::Family pushed,
                                                                      const AggregationRules& rules);
 
+struct StoredFamily;  // pushgw/group.hpp
+
+// aggregate_family onto the family as the group stores it (null: none):
+// the same totals, without re-parsing the stored block into the model where
+// the family is a counter, gauge or untyped of plain values (no exemplar or
+// created time), which is what most aggregating pushes add onto.
+boost::system::result<exposition::Family, PushError> aggregate_stored(const StoredFamily* stored,
+                                                                     const exposition::Family& pushed,
+                                                                     const AggregationRules& rules);
+
 }  // namespace flowgate::pushgw

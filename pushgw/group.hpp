@@ -125,6 +125,11 @@ struct Candidate {
   double now_seconds = 0;
 };
 
+// Whether build_candidate sanitizes each series' labels (sanitize_labels), or
+// they already are: an aggregating push's totals (the pushed series were
+// sanitized before being added up, the stored ones when stored).
+enum class SeriesLabels : std::uint8_t { as_pushed, sanitized };
+
 // Rejects timestamps (has_timestamp) always; with `check_series` also the
 // per-series rules of the consistency check (inconsistent): label names
 // valid (by `names`) and not reserved, no duplicate names, UTF-8 values, no explicit
@@ -133,6 +138,6 @@ struct Candidate {
 // overwrites them); families without series are dropped.
 boost::system::result<Candidate, PushError> build_candidate(
     GroupingKey key, exposition::Families families, double now_seconds, bool check_series,
-    exposition::NameValidation names);
+    exposition::NameValidation names, SeriesLabels labels = SeriesLabels::as_pushed);
 
 }  // namespace flowgate::pushgw

@@ -159,13 +159,12 @@ boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& 
   totals.reserve(pushed.size());
   for (const auto& family : pushed) {
     const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
-    std::optional<exposition::Family> stored_model;
-    if (stored != nullptr) stored_model = stored->model();
-    auto total = aggregate_family(std::move(stored_model), family, rules);
+    auto total = aggregate_stored(stored, family, rules);
     if (!total) return total.error();
     totals.push_back(std::move(*total));
   }
-  return build_candidate(key, std::move(totals), now_seconds, options.consistency_check, options.names);
+  return build_candidate(key, std::move(totals), now_seconds, options.consistency_check, options.names,
+                         SeriesLabels::sanitized);
 }
 
 bool already_applied(const Group* group, const Idempotency& idempotency, double now_seconds) {
