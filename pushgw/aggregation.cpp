@@ -11,9 +11,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
-#include "exposition/names.hpp"
 #include "exposition/protobuf_scalar_series.hpp"
-#include "exposition/utf8.hpp"
 #include "pushgw/group.hpp"
 #include "pushgw/label_rules.hpp"
 
@@ -357,23 +355,24 @@ std::optional<std::vector<std::uint32_t>> pair_series(const exposition::ScalarSe
   return targets;
 }
 
-// A family whose header model() reads back as it is (not as no family at
-// all) and whose series have distinct labels (the consistency check off can
-// store one twice).
-bool plain_header(const StoredFamily& stored) {
-  return exposition::is_metric_name(stored.name, exposition::NameValidation::utf8) &&
-         exposition::is_valid_utf8(stored.help) && exposition::is_valid_utf8(stored.unit) &&
-         std::adjacent_find(stored.series_hashes.begin(), stored.series_hashes.end()) == stored.series_hashes.end();
+// Whether no two series of `stored` share their labels (the consistency
+// check off can store one twice): known for families the store rendered,
+// else read from their series hashes.
+bool distinct_series(const StoredFamily& stored) {
+  const auto& hashes = stored.series_hashes;
+  return stored.distinct_series || std::adjacent_find(hashes.begin(), hashes.end()) == hashes.end();
 }
 
 // add_onto_model for a counter, gauge or untyped family whose stored series
 // are plain values, read from the protobuf block without building the model:
 // a pushed series takes its stored value, and only stored series the push
-// does not carry get their labels copied from the block. nullopt where the
-// model is needed: a family model() reads otherwise, stored series sharing
-// labels (only with the consistency check off), or a collision.
+// does not carry get their labels copied from the block. Stored names, HELP
+// and units are valid UTF-8 (every way into the store checks them), so
+// model() would read the header as it is stored. nullopt where the model is
+// needed: series the scan does not vouch for, stored series sharing labels,
+// or a collision.
 std::optional<Family> add_onto_scalars(const StoredFamily& stored, const Family& pushed, GaugeRule rule) {
-  if (!plain_header(stored)) return std::nullopt;
+  if (!distinct_series(stored)) return std::nullopt;
   const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block, stored.series_hashes.size());
   if (!scanned) return std::nullopt;
   const auto targets = pair_series(*scanned, pushed.metrics);

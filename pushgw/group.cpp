@@ -199,6 +199,8 @@ FamilyPtr store_family(const Family& family, double pushed_at) {
   stored->series_hashes.reserve(family.metrics.size());
   for (const auto& metric : family.metrics) stored->series_hashes.push_back(series_hash(family.name, metric.labels));
   std::sort(stored->series_hashes.begin(), stored->series_hashes.end());
+  stored->distinct_series =
+      std::adjacent_find(stored->series_hashes.begin(), stored->series_hashes.end()) == stored->series_hashes.end();
   return stored;
 }
 

@@ -45,6 +45,9 @@ struct StoredFamily {
   // Every name (the family's, its label names) a legacy metric name: the
   // blocks read the same in every exposition::NameEscaping.
   bool legacy_names = true;
+  // Known to have no two series with one series hash (so no two with the
+  // same labels): set by store_family; false means unknown (read from disk).
+  bool distinct_series = false;
 
   exposition::FamilyHeader header() const;
   // The samples in `format`; the OpenMetrics block is rendered on first use

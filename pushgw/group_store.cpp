@@ -367,12 +367,13 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
   }
   // The totals are added up against the group as it is now, before the
   // lock; a change that lands in between is added onto under the lock.
+  const std::string id = key.id();
   const auto seen_snapshot = state.published.load();
-  const Group* seen = seen_snapshot->find(key.id());
+  const Group* seen = seen_snapshot->find(id);
   auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options);
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state.writer);
-  const Group* old = state.published.load()->find(key.id());
+  const Group* old = state.published.load()->find(id);
   if (!idempotency.key.empty() && already_applied(old, idempotency, now_seconds)) {
     return state.wal != nullptr ? state.wal->last_ticket() : CommitTicket{0};  // answered as the first time
   }
