@@ -37,6 +37,10 @@ struct StoredFamily {
   std::string name;
   std::string help;
   exposition::MetricType type = exposition::MetricType::untyped;
+  // Known to have no two series with one series hash (so no two with the
+  // same labels): set by store_family; false means unknown (read from disk).
+  // Next to `type`, which an aggregating push reads too: one cache line.
+  bool distinct_series = false;
   std::string unit;
   double pushed_at = 0;  // Unix seconds of the push that last replaced this family
   std::string text_block;
@@ -45,9 +49,6 @@ struct StoredFamily {
   // Every name (the family's, its label names) a legacy metric name: the
   // blocks read the same in every exposition::NameEscaping.
   bool legacy_names = true;
-  // Known to have no two series with one series hash (so no two with the
-  // same labels): set by store_family; false means unknown (read from disk).
-  bool distinct_series = false;
 
   exposition::FamilyHeader header() const;
   // The samples in `format`; the OpenMetrics block is rendered on first use
