@@ -51,6 +51,13 @@ boost::system::result<exposition::Family, PushError> aggregate_family(std::optio
                                                                      const AggregationRules& rules);
 
 struct StoredFamily;  // pushgw/group.hpp
+struct Group;         // pushgw/group.hpp
+
+// A hint, which changes nothing: starts loading the stored blocks of
+// `group` that aggregate_stored will read for `pushed`, so that the cache
+// misses of a group not touched for a while overlap with the work done
+// before the adding up (sanitizing the push).
+void prefetch_stored(const Group& group, const exposition::Families& pushed);
 
 // aggregate_family onto the family as the group stores it (null: none):
 // the same totals, without re-parsing the stored block into the model where

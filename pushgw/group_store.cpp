@@ -362,14 +362,15 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
                                                                      const AggregationRules& rules, double now_seconds,
                                                                      const Idempotency& idempotency) {
   State& state = *state_;
-  for (auto& family : pushed) {
-    for (auto& series : family.metrics) sanitize_labels(key, series.labels);
-  }
   // The totals are added up against the group as it is now, before the
   // lock; a change that lands in between is added onto under the lock.
   const std::string id = key.id();
   const auto seen_snapshot = state.published.load();
   const Group* seen = seen_snapshot->find(id);
+  if (seen != nullptr) prefetch_stored(*seen, pushed);
+  for (auto& family : pushed) {
+    for (auto& series : family.metrics) sanitize_labels(key, series.labels);
+  }
   auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options);
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state.writer);
