@@ -259,6 +259,11 @@ std::span<const exposition::LabelView> labels_of(const exposition::ScalarSeries&
   return std::span(scanned.labels).subspan(entry.first_label, entry.label_count);
 }
 
+void copy_labels(std::span<const exposition::LabelView> from, exposition::Labels& into) {
+  into.reserve(from.size());
+  for (const auto& label : from) into.push_back({std::string(label.name), std::string(label.value)});
+}
+
 bool same_labels(std::span<const exposition::LabelView> stored, const exposition::Labels& pushed) {
   return std::equal(stored.begin(), stored.end(), pushed.begin(), pushed.end(),
                     [](const exposition::LabelView& a, const exposition::Label& b) {
@@ -365,13 +370,14 @@ bool distinct_series(const StoredFamily& stored) {
 
 // add_onto_model for a counter, gauge or untyped family whose stored series
 // are plain values, read from the protobuf block without building the model:
-// a pushed series takes its stored value, and only stored series the push
-// does not carry get their labels copied from the block. Stored names, HELP
+// a paired series takes its stored value and lends its labels (`lent`), and
+// only stored series the push does not carry get their labels copied from
+// the block. Stored names, HELP
 // and units are valid UTF-8 (every way into the store checks them), so
 // model() would read the header as it is stored. nullopt where the model is
 // needed: series the scan does not vouch for, stored series sharing labels,
 // or a collision.
-std::optional<Family> add_onto_scalars(const StoredFamily& stored, const Family& pushed, GaugeRule rule) {
+std::optional<Family> add_onto_scalars(const StoredFamily& stored, Family& pushed, GaugeRule rule, LentLabels& lent) {
   if (!distinct_series(stored)) return std::nullopt;
   const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block, stored.series_hashes.size());
   if (!scanned) return std::nullopt;
@@ -385,22 +391,24 @@ std::optional<Family> add_onto_scalars(const StoredFamily& stored, const Family&
   const std::size_t kept = scanned->series.size();
   total.metrics.resize(kept);
   for (std::size_t i = 0; i < kept; ++i) total.metrics[i].value = scanned->series[i].value;
-  for (std::size_t j = 0; j < pushed.metrics.size(); ++j) {
-    const Metric& series = pushed.metrics[j];
+  lent.series.clear();
+  for (std::uint32_t j = 0; j < pushed.metrics.size(); ++j) {
+    Metric& series = pushed.metrics[j];
     const std::uint32_t target = (*targets)[j];
     if (target == total.metrics.size()) {
       total.metrics.push_back(series);
       continue;
     }
     Metric& into = total.metrics[target];
-    if (target < kept && into.labels.empty()) into.labels = series.labels;  // the same labels
+    if (target < kept && into.labels.empty() && !series.labels.empty()) {  // the same labels: moved, not copied
+      into.labels = std::move(series.labels);
+      series.labels.clear();
+      lent.series.emplace_back(j, target);
+    }
     add_scalar(total.type, into, series, rule);
   }
-  for (std::size_t i = 0; i < kept; ++i) {
-    if (!total.metrics[i].labels.empty()) continue;
-    for (const auto& label : labels_of(*scanned, static_cast<std::uint32_t>(i))) {
-      total.metrics[i].labels.push_back({std::string(label.name), std::string(label.value)});
-    }
+  for (std::uint32_t i = 0; i < kept; ++i) {
+    if (total.metrics[i].labels.empty()) copy_labels(labels_of(*scanned, i), total.metrics[i].labels);
   }
   return total;
 }
@@ -456,13 +464,23 @@ void prefetch_stored(const Group& group, const exposition::Families& pushed) {
   }
 }
 
-boost::system::result<Family, PushError> aggregate_stored(const StoredFamily* stored, const Family& pushed,
-                                                          const AggregationRules& rules) {
+boost::system::result<Family, PushError> aggregate_stored(const StoredFamily* stored, Family& pushed,
+                                                          const AggregationRules& rules, LentLabels& lent) {
+  lent.series.clear();
   if (auto checked = check_pushed(pushed, stored ? &stored->type : nullptr); !checked) return checked.error();
   if (stored == nullptr) return pushed;
   const GaugeRule rule = rules.rule_for(pushed.name);
-  if (auto total = add_onto_scalars(*stored, pushed, rule)) return std::move(*total);
+  if (auto total = add_onto_scalars(*stored, pushed, rule, lent)) return std::move(*total);
   return add_onto_model(stored->model(), pushed, rule);
+}
+
+void take_back(const StoredFamily& stored, Family& pushed, const LentLabels& lent) {
+  if (lent.series.empty()) return;
+  // The same block aggregate_stored scanned, so the same series.
+  const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block);
+  for (const auto& [pushed_index, stored_index] : lent.series) {
+    copy_labels(labels_of(*scanned, stored_index), pushed.metrics[pushed_index].labels);
+  }
 }
 
 }  // namespace flowgate::pushgw

@@ -1,7 +1,8 @@
 // aggregate_stored, which reads a stored counter, gauge or untyped family
 // straight from its protobuf block, against aggregate_family on the family
 // re-parsed into the model (the reference): the same totals, series for
-// series, in every case, including those where it falls back to the model.
+// series, in every case, including those where it falls back to the model;
+// and take_back, which gives the push the labels the totals borrowed.
 
 #include <gtest/gtest.h>
 
@@ -37,11 +38,16 @@ std::string samples(const Family& family) {
   return out;
 }
 
-// Both ways of adding `pushed` onto `stored` (stored as the store keeps it), which must agree.
+// Both ways of adding `pushed` onto `stored` (stored as the store keeps it),
+// which must agree; and the push whole again once its lent labels are back.
 void expect_same_totals(const Family& stored, const Family& pushed, const AggregationRules& rules = {}) {
   const FamilyPtr kept = store_family(stored, 100);
   const auto reference = aggregate_family(kept->model(), pushed, rules);
-  const auto fast = aggregate_stored(kept.get(), pushed, rules);
+  Family lending = pushed;
+  LentLabels lent;
+  const auto fast = aggregate_stored(kept.get(), lending, rules, lent);
+  take_back(*kept, lending, lent);
+  EXPECT_TRUE(exposition::identical(lending, pushed)) << samples(lending) << "---\n" << samples(pushed);
   ASSERT_EQ(reference.has_value(), fast.has_value());
   if (!reference) {
     EXPECT_EQ(reference.error().message, fast.error().message);
