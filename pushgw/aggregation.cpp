@@ -392,6 +392,7 @@ std::optional<Family> add_onto_scalars(const StoredFamily& stored, Family& pushe
   total.metrics.resize(kept);
   for (std::size_t i = 0; i < kept; ++i) total.metrics[i].value = scanned->series[i].value;
   lent.series.clear();
+  lent.series.reserve(pushed.metrics.size());
   for (std::uint32_t j = 0; j < pushed.metrics.size(); ++j) {
     Metric& series = pushed.metrics[j];
     const std::uint32_t target = (*targets)[j];
