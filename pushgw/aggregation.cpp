@@ -2,10 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "exposition/protobuf_scalar_series.hpp"
 #include "pushgw/group.hpp"
 #include "pushgw/label_rules.hpp"
 
@@ -166,21 +172,28 @@ double gauge_value(GaugeRule rule, double stored, double pushed) {
   return pushed;
 }
 
+// `add` onto `into` for a counter, gauge or untyped family.
+void add_scalar(MetricType type, Metric& into, const Metric& add, GaugeRule rule) {
+  if (type == MetricType::counter) {
+    into.value += add.value;
+    if (!add.exemplars.empty()) into.exemplars = add.exemplars;
+  } else {
+    into.value = gauge_value(rule, into.value, add.value);
+  }
+}
+
 // `add` onto `into`, a stored series of the same labels.
 boost::system::result<void, PushError> add_series(const Family& family, Metric& into, Metric add, GaugeRule rule) {
   switch (family.type) {
     case MetricType::counter:
-      into.value += add.value;
-      if (!add.exemplars.empty()) into.exemplars = std::move(add.exemplars);
+    case MetricType::gauge:
+    case MetricType::untyped:
+      add_scalar(family.type, into, add, rule);
       return {};
     case MetricType::histogram: return add_histogram(family, into, add);
     case MetricType::summary:
       into.sample_count += add.sample_count;
       into.sample_sum += add.sample_sum;
-      return {};
-    case MetricType::gauge:
-    case MetricType::untyped:
-      into.value = gauge_value(rule, into.value, add.value);
       return {};
     case MetricType::gauge_histogram:
     case MetricType::info:
@@ -204,6 +217,201 @@ boost::system::result<void, PushError> check_increment(const Family& family, con
                    "aggregate-summary-quantiles");
   }
   return {};
+}
+
+// What no stored value can make right, then a type other than the stored
+// one (`stored_type`; null: no stored family).
+boost::system::result<void, PushError> check_pushed(const Family& pushed, const MetricType* stored_type) {
+  for (const auto& series : pushed.metrics) {
+    if (auto checked = check_increment(pushed, series); !checked) return checked.error();
+  }
+  if (stored_type != nullptr && *stored_type != pushed.type) {
+    return refused(pushed, nullptr,
+                   "is pushed as a " + std::string(exposition::type_name(pushed.type)) + " but the group holds a " +
+                       std::string(exposition::type_name(*stored_type)),
+                   "aggregate-type-change");
+  }
+  return {};
+}
+
+// `pushed` added onto `total`, the stored family as a model.
+boost::system::result<Family, PushError> add_onto_model(Family total, Family pushed, GaugeRule rule) {
+  if (!pushed.help.empty()) total.help = pushed.help;
+  std::unordered_map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < total.metrics.size(); ++i) at.emplace(series_key(total.metrics[i].labels), i);
+  for (auto& series : pushed.metrics) {
+    const auto found = at.find(series_key(series.labels));
+    if (found == at.end()) {
+      at.emplace(series_key(series.labels), total.metrics.size());
+      total.metrics.push_back(std::move(series));
+      continue;
+    }
+    if (auto added = add_series(total, total.metrics[found->second], std::move(series), rule); !added) {
+      return added.error();
+    }
+  }
+  return total;
+}
+
+// The labels of one scanned series.
+std::span<const exposition::LabelView> labels_of(const exposition::ScalarSeries& scanned, std::uint32_t series) {
+  const auto& entry = scanned.series[series];
+  return std::span(scanned.labels).subspan(entry.first_label, entry.label_count);
+}
+
+void copy_labels(std::span<const exposition::LabelView> from, exposition::Labels& into) {
+  into.reserve(from.size());
+  for (const auto& label : from) into.push_back({std::string(label.name), std::string(label.value)});
+}
+
+bool same_labels(std::span<const exposition::LabelView> stored, const exposition::Labels& pushed) {
+  return std::equal(stored.begin(), stored.end(), pushed.begin(), pushed.end(),
+                    [](const exposition::LabelView& a, const exposition::Label& b) {
+                      return a.name == b.name && a.value == b.value;
+                    });
+}
+
+// A 64-bit hash of label names and values, eight bytes at a time (strings
+// are mixed with their lengths, so "ab","c" and "a","bc" differ). `plain`
+// turns false at a 0xFE or 0xFF byte, the separators of series_key (valid
+// UTF-8 never holds them): for plain labels, equal sequences and equal
+// series keys are the same thing.
+struct LabelsHash {
+  std::uint64_t state = 0x243f6a8885a308d3ULL;
+  bool plain = true;
+
+  void add(std::string_view bytes) {
+    take(bytes.size());
+    std::size_t at = 0;
+    for (; at + 8 <= bytes.size(); at += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes.data() + at, sizeof word);
+      take(word);
+    }
+    if (at < bytes.size()) {
+      std::uint64_t word = 0;
+      for (std::size_t i = at; i < bytes.size(); ++i) {
+        word |= std::uint64_t{static_cast<std::uint8_t>(bytes[i])} << (8 * (i - at));
+      }
+      take(word);
+    }
+  }
+  void take(std::uint64_t word) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    const std::uint64_t not_special = ~(word | kOnes);  // a zero byte where `word` has 0xFE or 0xFF
+    plain = plain && ((not_special - kOnes) & ~not_special & kHighs) == 0;
+    state = (state ^ word) * 0x9e3779b97f4a7c15ULL;
+    state ^= state >> 29;
+  }
+  template <typename Range>
+  static LabelsHash of(const Range& labels) {
+    LabelsHash hash;
+    for (const auto& label : labels) {
+      hash.add(label.name);
+      hash.add(label.value);
+    }
+    return hash;
+  }
+};
+
+// For each pushed series, the series of the totals it adds onto: a stored
+// one (< stored count), else the next new one, in push order (later pushes of
+// the same labels add onto it), as add_onto_model pairs them. The stored
+// series must have distinct labels. Pushes mostly repeat the stored order, so
+// the series after the last one paired is tried first, and labels are hashed
+// only when that guess misses. nullopt at a hash collision or at labels
+// series_key would read differently: the caller pairs them by series key.
+std::optional<std::vector<std::uint32_t>> pair_series(const exposition::ScalarSeries& stored,
+                                                      const std::vector<Metric>& pushed) {
+  const auto kept = static_cast<std::uint32_t>(stored.series.size());
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> by_hash;  // labels hash -> series of the totals
+  bool hashed = false;
+  std::vector<std::uint32_t> made_by;  // the pushed series that made each new one
+  std::vector<std::uint32_t> targets;
+  targets.reserve(pushed.size());
+  std::uint32_t guess = 0;
+  for (std::uint32_t j = 0; j < pushed.size(); ++j) {
+    const auto& labels = pushed[j].labels;
+    if (guess < kept && same_labels(labels_of(stored, guess), labels)) {
+      targets.push_back(guess++);
+      continue;
+    }
+    if (!hashed) {
+      hashed = true;
+      by_hash.reserve(kept + pushed.size());
+      for (std::uint32_t i = 0; i < kept; ++i) {
+        if (!by_hash.try_emplace(LabelsHash::of(labels_of(stored, i)).state, i).second) return std::nullopt;
+      }
+    }
+    const auto hash = LabelsHash::of(labels);
+    if (!hash.plain) return std::nullopt;
+    const auto [it, fresh] = by_hash.try_emplace(hash.state, kept + static_cast<std::uint32_t>(made_by.size()));
+    const std::uint32_t target = it->second;
+    if (fresh) {
+      made_by.push_back(j);
+    } else if (target < kept ? !same_labels(labels_of(stored, target), labels)
+                             : pushed[made_by[target - kept]].labels != labels) {
+      return std::nullopt;
+    }
+    if (target < kept) guess = target + 1;
+    targets.push_back(target);
+  }
+  return targets;
+}
+
+// Whether no two series of `stored` share their labels (the consistency
+// check off can store one twice): known for families the store rendered,
+// else read from their series hashes.
+bool distinct_series(const StoredFamily& stored) {
+  const auto& hashes = stored.series_hashes;
+  return stored.distinct_series || std::adjacent_find(hashes.begin(), hashes.end()) == hashes.end();
+}
+
+// add_onto_model for a counter, gauge or untyped family whose stored series
+// are plain values, read from the protobuf block without building the model:
+// a paired series takes its stored value and lends its labels (`lent`), and
+// only stored series the push does not carry get their labels copied from
+// the block. Stored names, HELP
+// and units are valid UTF-8 (every way into the store checks them), so
+// model() would read the header as it is stored. nullopt where the model is
+// needed: series the scan does not vouch for, stored series sharing labels,
+// or a collision.
+std::optional<Family> add_onto_scalars(const StoredFamily& stored, Family& pushed, GaugeRule rule, LentLabels& lent) {
+  if (!distinct_series(stored)) return std::nullopt;
+  const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block, stored.series_hashes.size());
+  if (!scanned) return std::nullopt;
+  const auto targets = pair_series(*scanned, pushed.metrics);
+  if (!targets) return std::nullopt;
+  Family total;
+  total.name = stored.name;
+  total.help = pushed.help.empty() ? stored.help : pushed.help;
+  total.type = stored.type;
+  total.unit = stored.unit;
+  const std::size_t kept = scanned->series.size();
+  total.metrics.resize(kept);
+  for (std::size_t i = 0; i < kept; ++i) total.metrics[i].value = scanned->series[i].value;
+  lent.series.clear();
+  lent.series.reserve(pushed.metrics.size());
+  for (std::uint32_t j = 0; j < pushed.metrics.size(); ++j) {
+    Metric& series = pushed.metrics[j];
+    const std::uint32_t target = (*targets)[j];
+    if (target == total.metrics.size()) {
+      total.metrics.push_back(series);
+      continue;
+    }
+    Metric& into = total.metrics[target];
+    if (target < kept && into.labels.empty() && !series.labels.empty()) {  // the same labels: moved, not copied
+      into.labels = std::move(series.labels);
+      series.labels.clear();
+      lent.series.emplace_back(j, target);
+    }
+    add_scalar(total.type, into, series, rule);
+  }
+  for (std::uint32_t i = 0; i < kept; ++i) {
+    if (total.metrics[i].labels.empty()) copy_labels(labels_of(*scanned, i), total.metrics[i].labels);
+  }
+  return total;
 }
 
 }  // namespace
@@ -235,33 +443,45 @@ boost::system::result<AggregationRules, std::string> parse_aggregation_rules(std
 
 boost::system::result<Family, PushError> aggregate_family(std::optional<Family> stored, Family pushed,
                                                           const AggregationRules& rules) {
-  for (const auto& series : pushed.metrics) {
-    if (auto checked = check_increment(pushed, series); !checked) return checked.error();
-  }
+  if (auto checked = check_pushed(pushed, stored ? &stored->type : nullptr); !checked) return checked.error();
   if (!stored) return pushed;
-  if (stored->type != pushed.type) {
-    return refused(pushed, nullptr,
-                   "is pushed as a " + std::string(exposition::type_name(pushed.type)) + " but the group holds a " +
-                       std::string(exposition::type_name(stored->type)),
-                   "aggregate-type-change");
-  }
-  Family total = std::move(*stored);
-  if (!pushed.help.empty()) total.help = pushed.help;
-  std::unordered_map<std::string, std::size_t> at;
-  for (std::size_t i = 0; i < total.metrics.size(); ++i) at.emplace(series_key(total.metrics[i].labels), i);
   const GaugeRule rule = rules.rule_for(pushed.name);
-  for (auto& series : pushed.metrics) {
-    const auto found = at.find(series_key(series.labels));
-    if (found == at.end()) {
-      at.emplace(series_key(series.labels), total.metrics.size());
-      total.metrics.push_back(std::move(series));
-      continue;
-    }
-    if (auto added = add_series(total, total.metrics[found->second], std::move(series), rule); !added) {
-      return added.error();
-    }
+  return add_onto_model(std::move(*stored), std::move(pushed), rule);
+}
+
+void prefetch_stored(const Group& group, const exposition::Families& pushed) {
+  constexpr std::size_t kLine = 64;
+  constexpr std::size_t kMaxBytes = 1024;  // the start of a long block: the hardware prefetcher takes it from there
+  // Two passes, so that no pass waits on a load the other one started: the
+  // stored families' block pointers first, then the blocks they point to.
+  for (const auto& family : pushed) {
+    if (const StoredFamily* stored = group.find(family.name)) __builtin_prefetch(&stored->protobuf_block);
   }
-  return total;
+  for (const auto& family : pushed) {
+    const StoredFamily* stored = group.find(family.name);
+    if (stored == nullptr) continue;
+    const std::string_view block = stored->protobuf_block;
+    for (std::size_t at = 0; at < std::min(block.size(), kMaxBytes); at += kLine) __builtin_prefetch(block.data() + at);
+  }
+}
+
+boost::system::result<Family, PushError> aggregate_stored(const StoredFamily* stored, Family& pushed,
+                                                          const AggregationRules& rules, LentLabels& lent) {
+  lent.series.clear();
+  if (auto checked = check_pushed(pushed, stored ? &stored->type : nullptr); !checked) return checked.error();
+  if (stored == nullptr) return pushed;
+  const GaugeRule rule = rules.rule_for(pushed.name);
+  if (auto total = add_onto_scalars(*stored, pushed, rule, lent)) return std::move(*total);
+  return add_onto_model(stored->model(), pushed, rule);
+}
+
+void take_back(const StoredFamily& stored, Family& pushed, const LentLabels& lent) {
+  if (lent.series.empty()) return;
+  // The same block aggregate_stored scanned, so the same series.
+  const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block);
+  for (const auto& [pushed_index, stored_index] : lent.series) {
+    copy_labels(labels_of(*scanned, stored_index), pushed.metrics[pushed_index].labels);
+  }
 }
 
 }  // namespace flowgate::pushgw

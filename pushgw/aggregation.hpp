@@ -18,10 +18,13 @@
 // family whose type differs from the stored one is refused. Pure functions,
 // safe from any thread.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/system/result.hpp>
 
@@ -49,5 +52,35 @@ boost::system::result<AggregationRules, std::string> parse_aggregation_rules(std
 boost::system::result<exposition::Family, PushError> aggregate_family(std::optional<exposition::Family> stored,
                                                                      exposition::Family pushed,
                                                                      const AggregationRules& rules);
+
+struct StoredFamily;  // pushgw/group.hpp
+struct Group;         // pushgw/group.hpp
+
+// A hint, which changes nothing: starts loading the stored blocks of
+// `group` that aggregate_stored will read for `pushed`, so that the cache
+// misses of a group not touched for a while overlap with the work done
+// before the adding up (sanitizing the push).
+void prefetch_stored(const Group& group, const exposition::Families& pushed);
+
+// The labels aggregate_stored moved out of pushed series into the totals
+// (rather than copying them): for each such series, its index in the push
+// and the index of the stored series with the same labels.
+struct LentLabels {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> series;  // (pushed, stored)
+};
+
+// aggregate_family onto the family as the group stores it (null: none):
+// the same totals, without re-parsing the stored block into the model where
+// the family is a counter, gauge or untyped of plain values (no exemplar or
+// created time), which is what most aggregating pushes add onto. There the
+// labels of pushed series that pair with stored ones are moved into the
+// totals and recorded in `lent`; anything else in `pushed` is left as it was.
+boost::system::result<exposition::Family, PushError> aggregate_stored(const StoredFamily* stored,
+                                                                     exposition::Family& pushed,
+                                                                     const AggregationRules& rules, LentLabels& lent);
+
+// Gives `pushed` back the labels aggregate_stored(stored, pushed, ...) lent
+// out, read from `stored` (the same family it was given, still held).
+void take_back(const StoredFamily& stored, exposition::Family& pushed, const LentLabels& lent);
 
 }  // namespace flowgate::pushgw

@@ -199,6 +199,8 @@ FamilyPtr store_family(const Family& family, double pushed_at) {
   stored->series_hashes.reserve(family.metrics.size());
   for (const auto& metric : family.metrics) stored->series_hashes.push_back(series_hash(family.name, metric.labels));
   std::sort(stored->series_hashes.begin(), stored->series_hashes.end());
+  stored->distinct_series =
+      std::adjacent_find(stored->series_hashes.begin(), stored->series_hashes.end()) == stored->series_hashes.end();
   return stored;
 }
 
@@ -315,9 +317,28 @@ FamilyPtr push_time_family(std::string_view name, const GroupingKey& key, double
   return store_family(family, pushed_at);
 }
 
+namespace {
+
+// One series of a push as build_candidate takes it: no timestamp; with
+// `check_series` the label rules on the body's labels and then on the
+// sanitized ones.
+boost::system::result<void, PushError> take_series(const GroupingKey& key, const Family& family,
+                                                   exposition::Metric& metric, bool check_series,
+                                                   exposition::NameValidation names, SeriesLabels labels) {
+  if (metric.timestamp_ms) return PushError(PushErrorKind::has_timestamp, "pushed metrics must not have timestamps");
+  if (check_series) {
+    if (auto checked = check_body_labels(family, metric.labels, names); !checked) return checked;
+  }
+  if (labels == SeriesLabels::as_pushed) sanitize_labels(key, metric.labels);
+  if (!check_series) return {};
+  return check_sanitized_labels(family, metric.labels);
+}
+
+}  // namespace
+
 boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exposition::Families families,
                                                             double now_seconds, bool check_series,
-                                                            exposition::NameValidation names) {
+                                                            exposition::NameValidation names, SeriesLabels labels) {
   Candidate candidate;
   candidate.now_seconds = now_seconds;
   candidate.id = key.id();
@@ -328,16 +349,7 @@ boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exp
     if (i + 1 < families.size() && families[i + 1].name == family.name) continue;
     if (family.metrics.empty() || family.name == kPushTimeName || family.name == kPushFailureTimeName) continue;
     for (auto& metric : family.metrics) {
-      if (metric.timestamp_ms) {
-        return PushError(PushErrorKind::has_timestamp, "pushed metrics must not have timestamps");
-      }
-      if (check_series) {
-        if (auto checked = check_body_labels(family, metric.labels, names); !checked) return checked.error();
-      }
-      sanitize_labels(key, metric.labels);
-      if (check_series) {
-        if (auto checked = check_sanitized_labels(family, metric.labels); !checked) return checked.error();
-      }
+      if (auto taken = take_series(key, family, metric, check_series, names, labels); !taken) return taken.error();
     }
     std::stable_sort(family.metrics.begin(), family.metrics.end(), series_before);
     auto stored = store_family(family, now_seconds);

@@ -38,6 +38,10 @@ struct StoredFamily {
   std::string name;
   std::string help;
   exposition::MetricType type = exposition::MetricType::untyped;
+  // Known to have no two series with one series hash (so no two with the
+  // same labels): set by store_family; false means unknown (read from disk).
+  // Next to `type`, which an aggregating push reads too: one cache line.
+  bool distinct_series = false;
   std::string unit;
   double pushed_at = 0;  // Unix seconds of the push that last replaced this family
   std::string text_block;
@@ -131,6 +135,11 @@ struct Candidate {
   std::optional<double> ttl_seconds;  // declared by the push: the group's Group::ttl_seconds after it
 };
 
+// Whether build_candidate sanitizes each series' labels (sanitize_labels), or
+// they already are: an aggregating push's totals (the pushed series were
+// sanitized before being added up, the stored ones when stored).
+enum class SeriesLabels : std::uint8_t { as_pushed, sanitized };
+
 // Rejects timestamps (has_timestamp) always; with `check_series` also the
 // per-series rules of the consistency check (inconsistent): label names
 // valid (by `names`) and not reserved, no duplicate names, UTF-8 values, no explicit
@@ -139,6 +148,6 @@ struct Candidate {
 // overwrites them); families without series are dropped.
 boost::system::result<Candidate, PushError> build_candidate(
     GroupingKey key, exposition::Families families, double now_seconds, bool check_series,
-    exposition::NameValidation names);
+    exposition::NameValidation names, SeriesLabels labels = SeriesLabels::as_pushed);
 
 }  // namespace flowgate::pushgw

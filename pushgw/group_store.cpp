@@ -159,21 +159,29 @@ PushedGroup group_after_stateful_put(Candidate& candidate, const Group* old, con
 
 // What an aggregating push leaves: each pushed family added onto the stored
 // one of `old` (null: a new group), checked and rendered like a push of the
-// totals.
-boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& key, const exposition::Families& pushed,
+// totals. `lent[i]`: the labels the totals took from pushed[i] (take_back).
+boost::system::result<Candidate, PushError> totals_candidate(const GroupingKey& key, exposition::Families& pushed,
                                                              const Group* old, const AggregationRules& rules,
-                                                             double now_seconds, const StoreOptions& options) {
+                                                             double now_seconds, const StoreOptions& options,
+                                                             std::vector<LentLabels>& lent) {
   exposition::Families totals;
   totals.reserve(pushed.size());
-  for (const auto& family : pushed) {
-    const StoredFamily* stored = old != nullptr ? old->find(family.name) : nullptr;
-    std::optional<exposition::Family> stored_model;
-    if (stored != nullptr) stored_model = stored->model();
-    auto total = aggregate_family(std::move(stored_model), family, rules);
+  lent.resize(pushed.size());
+  for (std::size_t i = 0; i < pushed.size(); ++i) {
+    const StoredFamily* stored = old != nullptr ? old->find(pushed[i].name) : nullptr;
+    auto total = aggregate_stored(stored, pushed[i], rules, lent[i]);
     if (!total) return total.error();
     totals.push_back(std::move(*total));
   }
-  return build_candidate(key, std::move(totals), now_seconds, options.consistency_check, options.names);
+  return build_candidate(key, std::move(totals), now_seconds, options.consistency_check, options.names,
+                         SeriesLabels::sanitized);
+}
+
+// `pushed` as it was before totals_candidate(..., old, ..., lent) lent labels out.
+void take_back_labels(exposition::Families& pushed, const Group& old, const std::vector<LentLabels>& lent) {
+  for (std::size_t i = 0; i < lent.size(); ++i) {
+    if (const StoredFamily* stored = old.find(pushed[i].name)) take_back(*stored, pushed[i], lent[i]);
+  }
 }
 
 bool already_applied(const Group* group, const Idempotency& idempotency, double now_seconds) {
@@ -377,22 +385,26 @@ boost::system::result<CommitTicket, PushError> GroupStore::aggregate(GroupingKey
                                                                      const Idempotency& idempotency,
                                                                      std::optional<double> ttl_seconds) {
   State& state = *state_;
+  // The totals are added up against the group as it is now, before the
+  // lock; a change that lands in between is added onto under the lock.
+  const std::string id = key.id();
+  const auto seen_snapshot = state.published.load();
+  const Group* seen = seen_snapshot->find(id);
+  if (seen != nullptr) prefetch_stored(*seen, pushed);
   for (auto& family : pushed) {
     for (auto& series : family.metrics) sanitize_labels(key, series.labels);
   }
-  // The totals are added up against the group as it is now, before the
-  // lock; a change that lands in between is added onto under the lock.
-  const auto seen_snapshot = state.published.load();
-  const Group* seen = seen_snapshot->find(key.id());
-  auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options);
+  std::vector<LentLabels> lent;
+  auto candidate = totals_candidate(key, pushed, seen, rules, now_seconds, state.options, lent);
   std::shared_ptr<const Snapshot> retired;
   std::lock_guard lock(state.writer);
-  const Group* old = state.published.load()->find(key.id());
+  const Group* old = state.published.load()->find(id);
   if (!idempotency.key.empty() && already_applied(old, idempotency, now_seconds)) {
     return state.wal != nullptr ? state.wal->last_ticket() : CommitTicket{0};  // answered as the first time
   }
   if (old != seen) {
-    candidate = totals_candidate(key, std::move(pushed), old, rules, now_seconds, state.options);
+    if (seen != nullptr) take_back_labels(pushed, *seen, lent);  // `seen` is still held by seen_snapshot
+    candidate = totals_candidate(key, pushed, old, rules, now_seconds, state.options, lent);
   }
   if (!candidate) return candidate.error();
   candidate->ttl_seconds = ttl_seconds;

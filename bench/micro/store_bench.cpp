@@ -54,23 +54,33 @@ void fill(GroupStore& store, int groups, int families, int series_each) {
   for (int g = 0; g < groups; ++g) (void)store.push(PushMode::replace_group, group_key(g), push, 1000.0 + g);
 }
 
-void BM_GroupStore_PushOneGroup(benchmark::State& state) {
+// What the benchmarks below do to a group: a plain push (PUT) or an
+// aggregating push (issue 20) of the same families, so the two compare.
+enum class Change { put, aggregate };
+
+boost::system::result<flowgate::pushgw::CommitTicket, flowgate::pushgw::PushError> change_group(
+    GroupStore& store, Change change, int group, const Families& push, double now) {
+  if (change == Change::put) return store.push(PushMode::replace_group, group_key(group), push, now);
+  return store.aggregate(group_key(group), push, {}, now);
+}
+
+// The same push (20 series) again and again to one group.
+void change_one_group(benchmark::State& state, Change change) {
   GroupStore store({});
   const Families push = make_push(5, 4, 1);
   double now = 1000;
   for (auto _ : state) {
-    auto pushed = store.push(PushMode::replace_group, group_key(0), push, now += 1);
-    benchmark::DoNotOptimize(pushed);
+    auto changed = change_group(store, change, 0, push, now += 1);
+    benchmark::DoNotOptimize(changed);
   }
   state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["series/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()) * 20, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_GroupStore_PushOneGroup);
 
-// 10,000 groups already stored; each push replaces one of them (20 series).
-// Threads(2): two pushers, as on the 2-core target machine.
-void BM_GroupStore_PushSpreadOver10kGroups(benchmark::State& state) {
+// 10,000 groups already stored (plainly pushed); each push changes one of
+// them (20 series). Threads(2): two pushers, as on the 2-core target machine.
+void change_spread_over_10k_groups(benchmark::State& state, Change change) {
   static GroupStore* store = nullptr;
   if (state.thread_index() == 0) {
     store = new GroupStore({});
@@ -80,49 +90,29 @@ void BM_GroupStore_PushSpreadOver10kGroups(benchmark::State& state) {
   int group = state.thread_index() * 5000;
   double now = 5000;
   for (auto _ : state) {
-    auto pushed = store->push(PushMode::replace_group, group_key(group++ % 10000), push, now += 1);
-    benchmark::DoNotOptimize(pushed);
+    auto changed = change_group(*store, change, group++ % 10000, push, now += 1);
+    benchmark::DoNotOptimize(changed);
   }
   state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   if (state.thread_index() == 0) {
     delete store;
     store = nullptr;
   }
+}
+
+void BM_GroupStore_PushOneGroup(benchmark::State& state) { change_one_group(state, Change::put); }
+BENCHMARK(BM_GroupStore_PushOneGroup);
+
+void BM_GroupStore_PushSpreadOver10kGroups(benchmark::State& state) {
+  change_spread_over_10k_groups(state, Change::put);
 }
 BENCHMARK(BM_GroupStore_PushSpreadOver10kGroups)->Threads(1)->Threads(2)->UseRealTime();
 
-// Aggregating pushes (issue 20), next to the plain ones above: the same push
-// added onto one group, and spread over 10,000 groups.
-void BM_GroupStore_AggregateOneGroup(benchmark::State& state) {
-  GroupStore store({});
-  const Families push = make_push(5, 4, 1);
-  double now = 1000;
-  for (auto _ : state) {
-    auto added = store.aggregate(group_key(0), push, {}, now += 1);
-    benchmark::DoNotOptimize(added);
-  }
-  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-}
+void BM_GroupStore_AggregateOneGroup(benchmark::State& state) { change_one_group(state, Change::aggregate); }
 BENCHMARK(BM_GroupStore_AggregateOneGroup);
 
 void BM_GroupStore_AggregateSpreadOver10kGroups(benchmark::State& state) {
-  static GroupStore* store = nullptr;
-  if (state.thread_index() == 0) {
-    store = new GroupStore({});
-    fill(*store, 10000, 5, 4);
-  }
-  const Families push = make_push(5, 4, 2);
-  int group = state.thread_index() * 5000;
-  double now = 5000;
-  for (auto _ : state) {
-    auto added = store->aggregate(group_key(group++ % 10000), push, {}, now += 1);
-    benchmark::DoNotOptimize(added);
-  }
-  state.counters["pushes/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  if (state.thread_index() == 0) {
-    delete store;
-    store = nullptr;
-  }
+  change_spread_over_10k_groups(state, Change::aggregate);
 }
 BENCHMARK(BM_GroupStore_AggregateSpreadOver10kGroups)->Threads(1)->Threads(2)->UseRealTime();
 

@@ -9,6 +9,7 @@ function(flowgate_protobuf_test name source)
 endfunction()
 
 flowgate_protobuf_test(protobuf_parser_test protobuf_parser_test.cpp)
+flowgate_protobuf_test(protobuf_scalar_series_test protobuf_scalar_series_test.cpp)
 flowgate_protobuf_test(protobuf_roundtrip_test protobuf_roundtrip_test.cpp)
 target_link_libraries(protobuf_roundtrip_test PRIVATE flowgate::test_support)
 flowgate_protobuf_test(gzip_test gzip_test.cpp)
