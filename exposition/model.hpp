@@ -101,6 +101,11 @@ struct Metric {
   // A counter's exemplar (at most one), or a native histogram's exemplars.
   std::vector<Exemplar> exemplars;
   std::optional<Timestamp> created;  // counter, summary, histogram
+
+  // The body line of the series' first sample, for messages about it
+  // (the text and OpenMetrics parsers set it; 0: none, e.g. protobuf). Not
+  // part of the series: identical() and every writer ignore it.
+  std::uint32_t source_line = 0;
 };
 
 struct Family {

@@ -731,6 +731,7 @@ class OpenMetricsParser {
     }
     Family& open = family();
     Metric& metric = open.metrics.emplace_back();
+    metric.source_line = static_cast<std::uint32_t>(line_number_);
     metric.labels.reserve(labels_.size());
     for (const RawLabel& raw : labels_) metric.labels.push_back(Label{std::string(raw.name), unescaped(raw)});
     current_ = &series_.insert(SeriesEntry{hash, family_.index, static_cast<std::uint32_t>(open.metrics.size() - 1),

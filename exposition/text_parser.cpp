@@ -685,6 +685,7 @@ class TextParser {
                         " series, the most one push may have");
       }
       Metric& metric = family.metrics.emplace_back();
+      metric.source_line = static_cast<std::uint32_t>(line_number_);
       metric.labels.reserve(labels_.size());
       for (const RawLabel& raw : labels_) {
         Label& label = metric.labels.emplace_back();

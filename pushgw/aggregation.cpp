@@ -45,7 +45,11 @@ std::string series_key(const exposition::Labels& labels) {
 }
 
 PushError refused(const Family& family, const Metric* series, std::string problem, std::string_view rule) {
-  std::string where = "family " + quoted(family.name);
+  // The line of the series, or of the family's first series, when the body had lines.
+  const Metric* located = series != nullptr ? series : (family.metrics.empty() ? nullptr : &family.metrics.front());
+  std::string where;
+  if (located != nullptr && located->source_line > 0) where = "line " + std::to_string(located->source_line) + ": ";
+  where += "family " + quoted(family.name);
   if (series != nullptr) where += ": series " + describe_series(family.name, series->labels);
   return PushError(PushErrorKind::inconsistent,
                    where + " " + std::move(problem) + " (rule " + std::string(rule) + ")");

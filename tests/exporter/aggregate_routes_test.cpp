@@ -71,7 +71,7 @@ std::string group_lines(const RouteFixture& fixture) {
 // and the rule (or the header), and changes nothing. The native histogram
 // ones (aggregate-zero-threshold, aggregate-histogram-kind) need protobuf
 // bodies: tests/pushgw/aggregation_test.cpp.
-TEST(AggregateRoutes, EveryRefusalIs400NamingFamilySeriesAndRuleAndChangesNothing) {
+TEST(AggregateRoutes, EveryRefusalIs400NamingLineFamilySeriesAndRuleAndChangesNothing) {
   RouteFixture fixture(flags_of({}));
   ASSERT_EQ(aggregate(fixture, "POST",
                       "# TYPE pages counter\npages{site=\"a\"} 3\n"
@@ -88,19 +88,19 @@ TEST(AggregateRoutes, EveryRefusalIs400NamingFamilySeriesAndRuleAndChangesNothin
   };
   const Refusal refusals[] = {
       {"# TYPE pages counter\npages{site=\"a\"} -2\n", {},
-       invalid + "family \"pages\": series pages{instance=\"\",job=\"scraper\",site=\"a\"} is a counter pushed with the "
+       invalid + "line 2: family \"pages\": series pages{instance=\"\",job=\"scraper\",site=\"a\"} is a counter pushed with the "
                  "increment -2.000000; an aggregated counter only grows (rule aggregate-negative-increment)\n"},
       {"# TYPE pages counter\npages{site=\"new\"} NaN\n", {},
-       invalid + "family \"pages\": series pages{instance=\"\",job=\"scraper\",site=\"new\"} is a counter pushed with "
+       invalid + "line 2: family \"pages\": series pages{instance=\"\",job=\"scraper\",site=\"new\"} is a counter pushed with "
                  "the increment nan; an aggregated counter only grows (rule aggregate-negative-increment)\n"},
       {"# TYPE d histogram\nd_bucket{le=\"2\"} 1\nd_bucket{le=\"+Inf\"} 1\nd_sum 1\nd_count 1\n", {},
-       invalid + "family \"d\": series d{instance=\"\",job=\"scraper\"} has bucket bounds other than the stored "
+       invalid + "line 2: family \"d\": series d{instance=\"\",job=\"scraper\"} has bucket bounds other than the stored "
                  "series'; aggregated histograms keep one layout (rule aggregate-bucket-layout)\n"},
       {"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n", {},
-       invalid + "family \"s\": series s{instance=\"\",job=\"scraper\"} is a summary with quantiles, which cannot be "
+       invalid + "line 2: family \"s\": series s{instance=\"\",job=\"scraper\"} is a summary with quantiles, which cannot be "
                  "added up; push it without them or as a histogram (rule aggregate-summary-quantiles)\n"},
       {"# TYPE pages gauge\npages{site=\"a\"} 1\n", {},
-       invalid + "family \"pages\" is pushed as a gauge but the group holds a counter (rule aggregate-type-change)\n"},
+       invalid + "line 2: family \"pages\" is pushed as a gauge but the group holds a counter (rule aggregate-type-change)\n"},
       {"busy 1\n", "avg",
        "X-Flowgate-Gauge-Aggregation: gauge aggregation \"avg\": expected last, sum, max or min\n"},
       {"busy 1\n", "busy=max,queue=median",
