@@ -57,9 +57,12 @@ struct Collector {
   Done mapping(const YAML::Node& node) {
     std::set<std::string> written;  // the keys of this one mapping node
     for (auto entry = node.begin(); entry != node.end(); ++entry) {
-      const YAML::Node& key = entry->first;
+      // Copies (a handle each): entry-> yields a proxy that ends with the
+      // expression, so a reference to its member would dangle.
+      const YAML::Node key = entry->first;
+      const YAML::Node value = entry->second;
       if (key.IsScalar() && is_plain(key) && key.Scalar() == "<<") {
-        if (auto done = merge(entry->second); !done) return done;
+        if (auto done = merge(value); !done) return done;
         continue;
       }
       if (!key.IsScalar() && !key.IsNull()) {
@@ -72,7 +75,7 @@ struct Collector {
       if (keys == YamlKeys::map_keys && !map_seen.insert(text).second) {
         return yaml_error(key, join(path, text), "key \"" + text + "\" already set in the map");
       }
-      fields.push_back(YamlField{text, join(path, text), entry->second, line_of(key)});
+      fields.push_back(YamlField{text, join(path, text), value, line_of(key)});
     }
     return {};
   }
