@@ -363,8 +363,11 @@ def test_counters_keep_growing_across_a_flowgate_restart(world):
     etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
     down_run = finish_run(prefect, etl, "FAILED", "Flow run encountered an exception: KeyError: 'id'")  # while down
     # A long interval: the scrape shows exactly the first poll of the new process.
+    # flowgate serves before that poll has answered (on Prefect 3.9.1 a scrape
+    # right after /-/ready often comes first), so wait for it.
     with flowgate(prefect, "--prefect.poll-interval=1h", f"--prefect.state-file={world['state_file']}") as restarted:
-        samples = scrape(restarted)
+        samples = wait_for("the first poll after the restart", lambda: (lambda s: s if total(
+            s, "flowgate_prefect_polls_total") >= 1 else None)(scrape(restarted)))
         assert total(samples, "flowgate_prefect_polls_total") == 1
         got = series(samples, "prefect_flow_runs_finished_total", FINISHED_KEYS)
         assert got == prefect_finished(prefect)
