@@ -12,6 +12,8 @@ Prefect's import time once:
 
 Prints the deployment id on its last line."""
 
+import os
+import pathlib
 import sys
 
 from prefect import flow, task
@@ -49,6 +51,10 @@ def main(work_pool):
         crasher()
     except SystemExit:
         pass
+    # Prefect 3.6 (3.6.22, the oldest the e2e test runs) takes a deployment's
+    # entrypoint relative to the working directory and refuses a flow file
+    # outside it; 3.8.8 and 3.9.1 do not mind.
+    os.chdir(pathlib.Path(__file__).resolve().parent)
     print(etl.to_deployment(name="daily", work_pool_name=work_pool).apply())
 
 

@@ -11,7 +11,9 @@ throwaway PREFECT_HOME (SQLite), and Python flows run inside that venv.
 The venv lives at $PREFECT_VENV (CMake sets it to <build>/prefect-venv for
 every test that requires the ctest fixture `prefect_venv`); ensure_venv()
 creates it with Debian's /usr/bin/python3 when it is missing or was made from
-other requirements, under a file lock so concurrent tests never race. Run as
+other requirements, under a file lock so concurrent tests never race.
+$PREFECT_REQUIREMENTS names another requirements file (the fixture
+`prefect_venv_oldest`: requirements-oldest.txt, the oldest Prefect tested). Run as
 a script (`prefect_server.py ensure-venv`) it only does that: the ctest
 fixture's setup step. Standard library only, so Debian's python3 can import it.
 """
@@ -53,12 +55,18 @@ def venv_path():
     return pathlib.Path(path)
 
 
+def requirements_path():
+    """The pins the venv is made from: $PREFECT_REQUIREMENTS, else requirements.txt."""
+    return pathlib.Path(os.environ.get("PREFECT_REQUIREMENTS") or REQUIREMENTS)
+
+
 def ensure_venv(venv=None):
     """The venv with the pinned Prefect, made (or remade) if needed; returns its path.
     The stamp file holds the requirements it was made from and is written last,
     so a half-finished install is redone."""
     venv = pathlib.Path(venv) if venv else venv_path()
-    wanted = REQUIREMENTS.read_text()
+    requirements = requirements_path()
+    wanted = requirements.read_text()
     stamp = venv / ".flowgate-requirements"
     venv.parent.mkdir(parents=True, exist_ok=True)
     with open(venv.parent / (venv.name + ".lock"), "w") as lock:
@@ -67,7 +75,7 @@ def ensure_venv(venv=None):
             return venv
         _run([SYSTEM_PYTHON, "-m", "venv", "--clear", str(venv)])
         _run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-              "-r", str(REQUIREMENTS)])
+              "-r", str(requirements)])
         stamp.write_text(wanted)
     return venv
 
