@@ -203,6 +203,9 @@ struct PrefectClient::Connection {
     auto write_then_read = [&](auto& stream) {
       http::async_write(stream, request, [&](error_code e, std::size_t) { ec = e; });
       run();
+      // A cancel() whose handler ran while the write finished found nothing
+      // to cancel, and the read's expiry was set before it: check here.
+      if (!ec && cancelled) ec = asio::error::operation_aborted;
       if (ec) return;
       http::async_read(stream, buffer, parser, [&](error_code e, std::size_t) { ec = e; });
       run();

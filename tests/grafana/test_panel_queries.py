@@ -256,4 +256,5 @@ EXPECTED_ALERTS = [
 @pytest.mark.parametrize("alert, labels", [pytest.param(a, l, id=f"{a}{{{l}}}") for a, l in EXPECTED_ALERTS])
 def test_the_example_flows_fire_the_alerts_they_are_built_to(prometheus, alert, labels):
     firing = f'count(ALERTS{{alertname="{alert}",alertstate="firing",{labels}}})'
-    assert _eventually(prometheus, firing, 1, timeout=30) == 1
+    assert _eventually(prometheus, firing, 1, timeout=30) == 1, _query(
+        prometheus, f'ALERTS{{alertname="{alert}",{labels}}}')
