@@ -35,12 +35,6 @@ bool parse_bool(std::string_view text, bool& out) {
   return true;
 }
 
-bool parse_count(std::string_view text, std::size_t& out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size();
-}
-
 const char* bool_text(bool value) { return value ? "true" : "false"; }
 
 // Bindings of the common kinds: the value goes into one member of Flags.
@@ -612,6 +606,12 @@ std::string go_duration_text(std::chrono::milliseconds duration) {
     text += "." + digits;
   }
   return text + "s";
+}
+
+bool parse_count(std::string_view text, std::size_t& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
 }
 
 bool parse_byte_size(std::string_view text, std::size_t& out) {

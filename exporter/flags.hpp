@@ -122,6 +122,8 @@ boost::system::result<Flags, FlagError> parse_flags(std::span<const std::string_
                                                     std::string_view environment_prefect_api_url = {});
 
 
+// A whole number of decimal digits only ("42"); false on anything else.
+bool parse_count(std::string_view text, std::size_t& out);
 // "5m", "30s", "1h30m", "250ms", "1d"; false on anything else.
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out);
 // Go's time.Duration.String(), as the Pushgateway's /api/v1/status shows

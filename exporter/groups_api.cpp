@@ -2,21 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include "exporter/query_params.hpp"
 #include "exposition/names.hpp"
 #include "pushgw/grouping_key.hpp"
+#include "exporter/flags.hpp"
 #include "pushgw/json_writer.hpp"
 
 namespace flowgate::exporter {
 namespace {
-
-bool parse_count(std::string_view text, std::size_t& out) {
-  const auto* end = text.data() + text.size();
-  const auto [rest, error] = std::from_chars(text.data(), end, out);
-  return error == std::errc() && rest == end && !text.empty();
-}
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -181,8 +175,10 @@ std::string groups_json(const pushgw::Snapshot& snapshot, const GroupsQuery& que
   json.Double(view.now_seconds);
   json.Key("groups");
   json.StartArray();
-  const std::size_t end = std::min(matched.size(), query.offset + query.limit);
-  for (std::size_t i = query.offset; i < end; ++i) write_group(json, *matched[i], view);
+  // Both from the client: no sum that could wrap.
+  const std::size_t first = std::min(query.offset, matched.size());
+  const std::size_t end = first + std::min(query.limit, matched.size() - first);
+  for (std::size_t i = first; i < end; ++i) write_group(json, *matched[i], view);
   json.EndArray();
   json.EndObject();
   json.EndObject();

@@ -50,6 +50,8 @@ TEST(GroupsApi, PagesThroughTheGroupsInGroupingKeyOrder) {
   EXPECT_EQ(page.find("\"value\":\"a\""), std::string::npos);
   EXPECT_EQ(page.find("\"value\":\"d\""), std::string::npos);
   EXPECT_NE(groups(fixture, "?offset=9").find("\"groups\":[]"), std::string::npos);
+  // The largest offset with the largest page: no sum wraps back onto the groups.
+  EXPECT_NE(groups(fixture, "?offset=18446744073709551615&limit=500").find("\"groups\":[]"), std::string::npos);
 }
 
 TEST(GroupsApi, FilterNeedsEveryTermToMatchALabelOrAFamilyName) {
