@@ -5,7 +5,7 @@
 // exporter/yaml_reader.hpp, then the toolkit's checks: header names and
 // values, bcrypt hash shape and cost, cipher suite, curve and version names,
 // which TLS fields go together), so a file one accepts the other accepts;
-// tests/exporter/web_config_differential.py holds both to that. Loading the
+// tests/exporter/config_differential.py holds both to that. Loading the
 // certificate and key is left to make_tls_context (server/tls_context.hpp).
 // Values only; loading reads the file, nothing here keeps state.
 

@@ -101,7 +101,7 @@ def test_chart_puts_basic_auth_on_the_probes_when_configured():
 def test_chart_web_config_is_one_promtool_accepts_as_rendered(values, tmp_path):
     # No workaround for a YAML subset: the default `content: {}` is rendered as
     # it is, and flowgate reads what promtool reads
-    # (tests/exporter/web_config_differential.py).
+    # (tests/exporter/config_differential.py).
     secret, = [document for document in checks.helm_template(values) if document["kind"] == "Secret"]
     rendered = secret["stringData"]["web-config.yml"]
     if values is None:

@@ -2,7 +2,7 @@
 // --web.config.file (read and check the file, then build the TLS context,
 // which loads the certificate and key), printing "FILE SUCCESS" or
 // "FILE FAILED: why" on stderr as `promtool check web-config` does, and
-// exiting 1 when any file failed. web_config_differential.py runs both.
+// exiting 1 when any file failed. config_differential.py runs both.
 
 #include <iostream>
 
