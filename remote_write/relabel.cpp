@@ -146,6 +146,11 @@ Relabeler::~Relabeler() = default;
 
 bool Relabeler::empty() const { return rules_.empty(); }
 
+void Relabeler::apply(std::vector<TimeSeries>& series) const {
+  if (rules_.empty()) return;
+  std::erase_if(series, [this](TimeSeries& one) { return !apply(one.labels); });
+}
+
 bool Relabeler::apply(Labels& labels) const {
   std::vector<re2::StringPiece> groups;
   for (const auto& [rule, regex] : rules_) {

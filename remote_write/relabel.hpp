@@ -11,6 +11,7 @@
 
 #include "exposition/model.hpp"
 #include "remote_write/destination.hpp"
+#include "remote_write/write_request.hpp"
 
 namespace flowgate::remote_write {
 
@@ -26,6 +27,8 @@ class Relabeler {
   // False when a rule drops the series; else `labels` is what goes out,
   // sorted by name, without empty values.
   bool apply(exposition::Labels& labels) const;
+  // Every series relabelled; the dropped ones removed.
+  void apply(std::vector<TimeSeries>& series) const;
   bool empty() const;
 
  private:

@@ -19,6 +19,7 @@
 #include <boost/system/result.hpp>
 
 #include "collectors/prefect/prefect_endpoint.hpp"
+#include "exposition/retry_after.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -62,10 +63,7 @@ struct ClientStats {
   std::uint64_t connections = 0;
 };
 
-// Retry-After as delay-seconds or an IMF-fixdate ("Wed, 21 Oct 2015
-// 07:28:00 GMT"); nullopt when unreadable. Dates in the past give 0.
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
-                                                      std::chrono::system_clock::time_point now);
+using exposition::parse_retry_after;  // Retry-After, exposition/retry_after.hpp
 
 class PrefectClient {
  public:

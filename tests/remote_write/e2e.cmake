@@ -5,3 +5,11 @@ add_test(NAME remote_write.receivers
 set_tests_properties(remote_write.receivers PROPERTIES
   LABELS e2e TIMEOUT 600 FIXTURES_REQUIRED peer_prometheus
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_REMOTE_WRITE_BODY=$<TARGET_FILE:remote_write_body>")
+
+# The sender (HttpSender, send policy, Delivery) against real receivers and a failing capture server.
+add_test(NAME remote_write.sender
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -p no:cacheprovider -q -rfE ${CMAKE_CURRENT_SOURCE_DIR}/test_sender.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(remote_write.sender PROPERTIES
+  LABELS e2e TIMEOUT 900 FIXTURES_REQUIRED "peer_prometheus;peer_victoria-metrics"
+  ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_REMOTE_WRITE_SEND=$<TARGET_FILE:remote_write_send>")
