@@ -27,20 +27,6 @@ std::string_view name(RecoveryReport::Outcome outcome) {
 
 namespace {
 
-// The segment numbers in `folder`, ascending; other files are left alone.
-boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segments(
-    const std::filesystem::path& folder) {
-  std::vector<std::uint64_t> numbers;
-  std::error_code ec;
-  if (!std::filesystem::exists(folder, ec)) return numbers;
-  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto number = segment_number(it->path().filename().string())) numbers.push_back(*number);
-  }
-  if (ec) return PersistenceError(folder.string() + ": cannot list the log folder: " + ec.message());
-  std::sort(numbers.begin(), numbers.end());
-  return numbers;
-}
-
 // A segment shorter than its header was being created when flowgate
 // stopped: no record was ever in it. A whole header that is not ours is
 // damage recovery must not paper over (the caller refuses to start).

@@ -38,6 +38,19 @@ std::optional<std::uint64_t> segment_number(std::string_view file_name) {
   return number;
 }
 
+boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segments(
+    const std::filesystem::path& folder) {
+  std::vector<std::uint64_t> numbers;
+  std::error_code ec;
+  if (!std::filesystem::exists(folder, ec)) return numbers;
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto number = segment_number(it->path().filename().string())) numbers.push_back(*number);
+  }
+  if (ec) return PersistenceError(folder.string() + ": cannot list the log folder: " + ec.message());
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
 WriteAheadLog::WriteAheadLog(LogOptions options) : options_(std::move(options)) {}
 
 boost::system::result<std::unique_ptr<WriteAheadLog>, PersistenceError> WriteAheadLog::open(

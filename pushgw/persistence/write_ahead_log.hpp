@@ -44,6 +44,10 @@ inline constexpr std::string_view kLegacySegmentMagic{"FGWAL\0\0\1", 8};
 std::filesystem::path segment_path(const std::filesystem::path& folder, std::uint64_t number);
 // 42 for "00000000000000000042.log"; nullopt for any other name.
 std::optional<std::uint64_t> segment_number(std::string_view file_name);
+// The segment numbers in `folder`, ascending (none when it does not exist);
+// other files are left alone.
+boost::system::result<std::vector<std::uint64_t>, PersistenceError> list_segments(
+    const std::filesystem::path& folder);
 
 enum class SyncPolicy { always, interval };
 

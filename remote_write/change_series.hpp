@@ -1,0 +1,41 @@
+#pragma once
+// A destination's view of the pushed groups as it sent them, and the series
+// each logged change (log_reader.hpp) makes: a PUT, POST or aggregating push
+// the families it put, at the push's time (so a short-lived task's values
+// arrive with the time they were pushed, not a round later); and a
+// staleness marker for every series that ended with the change: all of a
+// deleted, wiped or expired group's, and those a PUT (or a POST replacing a
+// family) no longer carries. What was sent is kept as the store's own
+// immutable families (shared, not copied). After a restart the view starts
+// empty, so a series that ends in a change read before the first change of
+// its group is not marked stale; queries stop showing it after the
+// receiver's lookback instead. One per destination, used from one thread.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "exposition/model.hpp"
+#include "pushgw/change.hpp"
+#include "remote_write/write_request.hpp"
+
+namespace flowgate::remote_write {
+
+class SentGroups {
+ public:
+  // Appends the series `change` makes to `out`; `now_ms` stamps markers of
+  // changes that have no time of their own (delete, wipe, expiry).
+  void apply(const pushgw::Change& change, std::int64_t now_ms, std::vector<TimeSeries>& out);
+
+  std::size_t group_count() const { return groups_.size(); }
+
+ private:
+  using Families = std::map<std::string, pushgw::FamilyPtr, std::less<>>;  // by name
+  void end_group(const std::string& id, std::int64_t at_ms, std::vector<TimeSeries>& out);
+  void put(const pushgw::Change& change, std::vector<TimeSeries>& out);
+
+  std::map<std::string, Families, std::less<>> groups_;  // by GroupingKey::id()
+};
+
+}  // namespace flowgate::remote_write
