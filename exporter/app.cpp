@@ -24,6 +24,7 @@
 #include "exporter/dispatcher.hpp"
 #include "exporter/flag_help.hpp"
 #include "exporter/prefect_setup.hpp"
+#include "exporter/remote_writer.hpp"
 #include "exporter/routes.hpp"
 #include "exporter/scrape_handler.hpp"
 #include "exporter/self_metrics.hpp"
@@ -99,6 +100,28 @@ std::unique_ptr<AuthorizationFile> open_authorization(const Flags& flags, const 
   return std::move(*opened);
 }
 
+// --remote-write.config-file: null when not given; a file or destination
+// that cannot be used stops the start.
+std::unique_ptr<RemoteWriter> make_remote_writer(const Flags& flags, Logger& logger) {
+  if (flags.remote_write_config_file.empty()) return nullptr;
+  if (flags.persistence_file.empty()) {
+    throw std::runtime_error("--remote-write.config-file needs --persistence.file: the write-ahead log is the "
+                             "queue remote write reads");
+  }
+  RemoteWriterOptions options;
+  options.config_file = flags.remote_write_config_file;
+  options.log_folder = log_folder_of(flags.persistence_file);
+  options.positions_folder = flags.persistence_file + ".remote_write";
+  options.interval = flags.remote_write_interval;
+  options.max_backlog_bytes = flags.remote_write_max_backlog_bytes;
+  options.user_agent = "flowgate/" + std::string(build_info().version);
+  auto writer = RemoteWriter::create(std::move(options), logger);
+  if (!writer) throw std::runtime_error("invalid --remote-write.config-file: " + writer.error().message);
+  logger.log(LogLevel::info, FLOWGATE_CALLER, "remote write configured",
+             {{"file", flags.remote_write_config_file}, {"destinations", (*writer)->destination_count()}});
+  return std::move(*writer);
+}
+
 // The process, host and Prefect collectors the flags turn on.
 std::vector<std::unique_ptr<collectors::Collector>> make_collectors(const Flags& flags, Logger& logger) {
   std::vector<std::unique_ptr<collectors::Collector>> made;
@@ -153,8 +176,10 @@ struct App::Impl {
         authorization(open_authorization(flags, *web_config->current())) {
     warn_about_unknown_authorized_users();
     collectors = make_collectors(flags, logger);
+    remote_writer = make_remote_writer(flags, logger);
     auto keeping = keeper_options(flags);
     keeping.trim = [this] { sweep_otlp_series(); };
+    if (remote_writer) keeping.oldest_needed_segment = [this] { return remote_writer->oldest_needed_segment(); };
     keeper = std::make_unique<StoreKeeper>(std::move(keeping), store, logger);
     wire_collectors();
     dispatcher = std::make_unique<Dispatcher>(build_routes(route_context()), flags.route_prefix);
@@ -169,6 +194,10 @@ struct App::Impl {
       readers.push_back(collector.get());
       writers.push_back(collector.get());
     }
+    if (remote_writer) {
+      readers.push_back(remote_writer.get());
+      writers.push_back(remote_writer.get());
+    }
     std::optional<FreshnessOptions> freshness;
     if (!flags.disable_freshness_metrics) {
       freshness = FreshnessOptions{std::chrono::duration<double>(flags.group_ttl).count()};
@@ -178,6 +207,9 @@ struct App::Impl {
         std::move(freshness));
     scheduler = std::make_unique<CollectorScheduler>(
         writers, [this](const collectors::Collector& collector) { on_refresh(collector); });
+    if (remote_writer) {
+      remote_writer->set_round_source([this] { return scrape->render(exposition::Format::protobuf); });
+    }
   }
 
   RouteContext route_context() {
@@ -324,6 +356,7 @@ struct App::Impl {
   std::unique_ptr<WebConfigFile> web_config;
   std::unique_ptr<AuthorizationFile> authorization;  // null without --web.authorization.file
   std::vector<std::unique_ptr<collectors::Collector>> collectors;
+  std::unique_ptr<RemoteWriter> remote_writer;  // null without --remote-write.config-file
   std::unique_ptr<ScrapeHandler> scrape;
   std::unique_ptr<CollectorScheduler> scheduler;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -351,6 +384,7 @@ App::~App() { stop(std::chrono::seconds(1)); }
 void App::start() {
   impl_->server->start();
   impl_->keeper->start();
+  if (impl_->remote_writer) impl_->remote_writer->start();
   impl_->scheduler->start();
 }
 
@@ -369,6 +403,7 @@ bool App::stop(std::chrono::milliseconds grace) {
   impl_->request_stop();
   const bool server_stopped = impl_->server->shutdown(grace);
   impl_->scheduler->stop();
+  if (impl_->remote_writer) impl_->remote_writer->stop();
   impl_->keeper->stop();
   return server_stopped;
 }
@@ -396,6 +431,15 @@ void App::reload_web_config() {
     }
   }
   impl_->warn_about_unknown_authorized_users();
+  if (auto& writer = impl_->remote_writer) {
+    if (auto reloaded = writer->reload(); !reloaded) {
+      logger.log(LogLevel::error, FLOWGATE_CALLER, "remote write config not reloaded; keeping the previous one",
+                 {{"err", reloaded.error().message}});
+    } else {
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "remote write config reloaded",
+                 {{"file", impl_->flags.remote_write_config_file}, {"destinations", writer->destination_count()}});
+    }
+  }
 }
 
 namespace {

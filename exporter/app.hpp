@@ -41,7 +41,8 @@ class App {
   // the process at once.
   bool stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
 
-  // Re-reads --web.config.file and --web.authorization.file (SIGHUP); a file
+  // Re-reads --web.config.file, --web.authorization.file and
+  // --remote-write.config-file (SIGHUP); a file
   // that does not load leaves its previous version in force, and each
   // outcome is logged.
   void reload_web_config();

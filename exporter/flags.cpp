@@ -303,6 +303,24 @@ std::vector<FlagSpec> otlp_flags() {
   };
 }
 
+std::vector<FlagSpec> remote_write_flags() {
+  return {
+      {"remote-write.config-file", "",
+       "Prometheus remote_write and global.external_labels YAML: write every push and, every "
+       "--remote-write.interval, all of /metrics to these destinations (Thanos, Mimir, VictoriaMetrics, "
+       "Prometheus). Needs --persistence.file: the write-ahead log is the queue. Reloaded on SIGHUP.",
+       text(&Flags::remote_write_config_file)},
+      {"remote-write.interval", "15s",
+       "How often all of /metrics is written to each destination, as a Prometheus scraping flowgate would store "
+       "it (pushes go at once, with their own time).",
+       duration(&Flags::remote_write_interval)},
+      {"remote-write.max-backlog-bytes", "512MiB",
+       "Write-ahead log a destination may fall behind by; beyond it the oldest pushes are dropped unsent "
+       "(counted and logged once per episode).",
+       bytes(&Flags::remote_write_max_backlog_bytes)},
+  };
+}
+
 // --collector.<name>: one part of the host collector.
 Binding host_part(bool collectors::HostParts::*part) {
   return {Kind::boolean, [part](Flags& f, std::string_view v) { return parse_bool(v, f.host_parts.*part); },
@@ -552,6 +570,7 @@ const std::vector<FlagGroup>& flag_groups() {
       {"Persistence", persistence_flags()},
       {"Push", push_flags()},
       {"OTLP", otlp_flags()},
+      {"Remote write", remote_write_flags()},
       {"Collectors", collector_flags()},
       {"Prefect", prefect_flags()},
       {"Logging", logging_flags()},

@@ -35,6 +35,9 @@ struct Flags {
   bool web_config_refuse_auth_removal = false;
   std::string web_authorization_file;  // empty: every authenticated user may do everything
   std::string persistence_file = "data/flowgate.db";  // empty: memory only
+  std::string remote_write_config_file;  // empty: no remote write
+  std::chrono::milliseconds remote_write_interval{15'000};
+  std::size_t remote_write_max_backlog_bytes = std::size_t{512} << 20;
   std::chrono::milliseconds persistence_interval = std::chrono::minutes(5);
   SyncPolicy persistence_sync = SyncPolicy::always;
   std::chrono::milliseconds persistence_sync_interval = std::chrono::seconds(1);

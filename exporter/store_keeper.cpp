@@ -25,13 +25,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+}  // namespace
+
 std::filesystem::path log_folder_of(const std::filesystem::path& snapshot_file) {
   auto folder = snapshot_file;
   folder += ".wal";
   return folder;
 }
-
-}  // namespace
 
 StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, Logger& logger)
     : options_(std::move(options)), store_(store), logger_(logger) {
@@ -193,7 +193,12 @@ void StoreKeeper::compact() {
     return;
   }
   compaction_failed_ = false;
-  log_->remove_through(closed_segment);
+  std::uint64_t removable = closed_segment;
+  if (options_.oldest_needed_segment) {
+    const std::uint64_t needed = options_.oldest_needed_segment();
+    removable = std::min(removable, needed == 0 ? 0 : needed - 1);
+  }
+  if (removable > 0) log_->remove_through(removable);
   std::error_code ec;
   snapshot_bytes_ = std::filesystem::file_size(options_.snapshot_file, ec);
   {

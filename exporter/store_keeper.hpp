@@ -34,7 +34,13 @@ struct StoreKeeperOptions {
   // More trimming run by the keeper's thread at start and every tick (at
   // most a second apart): the OTLP series sweep. May be empty.
   std::function<void()> trim;
+  // The oldest log segment someone still reads (remote write destinations):
+  // compaction removes only the segments before it. May be empty.
+  std::function<std::uint64_t()> oldest_needed_segment;
 };
+
+// "<snapshot file>.wal": where the write-ahead log of a snapshot file lives.
+std::filesystem::path log_folder_of(const std::filesystem::path& snapshot_file);
 
 struct StoreKeeperFigures {
   bool persistent = false;

@@ -21,7 +21,8 @@ void Delivery::stop() {
   sender_.cancel();
 }
 
-DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t max_attempts) {
+DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t max_attempts,
+                              const std::function<bool(const Attempt&)>& go_on) {
   DeliveryReport report;
   for (const auto& series : batch) {
     report.samples += series.samples.size();
@@ -52,7 +53,7 @@ DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t 
       report.outcome = verdict;
       break;
     }
-    if (verdict == Verdict::retry && !wait(attempt.wait_after)) break;
+    if (verdict == Verdict::retry && ((go_on && !go_on(attempt)) || !wait(attempt.wait_after))) break;
   }
   return report;
 }

@@ -37,8 +37,11 @@ class Delivery {
  public:
   Delivery(HttpSender sender, const QueueConfig& queue, Protocol protocol);
 
-  // `max_attempts` 0: until delivered, dropped or stopped.
-  DeliveryReport send(const std::vector<TimeSeries>& batch, std::size_t max_attempts = 0);
+  // `max_attempts` 0: until delivered, dropped or stopped; `go_on`, when
+  // given, is told each attempt that will be retried, before its wait
+  // (false: give up, outcome retry).
+  DeliveryReport send(const std::vector<TimeSeries>& batch, std::size_t max_attempts = 0,
+                      const std::function<bool(const Attempt&)>& go_on = {});
   // Any thread: the send in progress and its waits end; every later send
   // returns at once.
   void stop();

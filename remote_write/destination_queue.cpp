@@ -1,0 +1,317 @@
+#include "remote_write/destination_queue.hpp"
+
+#include <algorithm>
+
+#include "pushgw/persistence/write_ahead_log.hpp"
+#include "remote_write/change_series.hpp"
+#include "remote_write/relabel.hpp"
+
+namespace flowgate::remote_write {
+namespace {
+
+constexpr std::uint64_t kReadBytes = 4ULL << 20;
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Log bytes at and after `position`, and the position at the end of the log.
+struct LogExtent {
+  std::uint64_t behind = 0;
+  LogPosition end;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> segments;  // number, bytes
+};
+
+LogExtent log_extent(const std::filesystem::path& folder, LogPosition position) {
+  LogExtent extent;
+  auto numbers = pushgw::persistence::list_segments(folder);
+  if (!numbers) return extent;
+  for (auto number : *numbers) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(pushgw::persistence::segment_path(folder, number), ec);
+    if (ec) continue;
+    extent.segments.emplace_back(number, bytes);
+    extent.end = {number, bytes};
+    if (number > position.segment) extent.behind += bytes;
+    if (number == position.segment && bytes > position.offset) extent.behind += bytes - position.offset;
+  }
+  return extent;
+}
+
+std::uint64_t data_points(const std::vector<TimeSeries>& series) {
+  std::uint64_t count = 0;
+  for (const auto& one : series) count += one.samples.size() + one.histograms.size();
+  return count;
+}
+
+}  // namespace
+
+// What every series goes through before it is sent to this destination.
+class DestinationQueue::Prepared {
+ public:
+  Prepared(const Destination& destination, exposition::Labels external_labels)
+      : relabeler_(destination.write_relabel),
+        external_(std::move(external_labels)),
+        age_limit_(destination.queue.sample_age_limit) {}
+
+  // External labels added where a series lacks them, relabelled, samples
+  // past the age limit removed; returns the data points dropped.
+  std::uint64_t apply(std::vector<TimeSeries>& series) const {
+    const std::uint64_t before = data_points(series);
+    for (auto& one : series) {
+      for (const auto& label : external_) {
+        const bool has = std::any_of(one.labels.begin(), one.labels.end(),
+                                     [&](const auto& own) { return own.name == label.name; });
+        if (!has) one.labels.push_back(label);
+      }
+      std::sort(one.labels.begin(), one.labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    }
+    relabeler_.apply(series);
+    if (age_limit_.count() > 0) {
+      const std::int64_t oldest = unix_now_ms() - age_limit_.count();
+      for (auto& one : series) {
+        std::erase_if(one.samples, [&](const Sample& sample) { return sample.timestamp_ms < oldest; });
+        std::erase_if(one.histograms, [&](const Histogram& histogram) { return histogram.timestamp_ms < oldest; });
+      }
+      std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
+    }
+    return before - data_points(series);
+  }
+
+ private:
+  Relabeler relabeler_;
+  exposition::Labels external_;
+  std::chrono::milliseconds age_limit_;
+};
+
+DestinationQueue::DestinationQueue(Destination destination, QueueOptions options, HttpSender sender,
+                                   exposition::Labels external_labels,
+                                   std::function<void(const Destination&, const QueueEvent&)> report)
+    : destination_(std::move(destination)),
+      options_(std::move(options)),
+      external_labels_(std::move(external_labels)),
+      report_(std::move(report)),
+      delivery_(std::move(sender), destination_.queue, destination_.protocol),
+      prepared_(std::make_unique<Prepared>(destination_, external_labels_)),
+      sent_(std::make_unique<SentGroups>()) {}
+
+DestinationQueue::~DestinationQueue() { stop(); }
+
+void DestinationQueue::start() {
+  auto saved = load_position(options_.position_file);
+  LogPosition position;
+  if (!saved) {
+    note(QueueEventKind::error, saved.error().message + "; starting at the end of the log");
+  }
+  if (saved && *saved) {
+    position = **saved;
+  } else {
+    position = log_extent(options_.log_folder, {}).end;  // a new destination: what is pushed from now on
+  }
+  reader_.emplace(options_.log_folder, position);
+  oldest_needed_ = std::max<std::uint64_t>(position.segment, 1);
+  thread_ = std::thread([this] { run(); });
+}
+
+void DestinationQueue::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+  }
+  woken_.notify_all();
+  delivery_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DestinationQueue::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    news_ = true;
+  }
+  woken_.notify_all();
+}
+
+void DestinationQueue::add_round(std::shared_ptr<const std::vector<TimeSeries>> round) {
+  {
+    std::lock_guard lock(mutex_);
+    rounds_.push_back(std::move(round));
+    while (rounds_.size() > options_.max_rounds) {
+      rounds_.pop_front();
+      ++figures_.rounds_dropped;
+    }
+  }
+  woken_.notify_all();
+}
+
+QueueFigures DestinationQueue::figures() const {
+  std::lock_guard lock(mutex_);
+  return figures_;
+}
+
+bool DestinationQueue::stopping() const {
+  std::lock_guard lock(mutex_);
+  return stop_requested_;
+}
+
+void DestinationQueue::note(QueueEventKind kind, std::string sentence) {
+  if (report_) report_(destination_, QueueEvent{kind, std::move(sentence)});
+}
+
+void DestinationQueue::run() {
+  while (!stopping()) {
+    bool worked = send_log_records();
+    bool round_waiting = false;
+    {
+      std::lock_guard lock(mutex_);
+      round_waiting = !rounds_.empty();
+    }
+    if (round_waiting && !stopping()) {
+      send_round();
+      worked = true;
+    }
+    const auto extent = log_extent(options_.log_folder, reader_->position());
+    std::unique_lock lock(mutex_);
+    figures_.backlog_bytes = extent.behind;
+    if (!worked) {
+      woken_.wait_for(lock, options_.idle_wait, [this] { return stop_requested_ || news_ || !rounds_.empty(); });
+    }
+    news_ = false;
+  }
+}
+
+// Over the bound: the oldest whole segments are skipped until it holds.
+void DestinationQueue::enforce_backlog_bound() {
+  auto extent = log_extent(options_.log_folder, reader_->position());
+  if (extent.behind <= options_.max_backlog_bytes) return;
+  std::uint64_t skipped = 0;
+  LogPosition to = reader_->position();
+  for (const auto& [number, bytes] : extent.segments) {
+    if (number < to.segment) continue;
+    if (extent.behind - skipped <= options_.max_backlog_bytes || number == extent.end.segment) break;
+    skipped += number == to.segment ? bytes - std::min(bytes, to.offset) : bytes;
+    to = {number + 1, 0};
+  }
+  if (skipped == 0) return;
+  reader_->skip_to(to);
+  {
+    std::lock_guard lock(mutex_);
+    figures_.backlog_dropped_bytes += skipped;
+  }
+  note(QueueEventKind::backlog_dropped,
+       std::to_string(skipped) + " bytes of pushes dropped unsent: the backlog outgrew --remote-write.max-backlog-bytes (" +
+           std::to_string(options_.max_backlog_bytes) + ")");
+}
+
+bool DestinationQueue::send_log_records() {
+  enforce_backlog_bound();
+  auto read = reader_->read(kReadBytes);
+  if (!read) {
+    note(QueueEventKind::error, read.error().message);
+    return false;
+  }
+  for (const auto& gap : read->gaps) {
+    note(QueueEventKind::backlog_dropped, "pushes dropped unsent: " + gap.why);
+  }
+  if (read->records.empty()) return !read->gaps.empty();
+  std::vector<TimeSeries> series;
+  const std::int64_t now_ms = unix_now_ms();
+  for (const auto& record : read->records) sent_->apply(record.change, now_ms, series);
+  deliver(std::move(series));
+  if (stopping()) return true;  // not sent whole: the position stays, a restart sends it again
+  const LogPosition done = read->records.back().after;
+  if (auto saved = save_position(options_.position_file, done); !saved) {
+    note(QueueEventKind::error, saved.error().message);
+  }
+  oldest_needed_ = done.segment;
+  return true;
+}
+
+void DestinationQueue::send_round() {
+  std::shared_ptr<const std::vector<TimeSeries>> round;
+  {
+    std::lock_guard lock(mutex_);
+    round = rounds_.front();
+    rounds_.pop_front();
+  }
+  deliver(*round);
+}
+
+void DestinationQueue::deliver(std::vector<TimeSeries> series) {
+  const std::uint64_t dropped = prepared_->apply(series);
+  {
+    std::lock_guard lock(mutex_);
+    figures_.samples_dropped += dropped;
+  }
+  const std::size_t limit = std::max<std::size_t>(destination_.queue.max_samples_per_send, 1);
+  std::size_t start = 0;
+  while (start < series.size() && !stopping()) {
+    std::vector<TimeSeries> batch;
+    std::size_t samples = 0, histograms = 0;
+    while (start < series.size() && (batch.empty() || samples + histograms < limit)) {
+      samples += series[start].samples.size();
+      histograms += series[start].histograms.size();
+      batch.push_back(std::move(series[start++]));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      figures_.pending_samples = samples + histograms;
+    }
+    const auto go_on = [&](const Attempt& failed) { return keep_retrying(failed, samples, histograms); };
+    count_report(delivery_.send(batch, 0, go_on), batch, samples, histograms);
+  }
+}
+
+// After a failed attempt, before its wait: the episode starts (logged
+// once), and the batch is given up when the backlog outgrew its bound.
+bool DestinationQueue::keep_retrying(const Attempt& failed, std::size_t samples, std::size_t histograms) {
+  {
+    std::lock_guard lock(mutex_);
+    figures_.failing = true;
+    figures_.samples_retried += samples;
+    figures_.histograms_retried += histograms;
+  }
+  if (!failing_) {
+    failing_ = true;
+    note(QueueEventKind::failing, failed.judgement.reason + "; retrying");
+  }
+  return !stopping() && log_extent(options_.log_folder, reader_->position()).behind <= options_.max_backlog_bytes;
+}
+
+void DestinationQueue::count_report(const DeliveryReport& report, const std::vector<TimeSeries>& batch,
+                                    std::size_t samples, std::size_t histograms) {
+  std::int64_t newest = 0;
+  for (const auto& one : batch) {
+    for (const auto& sample : one.samples) newest = std::max(newest, sample.timestamp_ms);
+    for (const auto& histogram : one.histograms) newest = std::max(newest, histogram.timestamp_ms);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    figures_.pending_samples = 0;
+    for (const auto& attempt : report.attempts) figures_.bytes_sent += attempt.reply.bytes_sent;
+    figures_.failing = report.outcome == Verdict::retry;
+    if (report.outcome == Verdict::delivered) {
+      figures_.samples_sent += samples;
+      figures_.histograms_sent += histograms;
+      figures_.exemplars_sent += report.exemplars;
+      figures_.highest_sent_timestamp_ms = std::max(figures_.highest_sent_timestamp_ms, newest);
+    } else {
+      figures_.samples_failed += samples;
+      figures_.histograms_failed += histograms;
+    }
+    figures_.downgraded = delivery_.protocol() != destination_.protocol;
+  }
+  for (const auto& attempt : report.attempts) {
+    if (attempt.judgement.verdict == Verdict::downgrade) note(QueueEventKind::downgraded, attempt.judgement.reason);
+  }
+  if (report.outcome == Verdict::delivered) {
+    if (failing_ || refusing_) note(QueueEventKind::recovered, "delivering again");
+    failing_ = refusing_ = false;
+  } else if (report.outcome == Verdict::drop) {
+    failing_ = false;
+    if (!refusing_) note(QueueEventKind::refused, report.attempts.back().judgement.reason + "; the batch is dropped");
+    refusing_ = true;
+  }
+}
+
+}  // namespace flowgate::remote_write
