@@ -240,6 +240,5 @@ TEST(PrefectJson, DecodesDeploymentPathTagsAndQueuePriorityAndLastPoll) {
   EXPECT_EQ(bad_tags.error().where, "/0/tags");
 }
 
-
 }  // namespace
 }  // namespace flowgate::collectors::prefect
