@@ -426,6 +426,10 @@ std::vector<FlagSpec> prefect_flags() {
        "File that keeps the Prefect counters across restarts (empty when --persistence.file is). Empty: "
        "none, and only prefect_flow_runs_finished_total continues after a restart (from Prefect's totals).",
        text(&Flags::prefect_state_file)},
+      {"prefect.compat-prefecthq", "false",
+       "Also serve the families of PrefectHQ's prometheus-prefect-exporter, with its labels, and read its "
+       "environment variables (OFFSET_MINUTES, ...); without an API URL, http://localhost:4200/api as it has.",
+       boolean(&Flags::prefect_compat_prefecthq)},
   };
 }
 
@@ -546,6 +550,10 @@ void fill_derived_defaults(Flags& flags, const std::set<std::string_view>& given
   flags.route_prefix =
       normalize_prefix(given.contains("web.route-prefix") ? flags.route_prefix : path_of_url(flags.external_url));
   if (flags.threads == 0) flags.threads = std::max(1u, std::thread::hardware_concurrency());
+  // PrefectHQ's exporter polls its default URL when PREFECT_API_URL is unset.
+  if (flags.prefect_compat_prefecthq && flags.prefect_api_url.empty() && !given.contains("prefect.api-url")) {
+    flags.prefect_api_url = "http://localhost:4200/api";
+  }
   if (!given.contains("prefect.state-file") && !flags.persistence_file.empty()) {
     flags.prefect_state_file =
         (std::filesystem::path(flags.persistence_file).parent_path() / "prefect-state.json").string();

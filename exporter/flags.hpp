@@ -101,6 +101,9 @@ struct Flags {
   // Where the collector keeps its counters across restarts; empty: nowhere.
   // Not given: prefect-state.json next to persistence_file (empty when that is).
   std::string prefect_state_file;
+  // Also serve PrefectHQ's prometheus-prefect-exporter families, reading its
+  // environment variables (exporter/prefect_setup.hpp).
+  bool prefect_compat_prefecthq = false;
   bool help = false;  // --help, --help-long
   bool help_man = false;
   bool completion_bash = false;

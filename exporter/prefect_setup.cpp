@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace flowgate::exporter {
 namespace {
@@ -108,6 +109,58 @@ class LoggedPrefectCollector final : public collectors::Collector {
   std::string logged_state_error_;
 };
 
+// A whole number from one of the exporter's variables; `fallback` when unset.
+boost::system::result<std::size_t, PrefectSetupError> exporter_number(const std::string& text, std::string_view name,
+                                                                      std::size_t fallback, std::size_t most) {
+  using Number = boost::system::result<std::size_t, PrefectSetupError>;
+  const std::string value = trimmed(text);
+  if (value.empty()) return Number(boost::system::in_place_value, fallback);
+  std::size_t number = 0;
+  if (!parse_count(value, number) || number > most) {
+    return PrefectSetupError("$" + std::string(name) + "='" + value + "' is not a whole number from 0 to " +
+                             std::to_string(most) + " (read with --prefect.compat-prefecthq)");
+  }
+  return Number(boost::system::in_place_value, number);
+}
+
+// PrefectHQ's exporter's settings, with its defaults (its code's: an
+// OFFSET_MINUTES of 3, not its README's 5).
+std::optional<PrefectSetupError> read_compat_environment(const PrefectEnvironment& environment,
+                                                         prefect::PrefectCollectorOptions& options) {
+  constexpr std::size_t kMinutesInAYear = 525'600;
+  auto offset = exporter_number(environment.offset_minutes, "OFFSET_MINUTES", 3, kMinutesInAYear);
+  if (!offset) return offset.error();
+  auto page = exporter_number(environment.pagination_limit, "PAGINATION_LIMIT", 200, 200);  // Prefect's cap
+  if (!page) return page.error();
+  if (*page == 0) return PrefectSetupError("$PAGINATION_LIMIT='0': a page holds at least 1 row");
+  auto failed_offset =
+      exporter_number(environment.failed_runs_offset_minutes, "FAILED_RUNS_OFFSET_MINUTES", 10080, kMinutesInAYear);
+  if (!failed_offset) return failed_offset.error();
+  auto failed_limit = exporter_number(environment.failed_runs_limit, "FAILED_RUNS_LIMIT", 10, 10'000);
+  if (!failed_limit) return failed_limit.error();
+  auto& compat = options.model.compat;
+  compat.enabled = true;
+  compat.offset = std::chrono::minutes(*offset);
+  compat.failed_offset = std::chrono::minutes(*failed_offset);
+  compat.failed_limit = *failed_limit;
+  compat.flow_run_name_label = environment.enable_flow_run_name_label == "True";
+  options.plan.page_size = *page;
+  // The exporter sets the basic header first and the bearer one over it.
+  if (!options.api_key.empty()) options.auth_string.clear();
+  return std::nullopt;
+}
+
+// The exporter compares with "True" only; "true" or "1" is off there and
+// here, which surprises: say so once.
+void warn_about_lowercase_true(const Flags& flags, const PrefectEnvironment& environment, Logger& logger) {
+  const std::string& value = environment.enable_flow_run_name_label;
+  if (!flags.prefect_compat_prefecthq || value.empty() || value == "True" || value == "False") return;
+  logger.log(LogLevel::warn, FLOWGATE_CALLER,
+             "ENABLE_FLOW_RUN_NAME_LABEL is on only for the exact text True, as in PrefectHQ's exporter; "
+             "the flow_run_name label stays off",
+             {{"value", value}});
+}
+
 }  // namespace
 
 boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefect_collector_options(
@@ -142,13 +195,22 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   options.deployments_include = flags.prefect_deployments_include;
   options.deployments_exclude = flags.prefect_deployments_exclude;
   options.state_file = flags.prefect_state_file;
+  if (flags.prefect_compat_prefecthq) {
+    if (auto error = read_compat_environment(environment, options)) return *error;
+  }
   return options;
 }
 
 std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags, Logger& logger) {
   if (flags.prefect_api_url.empty()) return nullptr;
   const PrefectEnvironment environment{environment_variable("PREFECT_API_KEY"),
-                                       environment_variable("PREFECT_API_AUTH_STRING")};
+                                       environment_variable("PREFECT_API_AUTH_STRING"),
+                                       environment_variable("OFFSET_MINUTES"),
+                                       environment_variable("PAGINATION_LIMIT"),
+                                       environment_variable("FAILED_RUNS_OFFSET_MINUTES"),
+                                       environment_variable("FAILED_RUNS_LIMIT"),
+                                       environment_variable("ENABLE_FLOW_RUN_NAME_LABEL")};
+  warn_about_lowercase_true(flags, environment, logger);
   auto options = prefect_collector_options(flags, environment, read_whole_file);
   if (!options) throw std::runtime_error(options.error().message);
   const std::string auth = !options->auth_string.empty() ? "basic" : !options->api_key.empty() ? "bearer" : "none";

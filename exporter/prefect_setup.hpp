@@ -26,6 +26,12 @@ namespace flowgate::exporter {
 struct PrefectEnvironment {
   std::string api_key;      // $PREFECT_API_KEY
   std::string auth_string;  // $PREFECT_API_AUTH_STRING
+  // PrefectHQ's exporter's settings, read only with --prefect.compat-prefecthq.
+  std::string offset_minutes{};              // $OFFSET_MINUTES
+  std::string pagination_limit{};            // $PAGINATION_LIMIT
+  std::string failed_runs_offset_minutes{};  // $FAILED_RUNS_OFFSET_MINUTES
+  std::string failed_runs_limit{};           // $FAILED_RUNS_LIMIT
+  std::string enable_flow_run_name_label{};  // $ENABLE_FLOW_RUN_NAME_LABEL
 };
 
 using PrefectSetupError = exposition::MessageError;  // names the flag; never holds a secret
@@ -37,7 +43,11 @@ using SecretFileReader = std::function<std::optional<std::string>(const std::str
 // set). A secret file wins over its variable; its content is trimmed of
 // surrounding whitespace (files usually end with a newline). Errors: an
 // unreadable or empty secret file,
-// an API URL with user:password@ in it.
+// an API URL with user:password@ in it. With --prefect.compat-prefecthq the
+// exporter's variables are read as it reads them (whole numbers; booleans on
+// only for the exact text "True"), an unreadable number or a
+// PAGINATION_LIMIT above Prefect's 200 is an error naming the variable, and
+// a key wins over an auth string (its precedence, not Prefect's client's).
 boost::system::result<collectors::prefect::PrefectCollectorOptions, PrefectSetupError> prefect_collector_options(
     const Flags& flags, const PrefectEnvironment& environment, const SecretFileReader& read_file);
 

@@ -81,6 +81,7 @@ std::optional<MetricFamilies> PrefectCollector::gather() {
     request.previous_now = current_read_at_;
     request.previous_flow_run_events = &flow_run_events_;
   }
+  plan_compat_reads(state_.compat, options_.model.compat, request);
 
   auto poll = read_poll(client_, options_.plan, request);
   if (!poll) {

@@ -124,6 +124,25 @@ class ObjectReader {
     return value;
   }
 
+  // An array of strings that may be null or absent (empty then).
+  std::vector<std::string> strings(const char* key) {
+    std::vector<std::string> out;
+    const Value* value = find_optional(key);
+    if (value == nullptr) return out;
+    if (!value->IsArray()) {
+      fail(key, "expected an array of strings or null");
+      return out;
+    }
+    for (const Value& item : value->GetArray()) {
+      if (!item.IsString()) {
+        fail(key, "expected an array of strings or null");
+        return {};
+      }
+      out.emplace_back(item.GetString(), item.GetStringLength());
+    }
+    return out;
+  }
+
   // An object member that may be null or absent (nullptr then, no error).
   const Value* nullable_object(const char* key) {
     const Value* value = find_optional(key);
@@ -238,6 +257,8 @@ Deployment read_deployment(ObjectReader& reader, std::optional<PrefectJsonError>
       if (schedule.boolean("active")) deployment.any_schedule_active = true;
     }
   }
+  deployment.path = reader.nullable_string("path");
+  deployment.tags = reader.strings("tags");
   return deployment;
 }
 
@@ -258,6 +279,8 @@ WorkQueue read_work_queue(ObjectReader& reader, std::optional<PrefectJsonError>&
   queue.work_pool_name = reader.nullable_string("work_pool_name");
   queue.status = reader.nullable_string("status");
   queue.is_paused = reader.boolean("is_paused");
+  queue.priority = reader.integer("priority");
+  queue.last_polled = reader.timestamp("last_polled");
   return queue;
 }
 

@@ -89,6 +89,9 @@ struct Deployment {
   bool any_schedule_active = false;  // some entry of `schedules` is active
   std::string work_pool_name;
   std::string work_queue_name;
+  // For --prefect.compat-prefecthq's prefect_info_deployment.
+  std::string path;               // "" when null
+  std::vector<std::string> tags;  // as the API lists them
 };
 
 struct WorkPool {
@@ -105,6 +108,9 @@ struct WorkQueue {
   std::string work_pool_name;
   std::string status;
   bool is_paused = false;
+  // For --prefect.compat-prefecthq's work-queue families and health.
+  std::int64_t priority = 0;
+  std::optional<Timestamp> last_polled;
 };
 
 struct Worker {

@@ -352,6 +352,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   MetricFamilies out;
   render_run_families(out, state, gauges, poll, options);
   render_inventory_families(out, gauges, poll, names, kept);
+  apply_compat(state.compat, poll, options.compat, kept, out);
   return {std::move(state), std::move(out)};
 }
 

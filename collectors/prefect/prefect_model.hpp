@@ -19,6 +19,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include "collectors/prefect/prefect_compat_model.hpp"
 #include "collectors/prefect/prefect_json.hpp"
 
 namespace flowgate::collectors::prefect {
@@ -74,6 +75,11 @@ struct PollResult {
   bool inventory_read = false;  // flows ... version above were read by this poll, not copied
   // Flow run id -> its latest event's id, read by an updating poll.
   std::unordered_map<std::string, std::string> flow_run_events;
+  // --prefect.compat-prefecthq's first-poll reads (PollRequest::compat_*):
+  // terminal runs that ended in its window, failed deployment runs in its
+  // failed-runs window. None: not read by this poll.
+  std::optional<std::vector<FlowRun>> compat_window_runs;
+  std::optional<std::vector<FlowRun>> compat_failed_runs;
 };
 
 struct ModelOptions {
@@ -86,6 +92,7 @@ struct ModelOptions {
   // deployments are reported (--prefect.flows-include/exclude, ...); empty:
   // all. Task runs are not filtered (their flow is not always known).
   std::function<bool(std::string_view flow_name, std::string_view deployment_name)> keep;
+  CompatOptions compat;  // --prefect.compat-prefecthq
 };
 
 struct DurationHistogram {
@@ -119,6 +126,9 @@ struct PrefectState {
   // "<run id>/<state id>" -> end_time, for the overlap window only.
   std::map<std::string, Timestamp> counted_flow_states;
   std::map<std::string, Timestamp> counted_task_states;
+  // --prefect.compat-prefecthq's windows; not in the state file (refilled
+  // by the first poll of a process).
+  CompatState compat;
 };
 
 struct PollOutcome {

@@ -48,10 +48,13 @@ using PollValue = boost::system::result<T, PollError>;
 
 // Every page of a /filter route: `members` are the filter and sort members
 // of the body; pages of `plan.page_size` until a short page; rows deduped by
-// `key` (offset paging over a changing table can repeat a row).
+// `key` (offset paging over a changing table can repeat a row). More than
+// `plan.max_pages` pages is an error, unless `first_pages_only`: then the
+// rows of those pages.
 template <typename T, typename Key>
 PollValue<std::vector<T>> read_pages(PrefectClient& client, const PollPlan& plan, std::string_view path,
-                                     const std::string& members, Parse<T> parse, Key key) {
+                                     const std::string& members, Parse<T> parse, Key key,
+                                     bool first_pages_only = false) {
   std::vector<T> rows;
   std::unordered_set<std::string> seen;
   for (std::size_t page = 0; page < plan.max_pages; ++page) {
@@ -68,6 +71,7 @@ PollValue<std::vector<T>> read_pages(PrefectClient& client, const PollPlan& plan
     }
     if (got < plan.page_size) return rows;
   }
+  if (first_pages_only) return rows;
   return PollError(ClientError(ClientErrorKind::bad_body, 200,
                                std::string(path) + ": more than " + std::to_string(plan.max_pages) +
                                    " pages; refusing a partial read"));
@@ -83,11 +87,15 @@ PollValue<std::vector<TaskRun>> read_task_runs(PrefectClient& client, const Poll
   return read_pages<TaskRun>(client, plan, "/task_runs/filter", members, &parse_task_runs, by_id);
 }
 
-std::string finished_members(std::string_view entity, std::optional<Timestamp> watermark, const PollPlan& plan,
-                             Timestamp now) {
-  const Timestamp after = watermark.value_or(now) - plan.finished_overlap;
+// Terminal runs that ended at `after` or later, newest first.
+std::string ended_after_members(std::string_view entity, Timestamp after) {
   return "\"" + std::string(entity) + "\":{\"state\":{\"type\":{\"any_\":" + std::string(kTerminal) +
          "}},\"end_time\":{\"after_\":" + json_time(after) + "}},\"sort\":\"END_TIME_DESC\"";
+}
+
+std::string finished_members(std::string_view entity, std::optional<Timestamp> watermark, const PollPlan& plan,
+                             Timestamp now) {
+  return ended_after_members(entity, watermark.value_or(now) - plan.finished_overlap);
 }
 
 std::optional<PollError> read_inventory(PrefectClient& client, const PollPlan& plan, PollResult& poll) {
@@ -418,6 +426,37 @@ std::optional<PollError> read_seeds(PrefectClient& client, const PollPlan& plan,
   return std::nullopt;
 }
 
+// --prefect.compat-prefecthq's reads (PollRequest::compat_*). The window
+// reads are the first poll's only, newest first and capped, so that a huge
+// window costs a bounded read once, not a read of every run at each poll.
+std::optional<PollError> read_compat(PrefectClient& client, const PollPlan& plan, const PollRequest& request,
+                                     PollResult& poll) {
+  PollPlan capped = plan;
+  capped.max_pages = plan.compat_max_pages;
+  if (request.compat_window_since) {
+    auto runs = read_pages<FlowRun>(client, capped, "/flow_runs/filter",
+                                    ended_after_members("flow_runs", *request.compat_window_since),
+                                    &parse_flow_runs, by_id, true);
+    if (!runs) return runs.error();
+    poll.compat_window_runs = std::move(*runs);
+  }
+  if (request.compat_failed_since) {
+    auto runs = read_pages<FlowRun>(client, capped, "/flow_runs/filter",
+                                    R"("flow_runs":{"state":{"type":{"any_":["FAILED","CRASHED"]}},"start_time":{"after_":)" +
+                                        json_time(*request.compat_failed_since) +
+                                        R"(},"deployment_id":{"is_null_":false}},"sort":"START_TIME_DESC")",
+                                    &parse_flow_runs, by_id, true);
+    if (!runs) return runs.error();
+    poll.compat_failed_runs = std::move(*runs);
+  }
+  if (request.compat_read_work_queues && !poll.inventory_read) {
+    auto queues = read_pages<WorkQueue>(client, plan, "/work_queues/filter", "", &parse_work_queues, by_id);
+    if (!queues) return queues.error();
+    poll.work_queues = std::move(*queues);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, const PollPlan& plan,
@@ -431,6 +470,7 @@ boost::system::result<PollResult, PollError> read_poll(PrefectClient& client, co
   if (request.read_seed) {
     if (auto error = read_seeds(client, plan, request, poll)) return *error;
   }
+  if (auto error = read_compat(client, plan, request, poll)) return *error;
   return poll;
 }
 

@@ -28,6 +28,9 @@ struct PollPlan {
   // Pages of flow-run events (50 each) an incremental poll reads before it
   // reads every current run instead, which is then the cheaper read.
   std::size_t max_event_pages = 20;
+  // Pages of the compatibility mode's first-poll window reads: more are not
+  // read (the oldest runs of a huge window are left out), not an error.
+  std::size_t compat_max_pages = 25;
 };
 
 struct PollRequest {
@@ -48,6 +51,13 @@ struct PollRequest {
   // (PollResult::flow_run_events): a run whose latest event is unchanged is
   // not read again while its event stays in the overlap window.
   const std::unordered_map<std::string, std::string>* previous_flow_run_events = nullptr;
+  // --prefect.compat-prefecthq (plan_compat_reads): the terminal runs that
+  // ended since, the failed and crashed deployment runs started since (both
+  // capped at PollPlan::compat_max_pages, newest first), and the work queues
+  // at every poll (their last_polled gives the exporter's health label).
+  std::optional<Timestamp> compat_window_since;
+  std::optional<Timestamp> compat_failed_since;
+  bool compat_read_work_queues = false;
 };
 
 struct PollError {

@@ -145,6 +145,69 @@ TEST(PrefectSetup, CredentialsInTheApiUrlAreRefusedWithoutEchoingThem) {
   EXPECT_TRUE(prefect_collector_options(parse({"--prefect.api-url=http://p:4200/api/a@b"}), {}, files({})));
 }
 
+TEST(PrefectSetup, CompatModeReadsTheExportersVariablesWithItsDefaultsAndPrecedence) {
+  auto defaults = prefect_collector_options(parse({"--prefect.compat-prefecthq"}), {"key", "u:p"}, files({}));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  const auto& compat = defaults->model.compat;
+  EXPECT_TRUE(compat.enabled);
+  EXPECT_EQ(compat.offset, 3min);  // its code's default (its README says 5)
+  EXPECT_EQ(compat.failed_offset, 10080min);
+  EXPECT_EQ(compat.failed_limit, 10u);
+  EXPECT_FALSE(compat.flow_run_name_label);
+  EXPECT_EQ(defaults->plan.page_size, 200u);
+  EXPECT_EQ(defaults->api_key, "key");
+  EXPECT_TRUE(defaults->auth_string.empty());  // the exporter's bearer header wins over basic
+
+  PrefectEnvironment environment{"", "u:p"};
+  environment.offset_minutes = "60";
+  environment.pagination_limit = "50";
+  environment.failed_runs_offset_minutes = "0";
+  environment.failed_runs_limit = "3";
+  environment.enable_flow_run_name_label = "True";
+  auto set = prefect_collector_options(parse({"--prefect.compat-prefecthq"}), environment, files({}));
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->model.compat.offset, 60min);
+  EXPECT_EQ(set->model.compat.failed_offset, 0min);
+  EXPECT_EQ(set->model.compat.failed_limit, 3u);
+  EXPECT_TRUE(set->model.compat.flow_run_name_label);
+  EXPECT_EQ(set->plan.page_size, 50u);
+  EXPECT_EQ(set->auth_string, "u:p");
+
+  environment.enable_flow_run_name_label = "true";  // the exporter compares with "True" only
+  EXPECT_FALSE(prefect_collector_options(parse({"--prefect.compat-prefecthq"}), environment, files({}))
+                   ->model.compat.flow_run_name_label);
+}
+
+TEST(PrefectSetup, CompatModeRefusesUnreadableNumbersNamingTheVariable) {
+  struct Case {
+    std::string name;
+    std::string PrefectEnvironment::*variable;
+    std::string value;
+    std::string most;
+  };
+  for (const auto& [name, variable, value, most] :
+       {Case{"OFFSET_MINUTES", &PrefectEnvironment::offset_minutes, "5m", "525600"},
+        Case{"PAGINATION_LIMIT", &PrefectEnvironment::pagination_limit, "500", "200"},
+        Case{"FAILED_RUNS_LIMIT", &PrefectEnvironment::failed_runs_limit, "-1", "10000"}}) {
+    PrefectEnvironment environment;
+    environment.*variable = value;
+    auto options = prefect_collector_options(parse({"--prefect.compat-prefecthq"}), environment, files({}));
+    ASSERT_FALSE(options) << name;
+    EXPECT_EQ(options.error().message,
+              "$" + name + "='" + value + "' is not a whole number from 0 to " + most + " (read with --prefect.compat-prefecthq)");
+  }
+  PrefectEnvironment ignored;
+  ignored.offset_minutes = "soon";  // read only in compat mode
+  EXPECT_TRUE(prefect_collector_options(parse({}), ignored, files({})));
+}
+
+TEST(PrefectSetup, CompatModeWithoutAnApiUrlPollsTheExportersDefault) {
+  EXPECT_EQ(parse({"--prefect.compat-prefecthq"}, "").prefect_api_url, "http://localhost:4200/api");
+  EXPECT_EQ(parse({"--prefect.compat-prefecthq"}, "http://p:4200/api").prefect_api_url, "http://p:4200/api");
+  EXPECT_EQ(parse({"--prefect.compat-prefecthq", "--prefect.api-url="}, "").prefect_api_url, "");
+  EXPECT_EQ(parse({}, "").prefect_api_url, "");
+}
+
 TEST(PrefectSetup, NoApiUrlMeansNoCollector) {
   Logger logger(LogLevel::error);
   EXPECT_EQ(make_prefect_collector(parse({}, ""), logger), nullptr);

@@ -7,7 +7,10 @@ by flows.py gets a run cancelled through the API and a run scheduled in the
 past that the server's late-runs service marks Late. flowgate polls every
 second while this happens; its /metrics are then compared with what the
 Prefect API itself reports. The poll cost is read from flowgate's own
-counters (flowgate_prefect_{polls,requests,response_bytes}_total).
+counters (flowgate_prefect_{polls,requests,response_bytes}_total). A second
+flowgate with --prefect.compat-prefecthq serves PrefectHQ's exporter's
+families to a real Prometheus, which answers every query of that exporter's
+two Grafana dashboards.
 
 Run twice by CMake: against the pinned Prefect (requirements.txt) and, with
 PREFECT_REQUIREMENTS=requirements-oldest.txt, against the oldest Prefect the
@@ -16,13 +19,16 @@ collector supports.
 Environment: FLOWGATE_BINARY, PREFECT_VENV, PREFECT_REQUIREMENTS (set by CMake)."""
 
 import collections
+import contextlib
 import datetime
 import json
+import os
 import pathlib
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -255,29 +261,44 @@ def test_current_runs_deployments_workers_and_version_match_prefect(world):
     assert total(samples, "flowgate_scrape_collector_success", collector="prefect") == 1
 
 
-def documented_prefect_families():
-    """{name: label names} of the Prefect section of docs/metrics.md."""
+def documented_families(heading):
+    """{name: label names} of the table under `heading` in docs/metrics.md (up
+    to the next heading); a label in brackets ("[, flow_run_name]") counts."""
     text = (HERE.parents[2] / "docs" / "metrics.md").read_text()
-    section = text[text.index("## Prefect"):]
-    section = section[:section.find("\n## ", 1)] if "\n## " in section[1:] else section
+    section = text[text.index(heading + "\n"):]
+    section = section[:section.find("\n#", 1)] if "\n#" in section[1:] else section
     families = {}
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 3 and cells[0].startswith("`") and cells[0].endswith("`"):
-            labels = cells[2].strip("`")
+            labels = cells[2].strip("`").replace("[", "").replace("]", "")
             families[cells[0].strip("`")] = set() if labels in ("–", "-", "") else {
-                label.strip() for label in labels.split(",")}
+                label.strip() for label in labels.split(",") if label.strip()}
     return families
 
 
-def test_every_prefect_family_is_documented_with_its_labels(world):
-    with urllib.request.urlopen(world["flowgate"].url + "/metrics", timeout=10) as answer:
+def documented_prefect_families():
+    """{name: label names} of the Prefect section's table in docs/metrics.md."""
+    return documented_families("## Prefect (collectors/prefect/)")
+
+
+COMPAT_HEADING = "### PrefectHQ exporter compatibility (`--prefect.compat-prefecthq`)"
+
+
+def served_prefect_families(server):
+    """{name: label names} of the prefect_* and flowgate_prefect_* families with samples."""
+    with urllib.request.urlopen(server.url + "/metrics", timeout=10) as answer:
         text = answer.read().decode()
     served = {}
     for family in text_string_to_metric_families(text):
         name = family.name + ("_total" if family.type == "counter" else "")
         if name.startswith(("prefect_", "flowgate_prefect_")) and family.samples:
             served[name] = set().union(*(set(sample.labels) - {"le"} for sample in family.samples))
+    return served
+
+
+def test_every_prefect_family_is_documented_with_its_labels(world):
+    served = served_prefect_families(world["flowgate"])
     documented = documented_prefect_families()
     assert {name: documented.get(name) for name in served} == served
     # Gauges of what is running now have no series when nothing runs.
@@ -360,6 +381,157 @@ def test_idle_polls_cost_six_requests_and_thirty_five_finished_runs_add_none(wor
     assert series(busy, "prefect_flow_runs_finished_total", FINISHED_KEYS) == prefect_finished(prefect)
     print(f"\nidle poll: {requests / polls:.0f} requests, {idle_bytes / polls:.0f} bytes; after {new_runs} runs "
           f"finished: {busy_requests / busy_polls:.1f} requests, {busy_bytes / busy_polls:.0f} bytes per poll")
+
+
+# -- --prefect.compat-prefecthq: PrefectHQ's exporter's families and dashboards ----
+# The queries of that exporter's two Grafana dashboards (prefect-flow-run-overview
+# and prefect-platform-overview), by the panel they stand for. Panels on
+# metrics that exporter does not serve (kube-state-metrics, cAdvisor, Loki
+# logs, blackbox probe_success) and the `namespace` variable (a Kubernetes
+# target label) are left out: no Prefect exporter answers them.
+DASHBOARD_VARIABLES = {  # name: (label, series selector), as Grafana's label_values()
+    "flow_name": ("flow_name", "prefect_info_flows"),
+    "flow_run_state_name": ("state_name", "prefect_info_flow_runs"),
+    "flow_run_name": ("flow_run_name", 'prefect_info_flow_runs{flow_name="$flow_name"}'),
+}
+PANEL_QUERIES = {  # panel title: PromQL, as the dashboards write them
+    "Flows total": "sum(prefect_flows_total)",
+    "Deployments total": "sum(prefect_deployments_total)",
+    "Deployments paused": 'sum(prefect_info_deployment{is_schedule_active="False"} == 1)',
+    "Deployments paused (platform)": 'count(prefect_info_deployment{is_schedule_active="False"} == 1)',
+    "Flow Runs running": "count(prefect_info_flow_runs == 1)",
+    "Flow Runs total": "count(prefect_info_flow_runs)",
+    "Flow Runs average run time": "avg(prefect_flow_runs_total_run_time)",
+    "Flow Runs by state": "count by (state_name) (prefect_info_flow_runs)",
+    "Flow Runs total ($flow_name row)": 'count(prefect_info_flow_runs{flow_name=~"$flow_name"})',
+    "flow runs table": 'prefect_info_flow_runs{state_name=~"$flow_run_state_name", flow_name=~"$flow_name"}',
+    "Average time": 'avg by (flow_name) (prefect_flow_runs_total_run_time{flow_name=~"$flow_name"})',
+    "Flow Run total run time": 'avg by (flow_name) (prefect_flow_runs_total_run_time{flow_name=~"$flow_name"})',
+    "flows table": 'prefect_info_flows{flow_name=~"$flow_name"} == 1',
+    "deployments table": 'prefect_info_deployment{flow_name=~"$flow_name"}',
+    "Work Pools total": "sum(prefect_work_pools_total)",
+    "Work Queues total": "sum(prefect_work_queues_total)",
+}
+DASHBOARD_PANELS = {
+    "flow-run overview": ["Flows total", "Deployments total", "Deployments paused", "Flow Runs running",
+                          "Flow Runs total", "Flow Runs average run time", "Flow Runs by state",
+                          "Flow Runs total ($flow_name row)", "flow runs table", "Average time",
+                          "Flow Run total run time", "flows table", "deployments table"],
+    "platform overview": ["Flows total", "Flow Runs total", "Flow Runs running", "Work Pools total",
+                          "Flow Runs by state", "Deployments total", "Deployments paused (platform)",
+                          "Flow Runs average run time", "Work Queues total", "flow runs table", "flows table",
+                          "deployments table"],
+}
+# The exporter's settings as its users set them: a window long enough for
+# the runs this module made, and the run-name label the dashboards' variable reads.
+COMPAT_ENVIRONMENT = {"OFFSET_MINUTES": "60", "ENABLE_FLOW_RUN_NAME_LABEL": "True", "PAGINATION_LIMIT": "100"}
+
+
+def prometheus_query(prometheus, promql):
+    path = "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(prometheus.url + path, timeout=10) as answer:
+        body = json.loads(answer.read())
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def label_values(prometheus, label, selector):
+    """Grafana's label_values(selector, label) through Prometheus' API."""
+    path = f"/api/v1/label/{label}/values?" + urllib.parse.urlencode({"match[]": selector})
+    with urllib.request.urlopen(prometheus.url + path, timeout=10) as answer:
+        return json.loads(answer.read())["data"]
+
+
+@contextlib.contextmanager
+def environment(values):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="module")
+def compat(world):
+    """flowgate with --prefect.compat-prefecthq (and the exporter's variables)
+    polling the world's Prefect, scraped by a real Prometheus; first a paused
+    deployment, a failed deployment run and a running run, which the
+    exporter's dashboards and families need."""
+    prefect = world["prefect"]
+    etl = next(flow["id"] for flow in read_all(prefect, "/flows/filter") if flow["name"] == "etl")
+    post(prefect, "/deployments/", {"name": "paused", "flow_id": etl, "paused": True, "work_pool_name": POOL})
+    failed = post(prefect, f"/deployments/{world['deployment_id']}/create_flow_run", {})
+    for state in ({"type": "RUNNING"}, {"type": "FAILED", "message": "Flow run encountered an exception: OSError: x"}):
+        post(prefect, f"/flow_runs/{failed['id']}/set_state", {"state": state, "force": True})
+    running = post(prefect, "/flow_runs/", {"flow_id": etl, "state": {"type": "RUNNING"}})
+    # The other tests' flowgate counts the failure before they compare counters.
+    wait_for("flowgate to count the failed deployment run", lambda: total(
+        scrape(world["flowgate"]), "prefect_flow_runs_finished_total") == terminal_count(prefect))
+    with environment(COMPAT_ENVIRONMENT), tempfile.TemporaryDirectory() as scratch, \
+            flowgate(prefect, "--prefect.compat-prefecthq") as server, \
+            servers.prometheus(server.host, scratch) as prometheus:
+        yield {"flowgate": server, "prometheus": prometheus, "failed_run": failed, "running_run": running}
+
+
+def test_every_compat_family_is_documented_with_its_labels(world, compat):
+    served = served_prefect_families(compat["flowgate"])
+    documented = {**documented_prefect_families(), **documented_families(COMPAT_HEADING)}
+    assert {name: documented.get(name) for name in served} == served
+    assert set(documented) - set(served) <= {"prefect_flow_runs_stuck_running", "prefect_task_runs"}
+    samples = scrape(compat["flowgate"])
+    failed = [labels for labels, _ in samples["prefect_deployment_failed_flow_runs"]]
+    assert failed == [{"deployment_name": "daily", "flow_name": "etl", "state_name": "Failed",
+                       "last_failed_run_id": compat["failed_run"]["id"]}]
+    ongoing = {labels["flow_run_id"]: value for labels, value in samples["prefect_flow_runs_ongoing_run_time"]}
+    assert set(ongoing) == {compat["running_run"]["id"]}
+    queues = read_all(world["prefect"], "/work_queues/filter")
+    assert total(samples, "prefect_work_queues_total") == len(queues)
+    assert total(samples, "prefect_flows_total") == post(world["prefect"], "/flows/count", {})
+    assert {labels["work_queue_name"]: labels["healthy"] for labels, _ in samples["prefect_info_work_queues"]} == \
+        {queue["name"]: "False" for queue in queues}  # a Late run, and no worker polls
+    assert total(samples, "prefect_work_queues_late_runs_count", work_pool_name=POOL) == 1
+
+
+def test_compat_mode_adds_one_request_per_idle_poll_not_one_per_queue(world, compat):
+    # The work queues are read at every poll (one page); their health and
+    # Late counts need no /work_queues/{id}/status request.
+    wait_for_written_events(world["prefect"])
+    first = after_next_polls(compat["flowgate"], 1)
+    idle = after_next_polls(compat["flowgate"], 3)
+    polls = total(idle, "flowgate_prefect_polls_total") - total(first, "flowgate_prefect_polls_total")
+    requests = total(idle, "flowgate_prefect_requests_total") - total(first, "flowgate_prefect_requests_total")
+    assert requests == (IDLE_POLL_REQUESTS + 1) * polls
+
+
+def test_the_prefecthq_dashboards_queries_return_data(world, compat):
+    prometheus = compat["prometheus"]
+    chosen = {}
+    for variable, (label, selector) in DASHBOARD_VARIABLES.items():
+        for name, value in chosen.items():
+            selector = selector.replace("$" + name, value)
+        values = wait_for(f"values of ${variable}", lambda: label_values(prometheus, label, selector))
+        chosen[variable] = "etl" if variable == "flow_name" else values[0]
+        assert chosen[variable] in values
+    empty = []
+    for dashboard, panels in DASHBOARD_PANELS.items():
+        for panel in panels:
+            query = PANEL_QUERIES[panel]
+            for name, value in chosen.items():
+                query = query.replace("$" + name, value)
+            try:
+                wait_for(f"{dashboard} / {panel}", lambda: prometheus_query(prometheus, query), seconds=30)
+            except AssertionError:
+                empty.append((dashboard, panel, query))
+    assert empty == []
+    paused = prometheus_query(prometheus, PANEL_QUERIES["Deployments paused"])
+    assert float(paused[0]["value"][1]) == 1  # the deployment the fixture paused
+    flows = post(world["prefect"], "/flows/count", {})
+    assert float(prometheus_query(prometheus, "sum(prefect_flows_total)")[0]["value"][1]) == flows
 
 
 def prefect_counters(samples):

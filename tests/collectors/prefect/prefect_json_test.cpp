@@ -213,5 +213,32 @@ TEST(PrefectJson, AcceptsARunWithoutAState) {
   EXPECT_EQ(runs->front().state.type, "");
 }
 
+// --prefect.compat-prefecthq's labels: a deployment's path and tags, a work
+// queue's priority and last poll.
+TEST(PrefectJson, DecodesDeploymentPathTagsAndQueuePriorityAndLastPoll) {
+  const auto deployments = parse_deployments(
+      R"([{"id":"d","name":"daily","flow_id":"f","status":null,"paused":false,"work_pool_name":null,)"
+      R"("work_queue_name":null,"schedules":[],"path":"/opt/flows","tags":["prod","etl"]}])");
+  ASSERT_TRUE(deployments) << deployments.error().describe();
+  EXPECT_EQ(deployments->front().path, "/opt/flows");
+  EXPECT_EQ(deployments->front().tags, (std::vector<std::string>{"prod", "etl"}));
+
+  const auto queues = parse_work_queues(
+      R"([{"id":"q","name":"default","work_pool_name":"pool","status":"READY","is_paused":false,)"
+      R"("priority":3,"last_polled":"2026-11-23T14:00:42.508814Z"}])");
+  ASSERT_TRUE(queues) << queues.error().describe();
+  EXPECT_EQ(queues->front().priority, 3);
+  EXPECT_EQ(queues->front().last_polled, parse_timestamp("2026-11-23T14:00:42.508814Z"));
+
+  const auto recorded = parse_work_queues(fixture("work_queues_filter.json"));
+  ASSERT_TRUE(recorded);
+  EXPECT_FALSE(recorded->front().last_polled);  // never polled: null
+
+  const auto bad_tags = parse_deployments(
+      R"([{"id":"d","name":"n","flow_id":"f","paused":false,"schedules":[],"tags":["a",1]}])");
+  ASSERT_FALSE(bad_tags);
+  EXPECT_EQ(bad_tags.error().where, "/0/tags");
+}
+
 }  // namespace
 }  // namespace flowgate::collectors::prefect
