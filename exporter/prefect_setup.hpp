@@ -26,6 +26,7 @@ namespace flowgate::exporter {
 struct PrefectEnvironment {
   std::string api_key;      // $PREFECT_API_KEY
   std::string auth_string;  // $PREFECT_API_AUTH_STRING
+  collectors::prefect::ProxySettings proxy;  // $HTTPS_PROXY, $NO_PROXY, ... (proxy_url unused)
 };
 
 using PrefectSetupError = exposition::MessageError;  // names the flag; never holds a secret

@@ -20,6 +20,7 @@
 #include <prometheus/metric_family.h>
 
 #include "collectors/prefect/prefect_json.hpp"
+#include "collectors/prefect/prefect_tags.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -86,6 +87,12 @@ struct ModelOptions {
   // deployments are reported (--prefect.flows-include/exclude, ...); empty:
   // all. Task runs are not filtered (their flow is not always known).
   std::function<bool(std::string_view flow_name, std::string_view deployment_name)> keep;
+  // --prefect.tag-labels (checked with check_tag_labels): each key adds the
+  // label tag_<key>, after the others, to the flow-run families and
+  // prefect_info_deployment, valued from the run's (deployment's) tags
+  // (prefect_tags.hpp); runs counted from the seed have them empty.
+  std::vector<std::string> tag_labels;
+  std::size_t tag_values_per_label = 20;
 };
 
 struct DurationHistogram {
@@ -119,6 +126,7 @@ struct PrefectState {
   // "<run id>/<state id>" -> end_time, for the overlap window only.
   std::map<std::string, Timestamp> counted_flow_states;
   std::map<std::string, Timestamp> counted_task_states;
+  TagLabelState tags;  // not in the state file
 };
 
 struct PollOutcome {
