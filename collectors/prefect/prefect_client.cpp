@@ -311,8 +311,9 @@ struct PrefectClient::Connection {
     if (csrf_refused && !options.csrf) {
       error.message += " (the server has CSRF protection on: start flowgate with --prefect.csrf)";
     }
-    if (options.proxy && !endpoint.tls && status == 407) {
-      error.message += " (from the proxy " + options.proxy->name + ", which wants valid credentials in its URL)";
+    // A proxy refusing its credentials answers 407, or 401 (tinyproxy) without Prefect's JSON.
+    if (options.proxy && !endpoint.tls && (status == 407 || (status == 401 && !prefect_says))) {
+      error.message += " (from the proxy " + options.proxy->name + ": check the user and password of its URL)";
     }
     // A self-hosted server answers 503 without Retry-After when its
     // database is busy or briefly unavailable: transient, retried like 502.

@@ -32,7 +32,7 @@ void async_open_tunnel(beast::tcp_stream& stream, const ProxyRoute& proxy, const
     const int status = static_cast<int>(answer.result_int());
     if (status >= 200 && status < 300) return done(std::nullopt);
     std::string message = exchange->what + " answered " + std::to_string(status) + " " + std::string(answer.reason());
-    if (status == 407) {
+    if (status == 407 || status == 401) {  // tinyproxy says 401 to wrong credentials
       message += has_credentials ? " (it refused the user and password of the proxy URL)"
                                  : " (it wants credentials: http://user:password@host:port)";
     }

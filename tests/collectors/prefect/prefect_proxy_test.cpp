@@ -112,6 +112,23 @@ TEST(PrefectClientProxy, SendsPlainHttpToTheProxyWithTheAbsoluteUrlAndItsCredent
   EXPECT_EQ(seen[0].proxy_authorization, "Basic YW5uOnNlY3JldA==");
 }
 
+TEST(PrefectClientProxy, NamesThePlainHttpProxyRefusingItsCredentials) {
+  CannedServer proxy({{407, "<html>no</html>", {}, false}, {401, "<html>no</html>", {}, false},
+                      {401, R"({"exception_message":"Unauthorized"})", {}, false}});
+  PrefectClient client(endpoint_of("http://prefect.invalid:4200/api"), through(proxy, "ann:wrong@"));
+  const std::string hint = "(from the proxy http://127.0.0.1:" + std::to_string(proxy.port()) +
+                           ": check the user and password of its URL)";
+  for (const int status : {407, 401}) {
+    const auto body = client.get("/admin/version");
+    ASSERT_FALSE(body);
+    EXPECT_EQ(body.error().status, status);
+    EXPECT_NE(body.error().message.find(hint), std::string::npos) << body.error().message;
+  }
+  const auto prefects = client.get("/admin/version");  // Prefect's own 401: no hint about the proxy
+  ASSERT_FALSE(prefects);
+  EXPECT_EQ(prefects.error().message.find("from the proxy"), std::string::npos) << prefects.error().message;
+}
+
 TEST(PrefectClientProxy, ReportsATunnelRefusedWithProxyAuthenticationRequiredOnceAndClearly) {
   CannedServer proxy({{407, "", {{"Proxy-Authenticate", "Basic realm=\"p\""}}, false}});
   PrefectClient client(endpoint_of("https://prefect.invalid/api"), through(proxy));
