@@ -26,7 +26,7 @@ void async_open_tunnel(beast::tcp_stream& stream, const ProxyRoute& proxy, const
   exchange->request.set(http::field::user_agent, "flowgate");
   if (!proxy.authorization.empty()) exchange->request.set(http::field::proxy_authorization, proxy.authorization);
   const bool has_credentials = !proxy.authorization.empty();
-  auto on_header = [&stream, exchange, done, has_credentials](boost::system::error_code ec, std::size_t) {
+  auto on_header = [exchange, done, has_credentials](boost::system::error_code ec, std::size_t) {
     if (ec) return done(TunnelRefusal{0, ec, exchange->what + ": " + ec.message()});
     const auto& answer = exchange->parser.get();
     const int status = static_cast<int>(answer.result_int());
