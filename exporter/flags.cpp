@@ -3,6 +3,7 @@
 #include "exporter/flag_table.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
@@ -433,6 +434,26 @@ std::vector<FlagSpec> prefect_flags() {
   };
 }
 
+// The Prefect flags of the proxy, CSRF and tag labels, listed after the others.
+std::vector<FlagSpec> prefect_access_and_tag_flags() {
+  return {
+      {"prefect.proxy-url", "",
+       "HTTP proxy to reach Prefect through (http://[user:password@]host:port); empty: $HTTPS_PROXY, "
+       "$HTTP_PROXY or $ALL_PROXY by the API URL's scheme. $NO_PROXY applies to both.",
+       text(&Flags::prefect_proxy_url)},
+      {"prefect.csrf", "false",
+       "Send CSRF tokens on POSTs, for a Prefect server started with PREFECT_SERVER_CSRF_PROTECTION_ENABLED.",
+       boolean(&Flags::prefect_csrf)},
+      {"prefect.tag-labels", "",
+       "Comma-separated tag keys: a run's tag key:value becomes the label tag_<key>=\"value\" on the flow-run "
+       "families and prefect_info_deployment (empty: none).",
+       text(&Flags::prefect_tag_labels)},
+      {"prefect.tag-values-limit", "20",
+       "Distinct values each tag label keeps; later new values read \"other\".",
+       count(&Flags::prefect_tag_values_limit)},
+  };
+}
+
 std::vector<FlagSpec> logging_flags() {
   return {
       {"log.level", "info", "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
@@ -580,7 +601,11 @@ const std::vector<FlagGroup>& flag_groups() {
       {"OTLP", otlp_flags()},
       {"Remote write", remote_write_flags()},
       {"Collectors", collector_flags()},
-      {"Prefect", prefect_flags()},
+      {"Prefect", [] {
+         auto flags = prefect_flags();
+         std::ranges::move(prefect_access_and_tag_flags(), std::back_inserter(flags));
+         return flags;
+       }()},
       {"Logging", logging_flags()},
       {"Informational", informational_flags()},
   };

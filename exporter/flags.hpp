@@ -98,6 +98,10 @@ struct Flags {
   std::string prefect_deployments_include;
   std::string prefect_deployments_exclude;
   bool prefect_tls_insecure_skip_verify = false;
+  std::string prefect_proxy_url;  // empty: $HTTPS_PROXY / $HTTP_PROXY / $ALL_PROXY
+  bool prefect_csrf = false;
+  std::string prefect_tag_labels;  // comma-separated tag keys
+  std::size_t prefect_tag_values_limit = 20;
   // Where the collector keeps its counters across restarts; empty: nowhere.
   // Not given: prefect-state.json next to persistence_file (empty when that is).
   std::string prefect_state_file;

@@ -87,6 +87,7 @@ class LoggedPrefectCollector final : public collectors::Collector {
       }
       logged_error_ = std::move(error);
     }
+    log_tag_refusal();
     auto state_error = collector_->state_file_error();
     if (state_error != logged_state_error_) {
       if (state_error.empty()) {
@@ -102,11 +103,20 @@ class LoggedPrefectCollector final : public collectors::Collector {
   }
 
  private:
+  // Once per new refusal: a tag seen at every poll is refused once.
+  void log_tag_refusal() {
+    const auto& refusal = collector_->last_tag_refusal();
+    if (refusal.empty() || refusal == logged_tag_refusal_) return;
+    logger_.log(LogLevel::warn, FLOWGATE_CALLER, "Prefect tag not used as a label value", {{"err", refusal}});
+    logged_tag_refusal_ = refusal;
+  }
+
   std::unique_ptr<prefect::PrefectCollector> collector_;
   Logger& logger_;
   // Touched by refresh() only (one thread at a time).
   std::string logged_error_;
   std::string logged_state_error_;
+  std::string logged_tag_refusal_;
 };
 
 // A whole number from one of the exporter's variables; `fallback` when unset.
@@ -198,6 +208,12 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   if (flags.prefect_compat_prefecthq) {
     if (auto error = read_compat_environment(environment, options)) return *error;
   }
+  options.proxy = environment.proxy;
+  options.proxy.proxy_url = flags.prefect_proxy_url;
+  options.client.csrf = flags.prefect_csrf;
+  options.model.tag_labels = prefect::split_tag_labels(flags.prefect_tag_labels);
+  if (auto refused = prefect::check_tag_labels(options.model.tag_labels)) return PrefectSetupError(*refused);
+  options.model.tag_values_per_label = flags.prefect_tag_values_limit;
   return options;
 }
 
@@ -209,16 +225,24 @@ std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags
                                        environment_variable("PAGINATION_LIMIT"),
                                        environment_variable("FAILED_RUNS_OFFSET_MINUTES"),
                                        environment_variable("FAILED_RUNS_LIMIT"),
-                                       environment_variable("ENABLE_FLOW_RUN_NAME_LABEL")};
+                                       environment_variable("ENABLE_FLOW_RUN_NAME_LABEL"),
+                                       prefect::proxy_settings_from(environment_variable)};
   warn_about_lowercase_true(flags, environment, logger);
   auto options = prefect_collector_options(flags, environment, read_whole_file);
   if (!options) throw std::runtime_error(options.error().message);
   const std::string auth = !options->auth_string.empty() ? "basic" : !options->api_key.empty() ? "bearer" : "none";
   try {
     auto collector = prefect::PrefectCollector::create(std::move(*options));
-    if (!collector) throw std::runtime_error("invalid --prefect.api-url: " + collector.error().message);
+    if (!collector) {
+      const auto& message = collector.error().message;
+      // The proxy's sentence names its flag or variable; the API URL's does not.
+      const bool about_proxy = message.starts_with("the proxy URL");
+      throw std::runtime_error(about_proxy ? message : "invalid --prefect.api-url: " + message);
+    }
+    const auto& proxy = (*collector)->client_proxy();
     logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect collector on",
-               {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file}});
+               {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file},
+                {"proxy", proxy ? proxy->name : "none"}});
     return std::make_unique<LoggedPrefectCollector>(std::move(*collector), logger);
   } catch (const std::invalid_argument& error) {  // a regex that does not compile
     throw std::runtime_error(error.what());

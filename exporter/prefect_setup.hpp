@@ -32,6 +32,7 @@ struct PrefectEnvironment {
   std::string failed_runs_offset_minutes{};  // $FAILED_RUNS_OFFSET_MINUTES
   std::string failed_runs_limit{};           // $FAILED_RUNS_LIMIT
   std::string enable_flow_run_name_label{};  // $ENABLE_FLOW_RUN_NAME_LABEL
+  collectors::prefect::ProxySettings proxy{};  // $HTTPS_PROXY, $NO_PROXY, ... (proxy_url unused)
 };
 
 using PrefectSetupError = exposition::MessageError;  // names the flag; never holds a secret

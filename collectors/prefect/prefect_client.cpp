@@ -19,7 +19,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "collectors/prefect/prefect_csrf.hpp"
 #include "collectors/prefect/prefect_json.hpp"
+#include "collectors/prefect/prefect_proxy_tunnel.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -43,6 +45,7 @@ struct PrefectClient::Connection {
       tls.set_default_verify_paths();
       tls.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
     }
+    if (options.csrf) csrf.emplace();
   }
 
   PrefectEndpoint endpoint;
@@ -58,6 +61,10 @@ struct PrefectClient::Connection {
   std::atomic<bool> cancelled{false};
   std::mutex cancel_mutex;  // with `woken`: wakes a retry's backoff when cancelled
   std::condition_variable woken;
+  // Why the last connect() failed on the way through the proxy.
+  std::optional<TunnelRefusal> proxy_failure;
+  std::optional<CsrfTokens> csrf;  // with options.csrf, until the server says it has no CSRF
+  bool csrf_refused = false;       // the last judged answer was a 403 about the CSRF token
 
   // `timeout`, cut to what is left before the deadline (at least 1 ms, so
   // that an expired deadline still fails through the stream's timer); 1 ms
@@ -114,27 +121,56 @@ struct PrefectClient::Connection {
     ioc.run();
   }
 
-  error_code connect() {
+  // Resolves and connects to the proxy when there is one, else to Prefect.
+  error_code open_tcp(std::optional<beast::tcp_stream>& stream) {
+    const std::string& host = options.proxy ? options.proxy->host : endpoint.host;
+    const std::string& port = options.proxy ? options.proxy->port : endpoint.port;
     error_code ec;
     tcp::resolver resolver(ioc);
     tcp::resolver::results_type addresses;
-    resolver.async_resolve(endpoint.host, endpoint.port, [&](error_code e, tcp::resolver::results_type found) {
+    resolver.async_resolve(host, port, [&](error_code e, tcp::resolver::results_type found) {
       ec = e;
       addresses = std::move(found);
     });
     run();
-    if (ec) return ec;
-    beast::tcp_stream stream(ioc);
+    if (!ec) {
+      stream.emplace(ioc);
+      stream->expires_after(bounded(options.connect_timeout));
+      stream->async_connect(addresses, [&](error_code e, const tcp::endpoint&) { ec = e; });
+      run();
+    }
+    if (ec && options.proxy) {
+      proxy_failure = TunnelRefusal{0, ec, "cannot reach the proxy " + options.proxy->name + ": " + ec.message()};
+    }
+    return ec;
+  }
+
+  // CONNECT through the proxy, for TLS to Prefect inside the tunnel.
+  error_code open_tunnel(beast::tcp_stream& stream) {
     stream.expires_after(bounded(options.connect_timeout));
-    stream.async_connect(addresses, [&](error_code e, const tcp::endpoint&) { ec = e; });
+    std::optional<TunnelRefusal> refusal;
+    async_open_tunnel(stream, *options.proxy, endpoint, [&](std::optional<TunnelRefusal> r) { refusal = std::move(r); });
     run();
+    if (!refusal) return {};
+    const error_code ec = refusal->error ? refusal->error : make_error_code(asio::error::connection_refused);
+    proxy_failure = std::move(refusal);
+    return ec;
+  }
+
+  error_code connect() {
+    proxy_failure.reset();
+    std::optional<beast::tcp_stream> stream;
+    error_code ec = open_tcp(stream);
     if (ec) return ec;
     ++stats.connections;
     if (!endpoint.tls) {
-      plain.emplace(std::move(stream));
+      plain.emplace(std::move(*stream));
       return {};
     }
-    secure.emplace(std::move(stream), tls);
+    if (options.proxy) {
+      if ((ec = open_tunnel(*stream))) return ec;
+    }
+    secure.emplace(std::move(*stream), tls);
     // SNI; SSL_set_tlsext_host_name is a macro with a C cast.
     if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(endpoint.host.c_str())) != 1) {
@@ -174,7 +210,12 @@ struct PrefectClient::Connection {
   }
 
   http::request<http::string_body> build_request(http::verb verb, std::string_view path, std::string_view body) const {
-    http::request<http::string_body> request{verb, endpoint.target(path), 11};
+    // A plain-http proxy takes the absolute URL; an https one only sees the tunnel.
+    const bool via_proxy = options.proxy && !endpoint.tls;
+    http::request<http::string_body> request{verb, via_proxy ? absolute_target(endpoint, path) : endpoint.target(path), 11};
+    if (via_proxy && !options.proxy->authorization.empty()) {
+      request.set(http::field::proxy_authorization, options.proxy->authorization);
+    }
     const bool default_port = endpoint.port == (endpoint.tls ? "443" : "80");
     request.set(http::field::host, default_port ? endpoint.host : endpoint.host + ":" + endpoint.port);
     request.set(http::field::user_agent, "flowgate");
@@ -183,6 +224,10 @@ struct PrefectClient::Connection {
     if (verb == http::verb::post) {
       request.set(http::field::content_type, "application/json");
       request.body() = std::string(body);
+      if (csrf && !csrf->token().empty()) {
+        request.set(kCsrfTokenHeader, csrf->token());
+        request.set(kCsrfClientHeader, csrf->client());
+      }
     }
     request.keep_alive(true);
     request.prepare_payload();
@@ -209,12 +254,21 @@ struct PrefectClient::Connection {
   // A 2xx answer's body, else the error: throttled (429, or 503 with
   // Retry-After) and statuses that are not retried end the request; others
   // are retried by the caller.
-  static ClientResult<std::string> judge(http::response<http::string_body>& response, const std::string& what) {
+  ClientResult<std::string> judge(http::response<http::string_body>& response, const std::string& what) {
     const int status = static_cast<int>(response.result_int());
+    csrf_refused = false;
     if (status >= 200 && status < 300) return std::move(response.body());
     const auto prefect_says = parse_api_error(response.body());
     ClientError error(ClientErrorKind::http_status, status,
                       what + ": HTTP " + std::to_string(status) + (prefect_says ? ": " + *prefect_says : ""));
+    csrf_refused = is_csrf_refusal(status, response.body());
+    if (csrf_refused && !options.csrf) {
+      error.message += " (the server has CSRF protection on: start flowgate with --prefect.csrf)";
+    }
+    // A proxy refusing its credentials answers 407, or 401 (tinyproxy) without Prefect's JSON.
+    if (options.proxy && !endpoint.tls && (status == 407 || (status == 401 && !prefect_says))) {
+      error.message += " (from the proxy " + options.proxy->name + ": check the user and password of its URL)";
+    }
     // A self-hosted server answers 503 without Retry-After when its
     // database is busy or briefly unavailable: transient, retried like 502.
     const bool announced_pause = response.find(http::field::retry_after) != response.end();
@@ -225,7 +279,20 @@ struct PrefectClient::Connection {
     return error;
   }
 
-  ClientResult<std::string> request(http::verb verb, std::string_view path, std::string_view body) {
+  // A failed exchange: the proxy's refusal (its status kept, so that a 407
+  // or 403 is not retried) or a transport error.
+  ClientError failure(const std::string& what, error_code ec) {
+    if (proxy_failure) {
+      const int status = proxy_failure->status;
+      const auto kind = status == 0 ? ClientErrorKind::transport : ClientErrorKind::http_status;
+      ClientError error(kind, status, what + ": " + proxy_failure->message);
+      proxy_failure.reset();
+      return error;
+    }
+    return ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
+  }
+
+  ClientResult<std::string> attempts(http::verb verb, std::string_view path, std::string_view body) {
     const auto request = build_request(verb, path, body);
     const std::string what = std::string(request.method_string()) + " " + std::string(request.target());
 
@@ -248,7 +315,8 @@ struct PrefectClient::Connection {
       if (const error_code ec = send_once(request, response)) {
         close();
         if (past_deadline()) return deadline_passed(ec.message());
-        last = ClientError(ClientErrorKind::transport, 0, what + ": " + ec.message());
+        last = failure(what, ec);
+        if (last.kind == ClientErrorKind::http_status && !is_retried_status(last.status)) return last;
         continue;
       }
       last_used = std::chrono::steady_clock::now();
@@ -262,7 +330,47 @@ struct PrefectClient::Connection {
     }
     return last;
   }
+
+  ClientResult<std::string> request(http::verb verb, std::string_view path, std::string_view body);
+  std::optional<ClientError> fetch_csrf_token_if_due();
 };
+
+// The Connection's requests with CSRF tokens: fetched before a POST when
+// due, fetched again once when the server refuses the one sent.
+ClientResult<std::string> PrefectClient::Connection::request(http::verb verb, std::string_view path,
+                                                             std::string_view body) {
+  if (verb != http::verb::post || !csrf) return attempts(verb, path, body);
+  if (auto failed = fetch_csrf_token_if_due()) return *failed;
+  auto answer = attempts(verb, path, body);
+  if (answer || !csrf_refused || !csrf) return answer;
+  csrf->forget();
+  if (auto failed = fetch_csrf_token_if_due()) return *failed;
+  answer = attempts(verb, path, body);
+  if (answer || !csrf_refused) return answer;
+  ClientError error = answer.error();  // result::error() is a copy
+  error.message += " (again with a new CSRF token)";
+  return error;
+}
+
+std::optional<ClientError> PrefectClient::Connection::fetch_csrf_token_if_due() {
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  if (!csrf->due(now)) return std::nullopt;
+  ++stats.csrf_token_fetches;
+  auto answer = attempts(http::verb::get, csrf->token_path(), {});
+  if (!answer && answer.error().status == 422) {
+    csrf.reset();  // Prefect: "CSRF protection is disabled."; plain POSTs then
+    return std::nullopt;
+  }
+  if (!answer) {
+    ClientError error = answer.error();
+    error.message = "fetching a CSRF token (--prefect.csrf): " + error.message;
+    return error;
+  }
+  if (auto error = csrf->accept(*answer, now)) {
+    return ClientError(ClientErrorKind::bad_body, 200, "GET /csrf-token: undecodable token: " + error->describe());
+  }
+  return std::nullopt;
+}
 
 PrefectClient::PrefectClient(PrefectEndpoint endpoint, ClientOptions options)
     : connection_(std::make_unique<Connection>(std::move(endpoint), options)) {}

@@ -3,7 +3,9 @@
 // connection, every operation bounded by a timeout, transient failures
 // (connection errors, timeouts, 500/502/504, 503 without Retry-After) retried
 // with backoff, 429 and 503 with Retry-After returned at once so the caller
-// can skip polls.
+// can skip polls. Through an HTTP proxy when the options name one
+// (prefect_proxy.hpp), and with CSRF tokens on POSTs when asked
+// (prefect_csrf.hpp).
 // Blocks the calling thread (the collector's own); not thread-safe: one
 // client per collector. Never logs; errors are values.
 
@@ -19,6 +21,7 @@
 #include <boost/system/result.hpp>
 
 #include "collectors/prefect/prefect_endpoint.hpp"
+#include "collectors/prefect/prefect_proxy.hpp"
 #include "exposition/retry_after.hpp"
 
 namespace flowgate::collectors::prefect {
@@ -33,6 +36,13 @@ struct ClientOptions {
   // A connection idle longer than this is closed before the next request:
   // Prefect's server drops idle connections after 5 s (--keep-alive-timeout).
   std::chrono::milliseconds max_idle{4000};
+  // Where to connect instead of Prefect (choose_proxy); nullopt: directly.
+  std::optional<ProxyRoute> proxy;
+  // Send Prefect-Csrf-Token/-Client on POSTs, fetching a token first and
+  // again before it expires or when the server refuses it (once per
+  // request). A server that answers the token request with 422 (CSRF
+  // protection off) gets plain POSTs from then on.
+  bool csrf = false;
 };
 
 enum class ClientErrorKind {
@@ -61,6 +71,7 @@ struct ClientStats {
   std::uint64_t requests = 0;  // requests sent, retries and resends on stale connections included
   std::uint64_t response_bytes = 0;
   std::uint64_t connections = 0;
+  std::uint64_t csrf_token_fetches = 0;  // GET /csrf-token requests (also in `requests`)
 };
 
 using exposition::parse_retry_after;  // Retry-After, exposition/retry_after.hpp

@@ -39,6 +39,9 @@ boost::system::result<std::unique_ptr<PrefectCollector>, EndpointError> PrefectC
     PrefectCollectorOptions options) {
   auto endpoint = make_endpoint(options.api_url, options.api_key, options.auth_string);
   if (!endpoint) return endpoint.error();
+  auto proxy = choose_proxy(*endpoint, options.proxy);
+  if (!proxy) return proxy.error();
+  options.client.proxy = std::move(*proxy);
   options.model.keep = name_selection(options);
   PrefectClient client(std::move(*endpoint), options.client);
   return std::unique_ptr<PrefectCollector>(new PrefectCollector(std::move(options), std::move(client)));
@@ -151,6 +154,10 @@ std::vector<prometheus::MetricFamily> PrefectCollector::Collect() const {
           "HTTP requests sent to the Prefect API (retries and resends included).", spent->client.requests);
   counter("flowgate_prefect_response_bytes_total", "Bytes of Prefect API response bodies read.",
           spent->client.response_bytes);
+  if (options_.client.csrf) {
+    counter("flowgate_prefect_csrf_token_fetches_total", "CSRF tokens requested from Prefect (--prefect.csrf).",
+            spent->client.csrf_token_fetches);
+  }
   return families;
 }
 

@@ -48,6 +48,9 @@ struct PrefectCollectorOptions {
   // loaded by create(), rewritten after each poll that changed them; empty:
   // nowhere (only the finished-runs counter continues, through the seed).
   std::string state_file;
+  // The proxy settings (--prefect.proxy-url, $HTTPS_PROXY, ...): create()
+  // chooses client.proxy from them, and refuses a proxy URL it cannot use.
+  ProxySettings proxy;
   ClientOptions client;
   PollPlan plan;
   ModelOptions model;
@@ -80,6 +83,11 @@ class PrefectCollector final : public Collector {
   const std::string& state_file_warning() const { return state_file_warning_; }
   // The last failure to write the state file (empty after a good write).
   std::string state_file_error() const { return *state_file_error_.load(); }
+  // The proxy the client goes through (nullopt: none).
+  const std::optional<ProxyRoute>& client_proxy() const { return options_.client.proxy; }
+  // The latest tag refusal (--prefect.tag-labels), empty for none; from
+  // refresh()'s thread only.
+  const std::string& last_tag_refusal() const { return state_.tags.last_refusal; }
 
  private:
   PrefectCollector(PrefectCollectorOptions options, PrefectClient client);

@@ -113,6 +113,25 @@ class ObjectReader {
     return value->GetBool();
   }
 
+  // An array of strings that may be null or absent (empty then), as `tags`.
+  std::vector<std::string> nullable_strings(const char* key) {
+    std::vector<std::string> out;
+    const Value* value = find_optional(key);
+    if (value == nullptr) return out;
+    if (!value->IsArray()) {
+      fail(key, "expected an array of strings or null");
+      return out;
+    }
+    for (const Value& item : value->GetArray()) {
+      if (!item.IsString()) {
+        fail(key, "expected an array of strings or null");
+        return {};
+      }
+      out.emplace_back(item.GetString(), item.GetStringLength());
+    }
+    return out;
+  }
+
   // A required array member; nullptr (and an error) otherwise.
   const Value* array(const char* key) {
     const Value* value = find(key);
@@ -222,6 +241,7 @@ FlowRun read_flow_run(ObjectReader& reader, std::optional<PrefectJsonError>& err
   run.end_time = reader.timestamp("end_time");
   run.total_run_time = reader.number("total_run_time");
   run.run_count = reader.integer("run_count");
+  run.tags = reader.nullable_strings("tags");
   run.state = read_state(reader, error);
   return run;
 }
@@ -251,6 +271,7 @@ Deployment read_deployment(ObjectReader& reader, std::optional<PrefectJsonError>
   deployment.paused = reader.boolean("paused");
   deployment.work_pool_name = reader.nullable_string("work_pool_name");
   deployment.work_queue_name = reader.nullable_string("work_queue_name");
+  deployment.tags = reader.nullable_strings("tags");
   if (const Value* schedules = reader.array("schedules")) {
     for (rapidjson::SizeType i = 0; i < schedules->Size(); ++i) {
       ObjectReader schedule((*schedules)[i], reader.path() + "/schedules/" + std::to_string(i), error);
@@ -449,6 +470,21 @@ JsonResult<std::string> parse_version(std::string_view body) {
   if (!document) return document.error();
   if (!document->IsString()) return PrefectJsonError("", "expected a version string");
   return std::string(document->GetString(), document->GetStringLength());
+}
+
+JsonResult<CsrfToken> parse_csrf_token(std::string_view body) {
+  auto document = parse_document(body);
+  if (!document) return document.error();
+  std::optional<PrefectJsonError> error;
+  ObjectReader reader(*document, "", error);
+  CsrfToken token;
+  token.token = reader.string("token");
+  token.client = reader.string("client");
+  token.expiration = reader.timestamp("expiration");
+  if (!error && token.token.empty()) return PrefectJsonError("/token", "empty");
+  if (!error && !token.expiration) return PrefectJsonError("/expiration", "missing");
+  if (error) return *error;
+  return token;
 }
 
 JsonResult<std::int64_t> parse_count(std::string_view body) {

@@ -63,6 +63,7 @@ struct FlowRun {
   std::optional<Timestamp> end_time;
   double total_run_time = 0.0;  // seconds
   std::int64_t run_count = 0;
+  std::vector<std::string> tags;  // free strings, as the API gives them
 };
 
 struct TaskRun {
@@ -165,6 +166,13 @@ JsonResult<std::vector<HistoryInterval>> parse_run_history(std::string_view body
 JsonResult<EventPage> parse_event_page(std::string_view body);
 // /version and /admin/version: a JSON string.
 JsonResult<std::string> parse_version(std::string_view body);
+// GET /csrf-token?client=<id> (servers with CSRF protection on).
+struct CsrfToken {
+  std::string token;
+  std::string client;
+  std::optional<Timestamp> expiration;  // always set in a decoded token
+};
+JsonResult<CsrfToken> parse_csrf_token(std::string_view body);
 // Every /count route: a JSON integer.
 JsonResult<std::int64_t> parse_count(std::string_view body);
 

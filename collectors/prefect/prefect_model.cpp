@@ -5,6 +5,7 @@
 #include <limits>
 #include <functional>
 #include <optional>
+#include <set>
 
 #include "collectors/metric_family_builder.hpp"
 
@@ -51,6 +52,26 @@ void add_map_family(MetricFamilies& out, std::string name, std::string help, Met
     add_sample(family, value, labels);
   }
   out.push_back(std::move(family));
+}
+
+// `key` followed by the tag label values of `tags` (nothing without --prefect.tag-labels).
+LabelValues with_tags(LabelValues key, const std::vector<std::string>& tags, const ModelOptions& options,
+                      PrefectState& state) {
+  if (options.tag_labels.empty()) return key;
+  auto values = tag_label_values(tags, options.tag_labels, options.tag_values_per_label, state.tags);
+  key.insert(key.end(), std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
+  return key;
+}
+
+LabelValues joined(LabelValues key, const LabelValues& tag_values) {
+  key.insert(key.end(), tag_values.begin(), tag_values.end());
+  return key;
+}
+
+std::vector<std::string> with_tag_names(std::vector<std::string> names, const ModelOptions& options) {
+  const auto tag_names = tag_label_names(options.tag_labels);
+  names.insert(names.end(), tag_names.begin(), tag_names.end());
+  return names;
 }
 
 std::string bool_label(bool value) { return value ? "true" : "false"; }
@@ -107,10 +128,12 @@ using Keep = std::function<bool(const std::string& flow, const std::string& depl
 // only takes it as a floor, since it already counted since its watermark.
 enum class SeedUse { start_from, floor };
 
-void apply_seed(PrefectState& state, const PollResult& poll, const Names& names, const Keep& kept, SeedUse use) {
+void apply_seed(PrefectState& state, const PollResult& poll, const Names& names, const Keep& kept, SeedUse use,
+                const ModelOptions& options) {
   for (const auto& seed : poll.finished_seed) {
-    const LabelValues key{names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
-                          seed.state_name};
+    const LabelValues key = with_tags({names.flow(seed.flow_id), names.deployment(seed.deployment_id), seed.state_type,
+                                       seed.state_name},
+                                      {}, options, state);
     if (!kept(key[0], key[1])) continue;
     double& value = state.flow_runs_finished[key];
     const auto count = static_cast<double>(seed.count);
@@ -134,18 +157,16 @@ void observe_duration(DurationHistogram& histogram, double seconds, const std::v
 // A FAILED or CRASHED run: its exception type (capped per deployment, the
 // rest as "other") and the newest-first ring of failures for alert links.
 void record_failure(PrefectState& state, const FlowRun& run, const std::string& flow, const std::string& deployment,
-                    const ModelOptions& options) {
+                    const LabelValues& tag_values, const ModelOptions& options) {
   std::string exception = exception_type_from_message(run.state.message);
-  std::size_t types_here = 0;
-  bool known = false;
+  std::set<std::string_view> types_here;  // tag labels may repeat a type
   for (const auto& [key, value] : state.flow_run_failures) {
-    if (key[0] == flow && key[1] == deployment) {
-      ++types_here;
-      known = known || key[2] == exception;
-    }
+    if (key[0] == flow && key[1] == deployment) types_here.insert(key[2]);
   }
-  if (!known && types_here >= options.exception_types_per_deployment) exception = "other";
-  state.flow_run_failures[{flow, deployment, exception}] += 1;
+  if (!types_here.contains(exception) && types_here.size() >= options.exception_types_per_deployment) {
+    exception = "other";
+  }
+  state.flow_run_failures[joined({flow, deployment, exception}, tag_values)] += 1;
   state.latest_failures.push_front({{flow, deployment, run.id, run.name, run.state.name, exception}});
 }
 
@@ -167,9 +188,13 @@ void count_finished_flow_runs(PrefectState& state, const PollResult& poll, const
     const std::string flow = names.flow(run->flow_id);
     const std::string deployment = names.deployment(run->deployment_id);
     if (!kept(flow, deployment)) continue;
-    state.flow_runs_finished[{flow, deployment, run->state.type, run->state.name}] += 1;
-    observe_duration(state.flow_run_durations[{flow, deployment}], run->total_run_time, options.duration_buckets);
-    if (run->state.type == "FAILED" || run->state.type == "CRASHED") record_failure(state, *run, flow, deployment, options);
+    const LabelValues tag_values = with_tags({}, run->tags, options, state);
+    state.flow_runs_finished[joined({flow, deployment, run->state.type, run->state.name}, tag_values)] += 1;
+    observe_duration(state.flow_run_durations[joined({flow, deployment}, tag_values)],
+                     run->total_run_time, options.duration_buckets);
+    if (run->state.type == "FAILED" || run->state.type == "CRASHED") {
+      record_failure(state, *run, flow, deployment, tag_values, options);
+    }
   }
   while (state.latest_failures.size() > options.failure_info_limit) state.latest_failures.pop_back();
 }
@@ -211,14 +236,16 @@ CurrentGauges count_current_runs(PrefectState& state, const PollResult& poll, co
     const std::string flow = names.flow(run.flow_id);
     const std::string deployment = names.deployment(run.deployment_id);
     if (!kept(flow, deployment)) continue;
-    state.flow_runs_current_seen[{flow, deployment, run.state.type, run.state.name}] += 1;
+    const LabelValues tag_values = with_tags({}, run.tags, options, state);
+    state.flow_runs_current_seen[joined({flow, deployment, run.state.type, run.state.name}, tag_values)] += 1;
+    const LabelValues flow_key = joined({flow, deployment}, tag_values);
     if (run.state.type == "SCHEDULED") {
-      double& late = gauges.lateness[{flow, deployment}];
+      double& late = gauges.lateness[flow_key];
       if (run.expected_start_time) late = std::max(late, seconds_between(*run.expected_start_time, poll.now));
       if (run.state.name == "Late") gauges.queue_late[{run.work_pool_name, run.work_queue_name}] += 1;
     }
     if (run.state.type == "RUNNING") {
-      double& count = gauges.stuck[{flow, deployment}];
+      double& count = gauges.stuck[flow_key];
       if (run.start_time && poll.now - *run.start_time >= options.stuck_running_after) count += 1;
     }
   }
@@ -230,12 +257,14 @@ CurrentGauges count_current_runs(PrefectState& state, const PollResult& poll, co
   return gauges;
 }
 
-prometheus::MetricFamily duration_family(const PrefectState& state, const std::vector<double>& buckets) {
+prometheus::MetricFamily duration_family(const PrefectState& state, const ModelOptions& options) {
+  const std::vector<double>& buckets = options.duration_buckets;
+  const auto label_names = with_tag_names({"flow_name", "deployment_name"}, options);
   auto durations = make_family("prefect_flow_run_duration_seconds", "Run time of finished flow runs.",
                                MetricType::Histogram);
   for (const auto& [key, histogram] : state.flow_run_durations) {
     prometheus::ClientMetric metric;
-    metric.label = {{"flow_name", key[0]}, {"deployment_name", key[1]}};
+    for (std::size_t i = 0; i < label_names.size() && i < key.size(); ++i) metric.label.push_back({label_names[i], key[i]});
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < buckets.size(); ++i) {
       cumulative += i < histogram.bucket_counts.size() ? histogram.bucket_counts[i] : 0;
@@ -255,13 +284,13 @@ void render_run_families(MetricFamilies& out, const PrefectState& state, const C
   out.push_back(single_sample_family("prefect_up", "1 if the last poll of the Prefect API succeeded.", MetricType::Gauge, 1));
   add_map_family(out, "prefect_server_info", "Prefect server version.", MetricType::Gauge, {"version"},
                  {{{poll.server_version}, 1}});
-  const std::vector<std::string> run_labels{"flow_name", "deployment_name", "state_type", "state_name"};
+  const auto run_labels = with_tag_names({"flow_name", "deployment_name", "state_type", "state_name"}, options);
   add_map_family(out, "prefect_flow_runs", "Current non-terminal flow runs.", MetricType::Gauge, run_labels,
                  state.flow_runs_current_seen);
   add_map_family(out, "prefect_flow_runs_finished_total", "Flow runs that reached a terminal state.",
                  MetricType::Counter, run_labels, state.flow_runs_finished);
-  out.push_back(duration_family(state, options.duration_buckets));
-  const std::vector<std::string> flow_labels{"flow_name", "deployment_name"};
+  out.push_back(duration_family(state, options));
+  const auto flow_labels = with_tag_names({"flow_name", "deployment_name"}, options);
   add_map_family(out, "prefect_flow_run_lateness_seconds",
                  "Largest lateness (now - expected start) of runs still scheduled.", MetricType::Gauge, flow_labels,
                  gauges.lateness);
@@ -269,7 +298,7 @@ void render_run_families(MetricFamilies& out, const PrefectState& state, const C
                  MetricType::Gauge, flow_labels, gauges.stuck);
   add_map_family(out, "prefect_flow_run_failures_total",
                  "FAILED/CRASHED runs by the exception type named in the state message.", MetricType::Counter,
-                 {"flow_name", "deployment_name", "exception_type"}, state.flow_run_failures);
+                 with_tag_names({"flow_name", "deployment_name", "exception_type"}, options), state.flow_run_failures);
   std::map<LabelValues, double> failure_info;
   for (const auto& failure : state.latest_failures) failure_info[failure.labels] = 1;
   add_map_family(out, "prefect_flow_run_last_failure_info", "The latest flow run failures, for alert links.",
@@ -286,18 +315,20 @@ void render_run_families(MetricFamilies& out, const PrefectState& state, const C
 
 // Deployments, work pools and queues, workers.
 void render_inventory_families(MetricFamilies& out, const CurrentGauges& gauges, const PollResult& poll,
-                               const Names& names, const Keep& kept) {
+                               const Names& names, const Keep& kept, PrefectState& state, const ModelOptions& options) {
   std::map<LabelValues, double> deployments;
   for (const auto& d : poll.deployments) {
     if (!kept(names.flow(d.flow_id), d.name)) continue;
-    deployments[{d.name, names.flow(d.flow_id), d.work_pool_name, d.work_queue_name, d.status, bool_label(d.paused),
-                 bool_label(d.any_schedule_active && !d.paused)}] = 1;
+    deployments[with_tags({d.name, names.flow(d.flow_id), d.work_pool_name, d.work_queue_name, d.status,
+                           bool_label(d.paused), bool_label(d.any_schedule_active && !d.paused)},
+                          d.tags, options, state)] = 1;
   }
   out.push_back(single_sample_family("prefect_deployments_total", "Deployments.", MetricType::Gauge,
                                      static_cast<double>(deployments.size())));
   add_map_family(out, "prefect_info_deployment", "One per deployment.", MetricType::Gauge,
-                 {"deployment_name", "flow_name", "work_pool_name", "work_queue_name", "status", "paused",
-                  "is_schedule_active"},
+                  with_tag_names({"deployment_name", "flow_name", "work_pool_name", "work_queue_name", "status",
+                                 "paused", "is_schedule_active"},
+                                options),
                  deployments);
 
   out.push_back(single_sample_family("prefect_work_pools_total", "Work pools.", MetricType::Gauge,
@@ -338,12 +369,12 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   // every run read (they finished since its watermark) and then takes the
   // seed as a floor.
   const bool seeding = !state.seeded && !state.restored && !poll.finished_seed.empty();
-  if (seeding) apply_seed(state, poll, names, kept, SeedUse::start_from);
+  if (seeding) apply_seed(state, poll, names, kept, SeedUse::start_from, options);
   const auto in_seed = [&](const FlowRun& run) {
     return seeding && (!poll.seed_until || *run.end_time <= *poll.seed_until);
   };
   count_finished_flow_runs(state, poll, names, kept, in_seed, options);
-  if (!state.seeded) apply_seed(state, poll, names, kept, SeedUse::floor);
+  if (!state.seeded) apply_seed(state, poll, names, kept, SeedUse::floor, options);
   count_finished_task_runs(state, poll, names);
   if (state.watermark) forget_before(state.counted_flow_states, *state.watermark - options.finished_overlap);
   if (state.task_watermark) forget_before(state.counted_task_states, *state.task_watermark - options.finished_overlap);
@@ -351,7 +382,16 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
 
   MetricFamilies out;
   render_run_families(out, state, gauges, poll, options);
-  render_inventory_families(out, gauges, poll, names, kept);
+  render_inventory_families(out, gauges, poll, names, kept, state, options);
+  if (!options.tag_labels.empty()) {
+    add_map_family(out, "flowgate_prefect_tags_refused_total",
+                   "Distinct Prefect tags not turned into a tag label value as given, by reason.", MetricType::Counter,
+                   {"reason"}, [&state] {
+                     std::map<LabelValues, double> refused{{{"invalid_utf8"}, 0}, {{"over_limit"}, 0}};
+                     for (const auto& [reason, count] : state.tags.refused) refused[{reason}] = count;
+                     return refused;
+                   }());
+  }
   apply_compat(state.compat, poll, options.compat, kept, out);
   return {std::move(state), std::move(out)};
 }

@@ -21,6 +21,7 @@
 
 #include "collectors/prefect/prefect_compat_model.hpp"
 #include "collectors/prefect/prefect_json.hpp"
+#include "collectors/prefect/prefect_tags.hpp"
 
 namespace flowgate::collectors::prefect {
 
@@ -93,6 +94,12 @@ struct ModelOptions {
   // all. Task runs are not filtered (their flow is not always known).
   std::function<bool(std::string_view flow_name, std::string_view deployment_name)> keep;
   CompatOptions compat;  // --prefect.compat-prefecthq
+  // --prefect.tag-labels (checked with check_tag_labels): each key adds the
+  // label tag_<key>, after the others, to the flow-run families and
+  // prefect_info_deployment, valued from the run's (deployment's) tags
+  // (prefect_tags.hpp); runs counted from the seed have them empty.
+  std::vector<std::string> tag_labels;
+  std::size_t tag_values_per_label = 20;
 };
 
 struct DurationHistogram {
@@ -129,6 +136,7 @@ struct PrefectState {
   // --prefect.compat-prefecthq's windows; not in the state file (refilled
   // by the first poll of a process).
   CompatState compat;
+  TagLabelState tags;  // not in the state file
 };
 
 struct PollOutcome {

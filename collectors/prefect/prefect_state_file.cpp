@@ -189,6 +189,10 @@ std::string state_to_json(const PrefectState& state, std::string_view api_url, c
   out.Int(kVersion);
   write_string(out, "api_url");
   write_string(out, api_url);
+  if (!model.tag_labels.empty()) {  // the counters' keys end with these labels' values
+    write_string(out, "tag_labels");
+    write_labels(out, model.tag_labels);
+  }
   write_watermark(out, "flow_watermark_us", state.watermark);
   write_watermark(out, "task_watermark_us", state.task_watermark);
   write_series(out, "flow_runs_finished", state.flow_runs_finished);
@@ -247,6 +251,16 @@ std::optional<StateFileError> check_identity(const Value& root, std::string_view
   return std::nullopt;
 }
 
+// The file's --prefect.tag-labels (absent: none) must be today's: its keys end with their values.
+std::optional<StateFileError> check_tag_labels_match(const Value& root, const ModelOptions& model) {
+  std::vector<std::string> written;
+  if (const auto it = root.FindMember("tag_labels"); it != root.MemberEnd() && it->value.IsArray()) {
+    for (const auto& key : it->value.GetArray()) written.emplace_back(key.IsString() ? key.GetString() : "");
+  }
+  if (written == model.tag_labels) return std::nullopt;
+  return StateFileError("written with other --prefect.tag-labels");
+}
+
 void read_durations(Reader& read, const ModelOptions& model, PrefectState& state) {
   for (const Value* entry : read.entries("flow_run_durations")) {
     if (!entry->IsArray() || entry->Size() != 4 || !(*entry)[1].IsArray() ||
@@ -254,7 +268,7 @@ void read_durations(Reader& read, const ModelOptions& model, PrefectState& state
       read.fail("an entry of \"flow_run_durations\" is not [labels, bucket counts, count, sum]");
       break;
     }
-    auto labels = read.labels((*entry)[0], kFlowLabels, "flow_run_durations");
+    auto labels = read.labels((*entry)[0], kFlowLabels + model.tag_labels.size(), "flow_run_durations");
     auto sum = read.count((*entry)[3], "flow_run_durations");
     if (!labels || !sum) break;
     DurationHistogram histogram;
@@ -277,14 +291,16 @@ boost::system::result<PrefectState, StateFileError> state_from_json(std::string_
   }
   const Value& root = document;
   if (auto error = check_identity(root, api_url)) return *error;
+  if (auto error = check_tag_labels_match(root, model)) return *error;
 
   Reader read(root);
   PrefectState state;
   state.restored = true;
   state.watermark = read.watermark("flow_watermark_us");
   state.task_watermark = read.watermark("task_watermark_us");
-  state.flow_runs_finished = read.series("flow_runs_finished", kFinishedLabels);
-  state.flow_run_failures = read.series("flow_run_failures", kFailureLabels);
+  const std::size_t tags = model.tag_labels.size();
+  state.flow_runs_finished = read.series("flow_runs_finished", kFinishedLabels + tags);
+  state.flow_run_failures = read.series("flow_run_failures", kFailureLabels + tags);
   state.task_runs_finished = read.series("task_runs_finished", kTaskLabels);
   state.task_run_retries = read.series("task_run_retries", kRetryLabels);
 

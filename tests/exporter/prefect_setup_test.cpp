@@ -60,7 +60,8 @@ TEST(PrefectFlags, EveryPrefectFlagIsInTheHelpText) {
                     "prefect.inventory-interval", "prefect.poll-timeout", "prefect.request-timeout",
                     "prefect.stuck-running-after", "prefect.finished-overlap", "prefect.failure-info-limit",
                     "prefect.flows-include", "prefect.flows-exclude", "prefect.deployments-include",
-                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file"}) {
+                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file",
+                    "prefect.proxy-url", "prefect.csrf", "prefect.tag-labels", "prefect.tag-values-limit"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;  // booleans show as --[no-]name
   }
 }
@@ -104,6 +105,41 @@ TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
   EXPECT_EQ(options->state_file, "data/prefect-state.json");
 }
 
+TEST(PrefectSetup, ProxyCsrfAndTagFlagsBecomeTheCollectorsOptions) {
+  auto flags = parse({"--prefect.proxy-url=http://proxy:3128", "--prefect.csrf", "--prefect.tag-labels=env, team",
+                      "--prefect.tag-values-limit=5"});
+  PrefectEnvironment environment;
+  environment.proxy.https_proxy = "http://env-proxy:1";
+  environment.proxy.no_proxy = "internal";
+  auto options = prefect_collector_options(flags, environment, files({}));
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_EQ(options->proxy.proxy_url, "http://proxy:3128");
+  EXPECT_EQ(options->proxy.https_proxy, "http://env-proxy:1");
+  EXPECT_EQ(options->proxy.no_proxy, "internal");
+  EXPECT_TRUE(options->client.csrf);
+  EXPECT_EQ(options->model.tag_labels, (std::vector<std::string>{"env", "team"}));
+  EXPECT_EQ(options->model.tag_values_per_label, 5u);
+  EXPECT_FALSE(parse({}).prefect_csrf);
+  EXPECT_EQ(parse({}).prefect_tag_values_limit, 20u);
+}
+
+TEST(PrefectSetup, RefusesATagLabelThatCannotFormALabelName) {
+  auto options = prefect_collector_options(parse({"--prefect.tag-labels=env,cost-center"}), {}, files({}));
+  ASSERT_FALSE(options);
+  EXPECT_NE(options.error().message.find("--prefect.tag-labels: \"cost-center\" cannot follow tag_"), std::string::npos)
+      << options.error().message;
+}
+
+TEST(PrefectSetup, RefusesAProxyUrlItCannotUse) {
+  Logger logger(LogLevel::error);
+  try {
+    make_prefect_collector(parse({"--prefect.proxy-url=socks5://proxy:1080"}), logger);
+    ADD_FAILURE() << "a socks5 proxy must stop the start";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("--prefect.proxy-url"), std::string::npos) << error.what();
+  }
+}
+
 TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {
   // A slow poll delays the next one (the scheduler never overlaps them); it is not a failure.
   auto options = prefect_collector_options(parse({"--prefect.poll-interval=1s"}), {}, files({}));
@@ -112,7 +148,7 @@ TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {
 }
 
 TEST(PrefectSetup, SecretsComeFromTheEnvironmentWhenNoFileIsGiven) {
-  auto options = prefect_collector_options(parse({}), {"pnu_key", "admin:pass"}, files({}));
+  auto options = prefect_collector_options(parse({}), {"pnu_key", "admin:pass", {}}, files({}));
   ASSERT_TRUE(options);
   EXPECT_EQ(options->api_key, "pnu_key");
   EXPECT_EQ(options->auth_string, "admin:pass");
@@ -120,7 +156,7 @@ TEST(PrefectSetup, SecretsComeFromTheEnvironmentWhenNoFileIsGiven) {
 
 TEST(PrefectSetup, SecretFilesWinOverTheEnvironmentAndLoseTheirNewline) {
   auto flags = parse({"--prefect.api-key-file=/run/key", "--prefect.auth-string-file=/run/auth"});
-  auto options = prefect_collector_options(flags, {"env_key", "env:auth"},
+  auto options = prefect_collector_options(flags, {"env_key", "env:auth", {}},
                                            files({{"/run/key", "pnu_file\n"}, {"/run/auth", " u:p \r\n"}}));
   ASSERT_TRUE(options);
   EXPECT_EQ(options->api_key, "pnu_file");
@@ -128,7 +164,7 @@ TEST(PrefectSetup, SecretFilesWinOverTheEnvironmentAndLoseTheirNewline) {
 }
 
 TEST(PrefectSetup, UnreadableOrEmptySecretFileIsAnErrorNamingTheFlagNotTheSecret) {
-  auto unreadable = prefect_collector_options(parse({"--prefect.api-key-file=/nope"}), {"env_key", ""}, files({}));
+  auto unreadable = prefect_collector_options(parse({"--prefect.api-key-file=/nope"}), {"env_key", "", {}}, files({}));
   ASSERT_FALSE(unreadable);
   EXPECT_EQ(unreadable.error().message, "cannot read --prefect.api-key-file /nope");
   auto empty = prefect_collector_options(parse({"--prefect.auth-string-file=/e"}), {}, files({{"/e", "\n"}}));

@@ -34,6 +34,7 @@ class CannedServer {
   };
   struct Seen {
     std::string method, target, content_type, authorization, body;
+    std::string proxy_authorization, csrf_token, csrf_client;
   };
 
   explicit CannedServer(std::vector<Reply> replies)
@@ -46,7 +47,8 @@ class CannedServer {
     thread_.join();
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/api"; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/api"; }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
   std::vector<Seen> seen() const {
     std::lock_guard lock(mutex_);
     return seen_;
@@ -66,7 +68,9 @@ class CannedServer {
             std::lock_guard lock(mutex_);
             seen_.push_back({std::string(request.method_string()), std::string(request.target()),
                              std::string(request[http::field::content_type]),
-                             std::string(request[http::field::authorization]), request.body()});
+                             std::string(request[http::field::authorization]), request.body(),
+                             std::string(request[http::field::proxy_authorization]),
+                             std::string(request["Prefect-Csrf-Token"]), std::string(request["Prefect-Csrf-Client"])});
             if (next_ < replies_.size()) reply = replies_[next_++];
             else reply.drop = true;
           }

@@ -2,13 +2,15 @@
 shared venv against the test's server (PREFECT_API_URL). One process, to pay
 Prefect's import time once:
 
-  - etl() completes; its task `flaky` (retries=2) fails twice, then succeeds;
-  - etl(fail=True) fails by raising ValueError;
+  - etl() completes, tagged env:prod and team:data; its task `flaky`
+    (retries=2) fails twice, then succeeds;
+  - etl(fail=True) fails by raising ValueError, tagged env:dev and a `note`
+    tag whose value holds a quote, a backslash and a newline;
   - crasher() calls sys.exit inside the flow run: Prefect's engine records
     the run as Crashed ("Execution was aborted by Python system exit call.");
   - the deployment etl/daily is registered (to_deployment + apply) on the
-    work pool named in argv[1], with no worker and no schedule; the test
-    makes its runs through the API.
+    work pool named in argv[1], with no worker and no schedule, tagged
+    env:prod; the test makes its runs through the API.
 
 Prints the deployment id on its last line."""
 
@@ -16,7 +18,7 @@ import os
 import pathlib
 import sys
 
-from prefect import flow, task
+from prefect import flow, tags, task
 
 attempts = {"flaky": 0}
 
@@ -41,10 +43,16 @@ def crasher():
     sys.exit(3)
 
 
+# A tag value with the characters a label value must escape (prefect_access_e2e_test.py).
+NOTE_TAG = 'note:say "hi"\\ then\nstop'
+
+
 def main(work_pool):
-    etl()
+    with tags("env:prod", "team:data"):
+        etl()
     try:
-        etl(fail=True)
+        with tags("env:dev", NOTE_TAG):
+            etl(fail=True)
     except ValueError:
         pass
     try:
@@ -55,7 +63,7 @@ def main(work_pool):
     # entrypoint relative to the working directory and refuses a flow file
     # outside it; 3.8.8 and 3.9.1 do not mind.
     os.chdir(pathlib.Path(__file__).resolve().parent)
-    print(etl.to_deployment(name="daily", work_pool_name=work_pool).apply())
+    print(etl.to_deployment(name="daily", work_pool_name=work_pool, tags=["env:prod"]).apply())
 
 
 if __name__ == "__main__":

@@ -70,6 +70,26 @@ TEST(PrefectStateFile, RoundTripsEveryCounterHistogramWatermarkAndSeenRun) {
   EXPECT_EQ(restored->counted_task_states, state.counted_task_states);
 }
 
+TEST(PrefectStateFile, RoundTripsTagLabelledCountersAndRefusesAnotherAllowList) {
+  auto poll = recorded_poll();
+  for (auto& run : poll.finished_flow_runs) run.tags = {"env:prod"};
+  ModelOptions model;
+  model.tag_labels = {"env", "team"};
+  const PrefectState state = build_families({}, poll, model).state;
+  const auto text = state_to_json(state, kUrl, model);
+  const auto restored = state_from_json(text, kUrl, model);
+  ASSERT_TRUE(restored) << restored.error().message;
+  EXPECT_EQ(restored->flow_runs_finished, state.flow_runs_finished);
+  EXPECT_EQ(restored->flow_run_failures, state.flow_run_failures);
+  EXPECT_EQ(restored->flow_run_durations.size(), state.flow_run_durations.size());
+  model.tag_labels = {"team", "env"};
+  const auto other = state_from_json(text, kUrl, model);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().message, "written with other --prefect.tag-labels");
+  EXPECT_FALSE(state_from_json(text, kUrl, {}));
+  EXPECT_EQ(state_to_json(counted_state(), kUrl, {}).find("tag_labels"), std::string::npos);
+}
+
 TEST(PrefectStateFile, CountsNothingTwiceWhenTheRestoredStateReadsTheSameRunsAgain) {
   const auto first = build_families({}, recorded_poll(), {});
   auto restored = state_from_json(state_to_json(first.state, kUrl, {}), kUrl, {});

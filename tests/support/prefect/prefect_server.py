@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 REQUIREMENTS = pathlib.Path(__file__).resolve().with_name("requirements.txt")
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -123,6 +124,10 @@ class PrefectServer:
         self.process = None
         self.port = None
         self.url = None
+        # With CSRF protection on, call() sends the token headers on changes.
+        self.csrf = str(self.settings.get("PREFECT_SERVER_CSRF_PROTECTION_ENABLED", "")).lower() == "true"
+        self.csrf_client = str(uuid.uuid4())
+        self.csrf_token = None
 
     # -- lifetime ---------------------------------------------------------
     def __enter__(self):
@@ -203,16 +208,27 @@ class PrefectServer:
         urllib.error.HTTPError on other 4xx/5xx, or on a 503 that persists."""
         data = None if body is None else json.dumps(body).encode()
         for attempt in range(5):
-            request = urllib.request.Request(self.url + path, data=data, method=method,
-                                             headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json", **self._csrf_headers(method)}
+            request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
             try:
                 with urllib.request.urlopen(request, timeout=timeout) as answer:
                     text = answer.read()
                     return json.loads(text) if text else None
             except urllib.error.HTTPError as error:
+                if error.code == 403 and self.csrf and attempt < 4:  # the token expired: a new one
+                    self.csrf_token = None
+                    continue
                 if error.code != 503 or attempt == 4:
                     raise
                 time.sleep(0.5 * (attempt + 1))
+
+    def _csrf_headers(self, method):
+        """Prefect-Csrf-Token/-Client for a change when the server wants them."""
+        if not self.csrf or method == "GET":
+            return {}
+        if self.csrf_token is None:
+            self.csrf_token = self.get(f"/csrf-token?client={self.csrf_client}")["token"]
+        return {"Prefect-Csrf-Token": self.csrf_token, "Prefect-Csrf-Client": self.csrf_client}
 
     def get(self, path):
         return self.call("GET", path)
