@@ -13,3 +13,11 @@ add_test(NAME remote_write.sender
 set_tests_properties(remote_write.sender PROPERTIES
   LABELS e2e TIMEOUT 900 FIXTURES_REQUIRED "peer_prometheus;peer_victoria-metrics"
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_REMOTE_WRITE_SEND=$<TARGET_FILE:remote_write_send>")
+
+# The flowgate binary writing into a real Prometheus 2.42: push times, rounds, staleness, outages, kill -9, reload.
+add_test(NAME remote_write.flowgate_binary
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -p no:cacheprovider -q -rfE ${CMAKE_CURRENT_SOURCE_DIR}/test_flowgate_remote_write.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(remote_write.flowgate_binary PROPERTIES
+  LABELS e2e TIMEOUT 900
+  ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_BINARY=$<TARGET_FILE:flowgate>")
