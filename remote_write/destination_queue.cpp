@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "pushgw/persistence/write_ahead_log.hpp"
+#include "pushgw/series_hash.hpp"
 #include "remote_write/change_series.hpp"
 #include "remote_write/relabel.hpp"
 
@@ -85,6 +88,31 @@ class DestinationQueue::Prepared {
   std::chrono::milliseconds age_limit_;
 };
 
+// The newest timestamp sent per series (by a hash of its labels): a
+// receiver refuses an older one, and with it the whole batch.
+class DestinationQueue::NewestSent {
+ public:
+  // Drops the samples not newer than one already sent; returns how many.
+  std::uint64_t filter(std::vector<TimeSeries>& series) {
+    std::uint64_t dropped = 0;
+    for (auto& one : series) {
+      std::int64_t& newest = newest_[pushgw::series_hash("", one.labels)];
+      const auto stale = [&](std::int64_t timestamp_ms) {
+        if (timestamp_ms <= newest) return true;
+        newest = timestamp_ms;
+        return false;
+      };
+      dropped += std::erase_if(one.samples, [&](const Sample& sample) { return stale(sample.timestamp_ms); });
+      dropped += std::erase_if(one.histograms, [&](const Histogram& h) { return stale(h.timestamp_ms); });
+    }
+    std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
+    return dropped;
+  }
+
+ private:
+  boost::unordered_flat_map<std::uint64_t, std::int64_t> newest_;
+};
+
 DestinationQueue::DestinationQueue(Destination destination, QueueOptions options, HttpSender sender,
                                    exposition::Labels external_labels,
                                    std::function<void(const Destination&, const QueueEvent&)> report)
@@ -94,7 +122,8 @@ DestinationQueue::DestinationQueue(Destination destination, QueueOptions options
       report_(std::move(report)),
       delivery_(std::move(sender), destination_.queue, destination_.protocol),
       prepared_(std::make_unique<Prepared>(destination_, external_labels_)),
-      sent_(std::make_unique<SentGroups>()) {}
+      sent_(std::make_unique<SentGroups>()),
+      newest_(std::make_unique<NewestSent>()) {}
 
 DestinationQueue::~DestinationQueue() { stop(); }
 
@@ -133,9 +162,11 @@ void DestinationQueue::notify() {
 }
 
 void DestinationQueue::add_round(std::shared_ptr<const std::vector<TimeSeries>> round) {
+  const LogPosition log_end = log_extent(options_.log_folder, {}).end;
   {
     std::lock_guard lock(mutex_);
-    rounds_.push_back(std::move(round));
+    rounds_.push_back(Round{std::move(round), log_end});
+    news_ = true;
     while (rounds_.size() > options_.max_rounds) {
       rounds_.pop_front();
       ++figures_.rounds_dropped;
@@ -161,20 +192,12 @@ void DestinationQueue::note(QueueEventKind kind, std::string sentence) {
 void DestinationQueue::run() {
   while (!stopping()) {
     bool worked = send_log_records();
-    bool round_waiting = false;
-    {
-      std::lock_guard lock(mutex_);
-      round_waiting = !rounds_.empty();
-    }
-    if (round_waiting && !stopping()) {
-      send_round();
-      worked = true;
-    }
+    if (!stopping() && send_due_round()) worked = true;
     const auto extent = log_extent(options_.log_folder, reader_->position());
     std::unique_lock lock(mutex_);
     figures_.backlog_bytes = extent.behind;
     if (!worked) {
-      woken_.wait_for(lock, options_.idle_wait, [this] { return stop_requested_ || news_ || !rounds_.empty(); });
+      woken_.wait_for(lock, options_.idle_wait, [this] { return stop_requested_ || news_; });
     }
     news_ = false;
   }
@@ -227,18 +250,21 @@ bool DestinationQueue::send_log_records() {
   return true;
 }
 
-void DestinationQueue::send_round() {
+bool DestinationQueue::send_due_round() {
   std::shared_ptr<const std::vector<TimeSeries>> round;
   {
     std::lock_guard lock(mutex_);
-    round = rounds_.front();
+    if (rounds_.empty() || reader_->position() < rounds_.front().log_end) return false;
+    round = rounds_.front().series;
     rounds_.pop_front();
   }
   deliver(*round);
+  return true;
 }
 
 void DestinationQueue::deliver(std::vector<TimeSeries> series) {
-  const std::uint64_t dropped = prepared_->apply(series);
+  std::uint64_t dropped = prepared_->apply(series);
+  dropped += newest_->filter(series);
   {
     std::lock_guard lock(mutex_);
     figures_.samples_dropped += dropped;

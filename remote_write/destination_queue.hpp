@@ -6,7 +6,12 @@
 //    so delivery is at least once across restarts and crashes;
 //  - rounds: everything /metrics serves at one time, every
 //    --remote-write.interval, kept in memory (the newest win when more
-//    than a few wait).
+//    than a few wait). A round goes out only once the log is sent up to
+//    where it was when the round was taken, so a push's older sample never
+//    follows a round's newer one of the same series (receivers refuse
+//    samples out of order); a sample not newer than one already sent for
+//    its series is dropped and counted (a push published a moment after a
+//    round was taken, with a push time a moment before it).
 // Each batch gets the external labels, write_relabel_configs and the
 // sample age limit, and goes out through Delivery (retries, backoff, the
 // 2.0 → 1.0 downgrade). A receiver that is down makes the log backlog grow:
@@ -48,7 +53,7 @@ struct QueueFigures {
   std::uint64_t samples_sent = 0, histograms_sent = 0, exemplars_sent = 0;
   std::uint64_t samples_failed = 0, histograms_failed = 0;    // dropped after the receiver refused them
   std::uint64_t samples_retried = 0, histograms_retried = 0;  // sent again after a failed attempt
-  std::uint64_t samples_dropped = 0;                          // relabelled away or older than sample_age_limit
+  std::uint64_t samples_dropped = 0;  // relabelled away, older than sample_age_limit, or not newer than one sent
   std::uint64_t bytes_sent = 0;
   std::int64_t highest_sent_timestamp_ms = 0;
   std::uint64_t backlog_bytes = 0;          // log bytes not yet sent
@@ -101,7 +106,7 @@ class DestinationQueue {
  private:
   void run();
   bool send_log_records();
-  void send_round();
+  bool send_due_round();
   void deliver(std::vector<TimeSeries> series);
   void enforce_backlog_bound();
   void note(QueueEventKind kind, std::string sentence);
@@ -119,6 +124,8 @@ class DestinationQueue {
   std::unique_ptr<Prepared> prepared_;  // relabeler, external labels, age limit
   std::optional<LogReader> reader_;
   std::unique_ptr<class SentGroups> sent_;
+  class NewestSent;
+  std::unique_ptr<NewestSent> newest_;  // the queue thread's own
   std::atomic<std::uint64_t> oldest_needed_{0};
   // The queue thread's own: an episode of failed attempts or of refused batches.
   bool failing_ = false;
@@ -128,7 +135,11 @@ class DestinationQueue {
   std::condition_variable woken_;
   bool stop_requested_ = false;
   bool news_ = false;
-  std::deque<std::shared_ptr<const std::vector<TimeSeries>>> rounds_;
+  struct Round {
+    std::shared_ptr<const std::vector<TimeSeries>> series;
+    LogPosition log_end;  // the end of the log when the round was taken
+  };
+  std::deque<Round> rounds_;
   QueueFigures figures_;
   std::thread thread_;
 };

@@ -21,3 +21,11 @@ add_test(NAME remote_write.flowgate_binary
 set_tests_properties(remote_write.flowgate_binary PROPERTIES
   LABELS e2e TIMEOUT 900
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_BINARY=$<TARGET_FILE:flowgate>")
+
+# Sidecar into a Thanos Receive hashring (3 receivers, replication factor 2) with one receiver killed mid-load.
+add_test(NAME remote_write.thanos_hashring
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -p no:cacheprovider -q -rfE -s ${CMAKE_CURRENT_SOURCE_DIR}/test_thanos.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(remote_write.thanos_hashring PROPERTIES
+  LABELS e2e TIMEOUT 900 FIXTURES_REQUIRED peer_thanos
+  ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_BINARY=$<TARGET_FILE:flowgate>")
