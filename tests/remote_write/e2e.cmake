@@ -29,3 +29,11 @@ add_test(NAME remote_write.thanos_hashring
 set_tests_properties(remote_write.thanos_hashring PROPERTIES
   LABELS e2e TIMEOUT 900 FIXTURES_REQUIRED peer_thanos
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_BINARY=$<TARGET_FILE:flowgate>")
+
+# The HA pair (Thanos Query deduplicating two flowgates, one killed) and sharded gateways behind nginx.
+add_test(NAME remote_write.topologies
+  COMMAND ${FLOWGATE_PYTHON} -m pytest -p no:cacheprovider -q -rfE ${CMAKE_CURRENT_SOURCE_DIR}/test_topologies.py
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(remote_write.topologies PROPERTIES
+  LABELS e2e TIMEOUT 900 FIXTURES_REQUIRED peer_thanos
+  ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;FLOWGATE_BINARY=$<TARGET_FILE:flowgate>")
