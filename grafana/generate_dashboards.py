@@ -435,9 +435,33 @@ def flowgate_itself():
             timeseries("Open file descriptors", "Open file descriptors / the limit (process_open_fds, "
                        "process_max_fds).", "percentunit",
                        [target(f"process_open_fds{M} / process_max_fds{M}", "{{instance}}")], width=8),
+            timeseries("Remote write: samples sent", "Samples each remote write destination acknowledged per "
+                       "second, and those retried, refused and dropped (prometheus_remote_storage_*; "
+                       "docs/scale-out.md).", "short",
+                       [target(f"sum by (remote_name) (rate(prometheus_remote_storage_samples_total{M}[{R}]))",
+                               "sent {{remote_name}}"),
+                        target(f"sum by (remote_name) "
+                               f"(rate(prometheus_remote_storage_samples_retried_total{M}[{R}]))",
+                               "retried {{remote_name}}"),
+                        target(f"sum by (remote_name) "
+                               f"(rate(prometheus_remote_storage_samples_failed_total{M}[{R}]))",
+                               "refused {{remote_name}}")], width=8),
+            timeseries("Remote write: how far behind", "Age of the newest sample each destination "
+                       "acknowledged (FlowgateRemoteWriteBehind fires past 5 minutes).", "s",
+                       [target(f"time() - max by (remote_name) "
+                               f"(prometheus_remote_storage_queue_highest_sent_timestamp_seconds{M})",
+                               "{{remote_name}}")], width=8),
+            timeseries("Remote write: backlog", "Write-ahead log bytes not yet sent to each destination, and "
+                       "the rate at which the backlog bound drops the oldest (flowgate_remote_write_backlog_bytes, "
+                       "flowgate_remote_write_backlog_dropped_bytes_total).", "bytes",
+                       [target(f"max by (remote_name) (flowgate_remote_write_backlog_bytes{M})",
+                               "backlog {{remote_name}}"),
+                        target(f"sum by (remote_name) "
+                               f"(rate(flowgate_remote_write_backlog_dropped_bytes_total{M}[{R}]))",
+                               "dropped per second {{remote_name}}")], width=8),
         ],
         'ALERTS{alertstate="firing", alertname=~"FlowgateDown|FlowgateAbsent|FlowgateCollectorFailing|'
-        'FlowgatePush.*"}')
+        'FlowgatePush.*|FlowgateRemoteWrite.*"}')
 
 
 DASHBOARD_FUNCTIONS = {"prefect-overview": prefect_overview, "scrapers": scrapers, "etl": etl,

@@ -100,6 +100,16 @@ def _wait_until_every_query_answers(prometheus):
         time.sleep(1)
 
 
+def _flags(prefect, work_dir):
+    """The Prefect collector on the example server, and a remote write destination that never answers, so
+    that the remote write panels have their series (a failing queue has them all)."""
+    config = os.path.join(work_dir, "remote-write.yml")
+    with open(config, "w", encoding="utf-8") as out:
+        out.write(f"remote_write:\n  - url: http://{NO_ALERTMANAGER}/api/v1/write\n    name: unreachable\n")
+    return (f"--prefect.api-url={prefect.url}", *PREFECT_FLAGS, f"--persistence.file={work_dir}/flowgate.db",
+            f"--remote-write.config-file={config}")
+
+
 @pytest.fixture(scope="module")
 def stack():
     """flowgate and the Prometheus scraping it, once the example flows have run
@@ -109,8 +119,8 @@ def stack():
     with prefect_server.PrefectServer() as prefect:
         timings["prefect ready"] = time.monotonic() - started
         prefect_examples.make_inventory(prefect)
-        flags = (f"--prefect.api-url={prefect.url}", *PREFECT_FLAGS)
-        with servers.flowgate(flags) as flowgate, tempfile.TemporaryDirectory() as work_dir, \
+        with tempfile.TemporaryDirectory() as work_dir, \
+                servers.flowgate(_flags(prefect, work_dir)) as flowgate, \
                 alerting_stack.prometheus(work_dir, flowgate.host, NO_ALERTMANAGER) as prometheus, \
                 prefect_examples.worker(prefect, flowgate.url):
             _refused_push(flowgate)
