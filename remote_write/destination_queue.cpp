@@ -56,13 +56,19 @@ class DestinationQueue::Prepared {
   Prepared(const Destination& destination, exposition::Labels external_labels)
       : relabeler_(destination.write_relabel),
         external_(std::move(external_labels)),
-        age_limit_(destination.queue.sample_age_limit) {}
+        age_limit_(destination.queue.sample_age_limit),
+        send_exemplars_(destination.send_exemplars),
+        send_native_histograms_(destination.send_native_histograms) {}
 
   // External labels added where a series lacks them, relabelled, samples
-  // past the age limit removed; returns the data points dropped.
+  // past the age limit removed, exemplars and native histograms kept only
+  // when the destination asks for them (send_exemplars,
+  // send_native_histograms, as Prometheus); returns the data points dropped.
   std::uint64_t apply(std::vector<TimeSeries>& series) const {
     const std::uint64_t before = data_points(series);
     for (auto& one : series) {
+      if (!send_exemplars_) one.exemplars.clear();
+      if (!send_native_histograms_) one.histograms.clear();
       for (const auto& label : external_) {
         const bool has = std::any_of(one.labels.begin(), one.labels.end(),
                                      [&](const auto& own) { return own.name == label.name; });
@@ -71,6 +77,7 @@ class DestinationQueue::Prepared {
       std::sort(one.labels.begin(), one.labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     }
     relabeler_.apply(series);
+    std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
     if (age_limit_.count() > 0) {
       const std::int64_t oldest = unix_now_ms() - age_limit_.count();
       for (auto& one : series) {
@@ -86,6 +93,8 @@ class DestinationQueue::Prepared {
   Relabeler relabeler_;
   exposition::Labels external_;
   std::chrono::milliseconds age_limit_;
+  bool send_exemplars_;
+  bool send_native_histograms_;
 };
 
 // The newest timestamp sent per series (by a hash of its labels): a

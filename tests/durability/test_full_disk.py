@@ -10,15 +10,19 @@ flowgate must ignore the SIGXFSZ that comes with it)."""
 import contextlib
 import errno
 import http.client
+import json
 import os
 import signal
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
 import durable_flowgate
 import raw_http
+import servers
 import store_view
 import wal_segments
 
@@ -208,3 +212,58 @@ def test_compactions_on_a_full_disk_lose_nothing(disk):
     expect_store(gate.start(), range(big + 1), [], long_key_held=True)
     assert gate.stop() == 0
     assert [path.name for path in gate.folder.iterdir() if ".in_progress." in path.name] == []
+
+
+class RemoteWriteReceiver:
+    """Debian's Prometheus 2.42 taking remote writes on a fixed port, started when the test says."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.folder.mkdir()
+        self.port = servers.free_port()
+        (folder / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
+        self.server = None
+
+    def start(self):
+        self.server = servers.ServerProcess("prometheus", [
+            servers.PROMETHEUS_BINARY, f"--config.file={self.folder}/prometheus.yml",
+            f"--storage.tsdb.path={self.folder}/tsdb", f"--web.listen-address=127.0.0.1:{self.port}",
+            "--web.enable-remote-write-receiver"], self.port).start()
+
+    def stop(self):
+        if self.server:
+            self.server.stop()
+            self.server.log.close()
+
+    def indexes_of_big_groups(self):
+        arguments = urllib.parse.urlencode({"query": 'disk_row{row="000"}'})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/query?{arguments}", timeout=10) as reply:
+            result = json.load(reply)["data"]["result"]
+        return {int(series["metric"]["index"]) for series in result
+                if series["value"][1] == series["metric"]["index"]}
+
+
+def test_full_disk_while_remote_write_queues_loses_no_acknowledged_push(disk, tmp_path):
+    """The receiver is away and the disk fills: pushes get the same 500 as without remote write, and once
+    there is space and the receiver is back, every acknowledged push reaches it."""
+    medium, gate = disk
+    receiver = RemoteWriteReceiver(tmp_path / "receiver")
+    config = tmp_path / "remote-write.yml"
+    config.write_text(f"remote_write:\n  - url: http://127.0.0.1:{receiver.port}/api/v1/write\n    name: away\n"
+                      "    queue_config:\n      min_backoff: 50ms\n      max_backoff: 200ms\n")
+    gate.flags = [f"--remote-write.config-file={config}"]
+    try:
+        server = gate.start()
+        big = fill_up(gate, medium)
+        expect_failed_write(put(gate, "/metrics/job/disk/index/0", big_body(-1)), gate, medium)
+        expect_store(server, range(big), [], long_key_held=True)
+        medium.free(gate)
+        assert put(gate, f"/metrics/job/disk/index/{big}", big_body(big)).status == 200
+        receiver.start()
+        deadline = time.monotonic() + 30
+        while receiver.indexes_of_big_groups() != set(range(big + 1)):
+            assert time.monotonic() < deadline, (sorted(receiver.indexes_of_big_groups()), big, gate.log())
+            time.sleep(0.5)
+        assert gate.stop() == 0
+    finally:
+        receiver.stop()

@@ -17,9 +17,13 @@ import time
 import urllib.parse
 import urllib.request
 
+import pytest
+
 TESTS = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "e2e"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import servers  # noqa: E402
+from failing_receiver import failing_receiver  # noqa: E402
 
 
 class Receiver:
@@ -214,3 +218,47 @@ def test_a_bad_config_stops_the_start_naming_the_line_and_key():
                                       "--web.listen-address=127.0.0.1:0"], capture_output=True, text=True, timeout=30)
         assert memory_only.returncode != 0
         assert "--remote-write.config-file needs --persistence.file" in memory_only.stderr, memory_only.stderr
+
+
+FAULTS = {
+    # path on the failing receiver (or a URL of its own): the log line of the episode and the counter that grows
+    "400": ("/status/400", 'msg="remote write batch refused by the receiver"', "prometheus_remote_storage_samples_failed_total"),
+    "404": ("/status/404", 'msg="remote write batch refused by the receiver"', "prometheus_remote_storage_samples_failed_total"),
+    "413": ("/status/413", 'msg="remote write batch refused by the receiver"', "prometheus_remote_storage_samples_failed_total"),
+    "301": ("/redirect/301", 'msg="remote write batch refused by the receiver"', "prometheus_remote_storage_samples_failed_total"),
+    "429": ("/status/429", 'msg="remote write failing"', "prometheus_remote_storage_samples_retried_total"),
+    "500": ("/status/500", 'msg="remote write failing"', "prometheus_remote_storage_samples_retried_total"),
+    "503": ("/status/503", 'msg="remote write failing"', "prometheus_remote_storage_samples_retried_total"),
+    "slow": ("/hang", 'msg="remote write failing"', "prometheus_remote_storage_samples_retried_total"),
+    "down": ("http://127.0.0.1:{free}/api/v1/write", 'msg="remote write failing"',
+             "prometheus_remote_storage_samples_retried_total"),
+    "dns": ("http://flowgate-test.invalid/api/v1/write", 'msg="remote write failing"',
+            "prometheus_remote_storage_samples_retried_total"),
+    "tls": ("https://127.0.0.1:{receiver}/status/204", 'msg="remote write failing"',
+            "prometheus_remote_storage_samples_retried_total"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_receiver_fault_is_counted_logged_once_and_leaves_pushes_alone(fault):
+    path, episode_line, counter = FAULTS[fault]
+    with failing_receiver() as receiver, tempfile.TemporaryDirectory() as work_dir:
+        url = path.format(free=servers.free_port(), receiver=receiver.server_address[1])
+        url = url if url.startswith("http") else receiver.url + url
+        config = pathlib.Path(work_dir, "rw.yml")
+        config.write_text(f"remote_write:\n  - url: {url}\n    name: faulty\n    remote_timeout: 1s\n"
+                          "    queue_config:\n      min_backoff: 20ms\n      max_backoff: 100ms\n")
+        flags = [f"--persistence.file={work_dir}/f.db", f"--remote-write.config-file={config}",
+                 "--remote-write.interval=500ms"]
+        with servers.flowgate(flags) as gateway:
+            for number in range(20):  # pushes are answered as usual
+                push(gateway, f"job/task-{number}", f"rows {number}\n")
+            servers.wait_for(f"{counter} to grow", lambda: (flowgate_metric(gateway, counter) or 0) > 0, seconds=20)
+            time.sleep(1)  # more attempts, rounds and pushes of the same episode
+            push(gateway, "job/late", "rows 99\n")
+            assert gateway.output().count(episode_line) == 1, gateway.output()
+            if "refused" in episode_line:
+                assert flowgate_metric(gateway, "prometheus_remote_storage_samples_retried_total") == 0
+            else:
+                assert flowgate_metric(gateway, "flowgate_remote_write_failing") == 1
+                assert flowgate_metric(gateway, "prometheus_remote_storage_samples_failed_total") == 0

@@ -9,7 +9,6 @@ receiver that answers 400/404/413/429/500/503, redirects, hangs, or speaks TLS
 with a certificate of its own; every outcome is the one the remote write
 specification asks for (retried or dropped, and after which wait)."""
 import contextlib
-import http.server
 import json
 import os
 import pathlib
@@ -17,7 +16,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -27,8 +25,10 @@ import pytest
 TESTS = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "e2e"))
 sys.path.insert(0, str(TESTS / "support" / "peers"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import go_peers  # noqa: E402
 import servers  # noqa: E402
+from failing_receiver import failing_receiver  # noqa: E402
 
 SEND_TOOL = os.environ["FLOWGATE_REMOTE_WRITE_SEND"]
 EXPOSITION = """# TYPE scraper_pages_total counter
@@ -136,66 +136,6 @@ def test_victoriametrics_stores_what_version_1_sends():
                              lambda: query(server.url, '{job="scraper"}', now) == expected_series(), seconds=30)
         finally:
             server.stop()
-
-
-class FailingReceiver(http.server.ThreadingHTTPServer):
-    """Answers each POST by its path: /status/<code>[?retry_after=N], /redirect/<code> (to /status/204),
-    /hang (never answers in time). Records every request's path and headers."""
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), FailingReceiverHandler)
-        self.seen = []
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class FailingReceiverHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.seen.append((self.path, dict(self.headers), len(body)))
-        path, _, query_text = self.path.partition("?")
-        arguments = urllib.parse.parse_qs(query_text)
-        if path == "/hang":
-            time.sleep(3)
-        parts = path.strip("/").split("/")
-        headers = {}
-        status = 204
-        if parts[0] == "status":
-            status = int(parts[1])
-            if "retry_after" in arguments:
-                headers["Retry-After"] = arguments["retry_after"][0]
-        elif parts[0] == "redirect":
-            status = int(parts[1])
-            headers["Location"] = "/status/204"
-        text = b"" if status == 204 else f"receiver says {status}\n".encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(text)))
-        self.end_headers()
-        self.wfile.write(text)
-
-
-@contextlib.contextmanager
-def failing_receiver(tls_context=None):
-    server = FailingReceiver()
-    if tls_context:
-        server.socket = tls_context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def plain_config(url, extra=""):
