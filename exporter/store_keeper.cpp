@@ -157,7 +157,10 @@ void StoreKeeper::run() {
     if (expires()) expire();
     if (options_.trim) options_.trim();
     if (log_) {
-      const auto log_bytes = log_->stats().bytes;
+      // What a compaction would fold into the snapshot: the segments kept
+      // for remote write destinations do not count, or a receiver that is
+      // away would make every tick compact.
+      const auto log_bytes = log_->stats().active_bytes;
       const bool due = std::chrono::steady_clock::now() >= next_compaction;
       // After a failure (e.g. a full disk) only the interval retries, not every tick.
       const bool outgrown = !compaction_failed_ && log_bytes > std::max(kEarlyCompactionBytes, snapshot_bytes_);

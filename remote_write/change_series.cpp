@@ -45,6 +45,10 @@ void SentGroups::put(const pushgw::Change& change, std::vector<TimeSeries>& out)
   for (const auto& [name, old] : sent) {
     auto kept = next.find(name);
     if (kept != next.end() && kept->second == old) continue;  // the same family object: nothing ended
+    if (kept != next.end() && std::includes(kept->second->series_hashes.begin(), kept->second->series_hashes.end(),
+                                            old->series_hashes.begin(), old->series_hashes.end())) {
+      continue;  // every old series is pushed again (the common case): no need to read the old family
+    }
     append_stale_series(ended_series(*old, kept == next.end() ? nullptr : kept->second.get()), {}, at_ms, out);
   }
   for (const auto& family : change.families) append_series(family->model(), {}, at_ms, out);

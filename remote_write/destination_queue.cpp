@@ -69,12 +69,16 @@ class DestinationQueue::Prepared {
     for (auto& one : series) {
       if (!send_exemplars_) one.exemplars.clear();
       if (!send_native_histograms_) one.histograms.clear();
+      bool added = false;
       for (const auto& label : external_) {
         const bool has = std::any_of(one.labels.begin(), one.labels.end(),
                                      [&](const auto& own) { return own.name == label.name; });
         if (!has) one.labels.push_back(label);
+        added = added || !has;
       }
-      std::sort(one.labels.begin(), one.labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      if (added) {
+        std::sort(one.labels.begin(), one.labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+      }
     }
     relabeler_.apply(series);
     std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
@@ -247,6 +251,11 @@ bool DestinationQueue::send_log_records() {
   }
   if (read->records.empty()) return !read->gaps.empty();
   std::vector<TimeSeries> series;
+  std::size_t expected = 0;  // a series per stored series, a few more for histograms and markers
+  for (const auto& record : read->records) {
+    for (const auto& family : record.change.families) expected += 2 * family->series_hashes.size();
+  }
+  series.reserve(expected);
   const std::int64_t now_ms = unix_now_ms();
   for (const auto& record : read->records) sent_->apply(record.change, now_ms, series);
   deliver(std::move(series));
@@ -310,7 +319,12 @@ bool DestinationQueue::keep_retrying(const Attempt& failed, std::size_t samples,
     failing_ = true;
     note(QueueEventKind::failing, failed.judgement.reason + "; retrying");
   }
-  return !stopping() && log_extent(options_.log_folder, reader_->position()).behind <= options_.max_backlog_bytes;
+  const auto behind = log_extent(options_.log_folder, reader_->position()).behind;
+  {
+    std::lock_guard lock(mutex_);
+    figures_.backlog_bytes = behind;
+  }
+  return !stopping() && behind <= options_.max_backlog_bytes;
 }
 
 void DestinationQueue::count_report(const DeliveryReport& report, const std::vector<TimeSeries>& batch,

@@ -248,7 +248,9 @@ boost::system::result<void, PersistenceError> WriteAheadLog::sync() {
 
 LogStats WriteAheadLog::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  LogStats stats = stats_;
+  stats.active_bytes = active_ ? active_->size : 0;
+  return stats;
 }
 
 }  // namespace flowgate::pushgw::persistence

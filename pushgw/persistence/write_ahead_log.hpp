@@ -63,6 +63,7 @@ struct LogStats {
   std::uint64_t syncs = 0;           // fdatasync calls on segments
   std::uint64_t write_failures = 0;  // appends refused because a write failed
   std::uint64_t active_segment = 0;
+  std::uint64_t active_bytes = 0;  // in the active segment: written since the last rotate
 };
 
 class WriteAheadLog final : public WalWriter {

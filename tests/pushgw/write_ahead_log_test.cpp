@@ -187,6 +187,23 @@ TEST_F(WriteAheadLogTest, ReplaysEveryChangeInTheWalBitForBit) {
   EXPECT_FALSE(put(restored, "job/z", "# TYPE c gauge\nc 1\n"));
 }
 
+// The keeper's early compaction looks at what a compaction would fold into
+// the snapshot: the active segment, not the closed segments kept for remote
+// write destinations (else an absent receiver would make every tick compact).
+TEST_F(WriteAheadLogTest, ActiveBytesCountOnlyWhatWasWrittenSinceTheLastRotate) {
+  GroupStore store({});
+  auto log = open_log();
+  store.attach_wal(log.get());
+  ASSERT_TRUE(put(store, "job/a", "m 1\n", 1));
+  const auto before = log->stats();
+  EXPECT_EQ(before.active_bytes, before.bytes);
+  ASSERT_TRUE(log->rotate());
+  const auto after = log->stats();
+  EXPECT_EQ(after.active_bytes, kSegmentMagic.size());
+  EXPECT_EQ(after.bytes, before.bytes + kSegmentMagic.size());  // the closed segment is still there
+  store.attach_wal(nullptr);
+}
+
 TEST_F(WriteAheadLogTest, AWipeReplaysToAnEmptyStore) {
   GroupStore store({});
   {
