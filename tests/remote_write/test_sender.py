@@ -84,9 +84,9 @@ def expected_series():
 
 
 @contextlib.contextmanager
-def prometheus_receiver(binary):
+def prometheus_receiver(binary, flags=()):
     with tempfile.TemporaryDirectory() as work_dir, servers.prometheus(
-            None, work_dir, binary=binary, flags=["--web.enable-remote-write-receiver"]) as server:
+            None, work_dir, binary=binary, flags=["--web.enable-remote-write-receiver", *flags]) as server:
         yield server
 
 
@@ -115,6 +115,18 @@ def test_prometheus_3_takes_version_2():
         [report] = send(CONFIG.format(url=f"{server.url}/api/v1/write", message="io.prometheus.write.v2.Request"),
                         timestamp_ms=now)
         assert [(a["protocol"], a["verdict"]) for a in report["attempts"]] == [(2, "delivered")], report
+        assert query(server.url, '{job="scraper"}', now) == expected_series()
+
+
+def test_a_version_2_sender_falls_back_to_1_when_prometheus_3_answers_415():
+    """Prometheus 3 told to take 1.0 only refuses a 2.0 request with 415 Unsupported Media Type."""
+    now = int(time.time() * 1000)
+    only_v1 = ["--web.remote-write-receiver.accepted-protobuf-messages=prometheus.WriteRequest"]
+    with prometheus_receiver(str(go_peers.ensure(go_peers.PEERS["prometheus"])), only_v1) as server:
+        [report] = send(CONFIG.format(url=f"{server.url}/api/v1/write", message="io.prometheus.write.v2.Request"),
+                        max_attempts=3, timestamp_ms=now)
+        assert [(a["protocol"], a["status"], a["verdict"]) for a in report["attempts"]] == [
+            (2, 415, "downgrade"), (1, 204, "delivered")], report
         assert query(server.url, '{job="scraper"}', now) == expected_series()
 
 
