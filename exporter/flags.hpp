@@ -95,6 +95,7 @@ struct Flags {
   std::string prefect_deployments_include;
   std::string prefect_deployments_exclude;
   bool prefect_tls_insecure_skip_verify = false;
+  bool prefect_events = true;  // subscribe to Prefect's event stream between polls
   // Where the collector keeps its counters across restarts; empty: nowhere.
   // Not given: prefect-state.json next to persistence_file (empty when that is).
   std::string prefect_state_file;

@@ -142,6 +142,8 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   options.deployments_include = flags.prefect_deployments_include;
   options.deployments_exclude = flags.prefect_deployments_exclude;
   options.state_file = flags.prefect_state_file;
+  options.events = flags.prefect_events;
+  options.event_stream.verify_tls = options.client.verify_tls;
   return options;
 }
 
@@ -152,11 +154,22 @@ std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags
   auto options = prefect_collector_options(flags, environment, read_whole_file);
   if (!options) throw std::runtime_error(options.error().message);
   const std::string auth = !options->auth_string.empty() ? "basic" : !options->api_key.empty() ? "bearer" : "none";
+  // One line per episode: the stream reports a disconnect once, not at every retry.
+  options->on_event_stream_change = [&logger](bool connected, const std::string& why) {
+    if (connected) {
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect event stream connected", {{"detail", why}});
+    } else {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "Prefect event stream down; polls alone update the Prefect metrics until it reconnects",
+                 {{"err", why}});
+    }
+  };
   try {
     auto collector = prefect::PrefectCollector::create(std::move(*options));
     if (!collector) throw std::runtime_error("invalid --prefect.api-url: " + collector.error().message);
     logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect collector on",
-               {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file}});
+               {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file},
+                {"events", flags.prefect_events ? "on" : "off"}});
     return std::make_unique<LoggedPrefectCollector>(std::move(*collector), logger);
   } catch (const std::invalid_argument& error) {  // a regex that does not compile
     throw std::runtime_error(error.what());

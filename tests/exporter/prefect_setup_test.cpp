@@ -60,7 +60,8 @@ TEST(PrefectFlags, EveryPrefectFlagIsInTheHelpText) {
                     "prefect.inventory-interval", "prefect.poll-timeout", "prefect.request-timeout",
                     "prefect.stuck-running-after", "prefect.finished-overlap", "prefect.failure-info-limit",
                     "prefect.flows-include", "prefect.flows-exclude", "prefect.deployments-include",
-                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file"}) {
+                    "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file",
+                    "prefect.events"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;  // booleans show as --[no-]name
   }
 }
@@ -102,6 +103,18 @@ TEST(PrefectSetup, FlagsBecomeTheCollectorsOptions) {
   EXPECT_TRUE(options->api_key.empty());
   EXPECT_TRUE(options->auth_string.empty());
   EXPECT_EQ(options->state_file, "data/prefect-state.json");
+}
+
+TEST(PrefectSetup, TheEventStreamIsOnUnlessTurnedOffAndVerifiesTlsAsThePollsDo) {
+  auto on = prefect_collector_options(parse({}), {}, files({}));
+  ASSERT_TRUE(on);
+  EXPECT_TRUE(on->events);
+  EXPECT_TRUE(on->event_stream.verify_tls);
+  auto off = prefect_collector_options(parse({"--no-prefect.events", "--prefect.tls-insecure-skip-verify"}), {},
+                                       files({}));
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->events);
+  EXPECT_FALSE(off->event_stream.verify_tls);
 }
 
 TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {
