@@ -138,12 +138,11 @@ std::string_view outcome_name(EventOutcome outcome) {
 void install_poll(LiveRuns& live, const PollResult& poll, const ModelOptions& options) {
   live.polled = true;
   live.poll_now = poll.now;
-  if (poll.inventory_read || live.flow_names.empty()) {
-    live.flow_names.clear();
-    live.deployment_names.clear();
-    for (const auto& flow : poll.flows) live.flow_names.emplace(flow.id, flow.name);
-    for (const auto& deployment : poll.deployments) live.deployment_names.emplace(deployment.id, deployment.name);
-  }
+  // Every poll carries the inventory it used (read, or copied from the last read).
+  live.flow_names.clear();
+  live.deployment_names.clear();
+  for (const auto& flow : poll.flows) live.flow_names.emplace(flow.id, flow.name);
+  for (const auto& deployment : poll.deployments) live.deployment_names.emplace(deployment.id, deployment.name);
   live.flow_runs.clear();
   for (const auto& run : poll.current_flow_runs) {
     if (is_terminal_state_type(run.state.type) || run.state.type.empty()) continue;

@@ -192,8 +192,12 @@ asio::awaitable<std::string> EventStream::Impl::subscribe(Ws& ws) {
   if (!reply || reply->kind != StreamMessageKind::auth_success) {
     co_return "Prefect did not accept the auth message (expected {\"type\":\"auth_success\"})";
   }
-  auto [filter_sent, filter_bytes] = co_await ws.async_write(asio::buffer(filter_message(
-      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()))), kNoThrow);
+  // `occurred` is stamped by Prefect or by the client that ran the task, not
+  // by this machine: an hour's margin keeps clock skew from dropping live
+  // events (the stream has no backfill; the poll heals what came before).
+  const auto since = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()) -
+                     std::chrono::hours(1);
+  auto [filter_sent, filter_bytes] = co_await ws.async_write(asio::buffer(filter_message(since)), kNoThrow);
   if (filter_sent) co_return "cannot send the filter message: " + filter_sent.message();
   co_return std::string();
 }
