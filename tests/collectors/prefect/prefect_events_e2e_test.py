@@ -124,8 +124,11 @@ def test_counts_equal_prefects_after_each_fault(prefect):
         assert total(reconciled, "prefect_flow_run_failures_total", exception_type="KeyError") == 1
         assert "Prefect event stream down" in watcher.output()
 
-        # 2. Events for runs (and a flow) Prefect does not have.
+        # 2. Events for runs (and a flow) Prefect does not have, once the
+        # stream is back (its backoff may have grown to a minute meanwhile).
         last = reconciled
+        wait_for("the event stream back", lambda: total(
+            scrape(watcher), "flowgate_prefect_event_stream_connected") == 1, seconds=120)
         ghost_flow = str(uuid.uuid4())
         ghost_events = [state_event(str(uuid.uuid4()), ghost_flow, kind, str(uuid.uuid4()))
                         for kind in ("RUNNING", "COMPLETED", "FAILED")]
