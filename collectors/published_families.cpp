@@ -6,6 +6,10 @@ MetricFamilies PublishedFamilies::families() const {
   return *families_.load();
 }
 
+void PublishedFamilies::replace(MetricFamilies families) {
+  families_.store(std::make_shared<const MetricFamilies>(std::move(families)));
+}
+
 void PublishedFamilies::record(std::optional<MetricFamilies>&& gathered, double seconds) {
   if (gathered) {
     families_.store(std::make_shared<const MetricFamilies>(std::move(*gathered)));

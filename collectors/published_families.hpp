@@ -27,6 +27,9 @@ class PublishedFamilies {
   bool refresh_with(Gather&& gather);
 
   MetricFamilies families() const;
+  // Publishes `families` between two refreshes (for a collector with a
+  // second source, Prefect's events), leaving the last outcome and duration.
+  void replace(MetricFamilies families);
   bool last_success() const { return last_success_.load(std::memory_order_relaxed); }
   double last_duration_seconds() const { return last_duration_seconds_.load(std::memory_order_relaxed); }
 

@@ -423,6 +423,10 @@ std::vector<FlagSpec> prefect_flags() {
       {"prefect.tls-insecure-skip-verify", "false",
        "Do not verify the Prefect API's TLS certificate (the system CAs are used otherwise).",
        boolean(&Flags::prefect_tls_insecure_skip_verify)},
+      {"prefect.events", "true",
+       "Also subscribe to Prefect's event stream (websocket <api-url>/events/out) so that run state changes "
+       "reach the prefect_*run* families within seconds; polls stay the reconciliation and the fallback.",
+       boolean(&Flags::prefect_events)},
       {"prefect.state-file", "<dir of --persistence.file>/prefect-state.json",
        "File that keeps the Prefect counters across restarts (empty when --persistence.file is). Empty: "
        "none, and only prefect_flow_runs_finished_total continues after a restart (from Prefect's totals).",

@@ -102,6 +102,7 @@ struct Flags {
   bool prefect_csrf = false;
   std::string prefect_tag_labels;  // comma-separated tag keys
   std::size_t prefect_tag_values_limit = 20;
+  bool prefect_events = true;  // subscribe to Prefect's event stream between polls
   // Where the collector keeps its counters across restarts; empty: nowhere.
   // Not given: prefect-state.json next to persistence_file (empty when that is).
   std::string prefect_state_file;

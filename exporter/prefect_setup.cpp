@@ -214,6 +214,10 @@ boost::system::result<prefect::PrefectCollectorOptions, PrefectSetupError> prefe
   options.model.tag_labels = prefect::split_tag_labels(flags.prefect_tag_labels);
   if (auto refused = prefect::check_tag_labels(options.model.tag_labels)) return PrefectSetupError(*refused);
   options.model.tag_values_per_label = flags.prefect_tag_values_limit;
+  // Tags are not among what flowgate reads from an event: with tag labels
+  // the flow-run families move at the poll only.
+  options.events = flags.prefect_events && options.model.tag_labels.empty();
+  options.event_stream.verify_tls = options.client.verify_tls;
   return options;
 }
 
@@ -231,6 +235,16 @@ std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags
   auto options = prefect_collector_options(flags, environment, read_whole_file);
   if (!options) throw std::runtime_error(options.error().message);
   const std::string auth = !options->auth_string.empty() ? "basic" : !options->api_key.empty() ? "bearer" : "none";
+  // One line per episode: the stream reports a disconnect once, not at every retry.
+  options->on_event_stream_change = [&logger](bool connected, const std::string& why) {
+    if (connected) {
+      logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect event stream connected", {{"detail", why}});
+    } else {
+      logger.log(LogLevel::warn, FLOWGATE_CALLER,
+                 "Prefect event stream down; polls alone update the Prefect metrics until it reconnects",
+                 {{"err", why}});
+    }
+  };
   try {
     auto collector = prefect::PrefectCollector::create(std::move(*options));
     if (!collector) {
@@ -240,9 +254,14 @@ std::unique_ptr<collectors::Collector> make_prefect_collector(const Flags& flags
       throw std::runtime_error(about_proxy ? message : "invalid --prefect.api-url: " + message);
     }
     const auto& proxy = (*collector)->client_proxy();
+    const std::string events = (*collector)->events_on() ? "on"
+                               : !flags.prefect_events   ? "off"
+                               : proxy                   ? "off (a proxy is in use)"
+                                                         : "off (--prefect.tag-labels)";
     logger.log(LogLevel::info, FLOWGATE_CALLER, "Prefect collector on",
                {{"url", flags.prefect_api_url}, {"auth", auth}, {"state_file", flags.prefect_state_file},
-                {"proxy", proxy ? proxy->name : "none"}});
+                {"proxy", proxy ? proxy->name : "none"},
+                {"events", events}});
     return std::make_unique<LoggedPrefectCollector>(std::move(*collector), logger);
   } catch (const std::invalid_argument& error) {  // a regex that does not compile
     throw std::runtime_error(error.what());

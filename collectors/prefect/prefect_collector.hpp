@@ -6,11 +6,19 @@
 // the counters' state; after 429/503 no request is sent before Retry-After.
 // Collect() also reports the polls, API requests and bytes spent so far
 // (flowgate_prefect_polls_total, _requests_total, _response_bytes_total).
+// With `events`, Prefect's event stream (prefect_event_stream.hpp, started by
+// the first refresh(), on its own thread) moves the run families between
+// polls (prefect_event_apply.hpp: the poll stays the reconciliation and
+// wins for gauges; no run is counted twice), and Collect() adds
+// flowgate_prefect_events_total{outcome} and the stream's state.
 // refresh() from one thread at a time; the rest is safe from any thread.
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +29,8 @@
 
 #include "collectors/collector.hpp"
 #include "collectors/prefect/prefect_client.hpp"
+#include "collectors/prefect/prefect_event_apply.hpp"
+#include "collectors/prefect/prefect_event_stream.hpp"
 #include "collectors/prefect/prefect_model.hpp"
 #include "collectors/prefect/prefect_poll.hpp"
 #include "collectors/published.hpp"
@@ -54,6 +64,13 @@ struct PrefectCollectorOptions {
   ClientOptions client;
   PollPlan plan;
   ModelOptions model;
+  // Subscribe to Prefect's event stream (--prefect.events); its token is
+  // the auth string, else the API key.
+  bool events = false;
+  EventStreamOptions event_stream;
+  // Called on the stream's thread at each connect and each disconnect
+  // episode, for the caller to log.
+  EventStream::ChangeHandler on_event_stream_change;
 };
 
 class PrefectCollector final : public Collector {
@@ -65,8 +82,9 @@ class PrefectCollector final : public Collector {
   std::string_view name() const override { return "prefect"; }
   std::chrono::milliseconds interval() const override { return options_.interval; }
   bool refresh() override;
-  // The poll in progress ends at once (PrefectClient::cancel).
-  void cancel() override { client_.cancel(); }
+  // The poll in progress ends at once (PrefectClient::cancel), and the
+  // event stream stops for good.
+  void cancel() override;
   double last_duration_seconds() const override { return published_.last_duration_seconds(); }
   bool last_success() const override { return published_.last_success(); }
   // The last good poll's families, prefect_up set from the last refresh.
@@ -83,22 +101,44 @@ class PrefectCollector final : public Collector {
   const std::string& state_file_warning() const { return state_file_warning_; }
   // The last failure to write the state file (empty after a good write).
   std::string state_file_error() const { return *state_file_error_.load(); }
+  // Whether the event stream runs (--prefect.events, no tag labels, no proxy).
+  bool events_on() const { return events_ != nullptr; }
   // The proxy the client goes through (nullopt: none).
   const std::optional<ProxyRoute>& client_proxy() const { return options_.client.proxy; }
   // The latest tag refusal (--prefect.tag-labels), empty for none; from
   // refresh()'s thread only.
   const std::string& last_tag_refusal() const { return state_.tags.last_refusal; }
+  // Messages of the event stream by what became of them (EventOutcome order).
+  std::array<std::uint64_t, kEventOutcomes> event_outcomes() const;
+  // The stream's connections so far; none without `events`.
+  std::optional<EventStreamStats> event_stream_stats() const;
+  // Decodes and applies one message of the stream (the stream's thread;
+  // public for tests, which feed messages without a server).
+  EventOutcome apply_event_message(std::string_view message);
 
  private:
-  PrefectCollector(PrefectCollectorOptions options, PrefectClient client);
+  PrefectCollector(PrefectCollectorOptions options, PrefectClient client, const PrefectEndpoint& endpoint);
   std::optional<MetricFamilies> gather();
+  MetricFamilies install(const PollResult& poll);
+  void republish_if_events_moved();
+  void publish_state_families();
+  void add_event_families(MetricFamilies& families) const;
   void save_state();
 
   PrefectCollectorOptions options_;
   PrefectClient client_;
   PublishedFamilies published_;
-  // Touched by refresh() only.
+  // Guards state_, live_, replay_, polling_ and the versions: the poll and
+  // the event stream both move the state (never held across I/O).
+  mutable std::mutex model_mutex_;
   PrefectState state_;
+  LiveRuns live_;
+  bool polling_ = false;
+  std::vector<StateEvent> replay_;  // applied while a poll was in flight: applied again on top of it
+  std::uint64_t state_version_ = 0;      // events applied so far
+  std::uint64_t published_version_ = 0;  // state_version_ of the families last published
+  std::array<std::atomic<std::uint64_t>, kEventOutcomes> event_outcomes_{};
+  // Touched by refresh() only.
   std::optional<PollResult> inventory_;
   std::chrono::steady_clock::time_point inventory_read_at_{};
   // The last good poll's current flow runs and its `now`: the next poll
@@ -119,6 +159,8 @@ class PrefectCollector final : public Collector {
     ClientStats client;
   };
   Published<Spent> spent_;
+  // Last: destroyed (its thread joined) before what its callbacks touch.
+  std::unique_ptr<EventStream> events_;
 };
 
 }  // namespace flowgate::collectors::prefect

@@ -80,7 +80,7 @@ std::string bool_label(bool value) { return value ? "true" : "false"; }
 // was counted before.
 bool first_sighting(std::map<std::string, Timestamp>& counted, const std::string& run_id, const RunState& state,
                     Timestamp end_time) {
-  return counted.emplace(run_id + "/" + state.id, end_time).second;
+  return counted.emplace(counted_key(run_id, state.id), end_time).second;
 }
 
 void forget_before(std::map<std::string, Timestamp>& counted, Timestamp cutoff) {
@@ -88,6 +88,8 @@ void forget_before(std::map<std::string, Timestamp>& counted, Timestamp cutoff) 
 }
 
 }  // namespace
+
+std::string counted_key(const std::string& run_id, const std::string& state_id) { return run_id + "/" + state_id; }
 
 bool is_terminal_state_type(std::string_view state_type) {
   return state_type == "COMPLETED" || state_type == "FAILED" || state_type == "CRASHED" || state_type == "CANCELLED";
@@ -177,8 +179,20 @@ void count_finished_flow_runs(PrefectState& state, const PollResult& poll, const
   std::vector<const FlowRun*> finished;
   for (const auto& run : poll.finished_flow_runs) {
     if (!is_terminal_state_type(run.state.type) || !run.end_time) continue;
-    if (!first_sighting(state.counted_flow_states, run.id, run.state, *run.end_time)) continue;
-    finished.push_back(&run);
+    if (first_sighting(state.counted_flow_states, run.id, run.state, *run.end_time)) {
+      finished.push_back(&run);
+      continue;
+    }
+    // Counted before (by an event, or in the overlap): the watermark still
+    // moves over it, else runs counted from events would hold it back.
+    if (!state.watermark || *run.end_time > *state.watermark) state.watermark = run.end_time;
+    if (state.durations_pending.erase(counted_key(run.id, run.state.id)) > 0) {
+      const std::string flow = names.flow(run.flow_id);
+      const std::string deployment = names.deployment(run.deployment_id);
+      if (kept(flow, deployment)) {
+        observe_duration(state.flow_run_durations[{flow, deployment}], run.total_run_time, options.duration_buckets);
+      }
+    }
   }
   // Oldest first, so the failure ring ends with the newest in front.
   std::sort(finished.begin(), finished.end(), [](const FlowRun* a, const FlowRun* b) { return *a->end_time < *b->end_time; });
@@ -207,6 +221,7 @@ void count_finished_task_runs(PrefectState& state, const PollResult& poll, const
   }
   for (const auto& task : poll.finished_task_runs) {
     if (!is_terminal_state_type(task.state.type) || !task.end_time) continue;
+    if (!state.task_watermark || *task.end_time > *state.task_watermark) state.task_watermark = task.end_time;
     if (!first_sighting(state.counted_task_states, task.id, task.state, *task.end_time)) continue;
     state.task_runs_finished[{task.state.type, task.state.name}] += 1;
     if (task.run_count > 1) {
@@ -214,7 +229,6 @@ void count_finished_task_runs(PrefectState& state, const PollResult& poll, const
       const std::string flow = flow_id == flow_id_by_run.end() ? std::string() : names.flow(flow_id->second);
       state.task_run_retries[{flow}] += static_cast<double>(task.run_count - 1);
     }
-    if (!state.task_watermark || *task.end_time > *state.task_watermark) state.task_watermark = task.end_time;
   }
 }
 
@@ -284,33 +298,13 @@ void render_run_families(MetricFamilies& out, const PrefectState& state, const C
   out.push_back(single_sample_family("prefect_up", "1 if the last poll of the Prefect API succeeded.", MetricType::Gauge, 1));
   add_map_family(out, "prefect_server_info", "Prefect server version.", MetricType::Gauge, {"version"},
                  {{{poll.server_version}, 1}});
-  const auto run_labels = with_tag_names({"flow_name", "deployment_name", "state_type", "state_name"}, options);
-  add_map_family(out, "prefect_flow_runs", "Current non-terminal flow runs.", MetricType::Gauge, run_labels,
-                 state.flow_runs_current_seen);
-  add_map_family(out, "prefect_flow_runs_finished_total", "Flow runs that reached a terminal state.",
-                 MetricType::Counter, run_labels, state.flow_runs_finished);
-  out.push_back(duration_family(state, options));
+  for (auto& family : render_state_families(state, options)) out.push_back(std::move(family));
   const auto flow_labels = with_tag_names({"flow_name", "deployment_name"}, options);
   add_map_family(out, "prefect_flow_run_lateness_seconds",
                  "Largest lateness (now - expected start) of runs still scheduled.", MetricType::Gauge, flow_labels,
                  gauges.lateness);
   add_map_family(out, "prefect_flow_runs_stuck_running", "Runs in RUNNING longer than the stuck threshold.",
                  MetricType::Gauge, flow_labels, gauges.stuck);
-  add_map_family(out, "prefect_flow_run_failures_total",
-                 "FAILED/CRASHED runs by the exception type named in the state message.", MetricType::Counter,
-                 with_tag_names({"flow_name", "deployment_name", "exception_type"}, options), state.flow_run_failures);
-  std::map<LabelValues, double> failure_info;
-  for (const auto& failure : state.latest_failures) failure_info[failure.labels] = 1;
-  add_map_family(out, "prefect_flow_run_last_failure_info", "The latest flow run failures, for alert links.",
-                 MetricType::Gauge,
-                 {"flow_name", "deployment_name", "flow_run_id", "flow_run_name", "state_name", "exception_type"},
-                 failure_info);
-  add_map_family(out, "prefect_task_runs", "Current non-terminal task runs.", MetricType::Gauge,
-                 {"state_type", "state_name"}, state.task_runs_current_seen);
-  add_map_family(out, "prefect_task_runs_finished_total", "Task runs that reached a terminal state.",
-                 MetricType::Counter, {"state_type", "state_name"}, state.task_runs_finished);
-  add_map_family(out, "prefect_task_run_retries_total", "Task run retries.", MetricType::Counter, {"flow_name"},
-                 state.task_run_retries);
 }
 
 // Deployments, work pools and queues, workers.
@@ -356,6 +350,41 @@ void render_inventory_families(MetricFamilies& out, const CurrentGauges& gauges,
 
 }  // namespace
 
+MetricFamilies render_state_families(const PrefectState& state, const ModelOptions& options) {
+  MetricFamilies out;
+  const auto run_labels = with_tag_names({"flow_name", "deployment_name", "state_type", "state_name"}, options);
+  add_map_family(out, "prefect_flow_runs", "Current non-terminal flow runs.", MetricType::Gauge, run_labels,
+                 state.flow_runs_current_seen);
+  add_map_family(out, "prefect_flow_runs_finished_total", "Flow runs that reached a terminal state.",
+                 MetricType::Counter, run_labels, state.flow_runs_finished);
+  out.push_back(duration_family(state, options));
+  add_map_family(out, "prefect_flow_run_failures_total",
+                 "FAILED/CRASHED runs by the exception type named in the state message.", MetricType::Counter,
+                 with_tag_names({"flow_name", "deployment_name", "exception_type"}, options), state.flow_run_failures);
+  std::map<LabelValues, double> failure_info;
+  for (const auto& failure : state.latest_failures) failure_info[failure.labels] = 1;
+  add_map_family(out, "prefect_flow_run_last_failure_info", "The latest flow run failures, for alert links.",
+                 MetricType::Gauge,
+                 {"flow_name", "deployment_name", "flow_run_id", "flow_run_name", "state_name", "exception_type"},
+                 failure_info);
+  add_map_family(out, "prefect_task_runs", "Current non-terminal task runs.", MetricType::Gauge,
+                 {"state_type", "state_name"}, state.task_runs_current_seen);
+  add_map_family(out, "prefect_task_runs_finished_total", "Task runs that reached a terminal state.",
+                 MetricType::Counter, {"state_type", "state_name"}, state.task_runs_finished);
+  add_map_family(out, "prefect_task_run_retries_total", "Task run retries.", MetricType::Counter, {"flow_name"},
+                 state.task_run_retries);
+  return out;
+}
+
+void count_finished_flow_run_event(PrefectState& state, const FlowRun& run, const std::string& flow,
+                                   const std::string& deployment, const ModelOptions& options) {
+  state.flow_runs_finished[{flow, deployment, run.state.type, run.state.name}] += 1;
+  // Events run only without --prefect.tag-labels (prefect_setup.cpp): no tag values here.
+  if (run.state.type == "FAILED" || run.state.type == "CRASHED") record_failure(state, run, flow, deployment, {}, options);
+  while (state.latest_failures.size() > options.failure_info_limit) state.latest_failures.pop_back();
+  if (run.end_time) state.durations_pending.emplace(counted_key(run.id, run.state.id), *run.end_time);
+}
+
 PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options) {
   PrefectState state = previous;
   const Names names(poll);
@@ -377,6 +406,7 @@ PollOutcome build_families(const PrefectState& previous, const PollResult& poll,
   if (!state.seeded) apply_seed(state, poll, names, kept, SeedUse::floor, options);
   count_finished_task_runs(state, poll, names);
   if (state.watermark) forget_before(state.counted_flow_states, *state.watermark - options.finished_overlap);
+  if (state.watermark) forget_before(state.durations_pending, *state.watermark - options.finished_overlap);
   if (state.task_watermark) forget_before(state.counted_task_states, *state.task_watermark - options.finished_overlap);
   const CurrentGauges gauges = count_current_runs(state, poll, names, kept, options);
 

@@ -137,6 +137,10 @@ struct PrefectState {
   // by the first poll of a process).
   CompatState compat;
   TagLabelState tags;  // not in the state file
+  // Keys of counted_flow_states counted from an event, whose duration the
+  // poll that reads the run observes (events carry no flow-run run time).
+  // Not kept in the state file: a restart in between loses that observation.
+  std::map<std::string, Timestamp> durations_pending;
 };
 
 struct PollOutcome {
@@ -145,5 +149,20 @@ struct PollOutcome {
 };
 
 PollOutcome build_families(const PrefectState& previous, const PollResult& poll, const ModelOptions& options);
+
+// The key of one (run, state) in counted_flow_states / counted_task_states.
+std::string counted_key(const std::string& run_id, const std::string& state_id);
+
+// A terminal flow-run state an event brought first (its key is already in
+// counted_flow_states): the finished counter, and for FAILED/CRASHED the
+// failure counter and ring; its duration waits for the poll
+// (durations_pending). `run` needs id, name and state.
+void count_finished_flow_run_event(PrefectState& state, const FlowRun& run, const std::string& flow,
+                                   const std::string& deployment, const ModelOptions& options);
+
+// The families that follow the state alone (current runs, finished runs,
+// durations, failures, task runs), as build_families renders them: what an
+// event can change.
+MetricFamilies render_state_families(const PrefectState& state, const ModelOptions& options);
 
 }  // namespace flowgate::collectors::prefect

@@ -61,7 +61,8 @@ TEST(PrefectFlags, EveryPrefectFlagIsInTheHelpText) {
                     "prefect.stuck-running-after", "prefect.finished-overlap", "prefect.failure-info-limit",
                     "prefect.flows-include", "prefect.flows-exclude", "prefect.deployments-include",
                     "prefect.deployments-exclude", "prefect.tls-insecure-skip-verify", "prefect.state-file",
-                    "prefect.proxy-url", "prefect.csrf", "prefect.tag-labels", "prefect.tag-values-limit"}) {
+                    "prefect.proxy-url", "prefect.csrf", "prefect.tag-labels", "prefect.tag-values-limit",
+                    "prefect.events"}) {
     EXPECT_NE(help.find(name), std::string::npos) << name;  // booleans show as --[no-]name
   }
 }
@@ -138,6 +139,22 @@ TEST(PrefectSetup, RefusesAProxyUrlItCannotUse) {
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("--prefect.proxy-url"), std::string::npos) << error.what();
   }
+}
+
+TEST(PrefectSetup, TheEventStreamIsOnUnlessTurnedOffAndVerifiesTlsAsThePollsDo) {
+  auto on = prefect_collector_options(parse({}), {}, files({}));
+  ASSERT_TRUE(on);
+  EXPECT_TRUE(on->events);
+  EXPECT_TRUE(on->event_stream.verify_tls);
+  auto off = prefect_collector_options(parse({"--no-prefect.events", "--prefect.tls-insecure-skip-verify"}), {},
+                                       files({}));
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->events);
+  EXPECT_FALSE(off->event_stream.verify_tls);
+  // Events carry no tags flowgate reads: with tag labels the flow-run families move at the poll.
+  auto tagged = prefect_collector_options(parse({"--prefect.tag-labels=env"}), {}, files({}));
+  ASSERT_TRUE(tagged);
+  EXPECT_FALSE(tagged->events);
 }
 
 TEST(PrefectSetup, PollTimeoutMayExceedThePollInterval) {

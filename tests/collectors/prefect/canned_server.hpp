@@ -15,6 +15,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "tests/collectors/prefect/loopback_server.hpp"
+
 namespace flowgate::collectors::prefect::testing {
 
 namespace asio = boost::asio;
@@ -24,7 +26,7 @@ namespace http = beast::http;
 // A loopback HTTP server answering with canned replies, in order, on its own
 // thread; records what it was asked. Stands in for Prefect where a real
 // server cannot be made to fail on demand.
-class CannedServer {
+class CannedServer : public LoopbackServer {
  public:
   struct Reply {
     int status = 200;
@@ -37,17 +39,9 @@ class CannedServer {
     std::string proxy_authorization, csrf_token, csrf_client;
   };
 
-  explicit CannedServer(std::vector<Reply> replies)
-      : replies_(std::move(replies)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    asio::co_spawn(ioc_, serve(), asio::detached);
-    thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~CannedServer() {
-    ioc_.stop();
-    thread_.join();
-  }
+  explicit CannedServer(std::vector<Reply> replies) : replies_(std::move(replies)) { run(serve()); }
+  ~CannedServer() { stop(); }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/api"; }
   unsigned short port() const { return acceptor_.local_endpoint().port(); }
   std::vector<Seen> seen() const {
     std::lock_guard lock(mutex_);
@@ -95,9 +89,6 @@ class CannedServer {
   std::size_t next_ = 0;
   std::vector<Seen> seen_;
   mutable std::mutex mutex_;
-  asio::io_context ioc_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::thread thread_;
 };
 
 }  // namespace flowgate::collectors::prefect::testing

@@ -193,8 +193,11 @@ def world():
                 scrape(watcher), "prefect_flow_runs_finished_total") == terminal_count(prefect))
             wait_for("flowgate to count the finished task runs", lambda: total(
                 scrape(watcher), "prefect_task_runs_finished_total") == 2)
+            # The Late event moves prefect_flow_runs at once (--prefect.events);
+            # the late runs per queue wait for a poll that read it.
             wait_for("flowgate to see the Late run", lambda: total(
-                scrape(watcher), "prefect_flow_runs", state_name="Late") == 1)
+                scrape(watcher), "prefect_flow_runs", state_name="Late") == 1 and total(
+                scrape(watcher), "prefect_work_queues_late_runs_count", work_pool_name=POOL) == 1)
             yield {"prefect": prefect, "flowgate": watcher, "deployment_id": deployment_id,
                    "key_file": key_file, "state_file": state_file}
 

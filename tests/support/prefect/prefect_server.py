@@ -143,10 +143,11 @@ class PrefectServer:
         if not self.keep_home:
             shutil.rmtree(self.home, ignore_errors=True)
 
-    def start(self):
-        """Starts the server (a free port can be taken meanwhile: three tries)."""
-        for attempt in range(3):
-            self.port = free_port()
+    def start(self, port=None):
+        """Starts the server (a free port can be taken meanwhile: three tries).
+        `port`: this one (a restart on the port clients know), tried once."""
+        for attempt in range(3 if port is None else 1):
+            self.port = port or free_port()
             self.url = f"http://127.0.0.1:{self.port}/api"
             environment = clean_environment({"PREFECT_HOME": str(self.home),
                                              "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **self.settings})
@@ -158,7 +159,7 @@ class PrefectServer:
                     start_new_session=True, preexec_fn=_die_with_parent)
             if self._wait_ready():
                 return self
-            if attempt == 2:
+            if attempt == 2 or port is not None:
                 raise RuntimeError(f"Prefect exited with {self.process.returncode}:\n{self.log()[-3000:]}")
         return self
 
