@@ -4,8 +4,6 @@
 
 #include "collectors/metric_family_builder.hpp"
 #include "exporter/config/remote_write_config.hpp"
-#include "exposition/protobuf_parser.hpp"
-#include "remote_write/series.hpp"
 
 namespace flowgate::exporter {
 namespace {
@@ -194,26 +192,19 @@ boost::system::result<void, exposition::MessageError> RemoteWriter::reload() {
 
 bool RemoteWriter::refresh() {
   const auto started = std::chrono::steady_clock::now();
-  bool ok = true;
   if (render_) {
     const StreamedBody body = render_();
-    std::string bytes;
-    bytes.reserve(body.size);
-    for (auto piece : body.pieces) bytes.append(piece);
-    auto families = exposition::parse_protobuf(bytes);
-    ok = families.has_value();
-    if (ok) {
-      auto round = std::make_shared<std::vector<remote_write::TimeSeries>>();
-      const std::int64_t now_ms = unix_now_ms();
-      for (const auto& family : *families) remote_write::append_series(family, {}, now_ms, *round);
-      std::lock_guard lock(mutex_);
-      for (auto& queue : queues_) queue->add_round(round);
-    }
+    auto bytes = std::make_shared<std::string>();
+    bytes->reserve(body.size);
+    for (auto piece : body.pieces) bytes->append(piece);
+    const std::int64_t now_ms = unix_now_ms();
+    std::lock_guard lock(mutex_);
+    for (auto& queue : queues_) queue->add_round(bytes, now_ms);
   }
   std::lock_guard lock(mutex_);
   last_duration_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  last_success_ = ok;
-  return ok;
+  last_success_ = true;
+  return true;
 }
 
 double RemoteWriter::last_duration_seconds() const {

@@ -4,10 +4,12 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "exposition/protobuf_parser.hpp"
 #include "pushgw/persistence/write_ahead_log.hpp"
 #include "pushgw/series_hash.hpp"
 #include "remote_write/change_series.hpp"
 #include "remote_write/relabel.hpp"
+#include "remote_write/series.hpp"
 
 namespace flowgate::remote_write {
 namespace {
@@ -174,11 +176,11 @@ void DestinationQueue::notify() {
   woken_.notify_all();
 }
 
-void DestinationQueue::add_round(std::shared_ptr<const std::vector<TimeSeries>> round) {
+void DestinationQueue::add_round(std::shared_ptr<const std::string> protobuf_body, std::int64_t timestamp_ms) {
   const LogPosition log_end = log_extent(options_.log_folder, {}).end;
   {
     std::lock_guard lock(mutex_);
-    rounds_.push_back(Round{std::move(round), log_end});
+    rounds_.push_back(Round{std::move(protobuf_body), timestamp_ms, log_end});
     news_ = true;
     while (rounds_.size() > options_.max_rounds) {
       rounds_.pop_front();
@@ -269,14 +271,22 @@ bool DestinationQueue::send_log_records() {
 }
 
 bool DestinationQueue::send_due_round() {
-  std::shared_ptr<const std::vector<TimeSeries>> round;
+  Round round;
   {
     std::lock_guard lock(mutex_);
     if (rounds_.empty() || reader_->position() < rounds_.front().log_end) return false;
-    round = rounds_.front().series;
+    round = std::move(rounds_.front());
     rounds_.pop_front();
   }
-  deliver(*round);
+  auto families = exposition::parse_protobuf(*round.body);
+  if (!families) {  // our own scrape body: a bug if it does not parse
+    note(QueueEventKind::error, "a round does not parse: " + families.error().describe());
+    return true;
+  }
+  std::vector<TimeSeries> series;
+  for (const auto& family : *families) append_series(family, {}, round.timestamp_ms, series);
+  families->clear();
+  deliver(std::move(series));
   return true;
 }
 

@@ -93,9 +93,10 @@ class DestinationQueue {
   void stop();
   // Something new is in the log: read it now instead of after idle_wait.
   void notify();
-  // A round of every series /metrics serves at one time (shared by every
-  // destination; each copies what it relabels).
-  void add_round(std::shared_ptr<const std::vector<TimeSeries>> round);
+  // A round: the whole /metrics body in the protobuf format, taken at
+  // `timestamp_ms` (shared by every destination). Kept as those bytes, a
+  // few per series, until it is sent; turned into series only then.
+  void add_round(std::shared_ptr<const std::string> protobuf_body, std::int64_t timestamp_ms);
 
   // The segment this destination still needs: compaction keeps it and
   // every later one. 0 before start().
@@ -136,7 +137,8 @@ class DestinationQueue {
   bool stop_requested_ = false;
   bool news_ = false;
   struct Round {
-    std::shared_ptr<const std::vector<TimeSeries>> series;
+    std::shared_ptr<const std::string> body;
+    std::int64_t timestamp_ms = 0;
     LogPosition log_end;  // the end of the log when the round was taken
   };
   std::deque<Round> rounds_;
