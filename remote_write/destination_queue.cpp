@@ -1,5 +1,8 @@
 #include "remote_write/destination_queue.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -205,6 +208,10 @@ void DestinationQueue::note(QueueEventKind kind, std::string sentence) {
 }
 
 void DestinationQueue::run() {
+  // Pushes and scrapes first: on a busy machine the queue gets the CPU they
+  // leave (a nicer thread; Linux schedules threads by their own nice value),
+  // and a backlog it falls behind by waits in the log.
+  if (options_.nice > 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
   while (!stopping()) {
     bool worked = send_log_records();
     if (!stopping() && send_due_round()) worked = true;

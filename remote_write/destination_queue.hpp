@@ -46,6 +46,7 @@ struct QueueOptions {
   std::uint64_t max_backlog_bytes = 512ULL << 20;
   std::size_t max_rounds = 4;  // rounds waiting while the receiver is slow; older ones are dropped
   std::chrono::milliseconds idle_wait{200};  // how long to sleep when nothing is new (notify() wakes it)
+  int nice = 10;  // the queue thread's nice value (0: as the process)
 };
 
 // Totals since start, named after Prometheus' prometheus_remote_storage_*.
