@@ -497,13 +497,16 @@ JsonResult<std::int64_t> parse_count(std::string_view body) {
 std::optional<std::string> parse_api_error(std::string_view body) {
   auto document = parse_document(body);
   if (!document || !document->IsObject()) return std::nullopt;
-  const auto detail = document->FindMember("detail");
-  if (detail != document->MemberEnd() && detail->value.IsString()) return std::string(detail->value.GetString());
-  const auto message = document->FindMember("exception_message");
-  if (message == document->MemberEnd() || !message->value.IsString()) return std::nullopt;
+  // Read through a const Value: the document's own (non-const) member
+  // iterators compare ambiguously in C++20 (clang warns).
+  const Value& root = *document;
+  const auto detail = root.FindMember("detail");
+  if (detail != root.MemberEnd() && detail->value.IsString()) return std::string(detail->value.GetString());
+  const auto message = root.FindMember("exception_message");
+  if (message == root.MemberEnd() || !message->value.IsString()) return std::nullopt;
   std::string sentence = message->value.GetString();
-  const auto entries = document->FindMember("exception_detail");
-  if (entries == document->MemberEnd() || !entries->value.IsArray() || entries->value.Empty()) return sentence;
+  const auto entries = root.FindMember("exception_detail");
+  if (entries == root.MemberEnd() || !entries->value.IsArray() || entries->value.Empty()) return sentence;
   const Value& first = entries->value[0];
   if (!first.IsObject()) return sentence;
   std::string location;
