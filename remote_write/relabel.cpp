@@ -153,7 +153,11 @@ void Relabeler::apply(std::vector<TimeSeries>& series) const {
 
 bool Relabeler::apply(Labels& labels) const {
   std::vector<re2::StringPiece> groups;
-  for (const auto& [rule, regex] : rules_) {
+  for (const auto& compiled : rules_) {
+    // Named references, not a structured binding: clang 14 refuses a
+    // lambda that captures a binding (the labelkeep/labeldrop filter).
+    const RelabelRule& rule = compiled.rule;
+    const std::unique_ptr<RE2>& regex = compiled.regex;
     switch (rule.action) {
       case RelabelAction::keep:
         if (!full_match(*regex, joined_sources(rule, labels), groups)) return false;
