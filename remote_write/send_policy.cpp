@@ -44,7 +44,9 @@ Judgement judge_reply(const SendReply& reply, Protocol protocol, bool carried_da
 std::chrono::milliseconds Backoff::next(std::optional<std::chrono::seconds> retry_after) {
   auto wait = next_;
   next_ = std::min(next_ * 2, max_);
-  if (retry_after && *retry_after > wait) wait = *retry_after;
+  // The receiver chooses Retry-After: bounded, so that one answer cannot
+  // park the queue (and its backlog bound) for days.
+  if (retry_after && *retry_after > wait) wait = std::min<std::chrono::milliseconds>(*retry_after, kMaxRetryAfter);
   return wait;
 }
 

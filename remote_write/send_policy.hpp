@@ -29,8 +29,12 @@ struct Judgement {
 // histograms or exemplars (an empty 2.0 request proves nothing).
 Judgement judge_reply(const SendReply& reply, Protocol protocol, bool carried_data, const QueueConfig& queue);
 
+// The longest Retry-After honoured; a longer one waits this long.
+inline constexpr std::chrono::minutes kMaxRetryAfter{5};
+
 // min_backoff, doubled after each failed attempt up to max_backoff; a
-// Retry-After longer than that wins. reset() after a delivery.
+// Retry-After longer than that wins, up to kMaxRetryAfter. reset() after a
+// delivery.
 class Backoff {
  public:
   explicit Backoff(const QueueConfig& queue) : min_(queue.min_backoff), max_(queue.max_backoff), next_(min_) {}

@@ -70,6 +70,7 @@ TEST(SendPolicy, BackoffDoublesUpToTheCapAndRetryAfterLengthensIt) {
   EXPECT_EQ(backoff.next(std::nullopt), std::chrono::milliseconds(100));
   EXPECT_EQ(backoff.next(std::nullopt), std::chrono::milliseconds(100));
   EXPECT_EQ(backoff.next(std::chrono::seconds(3)), std::chrono::milliseconds(3000));
+  EXPECT_EQ(backoff.next(std::chrono::seconds(86'400 * 365)), kMaxRetryAfter);  // the receiver's number, bounded
   backoff.reset();
   EXPECT_EQ(backoff.next(std::nullopt), std::chrono::milliseconds(30));
 }
