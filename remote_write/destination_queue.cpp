@@ -47,6 +47,15 @@ LogExtent log_extent(const std::filesystem::path& folder, LogPosition position) 
   return extent;
 }
 
+// std::erase_if for containers the standard library does not overload it for.
+template <class Container, class Predicate>
+std::size_t erase_where(Container& items, Predicate predicate) {
+  const auto kept_end = std::remove_if(items.begin(), items.end(), predicate);
+  const auto erased = static_cast<std::size_t>(items.end() - kept_end);
+  items.erase(kept_end, items.end());
+  return erased;
+}
+
 std::uint64_t data_points(const std::vector<TimeSeries>& series) {
   std::uint64_t count = 0;
   for (const auto& one : series) count += one.samples.size() + one.histograms.size();
@@ -90,7 +99,7 @@ class DestinationQueue::Prepared {
     if (age_limit_.count() > 0) {
       const std::int64_t oldest = unix_now_ms() - age_limit_.count();
       for (auto& one : series) {
-        std::erase_if(one.samples, [&](const Sample& sample) { return sample.timestamp_ms < oldest; });
+        erase_where(one.samples, [&](const Sample& sample) { return sample.timestamp_ms < oldest; });
         std::erase_if(one.histograms, [&](const Histogram& histogram) { return histogram.timestamp_ms < oldest; });
       }
       std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
@@ -120,7 +129,7 @@ class DestinationQueue::NewestSent {
         newest = timestamp_ms;
         return false;
       };
-      dropped += std::erase_if(one.samples, [&](const Sample& sample) { return stale(sample.timestamp_ms); });
+      dropped += erase_where(one.samples, [&](const Sample& sample) { return stale(sample.timestamp_ms); });
       dropped += std::erase_if(one.histograms, [&](const Histogram& h) { return stale(h.timestamp_ms); });
     }
     std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
@@ -259,7 +268,7 @@ bool DestinationQueue::send_log_records() {
     note(QueueEventKind::backlog_dropped, "pushes dropped unsent: " + gap.why);
   }
   if (read->records.empty()) return !read->gaps.empty();
-  std::vector<TimeSeries> series;
+  std::vector<TimeSeries>& series = work_.series;
   std::size_t expected = 0;  // a series per stored series, a few more for histograms and markers
   for (const auto& record : read->records) {
     for (const auto& family : record.change.families) expected += 2 * family->series_hashes.size();
@@ -267,7 +276,7 @@ bool DestinationQueue::send_log_records() {
   series.reserve(expected);
   const std::int64_t now_ms = unix_now_ms();
   for (const auto& record : read->records) sent_->apply(record.change, now_ms, series);
-  deliver(std::move(series));
+  deliver(series);
   if (stopping()) return true;  // not sent whole: the position stays, a restart sends it again
   const LogPosition done = read->records.back().after;
   if (auto saved = save_position(options_.position_file, done); !saved) {
@@ -290,14 +299,17 @@ bool DestinationQueue::send_due_round() {
     note(QueueEventKind::error, "a round does not parse: " + families.error().describe());
     return true;
   }
-  std::vector<TimeSeries> series;
+  std::vector<TimeSeries>& series = work_.series;
   for (const auto& family : *families) append_series(family, {}, round.timestamp_ms, series);
   families->clear();
-  deliver(std::move(series));
+  deliver(series);
   return true;
 }
 
-void DestinationQueue::deliver(std::vector<TimeSeries> series) {
+// Sends `series` in batches and empties it. Both vectors keep their
+// capacity for the next call (up to a bound): a fresh multi-megabyte vector
+// per read was a new mapping, page faults and a consolidating free each time.
+void DestinationQueue::deliver(std::vector<TimeSeries>& series) {
   std::uint64_t dropped = prepared_->apply(series);
   dropped += newest_->filter(series);
   {
@@ -306,8 +318,9 @@ void DestinationQueue::deliver(std::vector<TimeSeries> series) {
   }
   const std::size_t limit = std::max<std::size_t>(destination_.queue.max_samples_per_send, 1);
   std::size_t start = 0;
+  std::vector<TimeSeries>& batch = work_.batch;
   while (start < series.size() && !stopping()) {
-    std::vector<TimeSeries> batch;
+    batch.clear();
     std::size_t samples = 0, histograms = 0;
     while (start < series.size() && (batch.empty() || samples + histograms < limit)) {
       samples += series[start].samples.size();
@@ -321,6 +334,9 @@ void DestinationQueue::deliver(std::vector<TimeSeries> series) {
     const auto go_on = [&](const Attempt& failed) { return keep_retrying(failed, samples, histograms); };
     count_report(delivery_.send(batch, 0, go_on), batch, samples, histograms);
   }
+  series.clear();
+  batch.clear();
+  work_.trim();
 }
 
 // After a failed attempt, before its wait: the episode starts (logged

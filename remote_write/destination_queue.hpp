@@ -109,7 +109,7 @@ class DestinationQueue {
   void run();
   bool send_log_records();
   bool send_due_round();
-  void deliver(std::vector<TimeSeries> series);
+  void deliver(std::vector<TimeSeries>& series);
   void enforce_backlog_bound();
   void note(QueueEventKind kind, std::string sentence);
   bool keep_retrying(const Attempt& failed, std::size_t samples, std::size_t histograms);
@@ -128,6 +128,17 @@ class DestinationQueue {
   std::unique_ptr<class SentGroups> sent_;
   class NewestSent;
   std::unique_ptr<NewestSent> newest_;  // the queue thread's own
+  // The queue thread's series of one read and of one batch, kept between
+  // reads so their memory is reused; dropped when they grew past a bound.
+  struct WorkVectors {
+    static constexpr std::size_t kKeptCapacity = 1U << 16;
+    std::vector<TimeSeries> series, batch;
+    void trim() {
+      if (series.capacity() > kKeptCapacity) series = {};
+      if (batch.capacity() > kKeptCapacity) batch = {};
+    }
+  };
+  WorkVectors work_;
   std::atomic<std::uint64_t> oldest_needed_{0};
   // The queue thread's own: an episode of failed attempts or of refused batches.
   bool failing_ = false;

@@ -21,58 +21,81 @@ struct SegmentRead {
   bool at_end = false;       // every whole frame read; nothing torn left over
 };
 
-// `bytes` from `offset` of `file`, fewer at its end.
-std::string read_at(std::ifstream& file, std::uint64_t offset, std::size_t bytes) {
-  std::string out(bytes, '\0');
+// `bytes` from `offset` of `file` into `out` (fewer at its end); `out`
+// keeps its capacity from read to read, so a 4 MiB read is not a fresh
+// mapping each time.
+void read_at(std::ifstream& file, std::uint64_t offset, std::size_t bytes, std::string& out) {
+  out.resize(bytes);
   file.clear();
   file.seekg(static_cast<std::streamoff>(offset));
   file.read(out.data(), static_cast<std::streamsize>(bytes));
   out.resize(static_cast<std::size_t>(std::max<std::streamsize>(file.gcount(), 0)));
-  return out;
 }
 
 std::string position_text(std::uint64_t segment, std::uint64_t offset) {
   return "segment " + std::to_string(segment) + " at byte " + std::to_string(offset);
 }
 
-// Whole records from position.offset on, until `budget` bytes are taken.
-SegmentRead read_segment(std::ifstream& file, LogPosition& position, std::uint64_t& budget, LogRead& out) {
+// The size of the frame at the front of `bytes` from its header, or just
+// the header's when not even its length is there.
+std::size_t frame_size(std::string_view bytes) {
+  if (bytes.size() < 4) return persistence::kFrameHeaderBytes;
+  const std::uint32_t length = static_cast<std::uint8_t>(bytes[0]) | static_cast<std::uint8_t>(bytes[1]) << 8 |
+                               static_cast<std::uint8_t>(bytes[2]) << 16 |
+                               static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[3])) << 24;
+  return persistence::kFrameHeaderBytes + length;
+}
+
+// Whole records from position.offset on, until `budget` bytes are taken:
+// one read of the budget (of one whole record when that is larger), then
+// the records cut out of it. A record the read ends inside is left for the
+// next call (budget 0), unless it is the first, which is then read whole.
+SegmentRead read_segment(std::ifstream& file, LogPosition& position, std::uint64_t& budget, std::string& buffer,
+                         LogRead& out) {
   SegmentRead result;
   if (position.offset == 0) {
-    const std::string magic = read_at(file, 0, persistence::kSegmentMagic.size());
-    if (magic.size() < persistence::kSegmentMagic.size()) return result;  // being created
-    if (magic != persistence::kSegmentMagic && magic != persistence::kLegacySegmentMagic) {
+    read_at(file, 0, persistence::kSegmentMagic.size(), buffer);
+    if (buffer.size() < persistence::kSegmentMagic.size()) return result;  // being created
+    if (buffer != persistence::kSegmentMagic && buffer != persistence::kLegacySegmentMagic) {
       result.damage = "not a log segment";
       return result;
     }
-    position.offset = magic.size();
+    position.offset = buffer.size();
   }
-  while (budget > 0) {
-    const std::string header = read_at(file, position.offset, persistence::kFrameHeaderBytes);
-    if (header.empty()) {
-      result.at_end = true;
+  std::size_t want = budget;
+  for (;;) {
+    read_at(file, position.offset, want, buffer);
+    const bool short_read = buffer.size() < want;
+    std::string_view rest = buffer;
+    bool took = false;
+    while (budget > 0 && !rest.empty()) {
+      const auto parsed = persistence::read_frame(rest);
+      if (parsed.status == persistence::FrameStatus::torn) break;
+      auto change = parsed.status == persistence::FrameStatus::whole ? persistence::decode_change(parsed.payload)
+                                                                     : std::nullopt;
+      if (!change) {
+        result.damage = parsed.status == persistence::FrameStatus::damaged ? "CRC mismatch at byte "
+                                                                           : "a record that does not decode at byte ";
+        result.damage += std::to_string(position.offset);
+        return result;
+      }
+      position.offset += parsed.size;
+      rest.remove_prefix(parsed.size);
+      out.records.push_back(LogRecord{std::move(*change), position, parsed.size});
+      budget = parsed.size >= budget ? 0 : budget - parsed.size;
+      took = true;
+    }
+    if (budget == 0) return result;
+    if (short_read) {  // at the end of what is written: whole, or torn (being written, or cut)
+      result.at_end = rest.empty();
       return result;
     }
-    if (header.size() < persistence::kFrameHeaderBytes) return result;  // torn: being written, or cut
-    const std::uint32_t length = static_cast<std::uint8_t>(header[0]) | static_cast<std::uint8_t>(header[1]) << 8 |
-                                 static_cast<std::uint8_t>(header[2]) << 16 |
-                                 static_cast<std::uint32_t>(static_cast<std::uint8_t>(header[3])) << 24;
-    const std::string frame = header + read_at(file, position.offset + header.size(), length);
-    const auto parsed = persistence::read_frame(frame);
-    if (parsed.status == persistence::FrameStatus::torn) return result;
-    auto change = parsed.status == persistence::FrameStatus::whole ? persistence::decode_change(parsed.payload)
-                                                                   : std::nullopt;
-    if (!change) {
-      result.damage = parsed.status == persistence::FrameStatus::damaged ? "CRC mismatch at byte "
-                                                                         : "a record that does not decode at byte ";
-      result.damage += std::to_string(position.offset);
+    if (took || frame_size(rest) <= want) {  // the read ended inside a record: it is read next time
+      budget = 0;
       return result;
     }
-    position.offset += parsed.size;
-    out.records.push_back(LogRecord{std::move(*change), position, parsed.size});
-    budget = parsed.size >= budget ? 0 : budget - parsed.size;
+    want = frame_size(rest);  // the first record is larger than the budget
   }
-  return result;
 }
 
 }  // namespace
@@ -104,7 +127,7 @@ ReadResult LogReader::read(std::uint64_t max_bytes) {
       continue;
     }
     const LogPosition before = position_;
-    const auto segment = read_segment(file, position_, budget, out);
+    const auto segment = read_segment(file, position_, budget, buffer_, out);
     if (!segment.damage.empty()) {
       out.gaps.push_back({before, {position_.segment + 1, 0},
                           position_text(before.segment, before.offset) + ": " + segment.damage});

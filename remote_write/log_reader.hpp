@@ -50,9 +50,10 @@ class LogReader {
   // `start` segment 0: from the oldest segment there is.
   LogReader(std::filesystem::path folder, LogPosition start);
 
-  // Records from the position on, up to about `max_bytes` of them (at least
-  // one when there is one); none when the reader is at the end of what is
-  // written. Errors: the folder cannot be listed or a segment read.
+  // Records from the position on, as many as fit in `max_bytes` (one read
+  // of that many bytes; a single record larger than it comes whole, alone);
+  // none when the reader is at the end of what is written. Errors: the
+  // folder cannot be listed or a segment read.
   boost::system::result<LogRead, exposition::MessageError> read(std::uint64_t max_bytes);
 
   LogPosition position() const { return position_; }
@@ -62,6 +63,7 @@ class LogReader {
  private:
   std::filesystem::path folder_;
   LogPosition position_;
+  std::string buffer_;  // the bytes of the last read, reused
 };
 
 // The position stored for a destination: "<segment> <offset>\n", written to

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -22,10 +23,10 @@ std::int64_t start_ms(const Metric& metric) {
 }
 
 // `name`, the series' own labels, `extra` (le or quantile) and the target's.
-Labels series_labels(std::string_view name, const Labels& own, const Label* extra, const Labels& target) {
+Labels series_labels(std::string name, const Labels& own, const Label* extra, const Labels& target) {
   Labels labels;
   labels.reserve(own.size() + target.size() + 2);
-  labels.push_back({"__name__", std::string(name)});
+  labels.push_back({"__name__", std::move(name)});
   for (const auto& label : own) {
     if (!label.value.empty()) labels.push_back(label);
   }
@@ -48,7 +49,13 @@ class Flattener {
  public:
   Flattener(const Family& family, const Labels& target, std::int64_t timestamp_ms, bool stale,
             std::vector<TimeSeries>& out)
-      : family_(family), target_(target), timestamp_ms_(timestamp_ms), stale_(stale), out_(out) {}
+      : family_(family),
+        metadata_(std::make_shared<const FamilyMetadata>(
+            FamilyMetadata{family.name, {family.type, family.help, family.unit}})),
+        target_(target),
+        timestamp_ms_(timestamp_ms),
+        stale_(stale),
+        out_(out) {}
 
   void run() {
     for (const auto& metric : family_.metrics) {
@@ -68,9 +75,11 @@ class Flattener {
  private:
   TimeSeries& add(std::string_view suffix, const Metric& metric, const Label* extra, double value) {
     TimeSeries& series = out_.emplace_back();
-    series.family = family_.name;
-    series.labels = series_labels(family_.name + std::string(suffix), metric.labels, extra, target_);
-    series.metadata = {family_.type, family_.help, family_.unit};
+    series.family = metadata_;
+    std::string name;
+    name.reserve(family_.name.size() + suffix.size());
+    name.append(family_.name).append(suffix);
+    series.labels = series_labels(std::move(name), metric.labels, extra, target_);
     series.samples.push_back({stale_ ? stale_nan() : value, timestamp_ms_, start_ms(metric)});
     return series;
   }
@@ -94,9 +103,8 @@ class Flattener {
   void histogram(const Metric& metric) {
     if (metric.native && !stale_) {
       TimeSeries& series = out_.emplace_back();
-      series.family = family_.name;
+      series.family = metadata_;
       series.labels = series_labels(family_.name, metric.labels, nullptr, target_);
-      series.metadata = {family_.type, family_.help, family_.unit};
       series.histograms.push_back({*metric.native, metric.sample_count, metric.sample_sum, metric.float_counts,
                                    family_.type == MetricType::gauge_histogram, timestamp_ms_, start_ms(metric)});
       for (const auto& e : metric.exemplars) series.exemplars.push_back(exemplar(e));
@@ -129,6 +137,7 @@ class Flattener {
   }
 
   const Family& family_;
+  const std::shared_ptr<const FamilyMetadata> metadata_;
   const Labels& target_;
   std::int64_t timestamp_ms_;
   bool stale_;

@@ -78,7 +78,7 @@ std::string encode_v1(const std::vector<TimeSeries>& series) {
       wire::put_uint(3, static_cast<std::uint64_t>(e.timestamp_ms), out);
     }
     for (const auto& h : s.histograms) put_histogram(4, h, Protocol::v1, out);
-    families.try_emplace(s.family, &s.metadata);
+    families.try_emplace(s.family->name, &s.family->metadata);
   }
   // One MetricMetadata per family, as Prometheus sends it.
   for (const auto& [family, metadata] : families) {
@@ -132,9 +132,10 @@ std::string encode_v2(const std::vector<TimeSeries>& series) {
       wire::put_uint(3, static_cast<std::uint64_t>(e.timestamp_ms), timeseries);
     }
     wire::Nested metadata(5, timeseries);
-    wire::put_uint(1, metric_type_number(s.metadata.type), timeseries);
-    if (!s.metadata.help.empty()) wire::put_uint(3, symbols.ref(s.metadata.help), timeseries);
-    if (!s.metadata.unit.empty()) wire::put_uint(4, symbols.ref(s.metadata.unit), timeseries);
+    const Metadata& family = s.family->metadata;
+    wire::put_uint(1, metric_type_number(family.type), timeseries);
+    if (!family.help.empty()) wire::put_uint(3, symbols.ref(family.help), timeseries);
+    if (!family.unit.empty()) wire::put_uint(4, symbols.ref(family.unit), timeseries);
   }
   std::string out;
   symbols.put(out);  // field 4, before the series (field 5) as Prometheus writes it

@@ -8,8 +8,11 @@
 
 #include <cstdint>
 #include <string>
+#include <memory>
 #include <string_view>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "exposition/model.hpp"
 
@@ -50,14 +53,20 @@ struct Metadata {
   std::string unit;
 };
 
+// A family's name (1.0 metadata names it) and metadata: one per family,
+// shared by its series rather than copied into each.
+struct FamilyMetadata {
+  std::string name;
+  Metadata metadata;
+};
+
 // One series: labels sorted by name with __name__ among them, none empty.
 struct TimeSeries {
   exposition::Labels labels;
-  std::vector<Sample> samples;  // in time order
+  boost::container::small_vector<Sample, 1> samples;  // in time order; one, nearly always
   std::vector<Histogram> histograms;
   std::vector<Exemplar> exemplars;
-  std::string family;  // the family it belongs to (1.0 metadata); its __name__ for plain series
-  Metadata metadata;
+  std::shared_ptr<const FamilyMetadata> family;  // never null; the series' own __name__ for plain series
 };
 
 std::string encode(Protocol protocol, const std::vector<TimeSeries>& series);

@@ -97,6 +97,38 @@ TEST_F(LogQueueTest, ReadsEveryChangeInOrderAndWaitsForMore) {
   EXPECT_EQ(second[0].change.kind, pushgw::ChangeKind::remove);
 }
 
+// A read takes at most its budget in one go: a record it ends inside is read
+// by the next read, and a record larger than the whole budget is read whole.
+TEST_F(LogQueueTest, ReadsRecordsLargerThanTheBudgetAndResumesInsideOne) {
+  std::string big_body;
+  for (int i = 0; i < 400; ++i) big_body += "big_" + std::to_string(i) + " " + std::to_string(i) + "\n";
+  ASSERT_TRUE(put(store_, "job/a", "m 1\n", 10));
+  ASSERT_TRUE(put(store_, "job/big", big_body, 11));
+  ASSERT_TRUE(put(store_, "job/c", "m 3\n", 12));
+  ASSERT_TRUE(put(store_, "job/d", "m 4\n", 13));
+  LogReader whole(folder_, {});
+  const auto all = read_all(whole);
+  ASSERT_EQ(all.size(), 4U);
+  ASSERT_GT(all[1].bytes, 16U * all[0].bytes);  // the big record dwarfs the small budget below
+
+  LogReader reader(folder_, {});
+  std::vector<double> push_times;
+  std::vector<std::size_t> per_read;
+  for (int reads = 0; reads < 20; ++reads) {
+    auto read = reader.read(all[0].bytes + all[0].bytes / 2);  // one and a half small records
+    ASSERT_TRUE(read) << read.error().message;
+    ASSERT_TRUE(read->gaps.empty());
+    if (read->records.empty()) break;
+    per_read.push_back(read->records.size());
+    for (const auto& record : read->records) push_times.push_back(record.change.push_time_seconds);
+  }
+  EXPECT_EQ(push_times, (std::vector<double>{10, 11, 12, 13}));
+  // each read ends inside the record after its first: that one waits for the
+  // next read; the big one comes whole, alone
+  EXPECT_EQ(per_read, (std::vector<std::size_t>{1, 1, 1, 1}));
+  EXPECT_EQ(reader.position(), whole.position());
+}
+
 TEST_F(LogQueueTest, FollowsRotationAndResumesFromASavedPosition) {
   ASSERT_TRUE(put(store_, "job/a", "m 1\n", 10));
   LogReader reader(folder_, {});

@@ -24,8 +24,8 @@ std::string label(std::string_view name, std::string_view value) {
 TimeSeries rows_series() {
   TimeSeries series;
   series.labels = {{"__name__", "rows_total"}, {"job", "etl"}};
-  series.family = "rows_total";
-  series.metadata = {exposition::MetricType::counter, "Rows.", ""};
+  series.family = std::make_shared<const FamilyMetadata>(
+      FamilyMetadata{"rows_total", {exposition::MetricType::counter, "Rows.", ""}});
   series.samples.push_back({3, 1000, 500});
   return series;
 }
@@ -97,7 +97,7 @@ TEST(Series, AClassicHistogramIsItsBucketsSumAndCountWithTheTargetLabelsAdded) {
             "__name__=d_bucket,flow=etl,job=etl-job,le=+Inf, 3.000000\n"
             "__name__=d_sum,flow=etl,job=etl-job, 4.500000\n"
             "__name__=d_count,flow=etl,job=etl-job, 3.000000\n");
-  for (const auto& s : series) EXPECT_EQ(s.family, "d");
+  for (const auto& s : series) EXPECT_EQ(s.family->name, "d");
 }
 
 TEST(Series, APushedLabelIsKeptOverTheTargetsAsWithHonorLabels) {
