@@ -36,7 +36,7 @@ void SentGroups::end_group(const std::string& id, std::int64_t at_ms, std::vecto
   groups_.erase(found);
 }
 
-void SentGroups::put(const pushgw::Change& change, std::vector<TimeSeries>& out) {
+void SentGroups::put(const pushgw::Change& change, std::vector<TimeSeries>& out, const FamilySink& sink) {
   const std::int64_t at_ms = milliseconds(change.push_time_seconds);
   Families& sent = groups_[change.key.id()];
   const bool whole_group = change.replaces_group || change.kind == pushgw::ChangeKind::stateful_put;
@@ -51,14 +51,17 @@ void SentGroups::put(const pushgw::Change& change, std::vector<TimeSeries>& out)
     }
     append_stale_series(ended_series(*old, kept == next.end() ? nullptr : kept->second.get()), {}, at_ms, out);
   }
-  for (const auto& family : change.families) append_series(family->model(), {}, at_ms, out);
+  for (const auto& family : change.families) {
+    if (!sink || !sink(*family, at_ms)) append_series(family->model(), {}, at_ms, out);
+  }
   sent = std::move(next);
 }
 
-void SentGroups::apply(const pushgw::Change& change, std::int64_t now_ms, std::vector<TimeSeries>& out) {
+void SentGroups::apply(const pushgw::Change& change, std::int64_t now_ms, std::vector<TimeSeries>& out,
+                       const FamilySink& sink) {
   switch (change.kind) {
     case pushgw::ChangeKind::put:
-    case pushgw::ChangeKind::stateful_put: put(change, out); break;
+    case pushgw::ChangeKind::stateful_put: put(change, out, sink); break;
     case pushgw::ChangeKind::remove:
     case pushgw::ChangeKind::expire: end_group(change.key.id(), now_ms, out); break;
     case pushgw::ChangeKind::wipe: {

@@ -12,6 +12,7 @@
 // receiver's lookback instead. One per destination, used from one thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,16 +25,22 @@ namespace flowgate::remote_write {
 
 class SentGroups {
  public:
-  // Appends the series `change` makes to `out`; `now_ms` stamps markers of
+  // Takes a family a change put, at the push's time: true when it sent it
+  // (DirectWriter), false to have it go the long way.
+  using FamilySink = std::function<bool(const pushgw::StoredFamily& family, std::int64_t at_ms)>;
+
+  // Appends the series `change` makes to `out` (the families it put are
+  // offered to `sink` first, when there is one); `now_ms` stamps markers of
   // changes that have no time of their own (delete, wipe, expiry).
-  void apply(const pushgw::Change& change, std::int64_t now_ms, std::vector<TimeSeries>& out);
+  void apply(const pushgw::Change& change, std::int64_t now_ms, std::vector<TimeSeries>& out,
+             const FamilySink& sink = {});
 
   std::size_t group_count() const { return groups_.size(); }
 
  private:
   using Families = std::map<std::string, pushgw::FamilyPtr, std::less<>>;  // by name
   void end_group(const std::string& id, std::int64_t at_ms, std::vector<TimeSeries>& out);
-  void put(const pushgw::Change& change, std::vector<TimeSeries>& out);
+  void put(const pushgw::Change& change, std::vector<TimeSeries>& out, const FamilySink& sink);
 
   std::map<std::string, Families, std::less<>> groups_;  // by GroupingKey::id()
 };

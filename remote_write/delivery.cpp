@@ -29,9 +29,25 @@ DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t 
     report.histograms += series.histograms.size();
     report.exemplars += series.exemplars.size();
   }
+  return attempt(report, [&](Protocol protocol) { return exposition::snappy_compress_block(encode(protocol, batch)); },
+                 max_attempts, go_on);
+}
+
+DeliveryReport Delivery::send_v1(const EncodedBatch& batch, std::size_t max_attempts,
+                                 const std::function<bool(const Attempt&)>& go_on) {
+  DeliveryReport report;
+  report.samples = batch.samples;
+  report.histograms = batch.histograms;
+  report.exemplars = batch.exemplars;
+  // Only a 2.0 destination is ever downgraded: a 1.0 body is never encoded again.
+  return attempt(report, [&](Protocol) { return exposition::snappy_compress_block(batch.body); }, max_attempts, go_on);
+}
+
+DeliveryReport Delivery::attempt(DeliveryReport& report, const std::function<std::string(Protocol)>& compressed_body,
+                                 std::size_t max_attempts, const std::function<bool(const Attempt&)>& go_on) {
   const bool carried_data = report.samples + report.histograms + report.exemplars > 0;
   Protocol encoded_as = protocol_;
-  std::string body = exposition::snappy_compress_block(encode(protocol_, batch));
+  std::string body = compressed_body(protocol_);
   report.outcome = Verdict::retry;
   while (max_attempts == 0 || report.attempts.size() < max_attempts) {
     {
@@ -39,7 +55,7 @@ DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t 
       if (stopped_) break;
     }
     if (encoded_as != protocol_) {
-      body = exposition::snappy_compress_block(encode(protocol_, batch));
+      body = compressed_body(protocol_);
       encoded_as = protocol_;
     }
     Attempt attempt{protocol_, sender_.post(body, protocol_), {}, {}};
@@ -55,7 +71,7 @@ DeliveryReport Delivery::send(const std::vector<TimeSeries>& batch, std::size_t 
     }
     if (verdict == Verdict::retry && ((go_on && !go_on(attempt)) || !wait(attempt.wait_after))) break;
   }
-  return report;
+  return std::move(report);
 }
 
 }  // namespace flowgate::remote_write

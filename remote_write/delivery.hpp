@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "remote_write/direct_series.hpp"
 #include "remote_write/http_sender.hpp"
 #include "remote_write/send_policy.hpp"
 #include "remote_write/write_request.hpp"
@@ -42,6 +43,10 @@ class Delivery {
   // (false: give up, outcome retry).
   DeliveryReport send(const std::vector<TimeSeries>& batch, std::size_t max_attempts = 0,
                       const std::function<bool(const Attempt&)>& go_on = {});
+  // A 1.0 WriteRequest already encoded (DirectWriter), for a destination
+  // that speaks 1.0.
+  DeliveryReport send_v1(const EncodedBatch& batch, std::size_t max_attempts = 0,
+                         const std::function<bool(const Attempt&)>& go_on = {});
   // Any thread: the send in progress and its waits end; every later send
   // returns at once.
   void stop();
@@ -49,6 +54,10 @@ class Delivery {
 
  private:
   bool wait(std::chrono::milliseconds how_long);
+  // Attempts until delivered, dropped, out of attempts or stopped;
+  // `compressed_body` makes the body in a protocol (again after a downgrade).
+  DeliveryReport attempt(DeliveryReport& report, const std::function<std::string(Protocol)>& compressed_body,
+                         std::size_t max_attempts, const std::function<bool(const Attempt&)>& go_on);
 
   HttpSender sender_;
   QueueConfig queue_;

@@ -11,6 +11,7 @@
 #include "pushgw/persistence/write_ahead_log.hpp"
 #include "pushgw/series_hash.hpp"
 #include "remote_write/change_series.hpp"
+#include "remote_write/direct_series.hpp"
 #include "remote_write/relabel.hpp"
 #include "remote_write/series.hpp"
 
@@ -115,31 +116,6 @@ class DestinationQueue::Prepared {
   bool send_native_histograms_;
 };
 
-// The newest timestamp sent per series (by a hash of its labels): a
-// receiver refuses an older one, and with it the whole batch.
-class DestinationQueue::NewestSent {
- public:
-  // Drops the samples not newer than one already sent; returns how many.
-  std::uint64_t filter(std::vector<TimeSeries>& series) {
-    std::uint64_t dropped = 0;
-    for (auto& one : series) {
-      std::int64_t& newest = newest_[pushgw::series_hash("", one.labels)];
-      const auto stale = [&](std::int64_t timestamp_ms) {
-        if (timestamp_ms <= newest) return true;
-        newest = timestamp_ms;
-        return false;
-      };
-      dropped += erase_where(one.samples, [&](const Sample& sample) { return stale(sample.timestamp_ms); });
-      dropped += std::erase_if(one.histograms, [&](const Histogram& h) { return stale(h.timestamp_ms); });
-    }
-    std::erase_if(series, [](const TimeSeries& one) { return one.samples.empty() && one.histograms.empty(); });
-    return dropped;
-  }
-
- private:
-  boost::unordered_flat_map<std::uint64_t, std::int64_t> newest_;
-};
-
 DestinationQueue::DestinationQueue(Destination destination, QueueOptions options, HttpSender sender,
                                    exposition::Labels external_labels,
                                    std::function<void(const Destination&, const QueueEvent&)> report)
@@ -150,7 +126,12 @@ DestinationQueue::DestinationQueue(Destination destination, QueueOptions options
       delivery_(std::move(sender), destination_.queue, destination_.protocol),
       prepared_(std::make_unique<Prepared>(destination_, external_labels_)),
       sent_(std::make_unique<SentGroups>()),
-      newest_(std::make_unique<NewestSent>()) {}
+      newest_(std::make_unique<NewestSent>()) {
+  // The short way needs a body no relabelling changes and no 2.0 symbols.
+  if (destination_.write_relabel.empty() && destination_.protocol == Protocol::v1) {
+    direct_ = std::make_unique<DirectWriter>(external_labels_, destination_.queue.max_samples_per_send, *newest_);
+  }
+}
 
 DestinationQueue::~DestinationQueue() { stop(); }
 
@@ -269,14 +250,26 @@ bool DestinationQueue::send_log_records() {
   }
   if (read->records.empty()) return !read->gaps.empty();
   std::vector<TimeSeries>& series = work_.series;
-  std::size_t expected = 0;  // a series per stored series, a few more for histograms and markers
-  for (const auto& record : read->records) {
-    for (const auto& family : record.change.families) expected += 2 * family->series_hashes.size();
-  }
-  series.reserve(expected);
   const std::int64_t now_ms = unix_now_ms();
-  for (const auto& record : read->records) sent_->apply(record.change, now_ms, series);
-  deliver(series);
+  if (direct_) {
+    const auto short_way = [&](const pushgw::StoredFamily& family, std::int64_t at_ms) {
+      return within_age_limit(at_ms, now_ms) &&
+             direct_->append_family({family.name, family.type, family.help, family.unit}, family.protobuf_block, at_ms);
+    };
+    for (const auto& record : read->records) {
+      sent_->apply(record.change, now_ms, series, short_way);
+      add_long_way(series);  // staleness markers, and families the short way does not take
+    }
+    deliver_direct();
+  } else {
+    std::size_t expected = 0;  // a series per stored series, a few more for histograms and markers
+    for (const auto& record : read->records) {
+      for (const auto& family : record.change.families) expected += 2 * family->series_hashes.size();
+    }
+    series.reserve(expected);
+    for (const auto& record : read->records) sent_->apply(record.change, now_ms, series);
+    deliver(series);
+  }
   if (stopping()) return true;  // not sent whole: the position stays, a restart sends it again
   const LogPosition done = read->records.back().after;
   if (auto saved = save_position(options_.position_file, done); !saved) {
@@ -294,16 +287,67 @@ bool DestinationQueue::send_due_round() {
     round = std::move(rounds_.front());
     rounds_.pop_front();
   }
-  auto families = exposition::parse_protobuf(*round.body);
-  if (!families) {  // our own scrape body: a bug if it does not parse
-    note(QueueEventKind::error, "a round does not parse: " + families.error().describe());
+  std::vector<TimeSeries>& series = work_.series;
+  const auto long_way = [&](std::string_view body) {
+    auto families = exposition::parse_protobuf(body);
+    if (!families) {  // our own scrape body: a bug if it does not parse
+      note(QueueEventKind::error, "a round does not parse: " + families.error().describe());
+      return;
+    }
+    for (const auto& family : *families) append_series(family, {}, round.timestamp_ms, series);
+  };
+  if (direct_ && within_age_limit(round.timestamp_ms, unix_now_ms())) {
+    const bool read = direct_->append_body(*round.body, round.timestamp_ms, [&](std::string_view one_family) {
+      long_way(one_family);
+      add_long_way(series);
+    });
+    if (!read) note(QueueEventKind::error, "a round does not parse as length-delimited MetricFamily messages");
+    deliver_direct();
     return true;
   }
-  std::vector<TimeSeries>& series = work_.series;
-  for (const auto& family : *families) append_series(family, {}, round.timestamp_ms, series);
-  families->clear();
-  deliver(series);
+  long_way(*round.body);
+  if (direct_) {
+    add_long_way(series);
+    deliver_direct();
+  } else {
+    deliver(series);
+  }
   return true;
+}
+
+bool DestinationQueue::within_age_limit(std::int64_t timestamp_ms, std::int64_t now_ms) const {
+  const auto limit = destination_.queue.sample_age_limit.count();
+  return limit <= 0 || timestamp_ms >= now_ms - limit;
+}
+
+// Series made the long way join the short way's batches: the destination's
+// labels and limits applied, then the samples not newer than one sent dropped.
+void DestinationQueue::add_long_way(std::vector<TimeSeries>& series) {
+  if (series.empty()) return;
+  std::uint64_t dropped = prepared_->apply(series);
+  dropped += newest_->filter(series);
+  for (const auto& one : series) direct_->append_series(one);
+  series.clear();
+  std::lock_guard lock(mutex_);
+  figures_.samples_dropped += dropped;
+}
+
+void DestinationQueue::deliver_direct() {
+  auto batches = direct_->take_batches();
+  {
+    std::lock_guard lock(mutex_);
+    figures_.samples_dropped += direct_->dropped() - direct_dropped_counted_;
+  }
+  direct_dropped_counted_ = direct_->dropped();
+  for (const auto& batch : batches) {
+    if (stopping()) return;
+    {
+      std::lock_guard lock(mutex_);
+      figures_.pending_samples = batch.samples + batch.histograms;
+    }
+    const auto go_on = [&](const Attempt& failed) { return keep_retrying(failed, batch.samples, batch.histograms); };
+    count_report(delivery_.send_v1(batch, 0, go_on), batch.samples, batch.histograms, batch.newest_ms);
+  }
 }
 
 // Sends `series` in batches and empties it. Both vectors keep their
@@ -332,7 +376,12 @@ void DestinationQueue::deliver(std::vector<TimeSeries>& series) {
       figures_.pending_samples = samples + histograms;
     }
     const auto go_on = [&](const Attempt& failed) { return keep_retrying(failed, samples, histograms); };
-    count_report(delivery_.send(batch, 0, go_on), batch, samples, histograms);
+    std::int64_t newest = 0;
+    for (const auto& one : batch) {
+      for (const auto& sample : one.samples) newest = std::max(newest, sample.timestamp_ms);
+      for (const auto& histogram : one.histograms) newest = std::max(newest, histogram.timestamp_ms);
+    }
+    count_report(delivery_.send(batch, 0, go_on), samples, histograms, newest);
   }
   series.clear();
   batch.clear();
@@ -360,13 +409,8 @@ bool DestinationQueue::keep_retrying(const Attempt& failed, std::size_t samples,
   return !stopping() && behind <= options_.max_backlog_bytes;
 }
 
-void DestinationQueue::count_report(const DeliveryReport& report, const std::vector<TimeSeries>& batch,
-                                    std::size_t samples, std::size_t histograms) {
-  std::int64_t newest = 0;
-  for (const auto& one : batch) {
-    for (const auto& sample : one.samples) newest = std::max(newest, sample.timestamp_ms);
-    for (const auto& histogram : one.histograms) newest = std::max(newest, histogram.timestamp_ms);
-  }
+void DestinationQueue::count_report(const DeliveryReport& report, std::size_t samples, std::size_t histograms,
+                                    std::int64_t newest) {
   {
     std::lock_guard lock(mutex_);
     figures_.pending_samples = 0;

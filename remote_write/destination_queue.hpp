@@ -113,8 +113,10 @@ class DestinationQueue {
   void enforce_backlog_bound();
   void note(QueueEventKind kind, std::string sentence);
   bool keep_retrying(const Attempt& failed, std::size_t samples, std::size_t histograms);
-  void count_report(const DeliveryReport& report, const std::vector<TimeSeries>& batch, std::size_t samples,
-                    std::size_t histograms);
+  void count_report(const DeliveryReport& report, std::size_t samples, std::size_t histograms, std::int64_t newest);
+  bool within_age_limit(std::int64_t timestamp_ms, std::int64_t now_ms) const;
+  void add_long_way(std::vector<TimeSeries>& series);
+  void deliver_direct();
   bool stopping() const;
 
   const Destination destination_;
@@ -126,8 +128,12 @@ class DestinationQueue {
   std::unique_ptr<Prepared> prepared_;  // relabeler, external labels, age limit
   std::optional<LogReader> reader_;
   std::unique_ptr<class SentGroups> sent_;
-  class NewestSent;
-  std::unique_ptr<NewestSent> newest_;  // the queue thread's own
+  std::unique_ptr<class NewestSent> newest_;  // the queue thread's own
+  // The short way (direct_series.hpp) when the destination speaks 1.0 and
+  // relabels nothing; else every series goes the long way (the model,
+  // TimeSeries, deliver()).
+  std::unique_ptr<class DirectWriter> direct_;
+  std::uint64_t direct_dropped_counted_ = 0;
   // The queue thread's series of one read and of one batch, kept between
   // reads so their memory is reused; dropped when they grew past a bound.
   struct WorkVectors {

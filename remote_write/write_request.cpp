@@ -68,26 +68,11 @@ std::string encode_v1(const std::vector<TimeSeries>& series) {
   std::string out;
   std::unordered_map<std::string_view, const Metadata*> families;
   for (const auto& s : series) {
-    wire::Nested timeseries(1, out);
-    wire::put_labels(1, s.labels, out);
-    for (const auto& sample : s.samples) put_sample(2, sample, Protocol::v1, out);
-    for (const auto& e : s.exemplars) {
-      wire::Nested exemplar(3, out);
-      wire::put_labels(1, e.labels, out);
-      wire::put_double(2, e.value, out);
-      wire::put_uint(3, static_cast<std::uint64_t>(e.timestamp_ms), out);
-    }
-    for (const auto& h : s.histograms) put_histogram(4, h, Protocol::v1, out);
+    put_v1_series(s, out);
     families.try_emplace(s.family->name, &s.family->metadata);
   }
   // One MetricMetadata per family, as Prometheus sends it.
-  for (const auto& [family, metadata] : families) {
-    wire::Nested message(3, out);
-    wire::put_uint(1, metric_type_number(metadata->type), out);
-    wire::put_string(2, family, out);
-    if (!metadata->help.empty()) wire::put_string(4, metadata->help, out);
-    if (!metadata->unit.empty()) wire::put_string(5, metadata->unit, out);
-  }
+  for (const auto& [family, metadata] : families) put_v1_metadata(family, *metadata, out);
   return out;
 }
 
@@ -144,6 +129,27 @@ std::string encode_v2(const std::vector<TimeSeries>& series) {
 }
 
 }  // namespace
+
+void put_v1_series(const TimeSeries& s, std::string& out) {
+  wire::Nested timeseries(1, out);
+  wire::put_labels(1, s.labels, out);
+  for (const auto& sample : s.samples) put_sample(2, sample, Protocol::v1, out);
+  for (const auto& e : s.exemplars) {
+    wire::Nested exemplar(3, out);
+    wire::put_labels(1, e.labels, out);
+    wire::put_double(2, e.value, out);
+    wire::put_uint(3, static_cast<std::uint64_t>(e.timestamp_ms), out);
+  }
+  for (const auto& h : s.histograms) put_histogram(4, h, Protocol::v1, out);
+}
+
+void put_v1_metadata(std::string_view family, const Metadata& metadata, std::string& out) {
+  wire::Nested message(3, out);
+  wire::put_uint(1, metric_type_number(metadata.type), out);
+  wire::put_string(2, family, out);
+  if (!metadata.help.empty()) wire::put_string(4, metadata.help, out);
+  if (!metadata.unit.empty()) wire::put_string(5, metadata.unit, out);
+}
 
 double stale_nan() {
   double value = 0;

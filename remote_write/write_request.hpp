@@ -71,6 +71,12 @@ struct TimeSeries {
 
 std::string encode(Protocol protocol, const std::vector<TimeSeries>& series);
 
+// The pieces of a 1.0 WriteRequest, for writers that build one as they go
+// (a WriteRequest is its fields one after the other): one TimeSeries
+// (field 1) and one family's MetricMetadata (field 3).
+void put_v1_series(const TimeSeries& series, std::string& out);
+void put_v1_metadata(std::string_view family, const Metadata& metadata, std::string& out);
+
 // The request headers each version sends (Content-Encoding is snappy for both).
 std::string_view content_type(Protocol protocol);
 std::string_view version_header(Protocol protocol);
