@@ -30,6 +30,7 @@ FORMATS = (("text", {}), ("gzip", {"Accept-Encoding": "gzip"}),
                                    "encoding=delimited"}),
            ("openmetrics", {"Accept": compare.OPENMETRICS}))
 PUSH_GROUPS = 100  # the pushes walk 100 small groups of ~13 series each, beside the stored ones
+PER_IP_CAP = 64  # flowgate's default --web.max-connections-per-ip
 STEP = 1.5  # a per-push or per-series cost this many times its neighbour's is reported as a step
 
 
@@ -43,6 +44,13 @@ class Plan:
         self.scrape_seconds = args.scrape_seconds
         self.pushgateway_max_series = args.pushgateway_max_series
         self.flowgate_flags = args.flowgate_flag or []
+        self.notes = []
+        if max(self.pushers) > PER_IP_CAP and not any(f.startswith("--web.max-connections-per-ip")
+                                                       for f in self.flowgate_flags):
+            # wrk's connections all come from 127.0.0.1; real pushers come from many addresses.
+            self.flowgate_flags.append("--web.max-connections-per-ip=0")
+            self.notes.append(f"flowgate ran with --web.max-connections-per-ip=0: wrk's {max(self.pushers)} "
+                              f"connections share one address, over the default cap of {PER_IP_CAP}")
 
 
 # ---------------------------------------------------------------- measurements
@@ -112,7 +120,8 @@ def measure_size(kind, plan, binary, path, loaded_groups, series, rss):
 
 def measure_kind(kind, plan, binary, work):
     """Every size in turn on one persistence file: each load adds the groups the last one lacked."""
-    results, notes, rss, loaded_groups = {}, [], {}, 0
+    results, rss, loaded_groups = {}, {}, 0
+    notes = list(plan.notes) if kind == "flowgate" else []
     path = os.path.join(work, f"{kind}.db")
     for series in plan.sizes:
         if kind == "pushgateway" and series > plan.pushgateway_max_series:
