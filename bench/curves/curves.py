@@ -4,9 +4,10 @@ store sizes and growing numbers of concurrent pushers, one server at a time on
 per-scrape cost should grow linearly with the series: the report prints the
 cost per push and per series so a step stands out.
 
-Run through bench/curves/run (bench/compare/run --curves: it finds the binaries and the tools). The servers,
-the bodies and the wrk script are bench/compare's (compare.py, workload.py,
-push.lua); see bench/README.md "Cost curves".
+Run through bench/curves/run (that is bench/compare/run --curves: it finds the
+binaries and the tools). The servers, the bodies and the wrk script are
+bench/compare's (compare.py, workload.py, push.lua); see bench/README.md
+"Cost curves".
 """
 import argparse
 import http.client
@@ -81,6 +82,7 @@ def push_figures(server, pushers, seconds):
 
 
 def delete_push_groups(server):
+    """Deletes the groups push.lua walked, so that the next size's store holds only stored groups."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
         for group in range(PUSH_GROUPS):
@@ -104,15 +106,15 @@ def measure_size(kind, plan, binary, path, loaded_groups, series, rss):
     flags = plan.flowgate_flags if kind == "flowgate" else ()
     server, restart_seconds = compare.loaded(kind, path, groups_between(loaded_groups, groups), binary, rss, flags)
     try:
-        stored = compare.stored_series(server)  # also warms nothing the scrapes below time: a separate GET
-        if stored != series:
-            raise RuntimeError(f"{kind}: {stored} stored series after loading, expected {series}")
         figures = {"restart_seconds": restart_seconds, "rss_per_series": (rss["loaded"] - rss["empty"]) / series,
                    "scrape": {}}
-        for name, headers in FORMATS:
+        for name, headers in FORMATS:  # first: the series count below is a text scrape, and would warm it
             figures["scrape"][name] = scrape_figures(server, headers, plan.scrape_seconds)
+        stored = compare.stored_series(server)
+        if stored != series:
+            raise RuntimeError(f"{kind}: {stored} stored series after loading, expected {series}")
         figures["push"] = push_figures(server, plan.pushers, plan.wrk_seconds)
-        delete_push_groups(server)  # the next size starts from this store: it holds only stored groups
+        delete_push_groups(server)
     finally:
         compare.stop(server)
     return figures
