@@ -96,14 +96,15 @@ def push_all(server, groups):
         connection.close()
 
 
-def loaded(kind, persistence_file, groups, binary, rss_out):
+def loaded(kind, persistence_file, groups, binary, rss_out, flags=()):
     """Stores `groups` and returns a server restarted from its persistence file,
     plus the restart's startup seconds. rss_out gets the loader's RSS when it
     first started (empty) and after this load.
 
     The load runs with --push.disable-consistency-check on both servers only to
     spare the Pushgateway's re-gathering of everything per push (minutes at 1M
-    series); the measured server is a plain restart with default flags.
+    series); the measured server is a plain restart with default flags (plus
+    `flags`).
     """
     loader, _ = start(kind, persistence_file, ["--push.disable-consistency-check"], binary)
     try:
@@ -113,7 +114,7 @@ def loaded(kind, persistence_file, groups, binary, rss_out):
         rss_out["loaded"] = rss_bytes(loader)
     finally:
         stop(loader)  # SIGTERM: both save the store on a graceful stop
-    return start(kind, persistence_file, (), binary)
+    return start(kind, persistence_file, flags, binary)
 
 
 def scrape_once(server, headers):
