@@ -383,7 +383,7 @@ bool distinct_series(const StoredFamily& stored) {
 // or a collision.
 std::optional<Family> add_onto_scalars(const StoredFamily& stored, Family& pushed, GaugeRule rule, LentLabels& lent) {
   if (!distinct_series(stored)) return std::nullopt;
-  const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block, stored.series_hashes.size());
+  const auto scanned = exposition::scan_scalar_series(stored.type, stored.block(exposition::Format::protobuf), stored.series_hashes.size());
   if (!scanned) return std::nullopt;
   const auto targets = pair_series(*scanned, pushed.metrics);
   if (!targets) return std::nullopt;
@@ -482,7 +482,7 @@ boost::system::result<Family, PushError> aggregate_stored(const StoredFamily* st
 void take_back(const StoredFamily& stored, Family& pushed, const LentLabels& lent) {
   if (lent.series.empty()) return;
   // The same block aggregate_stored scanned, so the same series.
-  const auto scanned = exposition::scan_scalar_series(stored.type, stored.protobuf_block);
+  const auto scanned = exposition::scan_scalar_series(stored.type, stored.block(exposition::Format::protobuf));
   for (const auto& [pushed_index, stored_index] : lent.series) {
     copy_labels(labels_of(*scanned, stored_index), pushed.metrics[pushed_index].labels);
   }

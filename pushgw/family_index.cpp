@@ -13,7 +13,9 @@ void FamilyIndex::add(const StoredFamily& family) {
   // With the check off, groups may disagree on a type; the latest add is kept.
   entry->second.type = family.type;
   ++entry->second.groups;
-  for (auto hash : family.series_hashes) ++series_[hash];
+  for (auto hash : family.series_hashes) {
+    if (!series_.insert(hash).second) ++extra_copies_[hash];
+  }
 }
 
 void FamilyIndex::remove(const StoredFamily& family) {
@@ -21,7 +23,11 @@ void FamilyIndex::remove(const StoredFamily& family) {
     if (--entry->second.groups == 0) families_.erase(entry);
   }
   for (auto hash : family.series_hashes) {
-    if (auto series = series_.find(hash); series != series_.end() && --series->second == 0) series_.erase(series);
+    if (auto extra = extra_copies_.find(hash); extra != extra_copies_.end()) {
+      if (--extra->second == 0) extra_copies_.erase(extra);
+    } else {
+      series_.erase(hash);
+    }
   }
 }
 
@@ -36,6 +42,7 @@ void FamilyIndex::remove(const Group& group) {
 void FamilyIndex::clear() {
   families_.clear();
   series_.clear();
+  extra_copies_.clear();
 }
 
 const FamilyIndex::Entry* FamilyIndex::find(std::string_view name) const {
@@ -44,8 +51,9 @@ const FamilyIndex::Entry* FamilyIndex::find(std::string_view name) const {
 }
 
 std::uint32_t FamilyIndex::series_count(std::uint64_t series_hash) const {
-  const auto series = series_.find(series_hash);
-  return series == series_.end() ? 0 : series->second;
+  if (!series_.contains(series_hash)) return 0;
+  const auto extra = extra_copies_.find(series_hash);
+  return extra == extra_copies_.end() ? 1 : 1 + extra->second;
 }
 
 }  // namespace flowgate::pushgw

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "exposition/model.hpp"
 #include "pushgw/group.hpp"
@@ -42,7 +43,12 @@ class FamilyIndex {
     bool operator()(std::string_view a, std::string_view b) const { return a == b; }
   };
   boost::unordered_flat_map<std::string, Entry, NameHash, NameEqual> families_;
-  boost::unordered_flat_map<std::uint64_t, std::uint32_t> series_;
+  // Every stored series hash once (8 bytes a slot: the index holds one per
+  // stored series), and apart the rare ones stored more than once (the
+  // consistency check off, or groups that sanitize to the same series) with
+  // how many copies beyond the first.
+  boost::unordered_flat_set<std::uint64_t> series_;
+  boost::unordered_flat_map<std::uint64_t, std::uint32_t> extra_copies_;
 };
 
 }  // namespace flowgate::pushgw

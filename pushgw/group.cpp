@@ -9,9 +9,12 @@
 #include "exposition/assembler.hpp"
 #include "exposition/names.hpp"
 #include "exposition/protobuf_parser.hpp"
+#include "exposition/text_parser.hpp"
+#include "exposition/text_writer.hpp"
 #include "exposition/utf8.hpp"
 #include "pushgw/label_rules.hpp"
 #include "pushgw/series_hash.hpp"
+#include "pushgw/text_round_trip.hpp"
 
 namespace flowgate::pushgw {
 
@@ -113,7 +116,12 @@ std::string_view StoredFamily::block(exposition::Format format) const {
     case exposition::Format::text:
       return text_block;
     case exposition::Format::protobuf:
-      return protobuf_block;
+      if (!protobuf_block.empty()) return protobuf_block;
+      std::call_once(protobuf_once_, [this] {
+        exposition::write_samples(exposition::Format::protobuf, model_from_text(), rendered_protobuf_block_);
+        rendered_protobuf_block_.shrink_to_fit();
+      });
+      return rendered_protobuf_block_;
     case exposition::Format::openmetrics:
       break;
   }
@@ -135,7 +143,25 @@ const exposition::DeflatedBlock& StoredFamily::deflated(exposition::Format forma
   return *deflated_[slot];
 }
 
+exposition::Family StoredFamily::model_from_text() const {
+  std::string body;
+  body.reserve(text_block.size() + name.size() + 32);
+  // Info and stateset families are written as gauges; the stored type says which.
+  exposition::write_text_header(exposition::FamilyHeader{name, {}, type, {}}, body);
+  body += text_block;
+  auto parsed = exposition::parse_text(body);
+  Family family;
+  if (parsed && !parsed->empty()) family = std::move(parsed->front());
+  family.name = name;
+  family.help = help;
+  family.type = type;
+  family.unit = unit;
+  for (auto& metric : family.metrics) metric.source_line = 0;  // as a protobuf parse leaves it
+  return family;
+}
+
 exposition::Family StoredFamily::model() const {
+  if (protobuf_block.empty()) return model_from_text();
   // The protobuf block is the lossless form (native histograms included);
   // the assembler turns header + block into a delimited message to re-parse.
   const std::array<exposition::FamilyBlocks, 1> blocks{exposition::FamilyBlocks{header(), {protobuf_block}}};
@@ -184,7 +210,7 @@ std::string_view StoredFamily::escaped_block(exposition::Format format, expositi
   return escaped_form(escaping).blocks[static_cast<std::size_t>(format)];
 }
 
-FamilyPtr store_family(const Family& family, double pushed_at) {
+FamilyPtr store_family(const Family& family, double pushed_at, ProtobufBlock protobuf) {
   auto stored = std::make_shared<StoredFamily>();
   stored->name = family.name;
   stored->help = family.help;
@@ -193,14 +219,16 @@ FamilyPtr store_family(const Family& family, double pushed_at) {
   stored->pushed_at = pushed_at;
   stored->legacy_names = exposition::has_only_legacy_names(family);
   exposition::write_samples(exposition::Format::text, family, stored->text_block);
-  exposition::write_samples(exposition::Format::protobuf, family, stored->protobuf_block);
   stored->text_block.shrink_to_fit();
-  stored->protobuf_block.shrink_to_fit();
   stored->series_hashes.reserve(family.metrics.size());
   for (const auto& metric : family.metrics) stored->series_hashes.push_back(series_hash(family.name, metric.labels));
   std::sort(stored->series_hashes.begin(), stored->series_hashes.end());
   stored->distinct_series =
       std::adjacent_find(stored->series_hashes.begin(), stored->series_hashes.end()) == stored->series_hashes.end();
+  if (protobuf == ProtobufBlock::always || !text_round_trips(family, stored->distinct_series)) {
+    exposition::write_samples(exposition::Format::protobuf, family, stored->protobuf_block);
+    stored->protobuf_block.shrink_to_fit();
+  }
   return stored;
 }
 
@@ -352,7 +380,10 @@ boost::system::result<Candidate, PushError> build_candidate(GroupingKey key, exp
       if (auto taken = take_series(key, family, metric, check_series, names, labels); !taken) return taken.error();
     }
     std::stable_sort(family.metrics.begin(), family.metrics.end(), series_before);
-    auto stored = store_family(family, now_seconds);
+    // Aggregated totals are read back as protobuf by the group's next aggregating push.
+    auto stored = store_family(family, now_seconds,
+                               labels == SeriesLabels::sanitized ? ProtobufBlock::always
+                                                                 : ProtobufBlock::when_text_is_lossy);
     if (check_series) {
       const auto& hashes = stored->series_hashes;
       const auto repeated = std::adjacent_find(hashes.begin(), hashes.end());

@@ -1,6 +1,7 @@
 #pragma once
 // One grouping key's families as the store keeps them: each family's samples
-// already serialized (text 0.0.4 and protobuf at push time, OpenMetrics on
+// already serialized (text 0.0.4 at push time; protobuf at push time only when
+// text cannot carry the family exactly, else on first request; OpenMetrics on
 // first request; gzip'd blocks on first gzip scrape), its series hashes and its
 // metadata; not the metric model, which model() re-parses on demand (JSON API).
 // Immutable once built and shared between snapshots; the lazy blocks are
@@ -45,6 +46,10 @@ struct StoredFamily {
   std::string unit;
   double pushed_at = 0;  // Unix seconds of the push that last replaced this family
   std::string text_block;
+  // The protobuf samples kept beside the text block, for families the text
+  // block cannot carry exactly (text_round_trip.hpp); empty for the others,
+  // whose protobuf block(Format::protobuf) renders from the text block on
+  // first use. What persistence writes, so the files stay as small.
   std::string protobuf_block;
   std::vector<std::uint64_t> series_hashes;  // ascending; one per series
   // Every name (the family's, its label names) a legacy metric name: the
@@ -52,13 +57,15 @@ struct StoredFamily {
   bool legacy_names = true;
 
   exposition::FamilyHeader header() const;
-  // The samples in `format`; the OpenMetrics block is rendered on first use
-  // (and not kept apart when it equals the text block).
+  // The samples in `format`; the OpenMetrics block, and the protobuf block
+  // when protobuf_block is empty, are rendered on first use and then cached
+  // (OpenMetrics not kept apart when it equals the text block).
   std::string_view block(exposition::Format format) const;
   // block(format) deflated on its own for gzip scrapes: compressed on first
   // use, then cached, so an unchanged family is compressed once.
   const exposition::DeflatedBlock& deflated(exposition::Format format) const;
-  // The family as a model, re-parsed from the protobuf block.
+  // The family as a model, re-parsed from protobuf_block, or from the text
+  // block when that is empty (the same model: the text carries it exactly).
   exposition::Family model() const;
   // The name and the samples in `format` as `escaping` writes them: the
   // stored ones for legacy names or allow_utf8, else rendered from model()
@@ -76,6 +83,9 @@ struct StoredFamily {
     std::array<EscapedForm, 3> forms;
   };
   const EscapedForm& escaped_form(exposition::NameEscaping escaping) const;
+  exposition::Family model_from_text() const;
+  mutable std::once_flag protobuf_once_;
+  mutable std::string rendered_protobuf_block_;
   mutable std::once_flag escaped_once_;
   mutable std::unique_ptr<EscapedForms> escaped_;
   mutable std::once_flag openmetrics_once_;
@@ -87,8 +97,15 @@ struct StoredFamily {
 };
 using FamilyPtr = std::shared_ptr<const StoredFamily>;
 
+// Whether store_family keeps a protobuf block beside the text block.
+enum class ProtobufBlock : std::uint8_t {
+  when_text_is_lossy,  // only when text cannot carry the family exactly: the memory-lean default
+  always,              // also when it can: for families read back as protobuf right away (aggregated totals)
+};
+
 // Renders and hashes `family`, whose series labels are already sanitized.
-FamilyPtr store_family(const exposition::Family& family, double pushed_at);
+FamilyPtr store_family(const exposition::Family& family, double pushed_at,
+                       ProtobufBlock protobuf = ProtobufBlock::when_text_is_lossy);
 
 // StoredFamily::legacy_names of a family read back from disk, from its name
 // and text block: the text writer quotes exactly the label names that are not
