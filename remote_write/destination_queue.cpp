@@ -229,6 +229,11 @@ void DestinationQueue::enforce_backlog_bound() {
   }
   if (skipped == 0) return;
   reader_->skip_to(to);
+  // What was skipped is given up: compaction may remove it now, not only
+  // once the receiver takes a batch again (a dead one never does), and a
+  // restart does not read it again.
+  oldest_needed_ = to.segment;
+  if (auto saved = save_position(options_.position_file, to); !saved) note(QueueEventKind::error, saved.error().message);
   {
     std::lock_guard lock(mutex_);
     figures_.backlog_dropped_bytes += skipped;
@@ -253,8 +258,11 @@ bool DestinationQueue::send_log_records() {
   const std::int64_t now_ms = unix_now_ms();
   if (direct_) {
     const auto short_way = [&](const pushgw::StoredFamily& family, std::int64_t at_ms) {
-      return within_age_limit(at_ms, now_ms) &&
-             direct_->append_family({family.name, family.type, family.help, family.unit}, family.protobuf_block, at_ms);
+      if (!within_age_limit(at_ms, now_ms)) return false;
+      const FamilyView view{family.name, family.type, family.help, family.unit};
+      // A family keeps its protobuf block only when its text cannot carry it exactly (pushgw/group.hpp).
+      return family.protobuf_block.empty() ? direct_->append_text_family(view, family.text_block, at_ms)
+                                           : direct_->append_family(view, family.protobuf_block, at_ms);
     };
     for (const auto& record : read->records) {
       sent_->apply(record.change, now_ms, series, short_way);

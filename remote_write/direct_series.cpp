@@ -123,6 +123,50 @@ bool DirectWriter::append_family(const FamilyView& family, std::string_view metr
   return true;
 }
 
+bool DirectWriter::append_text_family(const FamilyView& family, std::string_view lines, std::int64_t timestamp_ms) {
+  labels_.clear();
+  pending_used_ = 0;
+  while (!lines.empty()) {
+    const std::size_t end = lines.find('\n');
+    if (end == std::string_view::npos || !read_text_line(family, lines.substr(0, end))) return false;
+    lines.remove_prefix(end + 1);
+  }
+  write_pending(family, timestamp_ms);
+  return true;
+}
+
+// `name[{label="value",...}] value`, as exposition's text writer writes a
+// series: labels are views into the line; anything else is not taken.
+bool DirectWriter::read_text_line(const FamilyView& family, std::string_view line) {
+  const std::size_t name_end = line.find_first_of("{ ");
+  if (name_end == std::string_view::npos || line.substr(0, family.name.size()) != family.name) return false;
+  const std::string_view suffix = line.substr(family.name.size(), name_end - family.name.size());
+  if (suffix != "" && suffix != "_bucket" && suffix != "_sum" && suffix != "_count") return false;
+  std::string_view rest = line.substr(name_end);
+  const std::size_t first_label = labels_.size();
+  if (rest.front() == '{') {
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() != '}') {
+      const std::size_t equals = rest.find("=\"");
+      if (equals == std::string_view::npos || rest.front() == '"') return false;
+      const std::string_view name = rest.substr(0, equals);
+      rest.remove_prefix(equals + 2);
+      const std::size_t quote = rest.find_first_of("\"\\");
+      if (quote == std::string_view::npos || rest[quote] != '"') return false;  // an escaped value: the long way
+      if (quote > 0) labels_.push_back({name, rest.substr(0, quote)});
+      rest.remove_prefix(quote + 1);
+      if (!rest.empty() && rest.front() == ',') rest.remove_prefix(1);
+    }
+    if (rest.empty()) return false;
+    rest.remove_prefix(1);
+  }
+  if (rest.size() < 2 || rest.front() != ' ' || rest.find(' ', 1) != std::string_view::npos) return false;
+  const auto value = exposition::parse_double(rest.substr(1));
+  if (!value) return false;
+  add_pending(suffix, {}, 0, first_label, labels_.size() - first_label, *value);
+  return true;
+}
+
 bool DirectWriter::append_body(std::string_view body, std::int64_t timestamp_ms,
                                const std::function<void(std::string_view)>& long_way) {
   wire::Reader reader(body);

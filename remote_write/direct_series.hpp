@@ -67,6 +67,11 @@ class DirectWriter {
   // this does not take (exemplars, native histograms) or bytes that do not
   // read as Metric messages.
   bool append_family(const FamilyView& family, std::string_view metrics, std::int64_t timestamp_ms);
+  // The same from the family's text 0.0.4 lines (StoredFamily::text_block,
+  // which is all a family whose text carries it exactly keeps): one series
+  // a line. False, with nothing written, for a line this does not read
+  // (quoted names, escaped values, timestamps, a name not of the family).
+  bool append_text_family(const FamilyView& family, std::string_view lines, std::int64_t timestamp_ms);
   // Every family of a /metrics protobuf body (length-delimited MetricFamily
   // messages) at `timestamp_ms`; a family this does not take is handed to
   // `long_way` as a body of its own. False when the body does not read.
@@ -103,6 +108,7 @@ class DirectWriter {
   bool read_family(const FamilyView& family, std::string_view metrics);
   bool read_metric(const FamilyView& family, std::string_view metric);
   bool read_values(std::uint32_t field, std::string_view message, MetricValues& values);
+  bool read_text_line(const FamilyView& family, std::string_view line);
   void add_pending(std::string_view suffix, std::string_view extra_name, double extra_bound, std::size_t first_label,
                    std::size_t label_count, double value);
   void write_pending(const FamilyView& family, std::int64_t timestamp_ms);

@@ -45,10 +45,18 @@ std::string long_way(const pushgw::StoredFamily& family, const exposition::Label
   return encode(Protocol::v1, series);
 }
 
-std::string short_way(const pushgw::StoredFamily& family, const exposition::Labels& external) {
+// From the protobuf samples (rendered from the text when the store kept
+// only that), or from the text lines.
+enum class From { protobuf, text };
+
+std::string short_way(const pushgw::StoredFamily& family, const exposition::Labels& external, From from) {
   NewestSent newest;
   DirectWriter writer(external, 1'000'000, newest);
-  EXPECT_TRUE(writer.append_family(view_of(family), family.protobuf_block, kAt));
+  if (from == From::text) {
+    EXPECT_TRUE(writer.append_text_family(view_of(family), family.text_block, kAt));
+  } else {
+    EXPECT_TRUE(writer.append_family(view_of(family), family.block(exposition::Format::protobuf), kAt));
+  }
   auto batches = writer.take_batches();
   EXPECT_EQ(batches.size(), 1U);
   return batches.empty() ? std::string() : batches.front().body;
@@ -60,7 +68,8 @@ TEST_P(DirectSeriesSameBytes, AsTheModelAndTheEncoder) {
   const auto family = stored(GetParam());
   for (const exposition::Labels& external :
        {exposition::Labels{}, exposition::Labels{{"cluster", "eu-1"}, {"job", "ignored-when-present"}}}) {
-    EXPECT_EQ(short_way(*family, external), long_way(*family, external)) << GetParam();
+    EXPECT_EQ(short_way(*family, external, From::protobuf), long_way(*family, external)) << GetParam();
+    EXPECT_EQ(short_way(*family, external, From::text), long_way(*family, external)) << GetParam();
   }
 }
 
@@ -86,16 +95,29 @@ TEST(DirectSeries, LeavesFamiliesWithExemplarsToTheLongWay) {
   const auto with_exemplar = pushgw::store_family(family, 1.0);
   NewestSent newest;
   DirectWriter writer({}, 100, newest);
-  EXPECT_FALSE(writer.append_family(view_of(*with_exemplar), with_exemplar->protobuf_block, kAt));
+  EXPECT_FALSE(writer.append_family(view_of(*with_exemplar), with_exemplar->block(exposition::Format::protobuf), kAt));
   EXPECT_TRUE(writer.take_batches().empty());
   EXPECT_EQ(writer.dropped(), 0U);
+}
+
+TEST(DirectSeries, LeavesTextLinesItDoesNotReadToTheLongWay) {
+  const FamilyView gauge{"g", exposition::MetricType::gauge, "", ""};
+  NewestSent newest;
+  DirectWriter writer({}, 100, newest);
+  for (const char* lines : {"g{a=\"x\\\"y\"} 1\n", "g 1 1700000000000\n", "{\"g\"} 1\n", "other 1\n", "g{a=\"1\"} 1",
+                            "g{a=\"1\" 1\n", "g not-a-number\n"}) {
+    EXPECT_FALSE(writer.append_text_family(gauge, lines, kAt)) << lines;
+  }
+  EXPECT_TRUE(writer.take_batches().empty());
+  EXPECT_TRUE(writer.append_text_family(gauge, "g{a=\"1\",b=\"\"} 1\ng 2\n", kAt));
+  EXPECT_EQ(writer.take_batches().at(0).samples, 2U);
 }
 
 TEST(DirectSeries, CutsBatchesAtTheSampleLimitEachWithItsFamiliesMetadata) {
   const auto family = stored("# TYPE d histogram\nd_bucket{le=\"1\"} 2\nd_bucket{le=\"+Inf\"} 3\nd_sum 4\nd_count 3\n");
   NewestSent newest;
   DirectWriter writer({}, 3, newest);
-  ASSERT_TRUE(writer.append_family(view_of(*family), family->protobuf_block, kAt));
+  ASSERT_TRUE(writer.append_family(view_of(*family), family->block(exposition::Format::protobuf), kAt));
   const auto batches = writer.take_batches();
   ASSERT_EQ(batches.size(), 2U);
   EXPECT_EQ(batches[0].samples, 3U);
@@ -113,9 +135,9 @@ TEST(DirectSeries, DropsSamplesNotNewerThanOneSentForTheirSeries) {
   const auto family = stored("# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n");
   NewestSent newest;
   DirectWriter writer({}, 100, newest);
-  ASSERT_TRUE(writer.append_family(view_of(*family), family->protobuf_block, kAt));
-  ASSERT_TRUE(writer.append_family(view_of(*family), family->protobuf_block, kAt));  // the same time again
-  ASSERT_TRUE(writer.append_family(view_of(*family), family->protobuf_block, kAt + 1));
+  ASSERT_TRUE(writer.append_family(view_of(*family), family->block(exposition::Format::protobuf), kAt));
+  ASSERT_TRUE(writer.append_family(view_of(*family), family->block(exposition::Format::protobuf), kAt));  // the same time again
+  ASSERT_TRUE(writer.append_family(view_of(*family), family->block(exposition::Format::protobuf), kAt + 1));
   const auto batches = writer.take_batches();
   ASSERT_EQ(batches.size(), 1U);
   EXPECT_EQ(batches[0].samples, 4U);
@@ -130,7 +152,7 @@ TEST(DirectSeries, DropsSamplesNotNewerThanOneSentForTheirSeries) {
 TEST(DirectSeries, ReadsAFamilyOfAProtobufScrapeBodyInPlace) {
   const auto family = stored("# TYPE rows_total counter\nrows_total{job=\"etl\"} 42\n");
   const std::string body = [&] {
-    const std::array<exposition::FamilyBlocks, 1> blocks{exposition::FamilyBlocks{family->header(), {family->protobuf_block}}};
+    const std::array<exposition::FamilyBlocks, 1> blocks{exposition::FamilyBlocks{family->header(), {family->block(exposition::Format::protobuf)}}};
     const auto assembled = exposition::assemble(exposition::Format::protobuf, blocks);
     std::string out;
     for (const auto piece : assembled.pieces) out += piece;
