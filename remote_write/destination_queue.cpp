@@ -213,6 +213,7 @@ void DestinationQueue::run() {
     }
     news_ = false;
   }
+  save_delivered();  // stopping: what was delivered is not sent again after the restart
 }
 
 // Over the bound: the oldest whole segments are skipped until it holds.
@@ -233,7 +234,8 @@ void DestinationQueue::enforce_backlog_bound() {
   // once the receiver takes a batch again (a dead one never does), and a
   // restart does not read it again.
   oldest_needed_ = to.segment;
-  if (auto saved = save_position(options_.position_file, to); !saved) note(QueueEventKind::error, saved.error().message);
+  unsaved_ = to;
+  save_delivered();
   {
     std::lock_guard lock(mutex_);
     figures_.backlog_dropped_bytes += skipped;
@@ -279,12 +281,28 @@ bool DestinationQueue::send_log_records() {
     deliver(series);
   }
   if (stopping()) return true;  // not sent whole: the position stays, a restart sends it again
-  const LogPosition done = read->records.back().after;
-  if (auto saved = save_position(options_.position_file, done); !saved) {
+  delivered(read->records.back().after);
+  return true;
+}
+
+// The position moves on at once in memory (the compaction floor) and on disk
+// at most once a second: a rename per batch, hundreds a second, made the
+// store's fsync per push wait behind the file system's journal. A crash
+// sends the last second again; delivery is at least once anyway.
+void DestinationQueue::delivered(LogPosition done) {
+  oldest_needed_ = done.segment;
+  unsaved_ = done;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_saved_ >= kSaveEvery) save_delivered();
+}
+
+void DestinationQueue::save_delivered() {
+  if (!unsaved_) return;
+  if (auto saved = save_position(options_.position_file, *unsaved_); !saved) {
     note(QueueEventKind::error, saved.error().message);
   }
-  oldest_needed_ = done.segment;
-  return true;
+  unsaved_.reset();
+  last_saved_ = std::chrono::steady_clock::now();
 }
 
 bool DestinationQueue::send_due_round() {

@@ -2,8 +2,9 @@
 // One remote write destination's queue and its thread. Two inputs:
 //  - the write-ahead log, read from the destination's saved position: every
 //    accepted push is sent at its own time (SentGroups), and the position
-//    moves on and is saved only once its batch was delivered or dropped,
-//    so delivery is at least once across restarts and crashes;
+//    moves on once its batch was delivered or dropped (saved at most once a
+//    second, and at stop), so delivery is at least once across restarts and
+//    crashes;
 //  - rounds: everything /metrics serves at one time, every
 //    --remote-write.interval, kept in memory (the newest win when more
 //    than a few wait). A round goes out only once the log is sent up to
@@ -110,6 +111,8 @@ class DestinationQueue {
   bool send_log_records();
   bool send_due_round();
   void deliver(std::vector<TimeSeries>& series);
+  void delivered(LogPosition done);
+  void save_delivered();
   void enforce_backlog_bound();
   void note(QueueEventKind kind, std::string sentence);
   bool keep_retrying(const Attempt& failed, std::size_t samples, std::size_t histograms);
@@ -146,6 +149,10 @@ class DestinationQueue {
   };
   WorkVectors work_;
   std::atomic<std::uint64_t> oldest_needed_{0};
+  // The queue thread's own: the delivered position not yet in the position file.
+  static constexpr std::chrono::seconds kSaveEvery{1};
+  std::optional<LogPosition> unsaved_;
+  std::chrono::steady_clock::time_point last_saved_{};
   // The queue thread's own: an episode of failed attempts or of refused batches.
   bool failing_ = false;
   bool refusing_ = false;

@@ -8,11 +8,12 @@
   outage        the receiver away for --outage-seconds while every group is pushed again once a minute;
                 then back: how long flowgate takes to drain its backlog, and its peak RSS meanwhile.
   push-load     wrk pushes (bench/compare/push.lua, 10k groups) against flowgate with no destination, and
-                with two (one live receiver, one that never answers): requests/s and p99.
+                with two (one live receiver, one that never answers): requests/s and p99. The live one is
+                VictoriaMetrics, then nginx answering 204 (a receiver that takes no CPU from this machine).
 
     bench/remote_write/remote_write_bench.py --flowgate build/release/exporter/flowgate [--only MODE] [--smoke]
 
-Needs wrk, Debian's prometheus, and VictoriaMetrics from the peers cache (tests/support/peers/go_peers.py).
+Needs wrk, nginx, Debian's prometheus, and VictoriaMetrics from the peers cache (tests/support/peers/go_peers.py).
 Prints one table; --json FILE keeps every figure."""
 import argparse
 import http.client
@@ -209,6 +210,62 @@ def wrk_push(gate, seconds, groups):
     return summary
 
 
+class Sink:
+    """nginx answering 204 to every write, the body read and thrown away: a
+    receiver that costs this machine next to nothing, so the push-load
+    figures show flowgate's own cost of remote write (VictoriaMetrics on the
+    same two cores also takes CPU from the pushes while it ingests)."""
+
+    def __init__(self, work_dir):
+        self.port = servers.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = pathlib.Path(work_dir, "sink.conf")
+        config.write_text(f"""daemon off;
+pid {work_dir}/sink.pid;
+error_log {work_dir}/sink-error.log;
+events {{}}
+http {{
+  access_log off;
+  client_body_temp_path {work_dir}/sink-body;
+  client_max_body_size 64m;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{ return 204; }}
+  }}
+}}
+""")
+        self.process = subprocess.Popen(["nginx", "-c", str(config), "-p", work_dir], stderr=subprocess.DEVNULL)
+        servers.wait_for("the sink", self._answers, seconds=10)
+
+    def _answers(self):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(self.url, data=b"x"), timeout=2) as response:
+                return response.status == 204
+        except OSError:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def push_with_destinations(args, seconds, groups, live):
+    """wrk against flowgate with `live` (vm or sink) and a dead destination."""
+    with tempfile.TemporaryDirectory() as work_dir:
+        receiver = victoria_metrics(work_dir) if live == "vm" else Sink(work_dir)
+        config = rw_config(work_dir, [(live, f"{receiver.url}/api/v1/write"),
+                                      ("dead", f"http://127.0.0.1:{servers.free_port()}/api/v1/write")])
+        gate = flowgate(args.flowgate, work_dir, [f"--remote-write.config-file={config}"])
+        try:
+            summary = wrk_push(gate, seconds, groups)
+            summary["samples_sent"] = metric_sum(gate.url, "prometheus_remote_storage_samples_total",
+                                                 f'remote_name="{live}"')
+            return summary
+        finally:
+            gate.stop()
+            receiver.stop()
+
+
 def push_load(args, results):
     seconds = 2 if args.smoke else 10
     groups = 100 if args.smoke else 10_000
@@ -218,16 +275,8 @@ def push_load(args, results):
             results["push_none"] = wrk_push(gate, seconds, groups)
         finally:
             gate.stop()
-    with tempfile.TemporaryDirectory() as work_dir:
-        vm = victoria_metrics(work_dir)
-        config = rw_config(work_dir, [("vm", f"{vm.url}/api/v1/write"),
-                                      ("dead", f"http://127.0.0.1:{servers.free_port()}/api/v1/write")])
-        gate = flowgate(args.flowgate, work_dir, [f"--remote-write.config-file={config}"])
-        try:
-            results["push_two"] = wrk_push(gate, seconds, groups)
-        finally:
-            gate.stop()
-            vm.stop()
+    results["push_two"] = push_with_destinations(args, seconds, groups, "vm")
+    results["push_two_sink"] = push_with_destinations(args, seconds, groups, "sink")
 
 
 def report(results):
@@ -247,11 +296,16 @@ def report(results):
         lines.append(f"outage: {o['series']:,} series, receiver away {o['away_seconds']} s "
                      f"({o['pushes_per_group']} pushes per group, backlog {o['backlog_bytes'] / 2**20:.1f} MiB): "
                      f"drained in {o['drain_seconds']:.1f} s, peak RSS {o['peak_rss_bytes'] / 2**20:.1f} MiB")
-    if "push_none" in results and "push_two" in results:
-        n, t = results["push_none"], results["push_two"]
-        lines.append(f"pushes: no destination {n['rps']:,.0f}/s p99 {n['p99_us'] / 1000:.2f} ms; two destinations "
-                     f"(one dead) {t['rps']:,.0f}/s p99 {t['p99_us'] / 1000:.2f} ms; throughput "
-                     f"{(t['rps'] / n['rps'] - 1) * 100:+.1f}%")
+    if "push_none" in results:
+        n = results["push_none"]
+        lines.append(f"pushes: no destination {n['rps']:,.0f}/s p99 {n['p99_us'] / 1000:.2f} ms")
+        for key, live in (("push_two", "VictoriaMetrics on this machine"), ("push_two_sink", "a 204 sink")):
+            if key in results:
+                t = results[key]
+                lines.append(f"  two destinations ({live} + a dead one): {t['rps']:,.0f}/s p99 "
+                             f"{t['p99_us'] / 1000:.2f} ms; throughput {(t['rps'] / n['rps'] - 1) * 100:+.1f}%, "
+                             f"p99 {(t['p99_us'] / n['p99_us'] - 1) * 100:+.1f}%; "
+                             f"{t['samples_sent']:,.0f} samples sent")
     print("\n".join(lines))
 
 
