@@ -43,7 +43,7 @@ DeliveryReport Delivery::send_v1(const EncodedBatch& batch, std::size_t max_atte
   return attempt(report, [&](Protocol) { return exposition::snappy_compress_block(batch.body); }, max_attempts, go_on);
 }
 
-DeliveryReport Delivery::attempt(DeliveryReport& report, const std::function<std::string(Protocol)>& compressed_body,
+DeliveryReport Delivery::attempt(DeliveryReport report, const std::function<std::string(Protocol)>& compressed_body,
                                  std::size_t max_attempts, const std::function<bool(const Attempt&)>& go_on) {
   const bool carried_data = report.samples + report.histograms + report.exemplars > 0;
   Protocol encoded_as = protocol_;
@@ -71,7 +71,7 @@ DeliveryReport Delivery::attempt(DeliveryReport& report, const std::function<std
     }
     if (verdict == Verdict::retry && ((go_on && !go_on(attempt)) || !wait(attempt.wait_after))) break;
   }
-  return std::move(report);
+  return report;
 }
 
 }  // namespace flowgate::remote_write

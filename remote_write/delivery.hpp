@@ -56,7 +56,7 @@ class Delivery {
   bool wait(std::chrono::milliseconds how_long);
   // Attempts until delivered, dropped, out of attempts or stopped;
   // `compressed_body` makes the body in a protocol (again after a downgrade).
-  DeliveryReport attempt(DeliveryReport& report, const std::function<std::string(Protocol)>& compressed_body,
+  DeliveryReport attempt(DeliveryReport report, const std::function<std::string(Protocol)>& compressed_body,
                          std::size_t max_attempts, const std::function<bool(const Attempt&)>& go_on);
 
   HttpSender sender_;

@@ -362,9 +362,8 @@ void DestinationQueue::deliver_direct() {
   auto batches = direct_->take_batches();
   {
     std::lock_guard lock(mutex_);
-    figures_.samples_dropped += direct_->dropped() - direct_dropped_counted_;
+    figures_.samples_dropped += direct_->take_dropped();
   }
-  direct_dropped_counted_ = direct_->dropped();
   for (const auto& batch : batches) {
     if (stopping()) return;
     {

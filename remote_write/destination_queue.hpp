@@ -136,7 +136,6 @@ class DestinationQueue {
   // relabels nothing; else every series goes the long way (the model,
   // TimeSeries, deliver()).
   std::unique_ptr<class DirectWriter> direct_;
-  std::uint64_t direct_dropped_counted_ = 0;
   // The queue thread's series of one read and of one batch, kept between
   // reads so their memory is reused; dropped when they grew past a bound.
   struct WorkVectors {

@@ -379,6 +379,11 @@ void DirectWriter::seal() {
 
 std::vector<EncodedBatch> DirectWriter::take_batches() {
   seal();
+  // One family's series are kept for reuse, up to a bound: a 100k-series
+  // family must not hold its scratch memory for good.
+  constexpr std::size_t kKeptSeries = 1U << 14;
+  if (pending_.size() > kKeptSeries) pending_ = {};
+  if (labels_.capacity() > 4 * kKeptSeries) labels_ = {};
   metadata_bytes_.clear();  // a family noted whose series were all dropped
   families_in_batch_.clear();
   return std::exchange(sealed_, {});

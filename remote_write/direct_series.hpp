@@ -19,6 +19,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -82,7 +83,8 @@ class DirectWriter {
 
   // The batches written so far, the open one sealed; the writer is empty after.
   std::vector<EncodedBatch> take_batches();
-  std::uint64_t dropped() const { return dropped_; }  // samples not newer than one sent, since start
+  // Samples dropped (not newer than one sent) since the last call.
+  std::uint64_t take_dropped() { return std::exchange(dropped_, 0); }
   std::size_t pending_samples() const;
 
  private:

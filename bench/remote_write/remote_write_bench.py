@@ -219,21 +219,11 @@ class Sink:
     def __init__(self, work_dir):
         self.port = servers.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = pathlib.Path(work_dir, "sink.conf")
-        config.write_text(f"""daemon off;
-pid {work_dir}/sink.pid;
-error_log {work_dir}/sink-error.log;
-events {{}}
-http {{
-  access_log off;
-  client_body_temp_path {work_dir}/sink-body;
-  client_max_body_size 64m;
+        config = servers.nginx_config(work_dir, "sink", f"""  client_max_body_size 64m;
   server {{
     listen 127.0.0.1:{self.port};
     location / {{ return 204; }}
-  }}
-}}
-""")
+  }}""")
         self.process = subprocess.Popen(["nginx", "-c", str(config), "-p", work_dir], stderr=subprocess.DEVNULL)
         servers.wait_for("the sink", self._answers, seconds=10)
 

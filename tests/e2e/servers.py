@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import os
 import socket
+import pathlib
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,25 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def nginx_config(work_dir, name, http_body):
+    """Writes WORK_DIR/NAME.conf for Debian's nginx run in the foreground as
+    `nginx -c FILE -p WORK_DIR`: pid, logs and temporary files in work_dir,
+    no access log, `http_body` (server blocks etc.) inside http {}."""
+    path = pathlib.Path(work_dir, f"{name}.conf")
+    path.write_text(f"""daemon off;
+pid {work_dir}/{name}.pid;
+error_log {work_dir}/{name}-error.log;
+events {{}}
+http {{
+  access_log off;
+  client_body_temp_path {work_dir}/{name}-body;
+  proxy_temp_path {work_dir}/{name}-proxy;
+{http_body}
+}}
+""")
+    return path
 
 
 def wait_for(what, condition, seconds=60):

@@ -97,7 +97,7 @@ TEST(DirectSeries, LeavesFamiliesWithExemplarsToTheLongWay) {
   DirectWriter writer({}, 100, newest);
   EXPECT_FALSE(writer.append_family(view_of(*with_exemplar), with_exemplar->block(exposition::Format::protobuf), kAt));
   EXPECT_TRUE(writer.take_batches().empty());
-  EXPECT_EQ(writer.dropped(), 0U);
+  EXPECT_EQ(writer.take_dropped(), 0U);
 }
 
 TEST(DirectSeries, LeavesTextLinesItDoesNotReadToTheLongWay) {
@@ -141,7 +141,7 @@ TEST(DirectSeries, DropsSamplesNotNewerThanOneSentForTheirSeries) {
   const auto batches = writer.take_batches();
   ASSERT_EQ(batches.size(), 1U);
   EXPECT_EQ(batches[0].samples, 4U);
-  EXPECT_EQ(writer.dropped(), 2U);
+  EXPECT_EQ(writer.take_dropped(), 2U);
   // the long way's series for the same labels are the same series
   std::vector<TimeSeries> series;
   append_series(family->model(), {}, kAt + 1, series);

@@ -121,16 +121,7 @@ def test_ha_pair_keeps_every_value_as_one_series_when_one_gateway_dies():
 
 def write_nginx_config(work_dir, port, gateways):
     servers_block = "\n".join(f"    server {g.host};" for g in gateways)
-    path = pathlib.Path(work_dir, "nginx.conf")
-    path.write_text(f"""daemon off;
-pid {work_dir}/nginx.pid;
-error_log {work_dir}/nginx-error.log;
-events {{}}
-http {{
-  access_log off;
-  client_body_temp_path {work_dir}/body;
-  proxy_temp_path {work_dir}/proxy;
-  map $uri $job {{
+    return servers.nginx_config(work_dir, "nginx", f"""  map $uri $job {{
     ~^/metrics/job/(?<name>[^/]+) $name;
     default "";
   }}
@@ -143,10 +134,7 @@ http {{
     location / {{
       proxy_pass http://gateways;
     }}
-  }}
-}}
-""")
-    return path
+  }}""")
 
 
 def owners(gateways, jobs):
