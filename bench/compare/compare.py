@@ -129,14 +129,19 @@ def scrape_once(server, headers):
     return float(out[1]), int(out[2])
 
 
-def stored_series(server):
-    """Pushed series in a scrape: lines of the flow_/bench_ families (the servers' own metrics differ)."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+def scrape_text(port):
+    """The text body of one GET /metrics."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
         connection.request("GET", "/metrics")
-        text = connection.getresponse().read().decode()
+        return connection.getresponse().read().decode()
     finally:
         connection.close()
+
+
+def stored_series(server):
+    """Pushed series in a scrape: lines of the flow_/bench_ families (the servers' own metrics differ)."""
+    text = scrape_text(server.port)
     return sum(1 for line in text.splitlines() if line.startswith(("flow_", "bench_")))
 
 

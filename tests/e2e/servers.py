@@ -28,12 +28,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def nginx_config(work_dir, name, http_body):
+def nginx_config(work_dir, name, http_body, workers=1):
     """Writes WORK_DIR/NAME.conf for Debian's nginx run in the foreground as
-    `nginx -c FILE -p WORK_DIR`: pid, logs and temporary files in work_dir,
-    no access log, `http_body` (server blocks etc.) inside http {}."""
+    `nginx -c FILE -p WORK_DIR`: `workers` worker processes, pid, logs and
+    temporary files in work_dir, no access log, `http_body` (server blocks etc.)
+    inside http {}."""
     path = pathlib.Path(work_dir, f"{name}.conf")
     path.write_text(f"""daemon off;
+worker_processes {workers};
 pid {work_dir}/{name}.pid;
 error_log {work_dir}/{name}-error.log;
 events {{}}
