@@ -90,3 +90,28 @@ def stored_groups(first, count):
 def small_group_path(group):
     """Grouping key of group `group` of the spread-out small pushes (push.lua's scheme)."""
     return f"/metrics/job/bench/instance/i{group}"
+
+
+# The other 10M shape of issue 22 (1M groups × 10): one pipeline step's push,
+# a 4-bucket histogram (6 series), two counters and two gauges.
+TEN_SERIES_BUCKETS = ("0.1", "1", "10", "+Inf")
+
+
+def ten_series_body(group):
+    """Text body of stored group `group` in the ten-series shape (exactly 10 series)."""
+    name = "flow_task_duration_seconds"
+    labels = f'flow="etl_{group % 50}",task="task_{group % 40}"'
+    lines = [f"# HELP {name} Duration of one task run.", f"# TYPE {name} histogram"]
+    cumulative = 0
+    for index, bound in enumerate(TEN_SERIES_BUCKETS):
+        cumulative += (group + index) % 7
+        lines.append(f'{name}_bucket{{{labels},le="{bound}"}} {cumulative}')
+    lines += [f"{name}_sum{{{labels}}} {cumulative * 1.75}", f"{name}_count{{{labels}}} {cumulative}",
+              "# HELP flow_records_processed_total Records a task processed, by source.",
+              "# TYPE flow_records_processed_total counter"]
+    lines += [f'flow_records_processed_total{{source="{source}"}} {(group * 31) % 100000}' for source in ("crm", "web")]
+    lines += ["# HELP flow_queue_depth Items waiting in a queue.", "# TYPE flow_queue_depth gauge",
+              f"flow_queue_depth {group % 1000}",
+              "# HELP flow_last_success_timestamp_seconds When a step last succeeded.",
+              "# TYPE flow_last_success_timestamp_seconds gauge", f"flow_last_success_timestamp_seconds {1700000000 + group}"]
+    return "\n".join(lines) + "\n"

@@ -45,7 +45,12 @@ class Plan:
         self.scrape_seconds = args.scrape_seconds
         self.pushgateway_max_series = args.pushgateway_max_series
         self.flowgate_flags = args.flowgate_flag or []
+        self.group_series = args.group_series
         self.notes = []
+        if self.group_series != workload.SERIES_PER_GROUP:
+            self.notes.append(f"stored groups of {self.group_series} series (workload.ten_series_body), not "
+                              f"{workload.SERIES_PER_GROUP}: each group also holds push_time_seconds and "
+                              "push_failure_time_seconds, which RSS/series and the series count leave out")
         if max(self.pushers) > PER_IP_CAP and not any(f.startswith("--web.max-connections-per-ip")
                                                        for f in self.flowgate_flags):
             # wrk's connections all come from 127.0.0.1; real pushers come from many addresses.
@@ -95,16 +100,19 @@ def delete_push_groups(server):
         connection.close()
 
 
-def groups_between(first, last):
-    """(path, body) of stored groups first .. last-1, made one at a time (10M series would not fit as a list)."""
-    return ((workload.group_path(g), workload.group_body(g)) for g in range(first, last))
+def groups_between(first, last, group_series):
+    """(path, body) of stored groups first .. last-1 of `group_series` series each (1000 or 10), made one
+    at a time (10M series would not fit as a list)."""
+    body = workload.group_body if group_series == workload.SERIES_PER_GROUP else workload.ten_series_body
+    return ((workload.group_path(g), body(g)) for g in range(first, last))
 
 
 def measure_size(kind, plan, binary, path, loaded_groups, series, rss):
     """Loads up to `series`, restarts, and measures the restarted server."""
-    groups = series // workload.SERIES_PER_GROUP
+    groups = series // plan.group_series
     flags = plan.flowgate_flags if kind == "flowgate" else ()
-    server, restart_seconds = compare.loaded(kind, path, groups_between(loaded_groups, groups), binary, rss, flags)
+    server, restart_seconds = compare.loaded(kind, path, groups_between(loaded_groups, groups, plan.group_series),
+                                             binary, rss, flags)
     try:
         figures = {"restart_seconds": restart_seconds, "rss_per_series": (rss["loaded"] - rss["empty"]) / series,
                    "scrape": {}}
@@ -132,7 +140,7 @@ def measure_kind(kind, plan, binary, work):
             continue
         print(f"# curves: {kind} at {series:,} series", file=sys.stderr, flush=True)
         results[series] = measure_size(kind, plan, binary, path, loaded_groups, series, rss)
-        loaded_groups = series // workload.SERIES_PER_GROUP
+        loaded_groups = series // plan.group_series
     return results, notes
 
 
@@ -154,7 +162,9 @@ def table(results, plan):
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for kind in compare.KINDS:
         for series, f in results[kind]["sizes"].items():
-            cells = [kind, f"{series:,}", f"{f['restart_seconds']:.2f} s", f"{f['rss_per_series']:,.0f} B"]
+            shape = "" if plan.group_series == workload.SERIES_PER_GROUP else \
+                f" ({series // plan.group_series:,} groups × {plan.group_series})"
+            cells = [kind, f"{series:,}{shape}", f"{f['restart_seconds']:.2f} s", f"{f['rss_per_series']:,.0f} B"]
             for name, _ in FORMATS:
                 s = f["scrape"][name]
                 cells.append(f"{s['seconds'] * 1000:,.1f} ms ({s['first_seconds'] * 1000:,.1f})")
@@ -277,8 +287,8 @@ def smoke_problems(results, plan, text):
     problems = []
     for kind in compare.KINDS:
         for series in plan.sizes:
-            row = f"| {kind} | {series:,} |"
-            if sum(1 for line in text.splitlines() if line.startswith(row)) != 1:
+            row = f"| {kind} | {series:,}"  # then " |", or " (N groups × 10) |" with --group-series 10
+            if sum(1 for line in text.splitlines() if line.startswith((row + " |", row + " ("))) != 1:
                 problems.append(f"no single table row starting {row!r}")
             figures = results[kind]["sizes"].get(series)
             if figures is None:
@@ -304,6 +314,9 @@ def parse_args():
                         help="repeat each scrape for at least this long (default 1)")
     parser.add_argument("--pushgateway-max-series", type=int, default=100000,
                         help="skip the Pushgateway above this store size, with a note (default 100000)")
+    parser.add_argument("--group-series", type=int, choices=(workload.SERIES_PER_GROUP, 10),
+                        default=workload.SERIES_PER_GROUP,
+                        help="series per stored group: 1000 (default) or 10 (1M groups at 10M series)")
     parser.add_argument("--flowgate-flag", action="append", help="extra flag for the measured flowgate (repeatable)")
     parser.add_argument("--png", help="also draw the curves to this PNG (needs python3-matplotlib)")
     parser.add_argument("--json", help="also write every figure to this file")
@@ -338,8 +351,9 @@ def main():
     if args.from_json:
         results = load_json(args.from_json)
         plan.pushers = results["pushers"]
+        plan.group_series = results.get("group_series", workload.SERIES_PER_GROUP)
     else:
-        results = {"pushers": plan.pushers}
+        results = {"pushers": plan.pushers, "group_series": plan.group_series}
         work = tempfile.mkdtemp(prefix="flowgate-curves-")
         try:
             for kind in compare.KINDS:
