@@ -96,7 +96,7 @@ def push_all(server, groups):
         connection.close()
 
 
-def loaded(kind, persistence_file, groups, binary, rss_out, flags=()):
+def loaded(kind, persistence_file, groups, binary, rss_out, flags=(), loader_flags=()):
     """Stores `groups` and returns a server restarted from its persistence file,
     plus the restart's startup seconds. rss_out gets the loader's RSS when it
     first started (empty) and after this load.
@@ -104,9 +104,9 @@ def loaded(kind, persistence_file, groups, binary, rss_out, flags=()):
     The load runs with --push.disable-consistency-check on both servers only to
     spare the Pushgateway's re-gathering of everything per push (minutes at 1M
     series); the measured server is a plain restart with default flags (plus
-    `flags`).
+    `flags`). `loader_flags` go to the loader only.
     """
-    loader, _ = start(kind, persistence_file, ["--push.disable-consistency-check"], binary)
+    loader, _ = start(kind, persistence_file, ["--push.disable-consistency-check", *loader_flags], binary)
     try:
         rss_out.setdefault("empty", rss_bytes(loader))  # the first load starts empty
         push_all(loader, groups)

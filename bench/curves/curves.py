@@ -48,6 +48,10 @@ class Plan:
         self.group_series = args.group_series
         self.notes = []
         if self.group_series != workload.SERIES_PER_GROUP:
+            # 1M groups: over flowgate's default quota of 100,000 groups (--push.max-groups).
+            self.flowgate_flags.append("--push.max-groups=0")
+            self.notes.append("flowgate (the loader too) ran with --push.max-groups=0: 1M groups is over the "
+                              "default quota of 100,000")
             self.notes.append(f"stored groups of {self.group_series} series (workload.ten_series_body), not "
                               f"{workload.SERIES_PER_GROUP}: each group also holds push_time_seconds and "
                               "push_failure_time_seconds, which RSS/series and the series count leave out")
@@ -111,8 +115,9 @@ def measure_size(kind, plan, binary, path, loaded_groups, series, rss):
     """Loads up to `series`, restarts, and measures the restarted server."""
     groups = series // plan.group_series
     flags = plan.flowgate_flags if kind == "flowgate" else ()
+    loader_flags = [f for f in flags if f.startswith("--push.max-groups")]
     server, restart_seconds = compare.loaded(kind, path, groups_between(loaded_groups, groups, plan.group_series),
-                                             binary, rss, flags)
+                                             binary, rss, flags, loader_flags)
     try:
         figures = {"restart_seconds": restart_seconds, "rss_per_series": (rss["loaded"] - rss["empty"]) / series,
                    "scrape": {}}
