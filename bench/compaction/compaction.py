@@ -86,7 +86,7 @@ def overlaps(begin, end, spans):
 
 def measure(args, path):
     flags = [f"--persistence.interval={args.interval}s", "--log.level=debug", "--log.format=json",
-             f"--persistence.sync={args.sync}"]
+             f"--persistence.sync={args.sync}", *args.flowgate_flag]
     server, restart_seconds = compare.start("flowgate", path, flags, args.flowgate)
     sampler = RssSampler(server.process.pid)
     sampler.start()
@@ -105,7 +105,8 @@ def measure(args, path):
         compare.stop(server)
     spans = compactions_in(log_text)
     return {"restart_seconds": restart_seconds, "windows": windows, "compactions": spans,
-            "rss": sampler.samples, "sync": args.sync, "interval": args.interval, "series": args.series}
+            "rss": sampler.samples, "sync": args.sync, "interval": args.interval, "series": args.series,
+            "flags": args.flowgate_flag}
 
 
 def summarize(results):
@@ -133,7 +134,7 @@ def summarize(results):
 
 
 def report(results, figures):
-    lines = [f"{results['series']:,} series, --persistence.sync={results['sync']}, "
+    lines = [f"{results['series']:,} series, --persistence.sync={results['sync']}, {' '.join(results['flags'])} "
              f"--persistence.interval={results['interval']}s; restart to ready {results['restart_seconds']:.2f} s",
              f"compactions: {len(figures['durations_s'])}, each {figures['durations_s']} s", "",
              "| wrk windows | windows | pushes | push/s | p50 (median) | p99 (median / worst) | max | CPU/push |",
@@ -167,6 +168,7 @@ def main():
                         help="--persistence.sync (default always, flowgate's default)")
     parser.add_argument("--seconds", type=int, default=100, help="how long wrk pushes (default 100)")
     parser.add_argument("--window", type=int, default=1, help="seconds of one wrk window (default 1)")
+    parser.add_argument("--flowgate-flag", action="append", default=[], help="extra flowgate flag (repeatable)")
     parser.add_argument("--store", help="folder keeping the loaded persistence file between runs")
     parser.add_argument("--load-only", action="store_true", help="load the store into --store and stop")
     parser.add_argument("--json", help="also write every figure to this file")
