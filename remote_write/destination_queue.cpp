@@ -1,5 +1,6 @@
 #include "remote_write/destination_queue.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -202,6 +203,7 @@ void DestinationQueue::run() {
   // leave (a nicer thread; Linux schedules threads by their own nice value),
   // and a backlog it falls behind by waits in the log.
   if (options_.nice > 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
+  ::pthread_setname_np(::pthread_self(), "remote-write");  // what top -H and /proc/<pid>/task show
   while (!stopping()) {
     bool worked = send_log_records();
     if (!stopping() && send_due_round()) worked = true;

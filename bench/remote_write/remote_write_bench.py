@@ -9,7 +9,8 @@
                 then back: how long flowgate takes to drain its backlog, and its peak RSS meanwhile.
   push-load     wrk pushes (bench/compare/push.lua, 10k groups) against flowgate with no destination, and
                 with two (one live receiver, one that never answers): requests/s and p99. The live one is
-                VictoriaMetrics, then nginx answering 204 (a receiver that takes no CPU from this machine).
+                VictoriaMetrics, then nginx answering 204 (a receiver that takes no CPU from this machine);
+                with --persistence.sync=always and =interval, the three set-ups in turn --repeats times.
 
     bench/remote_write/remote_write_bench.py --flowgate build/release/exporter/flowgate [--only MODE] [--smoke]
 
@@ -20,6 +21,7 @@ import http.client
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -239,13 +241,13 @@ class Sink:
         self.process.wait()
 
 
-def push_with_destinations(args, seconds, groups, live):
+def push_with_destinations(args, seconds, groups, live, sync):
     """wrk against flowgate with `live` (vm or sink) and a dead destination."""
     with tempfile.TemporaryDirectory() as work_dir:
         receiver = victoria_metrics(work_dir) if live == "vm" else Sink(work_dir)
         config = rw_config(work_dir, [(live, f"{receiver.url}/api/v1/write"),
                                       ("dead", f"http://127.0.0.1:{servers.free_port()}/api/v1/write")])
-        gate = flowgate(args.flowgate, work_dir, [f"--remote-write.config-file={config}"])
+        gate = flowgate(args.flowgate, work_dir, [f"--remote-write.config-file={config}", f"--persistence.sync={sync}"])
         try:
             summary = wrk_push(gate, seconds, groups)
             summary["samples_sent"] = metric_sum(gate.url, "prometheus_remote_storage_samples_total",
@@ -257,16 +259,22 @@ def push_with_destinations(args, seconds, groups, live):
 
 
 def push_load(args, results):
+    """Each sync policy: the three set-ups in turn, --repeats times (a drift
+    in the machine's speed hits all three alike), medians compared."""
     seconds = 2 if args.smoke else 10
     groups = 100 if args.smoke else 10_000
-    with tempfile.TemporaryDirectory() as work_dir:
-        gate = flowgate(args.flowgate, work_dir)
-        try:
-            results["push_none"] = wrk_push(gate, seconds, groups)
-        finally:
-            gate.stop()
-    results["push_two"] = push_with_destinations(args, seconds, groups, "vm")
-    results["push_two_sink"] = push_with_destinations(args, seconds, groups, "sink")
+    for sync in ("always", "interval"):
+        runs = {"none": [], "vm": [], "sink": []}
+        for _ in range(1 if args.smoke else args.repeats):
+            with tempfile.TemporaryDirectory() as work_dir:
+                gate = flowgate(args.flowgate, work_dir, [f"--persistence.sync={sync}"])
+                try:
+                    runs["none"].append(wrk_push(gate, seconds, groups))
+                finally:
+                    gate.stop()
+            for live in ("vm", "sink"):
+                runs[live].append(push_with_destinations(args, seconds, groups, live, sync))
+        results[f"push_{sync}"] = runs
 
 
 def report(results):
@@ -286,16 +294,19 @@ def report(results):
         lines.append(f"outage: {o['series']:,} series, receiver away {o['away_seconds']} s "
                      f"({o['pushes_per_group']} pushes per group, backlog {o['backlog_bytes'] / 2**20:.1f} MiB): "
                      f"drained in {o['drain_seconds']:.1f} s, peak RSS {o['peak_rss_bytes'] / 2**20:.1f} MiB")
-    if "push_none" in results:
-        n = results["push_none"]
-        lines.append(f"pushes: no destination {n['rps']:,.0f}/s p99 {n['p99_us'] / 1000:.2f} ms")
-        for key, live in (("push_two", "VictoriaMetrics on this machine"), ("push_two_sink", "a 204 sink")):
-            if key in results:
-                t = results[key]
-                lines.append(f"  two destinations ({live} + a dead one): {t['rps']:,.0f}/s p99 "
-                             f"{t['p99_us'] / 1000:.2f} ms; throughput {(t['rps'] / n['rps'] - 1) * 100:+.1f}%, "
-                             f"p99 {(t['p99_us'] / n['p99_us'] - 1) * 100:+.1f}%; "
-                             f"{t['samples_sent']:,.0f} samples sent")
+    for sync in ("always", "interval"):
+        if f"push_{sync}" not in results:
+            continue
+        runs = results[f"push_{sync}"]
+        rate = {name: statistics.median(run["rps"] for run in done) for name, done in runs.items()}
+        p99 = {name: statistics.median(run["p99_us"] for run in done) / 1000 for name, done in runs.items()}
+        lines.append(f"pushes, --persistence.sync={sync}, medians of {len(runs['none'])}: no destination "
+                     f"{rate['none']:,.0f}/s p99 {p99['none']:.2f} ms (runs "
+                     + ", ".join(f"{run['rps']:,.0f}" for run in runs["none"]) + ")")
+        for key, live in (("vm", "VictoriaMetrics on this machine"), ("sink", "a 204 sink")):
+            lines.append(f"  two destinations ({live} + a dead one): {rate[key]:,.0f}/s p99 {p99[key]:.2f} ms; "
+                         f"throughput {(rate[key] / rate['none'] - 1) * 100:+.1f}% (runs "
+                         + ", ".join(f"{run['rps']:,.0f}" for run in runs[key]) + ")")
     print("\n".join(lines))
 
 
@@ -305,6 +316,7 @@ def main():
     parser.add_argument("--only", choices=["side-by-side", "outage", "push-load"])
     parser.add_argument("--interval", type=int, default=5, help="seconds between rounds and between scrapes")
     parser.add_argument("--outage-seconds", type=int, default=600)
+    parser.add_argument("--repeats", type=int, default=3, help="push-load: runs of each set-up per sync policy")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: proves the harness works")
     parser.add_argument("--json")
     args = parser.parse_args()

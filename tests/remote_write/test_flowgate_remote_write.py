@@ -126,6 +126,27 @@ def test_a_push_arrives_at_its_push_time_with_its_grouping_and_external_labels()
         assert ("cluster", "eu-1") in labels
 
 
+def threads_by_name(pid):
+    """{thread name: [nice value, ...]} of the process's threads."""
+    named = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        named.setdefault(name, []).append(nice)
+    return named
+
+
+def test_each_destination_sends_from_its_own_thread_at_nice_19_and_pushes_keep_their_priority():
+    # A slow or dead receiver, or a backlog being caught up, takes only the CPU pushes leave.
+    with setup() as (_, flags, _config), servers.flowgate(flags) as gateway:
+        push(gateway, "job/scraper", "pages_total 1\n")
+        named = threads_by_name(gateway.process.pid)
+        # The queue's own thread and the ones it starts (Asio's resolver) inherit both.
+        assert set(named.pop("remote-write")) == {19}
+        assert named and all(nice == 0 for values in named.values() for nice in values), named
+
+
 def test_delete_ends_the_groups_series_with_staleness_markers():
     with setup() as (receiver, flags, _), servers.flowgate(flags) as gateway:
         push(gateway, "job/etl", "rows_loaded 42\n")
