@@ -126,13 +126,16 @@ def test_a_push_arrives_at_its_push_time_with_its_grouping_and_external_labels()
         assert ("cluster", "eu-1") in labels
 
 
+def name_and_nice(stat_file):
+    stat = stat_file.read_text()
+    return stat[stat.index("(") + 1:stat.rindex(")")], int(stat[stat.rindex(")") + 2:].split()[16])
+
+
 def threads_by_name(pid):
     """{thread name: [nice value, ...]} of the process's threads."""
     named = {}
     for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
-        stat = (task / "stat").read_text()
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        name, nice = name_and_nice(task / "stat")
         named.setdefault(name, []).append(nice)
     return named
 
@@ -141,10 +144,11 @@ def test_each_destination_sends_from_its_own_thread_at_nice_19_and_pushes_keep_t
     # A slow or dead receiver, or a backlog being caught up, takes only the CPU pushes leave.
     with setup() as (_, flags, _config), servers.flowgate(flags) as gateway:
         push(gateway, "job/scraper", "pages_total 1\n")
+        _, process_nice = name_and_nice(pathlib.Path(f"/proc/{gateway.process.pid}/stat"))
         named = threads_by_name(gateway.process.pid)
         # The queue's own thread and the ones it starts (Asio's resolver) inherit both.
         assert set(named.pop("remote-write")) == {19}
-        assert named and all(nice == 0 for values in named.values() for nice in values), named
+        assert named and all(nice == process_nice for values in named.values() for nice in values), named
 
 
 def test_delete_ends_the_groups_series_with_staleness_markers():
