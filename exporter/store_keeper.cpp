@@ -25,6 +25,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// 0 when the file is missing (a new store) or unreadable.
+std::uint64_t size_of(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ec ? 0 : size;
+}
+
 }  // namespace
 
 std::filesystem::path log_folder_of(const std::filesystem::path& snapshot_file) {
@@ -80,6 +87,8 @@ StoreKeeper::StoreKeeper(StoreKeeperOptions options, pushgw::GroupStore& store, 
   log_ = std::move(*opened);
   store_.attach_wal(log_.get());
 
+  // Else a restarted store of any size compacts after kEarlyCompactionBytes of log.
+  figures_.snapshot_bytes = snapshot_bytes_ = size_of(options_.snapshot_file);
   figures_.persistent = true;
   figures_.recovery = report;
   figures_.recovery_seconds = seconds_since(started);
@@ -202,10 +211,10 @@ void StoreKeeper::compact() {
     removable = std::min(removable, needed == 0 ? 0 : needed - 1);
   }
   if (removable > 0) log_->remove_through(removable);
-  std::error_code ec;
-  snapshot_bytes_ = std::filesystem::file_size(options_.snapshot_file, ec);
+  snapshot_bytes_ = size_of(options_.snapshot_file);
   {
     std::lock_guard lock(mutex_);
+    figures_.snapshot_bytes = snapshot_bytes_;
     ++figures_.compactions;
     figures_.last_compaction_time = unix_now();
     figures_.last_compaction_seconds = seconds;

@@ -50,6 +50,9 @@ struct StoreKeeperFigures {
   std::uint64_t compactions = 0;
   std::uint64_t compaction_failures = 0;
   std::uint64_t groups_expired = 0;
+  // Size of the snapshot file the log is weighed against for an early
+  // compaction: the recovered one at first, then the last one written.
+  std::uint64_t snapshot_bytes = 0;
   pushgw::persistence::RecoveryReport recovery;
   double recovery_seconds = 0;
 };
@@ -85,7 +88,7 @@ class StoreKeeper {
   Logger& logger_;
   pushgw::persistence::File lock_;  // flock on "<file>.lock": one flowgate per store
   std::unique_ptr<pushgw::persistence::WriteAheadLog> log_;
-  std::uint64_t snapshot_bytes_ = 0;  // size of the last snapshot written, to size the next compaction
+  std::uint64_t snapshot_bytes_ = 0;  // size of the snapshot file on disk (recovered or written), to size the next compaction
   bool compaction_failed_ = false;     // the last compaction failed: wait a full interval before the next
   std::string last_expiry_error_;      // logged once per change, not every tick
 

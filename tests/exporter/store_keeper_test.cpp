@@ -78,6 +78,28 @@ TEST_F(StoreKeeperTest, AKeeperNeverStartedLeavesTheFilesAsItFoundThem) {
   EXPECT_EQ(std::filesystem::last_write_time(options_.snapshot_file), before) << "no compaction without a start";
 }
 
+// The log is weighed against the snapshot on disk for an early compaction;
+// after a restart that is the recovered file, not 0 (which made a store of
+// any size compact after the first 64 MiB of log, rewriting the snapshot).
+TEST_F(StoreKeeperTest, WeighsTheLogAgainstTheRecoveredSnapshotAfterARestart) {
+  {
+    pushgw::GroupStore store({});
+    StoreKeeper keeper(options_, store, logger_);
+    EXPECT_EQ(keeper.figures().snapshot_bytes, 0u) << "a new store has no snapshot file";
+    keeper.start();
+    std::string body;
+    for (int i = 0; i < 100; ++i) body += "m{i=\"" + std::to_string(i) + "\"} 1\n";
+    push(store, "a", body);
+    keeper.stop();  // compacts into the snapshot file
+  }
+  const auto on_disk = std::filesystem::file_size(options_.snapshot_file);
+  ASSERT_GT(on_disk, 0u);
+  pushgw::GroupStore store({});
+  StoreKeeper keeper(options_, store, logger_);
+  EXPECT_EQ(keeper.figures().snapshot_bytes, on_disk);
+  EXPECT_EQ(keeper.figures().compactions, 0u);
+}
+
 // The OTLP series sweep rides on the keeper's thread: once at start, then every tick.
 TEST_F(StoreKeeperTest, RunsTheTrimHookAtStartAndOnItsTicks) {
   std::mutex mutex;
