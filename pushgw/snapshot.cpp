@@ -9,36 +9,33 @@ namespace flowgate::pushgw {
 
 namespace {
 
-template <class ShardTable>
-std::shared_ptr<const ShardTable> empty_table() {
-  static const auto empty = [] {
-    auto table = std::make_shared<ShardTable>();
-    table->fill(std::make_shared<const std::vector<GroupPtr>>());
-    return std::shared_ptr<const ShardTable>(std::move(table));
-  }();
-  return empty;
-}
-
 auto by_id() {
   return [](const GroupPtr& group, std::string_view id) { return group->id < id; };
 }
 
 }  // namespace
 
-Snapshot::Snapshot() { tables_.fill(empty_table<ShardTable>()); }
+Snapshot::Snapshot() : root_(empty_leaf()) {}
 
-std::size_t Snapshot::shard_of(std::string_view id) { return std::hash<std::string_view>{}(id) % kShards; }
+Snapshot::NodePtr Snapshot::empty_leaf() {
+  static const NodePtr empty = std::make_shared<const Node>();
+  return empty;
+}
+
+std::size_t Snapshot::hash_of(std::string_view id) { return std::hash<std::string_view>{}(id); }
 
 const Group* Snapshot::find(std::string_view id) const {
-  const Shard& found = shard_at(shard_of(id));
-  const auto it = std::lower_bound(found.begin(), found.end(), id, by_id());
-  return it != found.end() && (*it)->id == id ? it->get() : nullptr;
+  const std::size_t hash = hash_of(id);
+  const Node* node = root_.get();
+  for (std::size_t depth = 0; !node->leaf(); ++depth) node = node->children[slot_of(hash, depth)].get();
+  const auto it = std::lower_bound(node->groups.begin(), node->groups.end(), id, by_id());
+  return it != node->groups.end() && (*it)->id == id ? it->get() : nullptr;
 }
 
 std::vector<GroupPtr> Snapshot::groups() const {
   std::vector<GroupPtr> all;
   all.reserve(group_count_);
-  for (std::size_t i = 0; i < kShards; ++i) all.insert(all.end(), shard_at(i).begin(), shard_at(i).end());
+  for_each_leaf(*root_, [&](const std::vector<GroupPtr>& leaf) { all.insert(all.end(), leaf.begin(), leaf.end()); });
   std::sort(all.begin(), all.end(), [](const GroupPtr& a, const GroupPtr& b) { return a->id < b->id; });
   return all;
 }
@@ -116,14 +113,74 @@ Snapshot::Delta Snapshot::delta_of(const Group& group, std::ptrdiff_t sign) {
           sign * static_cast<std::ptrdiff_t>(group.block_bytes())};
 }
 
-std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t index, std::shared_ptr<const Shard> content,
-                                                    Delta delta) const {
-  // Unfilled: the tables are copied once (each pointer copy is a refcount bump).
-  auto next = std::make_shared<Snapshot>(Unfilled{});
-  next->tables_ = tables_;
-  auto table = std::make_shared<ShardTable>(*tables_[index / kTableWidth]);
-  (*table)[index % kTableWidth] = std::move(content);
-  next->tables_[index / kTableWidth] = std::move(table);
+Snapshot::NodePtr Snapshot::build(std::vector<Hashed>& items, std::size_t depth) {
+  if (items.empty()) return empty_leaf();
+  auto node = std::make_shared<Node>();
+  if (items.size() <= kLeafGroups || depth >= kDepths) {
+    node->groups.reserve(items.size());
+    for (auto& item : items) node->groups.push_back(std::move(item.group));
+    return node;
+  }
+  // A stable split: each child keeps the id order.
+  std::vector<std::vector<Hashed>> parts(kFanOut);
+  for (auto& item : items) parts[slot_of(item.hash, depth)].push_back(std::move(item));
+  std::vector<Hashed>().swap(items);  // a large store's first levels are freed as the next are built
+  for (std::size_t slot = 0; slot < kFanOut; ++slot) node->children[slot] = build(parts[slot], depth + 1);
+  return node;
+}
+
+Snapshot::NodePtr Snapshot::put(const Node& node, std::size_t hash, std::size_t depth, GroupPtr group, Delta& delta) {
+  if (!node.leaf()) {
+    auto next = std::make_shared<Node>();
+    next->children = node.children;
+    auto& child = next->children[slot_of(hash, depth)];
+    child = put(*child, hash, depth + 1, std::move(group), delta);
+    return next;
+  }
+  auto leaf = std::make_shared<Node>();
+  leaf->groups.reserve(node.groups.size() + 1);
+  leaf->groups = node.groups;
+  auto& groups = leaf->groups;
+  const auto it = std::lower_bound(groups.begin(), groups.end(), std::string_view(group->id), by_id());
+  delta = delta_of(*group, 1);
+  if (it != groups.end() && (*it)->id == group->id) {
+    const Delta removed = delta_of(**it, -1);
+    delta = {0, delta.series + removed.series, delta.bytes + removed.bytes};
+    *it = std::move(group);
+    return leaf;
+  }
+  groups.insert(it, std::move(group));
+  if (groups.size() <= kLeafGroups || depth >= kDepths) return leaf;
+  std::vector<Hashed> items;
+  items.reserve(groups.size());
+  for (auto& member : groups) items.push_back({hash_of(member->id), std::move(member)});
+  return build(items, depth);
+}
+
+Snapshot::NodePtr Snapshot::take(const Node& node, std::size_t hash, std::size_t depth, std::string_view id,
+                                 Delta& delta) {
+  if (!node.leaf()) {
+    const std::size_t slot = slot_of(hash, depth);
+    auto child = take(*node.children[slot], hash, depth + 1, id, delta);
+    if (!child) return nullptr;
+    auto next = std::make_shared<Node>();
+    next->children = node.children;
+    next->children[slot] = std::move(child);
+    return next;
+  }
+  const auto it = std::lower_bound(node.groups.begin(), node.groups.end(), id, by_id());
+  if (it == node.groups.end() || (*it)->id != id) return nullptr;
+  delta = delta_of(**it, -1);
+  auto leaf = std::make_shared<Node>();
+  leaf->groups.reserve(node.groups.size() - 1);
+  leaf->groups.insert(leaf->groups.end(), node.groups.begin(), it);
+  leaf->groups.insert(leaf->groups.end(), it + 1, node.groups.end());
+  return leaf;
+}
+
+std::shared_ptr<const Snapshot> Snapshot::next_with(NodePtr root, Delta delta) const {
+  auto next = std::make_shared<Snapshot>();
+  next->root_ = std::move(root);
   next->version_ = version_ + 1;
   auto add = [](std::size_t count, std::ptrdiff_t change) {
     return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(count) + change);
@@ -135,48 +192,33 @@ std::shared_ptr<Snapshot> Snapshot::next_with_shard(std::size_t index, std::shar
 }
 
 std::shared_ptr<const Snapshot> Snapshot::with_group(GroupPtr group) const {
-  const std::size_t index = shard_of(group->id);
-  auto shard = std::make_shared<Shard>(shard_at(index));
-  const auto it = std::lower_bound(shard->begin(), shard->end(), std::string_view(group->id), by_id());
-  Delta delta = delta_of(*group, 1);
-  if (it != shard->end() && (*it)->id == group->id) {
-    const Delta removed = delta_of(**it, -1);
-    delta = {0, delta.series + removed.series, delta.bytes + removed.bytes};
-    *it = std::move(group);
-  } else {
-    shard->insert(it, std::move(group));
-  }
-  return next_with_shard(index, std::move(shard), delta);
+  Delta delta;
+  const std::size_t hash = hash_of(group->id);
+  auto root = put(*root_, hash, 0, std::move(group), delta);
+  return next_with(std::move(root), delta);
 }
 
 std::shared_ptr<const Snapshot> Snapshot::without_group(std::string_view id) const {
-  const std::size_t index = shard_of(id);
-  auto shard = std::make_shared<Shard>(shard_at(index));
-  const auto it = std::lower_bound(shard->begin(), shard->end(), id, by_id());
-  if (it == shard->end() || (*it)->id != id) return next_with_shard(index, std::move(shard), {});
-  const Delta delta = delta_of(**it, -1);
-  shard->erase(it);
-  return next_with_shard(index, std::move(shard), delta);
+  Delta delta;
+  auto root = take(*root_, hash_of(id), 0, id, delta);
+  return next_with(root ? std::move(root) : root_, delta);
 }
 
 std::shared_ptr<const Snapshot> Snapshot::of_groups(std::vector<GroupPtr> groups, std::uint64_t version) {
   std::stable_sort(groups.begin(), groups.end(), [](const GroupPtr& a, const GroupPtr& b) { return a->id < b->id; });
-  std::array<std::shared_ptr<Shard>, kShards> shards;
-  for (auto& shard : shards) shard = std::make_shared<Shard>();
   auto next = std::make_shared<Snapshot>();
+  std::vector<Hashed> items;
+  items.reserve(groups.size());
   for (std::size_t i = 0; i < groups.size(); ++i) {
     // Repeated ids (only from a hand-made input): the last one wins.
     if (i + 1 < groups.size() && groups[i + 1]->id == groups[i]->id) continue;
     next->series_count_ += groups[i]->series_count();
     next->block_bytes_ += groups[i]->block_bytes();
     ++next->group_count_;
-    shards[shard_of(groups[i]->id)]->push_back(std::move(groups[i]));
+    items.push_back({hash_of(groups[i]->id), std::move(groups[i])});
   }
-  for (std::size_t t = 0; t < kTableWidth; ++t) {
-    auto table = std::make_shared<ShardTable>();
-    for (std::size_t i = 0; i < kTableWidth; ++i) (*table)[i] = std::move(shards[t * kTableWidth + i]);
-    next->tables_[t] = std::move(table);
-  }
+  std::vector<GroupPtr>().swap(groups);
+  next->root_ = build(items, 0);
   next->version_ = version;
   return next;
 }

@@ -1,16 +1,20 @@
 #pragma once
 // An immutable state of the group store, in memory (the snapshot file on
 // disk is persistence/snapshot_file.hpp), shared by readers through
-// shared_ptr<const Snapshot>. Groups live in kShards shards (by hash of the
-// key id), each a sorted vector of shared group pointers, reached through a
-// two-level table (kTableWidth x kTableWidth), so the writer's next snapshot
-// copies one shard's pointers and two small tables, never all groups.
+// shared_ptr<const Snapshot>. Groups live in a hash trie: leaves of at most
+// kLeafGroups group pointers (sorted by id), reached through nodes of
+// kFanOut children picked by successive kBits of the key id's hash; a leaf
+// that outgrows kLeafGroups splits into a node. The writer's next snapshot
+// copies one leaf and the nodes above it (kFanOut pointers per level, the
+// levels growing with log16 of the groups), never all groups, so a push's
+// copy stays small as the store grows.
 // Every const member is thread-safe; the merged scrape view is computed once
 // per snapshot and format and cached.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -23,16 +27,13 @@ namespace flowgate::pushgw {
 
 class Snapshot {
  public:
-  static constexpr std::size_t kTableWidth = 16;
-  static constexpr std::size_t kShards = kTableWidth * kTableWidth;
+  static constexpr std::size_t kBits = 4;
+  static constexpr std::size_t kFanOut = std::size_t{1} << kBits;
+  // Past this a leaf splits (unless the hash's bits are used up: then only
+  // ids with the same full hash share it, and it may grow).
+  static constexpr std::size_t kLeafGroups = 64;
 
   Snapshot();  // empty, version 0
-  // Only Snapshot itself can name the key: a snapshot whose shards the caller fills.
-  class Unfilled {
-    friend class Snapshot;
-    Unfilled() = default;
-  };
-  explicit Snapshot(Unfilled) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
@@ -49,9 +50,9 @@ class Snapshot {
   // groups() without the copy and the sort, for a pass that only looks.
   template <class Visit>
   void for_each_group(Visit&& visit) const {
-    for (std::size_t shard = 0; shard < kShards; ++shard) {
-      for (const auto& group : shard_at(shard)) visit(*group);
-    }
+    for_each_leaf(*root_, [&](const std::vector<GroupPtr>& leaf) {
+      for (const auto& group : leaf) visit(*group);
+    });
   }
 
   // Every stored family name ascending, each with its header (HELP = the
@@ -81,8 +82,22 @@ class Snapshot {
   static std::shared_ptr<const Snapshot> of_groups(std::vector<GroupPtr> groups, std::uint64_t version);
 
  private:
-  using Shard = std::vector<GroupPtr>;  // ascending by id
-  static std::size_t shard_of(std::string_view id);
+  // A leaf (`groups` ascending by id, no children) or a node (kFanOut
+  // children, none null). The children are inline so a node is one allocation.
+  struct Node {
+    std::vector<GroupPtr> groups;
+    std::array<std::shared_ptr<const Node>, kFanOut> children;
+    bool leaf() const { return children[0] == nullptr; }
+  };
+  using NodePtr = std::shared_ptr<const Node>;
+  struct Hashed {
+    std::size_t hash;
+    GroupPtr group;
+  };
+  static NodePtr empty_leaf();  // shared by every empty part of every snapshot
+  static std::size_t hash_of(std::string_view id);
+  static std::size_t slot_of(std::size_t hash, std::size_t depth) { return (hash >> (depth * kBits)) & (kFanOut - 1); }
+  static constexpr std::size_t kDepths = std::numeric_limits<std::size_t>::digits / kBits;
   // What a change adds to the counters (negative when it removes).
   struct Delta {
     std::ptrdiff_t groups = 0;
@@ -90,13 +105,24 @@ class Snapshot {
     std::ptrdiff_t bytes = 0;
   };
   static Delta delta_of(const Group& group, std::ptrdiff_t sign);
-  std::shared_ptr<Snapshot> next_with_shard(std::size_t index, std::shared_ptr<const Shard> content, Delta delta) const;
+  // `items` ascending by id; a leaf when they fit, else a node (consumes `items`).
+  static NodePtr build(std::vector<Hashed>& items, std::size_t depth);
+  // Path copies: `node` with `group` added or replaced, or with `id` removed
+  // (null when `id` is not there); `delta` gets what changed.
+  static NodePtr put(const Node& node, std::size_t hash, std::size_t depth, GroupPtr group, Delta& delta);
+  static NodePtr take(const Node& node, std::size_t hash, std::size_t depth, std::string_view id, Delta& delta);
+  std::shared_ptr<const Snapshot> next_with(NodePtr root, Delta delta) const;
 
-  using ShardTable = std::array<std::shared_ptr<const Shard>, kTableWidth>;
-  const Shard& shard_at(std::size_t index) const { return *(*tables_[index / kTableWidth])[index % kTableWidth]; }
-  // A pointer copy costs an atomic increment now and a decrement when the
-  // snapshot is retired: per push, 2 x kTableWidth of them, not kShards.
-  std::array<std::shared_ptr<const ShardTable>, kTableWidth> tables_;
+  template <class Visit>
+  static void for_each_leaf(const Node& node, Visit&& visit) {
+    if (node.leaf()) {
+      visit(node.groups);
+      return;
+    }
+    for (const auto& child : node.children) for_each_leaf(*child, visit);
+  }
+
+  NodePtr root_;
   std::uint64_t version_ = 0;
   std::size_t group_count_ = 0;
   std::size_t series_count_ = 0;
