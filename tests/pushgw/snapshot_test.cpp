@@ -77,5 +77,16 @@ TEST(Snapshot, APushCopiesABoundedNumberOfGroupPointersHoweverManyGroupsThereAre
   EXPECT_EQ(after->version(), 2u);
 }
 
+TEST(Snapshot, LeavesFilledOnePushAtATimeSplitSoAPushStillCopiesAtMostOneLeaf) {
+  // of_groups builds the trie in one pass; pushes grow it through put(), which must split full leaves.
+  std::shared_ptr<const Snapshot> grown = std::make_shared<const Snapshot>();
+  for (int i = 0; i < 5'000; ++i) grown = grown->with_group(group_with_id("job\xffg" + std::to_string(i)));
+  const auto all = grown->groups();
+  const auto after = grown->with_group(group_with_id("job\xffnew"));
+  const auto copied = std::count_if(all.begin(), all.end(), [](const GroupPtr& group) { return group.use_count() > 2; });
+  EXPECT_LE(copied, static_cast<std::ptrdiff_t>(Snapshot::kLeafGroups));
+  EXPECT_EQ(after->group_count(), 5'001u);
+}
+
 }  // namespace
 }  // namespace flowgate::pushgw
