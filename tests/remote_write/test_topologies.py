@@ -137,6 +137,12 @@ def write_nginx_config(work_dir, port, gateways):
   }}""")
 
 
+def nginx_workers(master_pid):
+    """The pids of the nginx master's worker processes."""
+    found = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True)
+    return {int(pid) for pid in found.stdout.split()}
+
+
 def owners(gateways, jobs):
     """{job: index of the gateway holding its group}, every job on exactly one."""
     found = {}
@@ -169,7 +175,7 @@ def test_sharded_gateways_keep_a_job_on_one_node_and_a_moved_job_ends_on_its_old
             config = write_nginx_config(work_dir, port, gateways)
             nginx = subprocess.Popen(["nginx", "-c", str(config), "-p", work_dir], stderr=subprocess.PIPE)
             servers.wait_for("nginx", lambda: put(f"http://127.0.0.1:{port}/metrics/job/probe", "probe 1\n") == 200)
-            jobs = [f"scraper-{n}" for n in range(12)]
+            jobs = [f"scraper-{n}" for n in range(48)]  # a new node takes a third: none moving is (2/3)^48
             for round_number in range(3):  # the same job always lands on the same node
                 for job in jobs:
                     assert put(f"http://127.0.0.1:{port}/metrics/job/{job}", f"pages {round_number}\n") == 200
@@ -178,8 +184,13 @@ def test_sharded_gateways_keep_a_job_on_one_node_and_a_moved_job_ends_on_its_old
             assert set(before.values()) == {0, 1}, before  # both nodes own some jobs
             add_gateway(2)
             write_nginx_config(work_dir, port, gateways)
+            old_workers = nginx_workers(nginx.pid)
             subprocess.run(["nginx", "-c", str(config), "-p", work_dir, "-s", "reload"], check=True)
-            time.sleep(1)
+            # A reload returns before the master has started workers on the new config and retired
+            # the old ones; until then a push can still land on the old ring.
+            servers.wait_for("nginx's workers on the new config",
+                             lambda: nginx_workers(nginx.pid) and not nginx_workers(nginx.pid) & old_workers,
+                             seconds=20)
             for job in jobs:
                 assert put(f"http://127.0.0.1:{port}/metrics/job/{job}", "pages 100\n") == 200
             moved = [job for job in jobs if job in {j for j, i in owners(gateways[2:], jobs).items()}]
