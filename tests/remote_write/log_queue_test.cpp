@@ -80,6 +80,18 @@ std::map<std::string, std::string> samples(const std::vector<TimeSeries>& series
   return out;
 }
 
+// samples() of the series each record makes, in order, through `sent`.
+std::vector<std::map<std::string, std::string>> samples_per_change(const std::vector<LogRecord>& records,
+                                                                   SentGroups& sent, std::int64_t now_ms) {
+  std::vector<std::map<std::string, std::string>> per_change;
+  for (const auto& record : records) {
+    std::vector<TimeSeries> series;
+    sent.apply(record.change, now_ms, series);
+    per_change.push_back(samples(series));
+  }
+  return per_change;
+}
+
 TEST_F(LogQueueTest, ReadsEveryChangeInOrderAndWaitsForMore) {
   ASSERT_TRUE(put(store_, "job/a", "m 1\n", 10));
   ASSERT_TRUE(post(store_, "job/a", "n 2\n", 11));
@@ -189,12 +201,7 @@ TEST_F(LogQueueTest, APushSendsItsSeriesAtItsTimeAndEndedSeriesGetStalenessMarke
   auto records = read_all(reader);
   ASSERT_EQ(records.size(), 4U);
   SentGroups sent;
-  std::vector<std::map<std::string, std::string>> per_change;
-  for (const auto& record : records) {
-    std::vector<TimeSeries> series;
-    sent.apply(record.change, 40'000, series);
-    per_change.push_back(samples(series));
-  }
+  const auto per_change = samples_per_change(records, sent, 40'000);
   EXPECT_EQ(per_change[0].at("__name__=m,job=a,x=2@10000"), "2.000000");
   EXPECT_EQ(per_change[0].at("__name__=push_time_seconds,job=a@10000"), "10.000000");
   EXPECT_EQ(per_change[1].at("__name__=m,job=a,x=1@20000"), "3.000000");
@@ -205,6 +212,30 @@ TEST_F(LogQueueTest, APushSendsItsSeriesAtItsTimeAndEndedSeriesGetStalenessMarke
   EXPECT_EQ(per_change[3].at("__name__=m,job=a,x=1@40000"), "stale");
   EXPECT_EQ(per_change[3].at("__name__=k,job=a@40000"), "stale");
   EXPECT_EQ(per_change[3].at("__name__=push_time_seconds,job=a@40000"), "stale");  // empty instance="" is no label
+  EXPECT_EQ(sent.group_count(), 0U);
+}
+
+TEST_F(LogQueueTest, APostEndsTheSeriesOfAFamilyItReplacesAndKeepsTheOthersAndAWipeEndsEveryGroup) {
+  ASSERT_TRUE(put(store_, "job/a", "# TYPE m gauge\nm{x=\"1\"} 1\nm{x=\"2\"} 2\n# TYPE z gauge\nz 5\n", 10));
+  ASSERT_TRUE(put(store_, "job/b", "# TYPE n gauge\nn 7\n", 10));
+  ASSERT_TRUE(post(store_, "job/a", "# TYPE a gauge\na 1\n# TYPE m gauge\nm{x=\"1\"} 3\n", 20));  // m{x=2} ends
+  ASSERT_TRUE(post(store_, "job/a", "# TYPE m gauge\nm{x=\"1\"} 4\n", 30));  // a and z stay
+  ASSERT_TRUE(store_.wipe());
+  LogReader reader(folder_, {});
+  auto records = read_all(reader);
+  ASSERT_EQ(records.size(), 5U);
+  SentGroups sent;
+  const auto per_change = samples_per_change(records, sent, 40'000);
+  EXPECT_EQ(per_change[2].at("__name__=m,job=a,x=1@20000"), "3.000000");
+  EXPECT_EQ(per_change[2].at("__name__=m,job=a,x=2@20000"), "stale");
+  EXPECT_EQ(per_change[2].count("__name__=z,job=a@20000"), 0U);  // not pushed again, not ended
+  EXPECT_EQ(per_change[3].at("__name__=m,job=a,x=1@30000"), "4.000000");
+  for (const auto& [name, value] : per_change[3]) EXPECT_NE(value, "stale") << name;
+  EXPECT_EQ(per_change[4].at("__name__=a,job=a@40000"), "stale");
+  EXPECT_EQ(per_change[4].at("__name__=m,job=a,x=1@40000"), "stale");
+  EXPECT_EQ(per_change[4].at("__name__=z,job=a@40000"), "stale");
+  EXPECT_EQ(per_change[4].at("__name__=n,job=b@40000"), "stale");
+  EXPECT_EQ(per_change[4].count("__name__=m,job=a,x=2@40000"), 0U);  // ended already
   EXPECT_EQ(sent.group_count(), 0U);
 }
 
