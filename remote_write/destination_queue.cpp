@@ -1,6 +1,7 @@
 #include "remote_write/destination_queue.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -19,7 +20,12 @@
 namespace flowgate::remote_write {
 namespace {
 
-constexpr std::uint64_t kReadBytes = 4ULL << 20;
+// The records of one read are decoded at once and live until their batch
+// is sent: 4 MiB of them (tens of MiB decoded) made the thread's heap grow
+// a page at a time and shrink again on every read (mprotect, page faults).
+constexpr std::uint64_t kReadBytes = 256ULL << 10;
+// Where SCHED_IDLE is refused (a seccomp profile, say): the nicest there is.
+constexpr int kFallbackNice = 19;
 
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -200,9 +206,12 @@ void DestinationQueue::note(QueueEventKind kind, std::string sentence) {
 
 void DestinationQueue::run() {
   // Pushes and scrapes first: on a busy machine the queue gets the CPU they
-  // leave (a nicer thread; Linux schedules threads by their own nice value),
-  // and a backlog it falls behind by waits in the log.
-  if (options_.nice > 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice);
+  // leave, and a backlog it falls behind by waits in the log. Linux sets the
+  // policy of the calling thread only (pid 0), and threads it starts inherit it.
+  const sched_param none{};
+  if (!options_.idle_scheduling || ::sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kFallbackNice);
+  }
   ::pthread_setname_np(::pthread_self(), "remote-write");  // what top -H and /proc/<pid>/task show
   while (!stopping()) {
     bool worked = send_log_records();

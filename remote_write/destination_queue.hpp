@@ -47,9 +47,12 @@ struct QueueOptions {
   std::uint64_t max_backlog_bytes = 512ULL << 20;
   std::size_t max_rounds = 4;  // rounds waiting while the receiver is slow; older ones are dropped
   std::chrono::milliseconds idle_wait{200};  // how long to sleep when nothing is new (notify() wakes it)
-  // The queue thread's nice value (0: as the process). 19, not 10: at 10 the
-  // thread still took 10-18 % of the push rate on two cores (bench/RESULTS.md).
-  int nice = 19;
+  // The queue thread runs SCHED_IDLE: only on CPU no other thread wants, and
+  // a push thread that wakes (its fsync done, a request read) takes the CPU
+  // from it at once. At nice 19 the woken thread waited for the queue's
+  // time slice to end: 8-15 % of the push rate on two cores, against 2-3 %
+  // (bench/RESULTS.md). false: nice 19 (also where SCHED_IDLE is refused).
+  bool idle_scheduling = true;
 };
 
 // Totals since start, named after Prometheus' prometheus_remote_storage_*.

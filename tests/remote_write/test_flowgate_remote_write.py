@@ -126,29 +126,26 @@ def test_a_push_arrives_at_its_push_time_with_its_grouping_and_external_labels()
         assert ("cluster", "eu-1") in labels
 
 
-def name_and_nice(stat_file):
-    stat = stat_file.read_text()
-    return stat[stat.index("(") + 1:stat.rindex(")")], int(stat[stat.rindex(")") + 2:].split()[16])
-
-
 def threads_by_name(pid):
-    """{thread name: [nice value, ...]} of the process's threads."""
+    """{thread name: [(scheduling policy, nice value), ...]} of the process's threads."""
     named = {}
     for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
-        name, nice = name_and_nice(task / "stat")
-        named.setdefault(name, []).append(nice)
+        stat = (task / "stat").read_text()
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        named.setdefault(name, []).append((os.sched_getscheduler(int(task.name)), int(fields[16])))
     return named
 
 
-def test_each_destination_sends_from_its_own_thread_at_nice_19_and_pushes_keep_their_priority():
+def test_each_destination_sends_from_its_own_sched_idle_thread_and_pushes_keep_their_priority():
     # A slow or dead receiver, or a backlog being caught up, takes only the CPU pushes leave.
     with setup() as (_, flags, _config), servers.flowgate(flags) as gateway:
         push(gateway, "job/scraper", "pages_total 1\n")
-        _, process_nice = name_and_nice(pathlib.Path(f"/proc/{gateway.process.pid}/stat"))
+        process = (os.sched_getscheduler(gateway.process.pid), os.getpriority(os.PRIO_PROCESS, gateway.process.pid))
+        assert process[0] == os.SCHED_OTHER
         named = threads_by_name(gateway.process.pid)
-        # The queue's own thread and the ones it starts (Asio's resolver) inherit both.
-        assert set(named.pop("remote-write")) == {19}
-        assert named and all(nice == process_nice for values in named.values() for nice in values), named
+        # The queue's own thread and the ones it starts (Asio's resolver) inherit the policy.
+        assert {policy for policy, _ in named.pop("remote-write")} == {os.SCHED_IDLE}
+        assert named and all(thread == process for values in named.values() for thread in values), named
 
 
 def test_delete_ends_the_groups_series_with_staleness_markers():
