@@ -209,7 +209,7 @@ void DestinationQueue::run() {
   // leave, and a backlog it falls behind by waits in the log. Linux sets the
   // policy of the calling thread only (pid 0), and threads it starts inherit it.
   const sched_param none{};
-  if (!options_.idle_scheduling || ::sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
+  if (::sched_setscheduler(0, SCHED_IDLE, &none) != 0) {
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kFallbackNice);
   }
   ::pthread_setname_np(::pthread_self(), "remote-write");  // what top -H and /proc/<pid>/task show

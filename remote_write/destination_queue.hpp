@@ -1,5 +1,10 @@
 #pragma once
-// One remote write destination's queue and its thread. Two inputs:
+// One remote write destination's queue and its thread, which runs
+// SCHED_IDLE (nice 19 where that is refused): only on CPU no other thread
+// wants, and a push thread that wakes (its fsync done, a request read) takes
+// the CPU from it at once. At nice 19 the woken thread waited for the
+// queue's time slice to end: 8-15 % of the push rate on two cores, against
+// 2-3 % (bench/RESULTS.md). Two inputs:
 //  - the write-ahead log, read from the destination's saved position: every
 //    accepted push is sent at its own time (SentGroups), and the position
 //    moves on once its batch was delivered or dropped (saved at most once a
@@ -47,12 +52,6 @@ struct QueueOptions {
   std::uint64_t max_backlog_bytes = 512ULL << 20;
   std::size_t max_rounds = 4;  // rounds waiting while the receiver is slow; older ones are dropped
   std::chrono::milliseconds idle_wait{200};  // how long to sleep when nothing is new (notify() wakes it)
-  // The queue thread runs SCHED_IDLE: only on CPU no other thread wants, and
-  // a push thread that wakes (its fsync done, a request read) takes the CPU
-  // from it at once. At nice 19 the woken thread waited for the queue's
-  // time slice to end: 8-15 % of the push rate on two cores, against 2-3 %
-  // (bench/RESULTS.md). false: nice 19 (also where SCHED_IDLE is refused).
-  bool idle_scheduling = true;
 };
 
 // Totals since start, named after Prometheus' prometheus_remote_storage_*.
