@@ -150,7 +150,7 @@ def run_report(stack_with_data, prometheus_url, *arguments, tmp_path):
         "SMTP_TO": ", ".join(RECIPIENTS), "REPORT_TIMEZONE": report_timezone()})
     python = prefect_server.ensure_venv() / "bin" / "python"
     return subprocess.run([str(python), str(FLOW), "--peak-step", "1s", *arguments], env=environment,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=240)
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,13 @@ def clean_environment(extra=None):
     API URL must not leak into the test), plus `extra`."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     environment["DO_NOT_TRACK"] = "1"
+    # A flow run without an API URL starts a temporary server and gives it 20 s
+    # by default. With two tests on two busy cores that was too little
+    # (alerting.daily_report failed so, its log showing the server's telemetry
+    # writes meeting "database is locked"). Telemetry off, and a deadline, not
+    # a speed check.
+    environment["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    environment["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
     environment.update(extra or {})
     return environment
 
