@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "exposition/model.hpp"
-#include "remote_write/write_request.hpp"
+#include "remote_write/protocol.hpp"
 
 namespace flowgate::remote_write {
 

@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "exposition/retry_after.hpp"
+#include "remote_write/write_request.hpp"
 
 namespace flowgate::remote_write {
 namespace {

@@ -15,10 +15,9 @@
 #include <boost/container/small_vector.hpp>
 
 #include "exposition/model.hpp"
+#include "remote_write/protocol.hpp"
 
 namespace flowgate::remote_write {
-
-enum class Protocol : std::uint8_t { v1, v2 };
 
 // The StaleNaN of Prometheus: a sample with this value ends its series.
 inline constexpr std::uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
